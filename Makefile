@@ -1,0 +1,46 @@
+# Sulh: every target bootstraps its own virtual environment in .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: demo test check lint types migrations-check bench browser-deps clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/sulh demo --serve --port $(PORT)
+
+test: $(STAMP) browser-deps
+	$(BIN)/pytest
+
+# Chromium for the browser tests, from Debian's packages where this machine may install them.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium not installed: browser tests will be skipped"; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check sulh tests bench
+	$(BIN)/ruff format --check sulh tests bench
+
+types: $(STAMP)
+	$(BIN)/mypy sulh
+
+migrations-check: $(STAMP)
+	$(BIN)/python -m django makemigrations --check --dry-run --settings=sulh.settings
+
+check: lint types migrations-check test
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-bench.lock
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

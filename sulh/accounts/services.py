@@ -1,0 +1,50 @@
+"""Writes for accounts: users, stations, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+
+from sulh.accounts.models import ApiToken, Role, Station, User
+from sulh.core.errors import ValidationFailed
+
+
+def station_create(*, code: str, name_ar: str, name_en: str, governorate: str = "") -> Station:
+    station, _ = Station.objects.get_or_create(
+        code=code, defaults={"name_ar": name_ar, "name_en": name_en, "governorate": governorate}
+    )
+    return station
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    station: Station | None = None,
+    language: str = "ar",
+) -> User:
+    if role not in Role.values:
+        raise ValidationFailed(f"unknown role {role!r}", field="role")
+    if role == Role.CLERK and station is None:
+        raise ValidationFailed("a registration clerk belongs to a station", field="station")
+    with transaction.atomic():
+        user = User(username=username, role=role, station=station, language=language)
+        user.set_password(password)
+        user.is_staff = role == Role.ADMINISTRATOR
+        user.is_superuser = role == Role.ADMINISTRATOR
+        user.save()
+    return user
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(*, user: User, name: str) -> str:
+    """Return a new raw token; only its hash is kept."""
+    raw = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, token_sha256=token_hash(raw))
+    return raw

@@ -1,0 +1,242 @@
+"""The HTTP API: thin endpoints that parse, authorise, call a service and render.
+
+OpenAPI document at /api/openapi.json. Every error has one shape:
+``{"error": {"code": ..., "message": ..., "field": ...}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from sulh.accounts.models import Role, User
+from sulh.api.auth import AUTH
+from sulh.api.schemas import (
+    BulletinOut,
+    CaseEventOut,
+    CaseOut,
+    DecisionIn,
+    DecisionOut,
+    ErrorOut,
+    ProgramOut,
+    ReasonIn,
+)
+from sulh.bulletins.figures import program_figures
+from sulh.cases import selectors as case_selectors
+from sulh.cases import services as case_services
+from sulh.cases.models import Case, Decision
+from sulh.core.errors import NotFound, PermissionDenied, SulhError
+from sulh.core.validation import describe
+from sulh.programs.services import program_get, program_get_definition, programs_all
+from sulh.registry.schemas import IntakeIn
+from sulh.registry.services import intake_register
+
+api = NinjaAPI(
+    title="Sulh API",
+    version="1",
+    description="Registration, screening and decisions for amnesty, settlement and DDR programs.",
+    auth=AUTH,
+    urls_namespace="api",
+)
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "field": field}}, status=status
+    )
+
+
+@api.exception_handler(SulhError)
+def _sulh_error(request: HttpRequest, exc: SulhError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    first = dict(exc.errors[0]) if exc.errors else {}
+    loc = tuple(first.get("loc", ()))
+    # ninja prefixes locations with ("body", "<parameter name>"); a clerk needs the field.
+    first["loc"] = loc[2:] if loc[:1] == ("body",) else loc[1:]
+    field, message = describe(first)
+    return _error(request, 422, "invalid", message, field)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", "log in or present a valid token", None)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, "http_error", str(exc), None)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _case_out(case: Case, *, replayed: bool = False) -> CaseOut:
+    proposal = None
+    if case.proposed_outcome:
+        proposal = {
+            "outcome": case.proposed_outcome,
+            "rule_id": case.proposed_rule,
+            "destinations": case.proposed_destinations,
+            "explanation": case.proposal_explanation or None,
+        }
+    return CaseOut.model_validate(
+        {
+            "serial": case.intake.serial,
+            "program": case.program.code,
+            "station": case.station.code,
+            "state": case.state,
+            "proposal": proposal,
+            "outcome": case.outcome,
+            "destination": case.destination,
+            "replayed": replayed,
+        }
+    )
+
+
+def _decision_out(decision: Decision) -> DecisionOut:
+    return DecisionOut(
+        id=decision.pk,
+        case=decision.case.intake.serial,
+        outcome=decision.outcome,
+        destination=decision.destination,
+        status=decision.status,
+        follows_proposal=decision.follows_proposal,
+        rule_id=decision.rule_id,
+        decided_by=decision.decided_by.username,
+        second_officer=decision.second_officer.username if decision.second_officer else None,
+    )
+
+
+@api.get("/programs", response={200: list[ProgramOut], **ERRORS}, tags=["programs"])
+def programs_list(request: HttpRequest) -> list[ProgramOut]:
+    return [_program_out(program.code) for program in programs_all()]
+
+
+@api.get("/programs/{code}", response={200: ProgramOut, **ERRORS}, tags=["programs"])
+def programs_detail(request: HttpRequest, code: str) -> ProgramOut:
+    program_get(code=code)
+    return _program_out(code)
+
+
+def _program_out(code: str) -> ProgramOut:
+    from django.utils import timezone
+
+    definition = program_get_definition(code=code)
+    now = timezone.now()
+    return ProgramOut.model_validate(
+        {
+            "code": definition.id,
+            "version": definition.version,
+            "kind": definition.kind,
+            "title": definition.title.model_dump(),
+            "opens_at": definition.opens_at,
+            "deadline": definition.deadline,
+            "open_now": definition.opens_at <= now <= definition.deadline,
+        }
+    )
+
+
+@api.post("/intakes", response={200: CaseOut, 201: CaseOut, **ERRORS}, tags=["intakes"])
+def intakes_create(request: HttpRequest, payload: IntakeIn) -> tuple[int, CaseOut]:
+    result = intake_register(data=payload, clerk=_user(request))
+    return (201 if result.created else 200), _case_out(result.case, replayed=not result.created)
+
+
+@api.get("/cases/{serial}", response={200: CaseOut, **ERRORS}, tags=["cases"])
+def cases_detail(request: HttpRequest, serial: str) -> CaseOut:
+    return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
+
+
+@api.get("/cases/{serial}/events", response={200: list[CaseEventOut], **ERRORS}, tags=["cases"])
+def cases_events(request: HttpRequest, serial: str) -> list[CaseEventOut]:
+    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    return [
+        CaseEventOut(
+            event=event.event,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            actor=event.actor.username if event.actor else None,
+            at=event.at,
+            reason=event.reason,
+            outcome=event.outcome,
+        )
+        for event in case.events.select_related("actor")
+    ]
+
+
+@api.post("/cases/{serial}/decisions", response={201: DecisionOut, **ERRORS}, tags=["decisions"])
+def decisions_create(request: HttpRequest, serial: str, payload: DecisionIn) -> tuple[int, DecisionOut]:
+    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    decision = case_services.decision_record(
+        case=case,
+        user=_user(request),
+        outcome=payload.outcome,
+        reason=payload.reason,
+        destination=payload.destination,
+    )
+    return 201, _decision_out(decision)
+
+
+@api.post("/decisions/{decision_id}/confirm", response={200: DecisionOut, **ERRORS}, tags=["decisions"])
+def decisions_confirm(request: HttpRequest, decision_id: int, payload: ReasonIn) -> DecisionOut:
+    decision = case_selectors.decision_get_for_user(user=_user(request), decision_id=decision_id)
+    return _decision_out(
+        case_services.decision_confirm(decision=decision, user=_user(request), reason=payload.reason)
+    )
+
+
+@api.post("/decisions/{decision_id}/reject", response={200: DecisionOut, **ERRORS}, tags=["decisions"])
+def decisions_reject(request: HttpRequest, decision_id: int, payload: ReasonIn) -> DecisionOut:
+    decision = case_selectors.decision_get_for_user(user=_user(request), decision_id=decision_id)
+    return _decision_out(
+        case_services.decision_reject(decision=decision, user=_user(request), reason=payload.reason)
+    )
+
+
+@api.post("/cases/{serial}/appeal", response={200: CaseOut, **ERRORS}, tags=["cases"])
+def cases_appeal(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOut:
+    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    case_services.case_appeal(case=case, user=_user(request), reason=payload.reason)
+    return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
+
+
+@api.post("/cases/{serial}/revoke-eligibility", response={200: CaseOut, **ERRORS}, tags=["cases"])
+def cases_revoke(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOut:
+    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    case_services.case_revoke_eligibility(case=case, user=_user(request), reason=payload.reason)
+    return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
+
+
+@api.get("/bulletins/{code}", response={200: BulletinOut, **ERRORS}, tags=["bulletins"])
+def bulletins_current(request: HttpRequest, code: str) -> dict[str, Any]:
+    if not _user(request).has_role(Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR):
+        raise PermissionDenied("figures are for program managers and monitors", field="user")
+    program_get(code=code)
+    return program_figures(program_code=code)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness and database reachability, for load balancers and the demo."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+__all__ = ["api", "healthz", "NotFound"]

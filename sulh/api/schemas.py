@@ -1,0 +1,99 @@
+"""Output schemas of the HTTP API (inputs are the services' own schemas)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class LocalizedOut(BaseModel):
+    ar: str
+    en: str
+
+
+class ProgramOut(BaseModel):
+    code: str
+    version: str
+    kind: str
+    title: LocalizedOut
+    opens_at: dt.datetime
+    deadline: dt.datetime
+    open_now: bool
+
+
+class ProposalOut(BaseModel):
+    outcome: str
+    rule_id: str
+    destinations: list[str]
+    explanation: LocalizedOut | None
+
+
+class CaseOut(BaseModel):
+    serial: str
+    program: str
+    station: str
+    state: str
+    proposal: ProposalOut | None
+    outcome: str
+    destination: str
+    replayed: bool = Field(default=False, description="true when this submission was received before")
+
+
+class CaseEventOut(BaseModel):
+    event: str
+    from_state: str
+    to_state: str
+    actor: str | None
+    at: dt.datetime
+    reason: str
+    outcome: str
+
+
+class DecisionIn(BaseModel):
+    outcome: Literal["amnesty", "departure", "referral", "denial"]
+    reason: str = Field(default="", max_length=2000)
+    destination: str = Field(default="", max_length=60)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class DecisionOut(BaseModel):
+    id: int
+    case: str
+    outcome: str
+    destination: str
+    status: str
+    follows_proposal: bool
+    rule_id: str
+    decided_by: str
+    second_officer: str | None
+
+
+class FiguresOut(BaseModel):
+    registered: int
+    amnesty_granted: int
+    departure: int
+    referred: int
+    denied: int
+    pending: int
+
+
+class BulletinOut(BaseModel):
+    program: str
+    as_of: dt.datetime
+    figures: FiguresOut
+    by_station: dict[str, FiguresOut]

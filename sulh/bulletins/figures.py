@@ -1,0 +1,66 @@
+"""The program's figures as of now, straight from the cases.
+
+They reconcile by construction: every registered case is counted in exactly one
+of amnesty_granted, departure, referred, denied or pending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from sulh.cases.models import Case, Outcome, State
+
+FIGURES = ("registered", "amnesty_granted", "departure", "referred", "denied", "pending")
+_OUTCOME_FIGURE = {
+    Outcome.AMNESTY: "amnesty_granted",
+    Outcome.DEPARTURE: "departure",
+    Outcome.REFERRAL: "referred",
+    Outcome.DENIAL: "denied",
+}
+# A case counts under its outcome once decided (and while its card is out);
+# anything before a decision, under appeal or revoked is pending.
+_DECIDED_STATES = (State.DECIDED, State.CARD_ISSUED)
+
+
+def _figure_of(state: str, outcome: str) -> str:
+    if state in _DECIDED_STATES and outcome in _OUTCOME_FIGURE:
+        return _OUTCOME_FIGURE[outcome]
+    return "pending"
+
+
+def _empty() -> dict[str, int]:
+    return dict.fromkeys(FIGURES, 0)
+
+
+def program_figures(*, program_code: str, as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """``{"program", "as_of", "figures": {...}, "by_station": {code: {...}}}``."""
+    as_of = as_of or timezone.now()
+    rows = (
+        Case.objects.filter(program__code=program_code, created_at__lte=as_of)
+        .values("station__code", "state", "outcome")
+        .annotate(n=Count("id"))
+    )
+    totals: Counter[str] = Counter(_empty())
+    by_station: dict[str, Counter[str]] = {}
+    for row in rows:
+        figure = _figure_of(row["state"], row["outcome"])
+        station = by_station.setdefault(row["station__code"], Counter(_empty()))
+        for counter in (totals, station):
+            counter["registered"] += row["n"]
+            counter[figure] += row["n"]
+    return {
+        "program": program_code,
+        "as_of": as_of.isoformat(),
+        "figures": dict(totals),
+        "by_station": {code: dict(counts) for code, counts in sorted(by_station.items())},
+    }
+
+
+def figures_reconcile(figures: dict[str, int]) -> bool:
+    parts = ("amnesty_granted", "departure", "referred", "denied", "pending")
+    return figures["registered"] == sum(figures[part] for part in parts)

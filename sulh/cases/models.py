@@ -1,0 +1,105 @@
+"""The life of a case: an explicit state machine with every transition recorded."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from sulh.accounts.models import Station
+from sulh.registry.models import Intake
+
+
+class State(models.TextChoices):
+    REGISTERED = "registered", "Registered"
+    SCREENED = "screened", "Screened"
+    IN_REVIEW = "in_review", "In review"
+    DECISION_PENDING = "decision_pending", "Decision awaiting a second officer"
+    DECIDED = "decided", "Decided"
+    CARD_ISSUED = "card_issued", "Card issued"
+    APPEALED = "appealed", "Appealed"
+    ELIGIBILITY_REVOKED = "eligibility_revoked", "Eligibility revoked"
+
+
+class Outcome(models.TextChoices):
+    AMNESTY = "amnesty", "Amnesty"
+    DEPARTURE = "departure", "Departure"
+    REFERRAL = "referral", "Referral for investigation"
+    DENIAL = "denial", "Denial"
+
+
+ADVERSE_OUTCOMES = frozenset({Outcome.REFERRAL, Outcome.DENIAL})
+
+
+class Case(models.Model):
+    intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="case")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT)
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="cases")
+    state = models.CharField(max_length=24, choices=State.choices, db_index=True)
+    is_child = models.BooleanField(default=False)
+    proposed_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    proposed_rule = models.CharField(max_length=80, blank=True)
+    proposed_destinations = models.JSONField(default=list)
+    proposal_explanation = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    destination = models.CharField(max_length=60, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "state"])]
+
+    @property
+    def serial(self) -> str:
+        return self.intake.serial
+
+
+class CaseEvent(models.Model):
+    """Who did what to a case, when and why. Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    event = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    outcome = models.CharField(max_length=16, blank=True)
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class DecisionStatus(models.TextChoices):
+    AWAITING_SECOND = "awaiting_second", "Awaiting a second officer"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected by the second officer"
+
+
+class Decision(models.Model):
+    """An officer's decision; adverse outcomes need a second officer's confirmation."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    destination = models.CharField(max_length=60, blank=True)
+    follows_proposal = models.BooleanField()
+    rule_id = models.CharField(max_length=80, blank=True)
+    reason = models.TextField()
+    status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions_made"
+    )
+    decided_at = models.DateTimeField()
+    second_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions_confirmed",
+    )
+    second_at = models.DateTimeField(null=True, blank=True)
+    second_reason = models.TextField(blank=True)
+    on_appeal = models.BooleanField(default=False)

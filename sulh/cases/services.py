@@ -1,0 +1,332 @@
+"""Writes on cases: the state machine, proposals, decisions with four eyes, appeals.
+
+Every change of a case goes through ``_transition``, which records who, when and
+why, and hands the event to the transparency log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sulh.accounts.models import Role, User
+from sulh.cases.models import (
+    ADVERSE_OUTCOMES,
+    Case,
+    CaseEvent,
+    Decision,
+    DecisionStatus,
+    Outcome,
+    State,
+)
+from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.ledger import hooks as ledger_hooks
+from sulh.matching import services as matching_services
+from sulh.programs.definition import CaseFacts, Proposal
+from sulh.programs.services import program_get_definition
+
+# The allowed moves of a case; anything else is refused with a clear message.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "": frozenset({State.REGISTERED}),
+    State.REGISTERED: frozenset({State.SCREENED, State.IN_REVIEW}),
+    State.IN_REVIEW: frozenset({State.SCREENED, State.IN_REVIEW}),
+    State.SCREENED: frozenset({State.DECIDED, State.DECISION_PENDING, State.IN_REVIEW, State.SCREENED}),
+    State.DECISION_PENDING: frozenset({State.DECIDED, State.SCREENED, State.APPEALED}),
+    State.DECIDED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
+    State.CARD_ISSUED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
+    State.APPEALED: frozenset({State.DECIDED, State.DECISION_PENDING}),
+    State.ELIGIBILITY_REVOKED: frozenset({State.APPEALED}),
+}
+DECIDABLE_STATES = frozenset({State.SCREENED, State.APPEALED})
+REASON_MAX = 2000
+
+
+def _clean_reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationFailed("a reason is required", field="reason")
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(f"must be at most {REASON_MAX} characters", field="reason")
+    return reason
+
+
+def _transition(
+    *,
+    case: Case,
+    to_state: str,
+    event: str,
+    actor: User | None,
+    reason: str = "",
+    outcome: str = "",
+    details: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> CaseEvent:
+    """Move ``case`` to ``to_state`` (conditionally, so two officers cannot both win)."""
+    from_state = case.state
+    if to_state not in TRANSITIONS.get(from_state, frozenset()):
+        raise Conflict(f"a case that is {from_state or 'new'} cannot become {to_state}", field="state")
+    if from_state:
+        moved = Case.objects.filter(pk=case.pk, state=from_state).update(
+            state=to_state, updated_at=timezone.now()
+        )
+        if moved != 1:
+            raise Conflict("the case was changed by someone else; reload it", field="state")
+    case.state = to_state
+    record = CaseEvent.objects.create(
+        case=case,
+        event=event,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        at=at or timezone.now(),
+        reason=reason,
+        outcome=outcome,
+        details=details or {},
+    )
+    ledger_hooks.on_case_transition(record)
+    return record
+
+
+def case_open(*, case: Case, actor: User, at: dt.datetime) -> None:
+    """Record the registration of a freshly created case, then screen it."""
+    _transition(case=case, to_state=State.REGISTERED, event="registered", actor=actor, at=at)
+    case_screen(case=case, actor=actor)
+
+
+def case_screen(*, case: Case, actor: User | None) -> None:
+    """Check duplicates and lists; open review when there are candidates, else propose."""
+    candidates = matching_services.case_screen(case=case)
+    if candidates:
+        _transition(
+            case=case,
+            to_state=State.IN_REVIEW,
+            event="review_opened",
+            actor=actor,
+            details={"candidates": len(candidates)},
+        )
+        case_propose(case=case)
+        return
+    _transition(case=case, to_state=State.SCREENED, event="screened", actor=actor)
+    case_propose(case=case)
+
+
+def case_review_closed(*, case: Case, actor: User) -> None:
+    """All candidates resolved by a vetting officer: the case is screened again."""
+    if case.state != State.IN_REVIEW:
+        return
+    _transition(case=case, to_state=State.SCREENED, event="review_closed", actor=actor)
+    case_propose(case=case)
+
+
+def case_facts(*, case: Case) -> CaseFacts:
+    intake = case.intake
+    items = list(intake.items.all())
+    weapons = [item for item in items if item.kind == "weapon"]
+    age = _age_from_band(intake.person.age_band)
+    return CaseFacts(
+        category=intake.category,
+        affiliation=intake.affiliation or None,
+        origin=intake.origin,  # type: ignore[arg-type]
+        screening=matching_services.case_screening_status(case=case),
+        age=age if not intake.person.age_disputed else 17,
+        family_size=intake.family.count(),
+        weapons_surrendered=sum(item.quantity for item in weapons),
+        heavy_weapons_surrendered=sum(item.quantity for item in weapons if item.heavy),
+        has_id_document=any(item.kind == "id_document" for item in items),
+        pledge_signed=intake.pledge_signed,
+        requested_destination=intake.requested_destination or None,
+    )
+
+
+def _age_from_band(band: str) -> int | None:
+    """The lower bound of the stored age band: the rules only ask 'is this a child'."""
+    if not band or band == "unknown":
+        return None
+    return int(band.split("-")[0].rstrip("+"))
+
+
+def case_propose(*, case: Case) -> Proposal:
+    """Ask the program's rules for an outcome; store it with the rule that fired."""
+    definition = program_get_definition(code=case.program.code)
+    proposal = definition.propose(case_facts(case=case))
+    case.proposed_outcome = proposal.outcome
+    case.proposed_rule = proposal.rule_id
+    case.proposed_destinations = list(proposal.destinations)
+    case.proposal_explanation = proposal.explanation.model_dump()
+    case.save(
+        update_fields=[
+            "proposed_outcome",
+            "proposed_rule",
+            "proposed_destinations",
+            "proposal_explanation",
+            "updated_at",
+        ]
+    )
+    return proposal
+
+
+def _require_decider(user: User) -> None:
+    if not user.has_role(Role.DECIDING_OFFICER):
+        raise PermissionDenied("only a deciding officer may decide", field="user")
+
+
+def decision_record(
+    *, case: Case, user: User, outcome: str, reason: str, destination: str = ""
+) -> Decision:
+    """An officer decides. Adverse outcomes wait for a second officer (four eyes)."""
+    _require_decider(user)
+    if outcome not in Outcome.values:
+        raise ValidationFailed(f"must be one of {', '.join(Outcome.values)}", field="outcome")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("intake", "program").get(pk=case.pk)
+        if case.state not in DECIDABLE_STATES:
+            raise Conflict(f"a case that is {case.state} cannot be decided now", field="state")
+        if case.intake.clerk_id == user.pk:
+            raise PermissionDenied("you registered this case; another officer must decide", field="user")
+        follows = outcome == case.proposed_outcome
+        reason = _clean_reason(reason, required=(not follows) or outcome in ADVERSE_OUTCOMES)
+        destination = _check_destination(case=case, outcome=outcome, destination=destination)
+        adverse = outcome in ADVERSE_OUTCOMES
+        now = timezone.now()
+        decision = Decision.objects.create(
+            case=case,
+            outcome=outcome,
+            destination=destination,
+            follows_proposal=follows,
+            rule_id=case.proposed_rule if follows else "",
+            reason=reason,
+            status=DecisionStatus.AWAITING_SECOND if adverse else DecisionStatus.CONFIRMED,
+            decided_by=user,
+            decided_at=now,
+            on_appeal=case.state == State.APPEALED,
+        )
+        if adverse:
+            _transition(
+                case=case,
+                to_state=State.DECISION_PENDING,
+                event="decision_proposed",
+                actor=user,
+                reason=reason,
+                outcome=outcome,
+                details={"decision": decision.pk},
+            )
+        else:
+            _apply_decision(case=case, decision=decision, actor=user, reason=reason)
+    return decision
+
+
+def _check_destination(*, case: Case, outcome: str, destination: str) -> str:
+    if outcome != Outcome.DEPARTURE:
+        if destination:
+            raise ValidationFailed("only a departure has a destination", field="destination")
+        return ""
+    definition = program_get_definition(code=case.program.code)
+    permitted = definition.destinations_for(case.intake.affiliation or None)
+    if not destination and len(permitted) == 1:
+        return permitted[0]
+    if destination not in permitted:
+        allowed = ", ".join(permitted) or "none"
+        raise ValidationFailed(
+            f"is not permitted for this person; permitted: {allowed}", field="destination"
+        )
+    return destination
+
+
+def _apply_decision(*, case: Case, decision: Decision, actor: User, reason: str) -> None:
+    case.outcome = decision.outcome
+    case.destination = decision.destination
+    case.decided_at = timezone.now()
+    case.save(update_fields=["outcome", "destination", "decided_at", "updated_at"])
+    _transition(
+        case=case,
+        to_state=State.DECIDED,
+        event="decision_taken",
+        actor=actor,
+        reason=reason,
+        outcome=decision.outcome,
+        details={"decision": decision.pk, "rule": decision.rule_id, "appeal": decision.on_appeal},
+    )
+
+
+def decision_confirm(*, decision: Decision, user: User, reason: str = "") -> Decision:
+    """The second officer confirms an adverse decision."""
+    return _second_officer(decision=decision, user=user, reason=reason, confirm=True)
+
+
+def decision_reject(*, decision: Decision, user: User, reason: str) -> Decision:
+    """The second officer sends an adverse decision back; the case can be decided again."""
+    return _second_officer(decision=decision, user=user, reason=reason, confirm=False)
+
+
+def _second_officer(*, decision: Decision, user: User, reason: str, confirm: bool) -> Decision:
+    _require_decider(user)
+    with transaction.atomic():
+        decision = Decision.objects.select_for_update().select_related("case").get(pk=decision.pk)
+        if decision.status != DecisionStatus.AWAITING_SECOND:
+            raise Conflict("this decision is not awaiting a second officer", field="decision")
+        if decision.decided_by_id == user.pk:
+            raise PermissionDenied(
+                "a second, different officer must confirm an adverse decision", field="user"
+            )
+        if decision.case.intake.clerk_id == user.pk:
+            raise PermissionDenied("you registered this case", field="user")
+        reason = _clean_reason(reason, required=not confirm)
+        decision.status = DecisionStatus.CONFIRMED if confirm else DecisionStatus.REJECTED
+        decision.second_officer = user
+        decision.second_at = timezone.now()
+        decision.second_reason = reason
+        decision.save(update_fields=["status", "second_officer", "second_at", "second_reason"])
+        case = Case.objects.select_for_update().get(pk=decision.case_id)
+        if confirm:
+            _apply_decision(case=case, decision=decision, actor=user, reason=reason)
+        else:
+            # A re-decision on appeal that is sent back stays an open appeal.
+            back = State.APPEALED if decision.on_appeal else State.SCREENED
+            _transition(
+                case=case,
+                to_state=back,
+                event="decision_rejected",
+                actor=user,
+                reason=reason,
+                outcome=decision.outcome,
+                details={"decision": decision.pk},
+            )
+    return decision
+
+
+def case_appeal(*, case: Case, user: User, reason: str) -> None:
+    """Record an appeal against a decision or a revocation; deciders decide again."""
+    if not user.has_role(Role.DECIDING_OFFICER, Role.VETTING_OFFICER, Role.CLERK):
+        raise PermissionDenied("you may not record an appeal", field="user")
+    reason = _clean_reason(reason, required=True)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        _transition(case=case, to_state=State.APPEALED, event="appealed", actor=user, reason=reason)
+
+
+def case_revoke_eligibility(*, case: Case, user: User, reason: str) -> None:
+    """Evidence emerged after the decision: eligibility is revoked, with a reason."""
+    _require_decider(user)
+    reason = _clean_reason(reason, required=True)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        _transition(
+            case=case,
+            to_state=State.ELIGIBILITY_REVOKED,
+            event="eligibility_revoked",
+            actor=user,
+            reason=reason,
+        )
+
+
+def case_record_event(
+    *, case: Case, to_state: str, event: str, actor: User | None, reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """For other packages (cards, departures): record an event on a case through the state machine."""
+    return _transition(
+        case=case, to_state=to_state, event=event, actor=actor, reason=reason, details=details
+    )

@@ -1,0 +1,59 @@
+"""The ``sulh`` command: one entry point, sub-commands contributed by each package.
+
+Each module in COMMAND_MODULES has ``register(subparsers)``; every sub-command sets
+``handler(args) -> int``. Commands that need the database call ``setup_django()``;
+the verifier and the monitor must run from files alone, so Django is never set up
+eagerly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from sulh.core.errors import SulhError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "sulh.core.cli",
+)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sulh.settings")
+    import django
+
+    django.setup()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sulh",
+        description="Sulh: case management for amnesty, settlement and DDR programs.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args))
+    except SulhError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

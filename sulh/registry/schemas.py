@@ -1,0 +1,236 @@
+"""The intake as a desk submits it, validated at the edge.
+
+Every error names its field (``person.birth_date``, ``items[1].serial_number``)
+so a clerk knows what to correct; nothing is saved until the whole submission
+is valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+NAME_MAX = 100
+_ARABIC_LETTERS = re.compile(r"^[\u0621-\u064A\u0660-\u0669\u066E-\u06D3\u06FA-\u06FF\u064B-\u065F\u0670 '\-]+$")
+_LATIN_LETTERS = re.compile(r"^[A-Za-z\u00C0-\u024F '\-.]+$")
+# Values clerks type when a serial cannot be read; they must use the explicit flag instead.
+SERIAL_PLACEHOLDERS = frozenset(
+    {
+        "unreadable", "unknown", "none", "nil", "null", "n/a", "na", "no", "xxx", "xx", "x",
+        "-", "--", "?", "??", "0", "000", "0000", "00000", "000000", "erased", "no serial",
+        "غير مقروء", "لا يوجد", "مجهول", "ممسوح",
+    }
+)  # fmt: skip
+PLACEHOLDER_PATTERN = re.compile(r"^(x+|0+|\?+|-+|\*+)$", re.IGNORECASE)
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_MAX)]
+
+
+def _clean(value: str) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\u200c\u200d" for ch in value):
+        raise ValueError("must not contain control characters")
+    return re.sub(r"\s+", " ", value)
+
+
+def arabic_name(value: str) -> str:
+    value = _clean(value)
+    if value and not _ARABIC_LETTERS.match(value):
+        raise ValueError("must be written in Arabic script")
+    return value
+
+
+def latin_name(value: str) -> str:
+    value = _clean(value)
+    if value and not _LATIN_LETTERS.match(value):
+        raise ValueError("must be written in Latin script")
+    return value
+
+
+def parse_birth_date(value: str, *, today: dt.date) -> str:
+    """Accept "YYYY-MM-DD" or "YYYY"; refuse impossible and future dates."""
+    value = value.strip()
+    if not value:
+        return ""
+    if re.fullmatch(r"\d{4}", value):
+        year = int(value)
+        if year > today.year or year < today.year - 110:
+            raise ValueError(f"year {year} is not a possible birth year")
+        return value
+    try:
+        born = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a date YYYY-MM-DD or a year YYYY, and a real calendar day") from None
+    if born > today:
+        raise ValueError("is in the future")
+    if born.year < today.year - 110:
+        raise ValueError(f"year {born.year} is not a possible birth year")
+    return born.isoformat()
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name_ar: ShortText = ""
+    father_name_ar: ShortText = ""
+    grandfather_name_ar: ShortText = ""
+    family_name_ar: ShortText = ""
+    mother_name_ar: ShortText = ""
+    given_name_lat: ShortText = ""
+    father_name_lat: ShortText = ""
+    grandfather_name_lat: ShortText = ""
+    family_name_lat: ShortText = ""
+    mother_name_lat: ShortText = ""
+    birth_date: Annotated[str, StringConstraints(max_length=10)] = ""
+    birth_place: ShortText = ""
+    national_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
+    sex: Literal["male", "female"]
+    age_disputed: bool = False
+
+    @field_validator(
+        "given_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar", "mother_name_ar"
+    )
+    @classmethod
+    def _arabic(cls, value: str) -> str:
+        return arabic_name(value)
+
+    @field_validator(
+        "given_name_lat",
+        "father_name_lat",
+        "grandfather_name_lat",
+        "family_name_lat",
+        "mother_name_lat",
+    )
+    @classmethod
+    def _latin(cls, value: str) -> str:
+        return latin_name(value)
+
+    @field_validator("birth_place")
+    @classmethod
+    def _place(cls, value: str) -> str:
+        return _clean(value)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date(cls, value: str) -> str:
+        return parse_birth_date(value, today=dt.date.today())
+
+    @field_validator("national_id")
+    @classmethod
+    def _national_id(cls, value: str) -> str:
+        value = value.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+        if value and not re.fullmatch(r"\d{6,20}", value):
+            raise ValueError("must be 6 to 20 digits")
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_name(self) -> PersonIn:
+        if not (self.given_name_ar or self.given_name_lat):
+            raise ValueError("given_name_ar or given_name_lat: a given name is required")
+        if not (self.family_name_ar or self.family_name_lat or self.father_name_ar or self.father_name_lat):
+            raise ValueError("family_name_ar or family_name_lat: a family or father's name is required")
+        return self
+
+
+class FamilyMemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    relation: Literal["spouse", "child", "parent", "sibling", "other"]
+    name_ar: ShortText = ""
+    name_lat: ShortText = ""
+    sex: Literal["male", "female"]
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+
+    @field_validator("name_ar")
+    @classmethod
+    def _arabic(cls, value: str) -> str:
+        return arabic_name(value)
+
+    @field_validator("name_lat")
+    @classmethod
+    def _latin(cls, value: str) -> str:
+        return latin_name(value)
+
+    @model_validator(mode="after")
+    def _named(self) -> FamilyMemberIn:
+        if not (self.name_ar or self.name_lat):
+            raise ValueError("name_ar or name_lat: a name is required")
+        if self.birth_year is not None and self.birth_year > dt.date.today().year:
+            raise ValueError("birth_year: is in the future")
+        return self
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["weapon", "ammunition", "id_document", "other"]
+    weapon_type: ShortText = ""
+    calibre: Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)] = ""
+    serial_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
+    no_serial: bool = False
+    heavy: bool = False
+    quantity: int = Field(default=1, ge=1, le=100000)
+    document_type: ShortText = ""
+    document_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+    @field_validator("serial_number")
+    @classmethod
+    def _serial(cls, value: str) -> str:
+        value = _clean(value)
+        if value and (value.lower() in SERIAL_PLACEHOLDERS or PLACEHOLDER_PATTERN.match(value)):
+            raise ValueError(
+                f"{value!r} is a placeholder, not a serial number: leave it empty and set no_serial"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _weapon_serial(self) -> ItemIn:
+        if self.kind == "weapon":
+            if not self.weapon_type:
+                raise ValueError("weapon_type: is required for a weapon")
+            if not self.serial_number and not self.no_serial:
+                raise ValueError("serial_number: is required, or set no_serial when it is absent or erased")
+            if self.serial_number and self.no_serial:
+                raise ValueError("no_serial: cannot be set together with a serial number")
+        if self.kind == "id_document" and not self.document_type:
+            raise ValueError("document_type: is required for an identity document")
+        return self
+
+
+class PledgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: ShortText
+    language: Literal["ar", "en"]
+    signed: bool
+
+
+class IntakeIn(BaseModel):
+    """A registration as submitted by a desk or a station device."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{8,64}$")]
+    program: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
+    station: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
+    person: PersonIn
+    category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+    affiliation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
+    origin: Literal["local", "non_local"]
+    requested_destination: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
+    family: list[FamilyMemberIn] = Field(default_factory=list, max_length=30)
+    items: list[ItemIn] = Field(default_factory=list, max_length=200)
+    pledge: PledgeIn
+    submitted_at: dt.datetime | None = None
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a time zone offset")
+        return value

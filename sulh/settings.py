@@ -1,0 +1,190 @@
+"""Settings, read from the environment by typed helpers that fail loudly.
+
+No secret lives in code: in development the Django secret key is generated once
+under ``SULH_DATA_DIR/keys`` (mode 0600); in production it comes from
+``SULH_SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class ImproperSetting(RuntimeError):
+    """A setting from the environment is missing or malformed."""
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ImproperSetting(f"environment variable {name} is required")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperSetting(f"environment variable {name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperSetting(f"environment variable {name} must be an integer, not {raw!r}") from exc
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [part.strip() for part in env_str(name, default).split(",") if part.strip()]
+
+
+def _development_secret(keys_dir: Path) -> str:
+    """A per-installation secret created on first use, never committed."""
+    keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = keys_dir / "django-secret"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+# --- Where state lives -------------------------------------------------------
+SULH_DATA_DIR = Path(env_str("SULH_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+SULH_KEYS_DIR = Path(env_str("SULH_KEYS_DIR", str(SULH_DATA_DIR / "keys"))).resolve()
+SULH_PROGRAMS_DIR = Path(env_str("SULH_PROGRAMS_DIR", str(BASE_DIR / "programs"))).resolve()
+SULH_DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("SULH_DEBUG", False)
+SULH_PRODUCTION = env_bool("SULH_PRODUCTION", False)
+SULH_DEMO = env_bool("SULH_DEMO", False)
+
+if SULH_PRODUCTION:
+    SECRET_KEY = env_str("SULH_SECRET_KEY")
+else:
+    SECRET_KEY = os.environ.get("SULH_SECRET_KEY") or _development_secret(SULH_KEYS_DIR)
+
+ALLOWED_HOSTS = env_list("SULH_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+# --- Database ------------------------------------------------------------------
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(SULH_DATA_DIR / "sulh.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers work while a desk writes; IMMEDIATE takes the write lock
+                # up front so two writers queue instead of failing half-way.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Applications --------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "sulh.core",
+    "sulh.accounts",
+    "sulh.programs",
+    "sulh.registry",
+    "sulh.cases",
+    "sulh.matching",
+    "sulh.cards",
+    "sulh.ledger",
+    "sulh.bulletins",
+    "sulh.audit",
+    "sulh.api",
+    "sulh.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sulh.urls"
+WSGI_APPLICATION = "sulh.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Languages -----------------------------------------------------------------
+LANGUAGE_CODE = "ar"
+LANGUAGES = [("ar", "العربية"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "sulh" / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("SULH_TIME_ZONE", "Asia/Damascus")
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = SULH_DATA_DIR / "static"
+
+# --- Sessions and security -----------------------------------------------------
+SESSION_COOKIE_AGE = env_int("SULH_SESSION_SECONDS", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+if SULH_PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = env_bool("SULH_SSL_REDIRECT", True)
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("SULH_LOG_LEVEL", "WARNING")},
+}

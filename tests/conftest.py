@@ -1,0 +1,120 @@
+"""Personas and factories shared by every test.
+
+Names in payloads are generated from short tables of common given and family
+names combined at random; they describe nobody.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from sulh.accounts.models import Role, Station, User
+
+PASSWORD = "correct horse battery staple 7"  # noqa: S105 - test personas only
+
+_GIVEN_AR = ["محمد", "أحمد", "خالد", "عمر", "ياسر", "حسن", "علي", "مصطفى", "إبراهيم", "عبد الرحمن"]
+_GIVEN_LAT = ["Mohammed", "Ahmad", "Khaled", "Omar", "Yaser", "Hasan", "Ali", "Mustafa", "Ibrahim", "Abdulrahman"]
+_FAMILY_AR = ["الحلبي", "الأحمد", "الخطيب", "السيد", "العلي", "النجار", "الحسين", "الشامي", "الجاسم", "القاسم"]
+_FAMILY_LAT = ["al-Halabi", "al-Ahmad", "al-Khatib", "al-Sayed", "al-Ali", "al-Najjar", "al-Hussein", "al-Shami", "al-Jasem", "al-Qasem"]
+_MOTHER_AR = ["فاطمة", "عائشة", "مريم", "خديجة", "زينب", "سعاد", "هدى", "نور", "رنا", "ليلى"]
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def stations(db: None) -> dict[str, Station]:
+    from sulh.accounts.services import station_create
+
+    return {
+        "alp1": station_create(code="alp1", name_ar="مركز حلب الأول", name_en="Aleppo centre 1"),
+        "alp2": station_create(code="alp2", name_ar="مركز حلب الثاني", name_en="Aleppo centre 2"),
+    }
+
+
+def _persona(username: str, role: str, station: Station | None = None) -> User:
+    from sulh.accounts.services import user_create
+
+    return user_create(username=username, password=PASSWORD, role=role, station=station)
+
+
+@pytest.fixture
+def personas(stations: dict[str, Station]) -> dict[str, User]:
+    """Named staff: clerks at two stations, two deciders for four eyes, and one of every other role."""
+    return {
+        "clerk": _persona("clerk-amal", Role.CLERK, stations["alp1"]),
+        "clerk2": _persona("clerk-basel", Role.CLERK, stations["alp2"]),
+        "vetter": _persona("vetter-dana", Role.VETTING_OFFICER),
+        "decider": _persona("decider-fadi", Role.DECIDING_OFFICER),
+        "decider2": _persona("decider-ghada", Role.DECIDING_OFFICER),
+        "card_officer": _persona("cards-hiba", Role.CARD_OFFICER),
+        "coordinator": _persona("evac-issa", Role.EVACUATION_COORDINATOR),
+        "checkpoint": _persona("checkpoint-jamil", Role.CHECKPOINT_OFFICER),
+        "child_protection": _persona("child-karima", Role.CHILD_PROTECTION),
+        "manager": _persona("manager-lina", Role.PROGRAM_MANAGER),
+        "monitor": _persona("monitor-maher", Role.MONITOR),
+        "admin": _persona("admin-nour", Role.ADMINISTRATOR),
+    }
+
+
+@pytest.fixture
+def programs(db: None) -> None:
+    """The seed programs from programs/, loaded into the database."""
+    from django.conf import settings
+
+    from sulh.programs.services import program_sync
+
+    program_sync(directory=settings.SULH_PROGRAMS_DIR)
+
+
+def make_intake(
+    program: str,
+    *,
+    seed: int | None = None,
+    person: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A valid intake payload for ``program``; pass overrides for what a test is about."""
+    from sulh.programs.services import program_get_definition
+
+    definition = program_get_definition(code=program)
+    rng = random.Random(seed if seed is not None else next(_counter))
+    i, j, k = rng.randrange(10), rng.randrange(10), rng.randrange(10)
+    payload: dict[str, Any] = {
+        "idempotency_key": uuid.uuid4().hex,
+        "program": program,
+        "person": {
+            "given_name_ar": _GIVEN_AR[i],
+            "father_name_ar": _GIVEN_AR[k],
+            "family_name_ar": _FAMILY_AR[j],
+            "mother_name_ar": _MOTHER_AR[rng.randrange(10)],
+            "given_name_lat": _GIVEN_LAT[i],
+            "family_name_lat": _FAMILY_LAT[j],
+            "birth_date": f"{rng.randint(1970, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "birth_place": "حلب",
+            "national_id": f"{rng.randrange(10**10, 10**11)}",
+            "sex": "male",
+        },
+        "category": "combatant",
+        "origin": "local",
+        "items": [
+            {"kind": "weapon", "weapon_type": "rifle", "calibre": "7.62x39", "serial_number": f"AK{rng.randrange(10**6):06d}"}
+        ],
+        "pledge": {"version": definition.pledge.version, "language": "ar", "signed": True},
+        "submitted_at": None,
+    }
+    if person:
+        payload["person"].update(person)
+    payload.update(overrides)
+    if payload["submitted_at"] is None:
+        payload.pop("submitted_at")
+    return payload
+
+
+@pytest.fixture
+def intake_payload() -> Callable[..., dict[str, Any]]:
+    return make_intake
