@@ -123,6 +123,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -164,6 +165,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = SULH_DATA_DIR / "static"
+# Static files are served by WhiteNoise straight from the packages (no collectstatic step).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Sessions and security -----------------------------------------------------
 SESSION_COOKIE_AGE = env_int("SULH_SESSION_SECONDS", 8 * 3600)
