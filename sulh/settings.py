@@ -45,7 +45,9 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ImproperSetting(f"environment variable {name} must be an integer, not {raw!r}") from exc
+        raise ImproperSetting(
+            f"environment variable {name} must be an integer, not {raw!r}"
+        ) from exc
 
 
 def env_list(name: str, default: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Site URLs: the API, the health check, the staff site and the verifier."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 
 from sulh.api.api import api, healthz
 

@@ -16,12 +16,45 @@ import pytest
 
 from sulh.accounts.models import Role, Station, User
 
-PASSWORD = "correct horse battery staple 7"  # noqa: S105 - test personas only
+PASSWORD = "correct horse battery staple 7"
 
 _GIVEN_AR = ["محمد", "أحمد", "خالد", "عمر", "ياسر", "حسن", "علي", "مصطفى", "إبراهيم", "عبد الرحمن"]
-_GIVEN_LAT = ["Mohammed", "Ahmad", "Khaled", "Omar", "Yaser", "Hasan", "Ali", "Mustafa", "Ibrahim", "Abdulrahman"]
-_FAMILY_AR = ["الحلبي", "الأحمد", "الخطيب", "السيد", "العلي", "النجار", "الحسين", "الشامي", "الجاسم", "القاسم"]
-_FAMILY_LAT = ["al-Halabi", "al-Ahmad", "al-Khatib", "al-Sayed", "al-Ali", "al-Najjar", "al-Hussein", "al-Shami", "al-Jasem", "al-Qasem"]
+_GIVEN_LAT = [
+    "Mohammed",
+    "Ahmad",
+    "Khaled",
+    "Omar",
+    "Yaser",
+    "Hasan",
+    "Ali",
+    "Mustafa",
+    "Ibrahim",
+    "Abdulrahman",
+]
+_FAMILY_AR = [
+    "الحلبي",
+    "الأحمد",
+    "الخطيب",
+    "السيد",
+    "العلي",
+    "النجار",
+    "الحسين",
+    "الشامي",
+    "الجاسم",
+    "القاسم",
+]
+_FAMILY_LAT = [
+    "al-Halabi",
+    "al-Ahmad",
+    "al-Khatib",
+    "al-Sayed",
+    "al-Ali",
+    "al-Najjar",
+    "al-Hussein",
+    "al-Shami",
+    "al-Jasem",
+    "al-Qasem",
+]
 _MOTHER_AR = ["فاطمة", "عائشة", "مريم", "خديجة", "زينب", "سعاد", "هدى", "نور", "رنا", "ليلى"]
 _counter = itertools.count(1)
 
@@ -44,7 +77,7 @@ def _persona(username: str, role: str, station: Station | None = None) -> User:
 
 @pytest.fixture
 def personas(stations: dict[str, Station]) -> dict[str, User]:
-    """Named staff: clerks at two stations, two deciders for four eyes, and one of every other role."""
+    """Named staff: clerks at two stations, two deciders (four eyes), one of every other role."""
     return {
         "clerk": _persona("clerk-amal", Role.CLERK, stations["alp1"]),
         "clerk2": _persona("clerk-basel", Role.CLERK, stations["alp2"]),
@@ -65,7 +98,6 @@ def personas(stations: dict[str, Station]) -> dict[str, User]:
 def programs(db: None) -> None:
     """The seed programs from programs/, loaded into the database."""
     from django.conf import settings
-
     from sulh.programs.services import program_sync
 
     program_sync(directory=settings.SULH_PROGRAMS_DIR)
@@ -94,7 +126,7 @@ def make_intake(
             "mother_name_ar": _MOTHER_AR[rng.randrange(10)],
             "given_name_lat": _GIVEN_LAT[i],
             "family_name_lat": _FAMILY_LAT[j],
-            "birth_date": f"{rng.randint(1970, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "birth_date": f"{rng.randint(1970, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",  # noqa: E501
             "birth_place": "حلب",
             "national_id": f"{rng.randrange(10**10, 10**11)}",
             "sex": "male",
@@ -102,7 +134,12 @@ def make_intake(
         "category": "combatant",
         "origin": "local",
         "items": [
-            {"kind": "weapon", "weapon_type": "rifle", "calibre": "7.62x39", "serial_number": f"AK{rng.randrange(10**6):06d}"}
+            {
+                "kind": "weapon",
+                "weapon_type": "rifle",
+                "calibre": "7.62x39",
+                "serial_number": f"AK{rng.randrange(10**6):06d}",
+            }
         ],
         "pledge": {"version": definition.pledge.version, "language": "ar", "signed": True},
         "submitted_at": None,

@@ -42,10 +42,19 @@ api = NinjaAPI(
     auth=AUTH,
     urls_namespace="api",
 )
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, field: str | None
+) -> HttpResponse:
     return api.create_response(
         request, {"error": {"code": code, "message": message, "field": field}}, status=status
     )
@@ -177,7 +186,9 @@ def cases_events(request: HttpRequest, serial: str) -> list[CaseEventOut]:
 
 
 @api.post("/cases/{serial}/decisions", response={201: DecisionOut, **ERRORS}, tags=["decisions"])
-def decisions_create(request: HttpRequest, serial: str, payload: DecisionIn) -> tuple[int, DecisionOut]:
+def decisions_create(
+    request: HttpRequest, serial: str, payload: DecisionIn
+) -> tuple[int, DecisionOut]:
     case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
     decision = case_services.decision_record(
         case=case,
@@ -189,15 +200,21 @@ def decisions_create(request: HttpRequest, serial: str, payload: DecisionIn) -> 
     return 201, _decision_out(decision)
 
 
-@api.post("/decisions/{decision_id}/confirm", response={200: DecisionOut, **ERRORS}, tags=["decisions"])
+@api.post(
+    "/decisions/{decision_id}/confirm", response={200: DecisionOut, **ERRORS}, tags=["decisions"]
+)
 def decisions_confirm(request: HttpRequest, decision_id: int, payload: ReasonIn) -> DecisionOut:
     decision = case_selectors.decision_get_for_user(user=_user(request), decision_id=decision_id)
     return _decision_out(
-        case_services.decision_confirm(decision=decision, user=_user(request), reason=payload.reason)
+        case_services.decision_confirm(
+            decision=decision, user=_user(request), reason=payload.reason
+        )
     )
 
 
-@api.post("/decisions/{decision_id}/reject", response={200: DecisionOut, **ERRORS}, tags=["decisions"])
+@api.post(
+    "/decisions/{decision_id}/reject", response={200: DecisionOut, **ERRORS}, tags=["decisions"]
+)
 def decisions_reject(request: HttpRequest, decision_id: int, payload: ReasonIn) -> DecisionOut:
     decision = case_selectors.decision_get_for_user(user=_user(request), decision_id=decision_id)
     return _decision_out(
@@ -239,4 +256,4 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-__all__ = ["api", "healthz", "NotFound"]
+__all__ = ["NotFound", "api", "healthz"]

@@ -48,7 +48,9 @@ class CaseOut(BaseModel):
     proposal: ProposalOut | None
     outcome: str
     destination: str
-    replayed: bool = Field(default=False, description="true when this submission was received before")
+    replayed: bool = Field(
+        default=False, description="true when this submission was received before"
+    )
 
 
 class CaseEventOut(BaseModel):

@@ -33,7 +33,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "": frozenset({State.REGISTERED}),
     State.REGISTERED: frozenset({State.SCREENED, State.IN_REVIEW}),
     State.IN_REVIEW: frozenset({State.SCREENED, State.IN_REVIEW}),
-    State.SCREENED: frozenset({State.DECIDED, State.DECISION_PENDING, State.IN_REVIEW, State.SCREENED}),
+    State.SCREENED: frozenset(
+        {State.DECIDED, State.DECISION_PENDING, State.IN_REVIEW, State.SCREENED}
+    ),
     State.DECISION_PENDING: frozenset({State.DECIDED, State.SCREENED, State.APPEALED}),
     State.DECIDED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
     State.CARD_ISSUED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
@@ -67,7 +69,9 @@ def _transition(
     """Move ``case`` to ``to_state`` (conditionally, so two officers cannot both win)."""
     from_state = case.state
     if to_state not in TRANSITIONS.get(from_state, frozenset()):
-        raise Conflict(f"a case that is {from_state or 'new'} cannot become {to_state}", field="state")
+        raise Conflict(
+            f"a case that is {from_state or 'new'} cannot become {to_state}", field="state"
+        )
     if from_state:
         moved = Case.objects.filter(pk=case.pk, state=from_state).update(
             state=to_state, updated_at=timezone.now()
@@ -185,7 +189,9 @@ def decision_record(
         if case.state not in DECIDABLE_STATES:
             raise Conflict(f"a case that is {case.state} cannot be decided now", field="state")
         if case.intake.clerk_id == user.pk:
-            raise PermissionDenied("you registered this case; another officer must decide", field="user")
+            raise PermissionDenied(
+                "you registered this case; another officer must decide", field="user"
+            )
         follows = outcome == case.proposed_outcome
         reason = _clean_reason(reason, required=(not follows) or outcome in ADVERSE_OUTCOMES)
         destination = _check_destination(case=case, outcome=outcome, destination=destination)
@@ -323,10 +329,15 @@ def case_revoke_eligibility(*, case: Case, user: User, reason: str) -> None:
 
 
 def case_record_event(
-    *, case: Case, to_state: str, event: str, actor: User | None, reason: str = "",
+    *,
+    case: Case,
+    to_state: str,
+    event: str,
+    actor: User | None,
+    reason: str = "",
     details: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    """For other packages (cards, departures): record an event on a case through the state machine."""
+    """For other packages (cards, departures): record a case event through the state machine."""
     return _transition(
         case=case, to_state=to_state, event=event, actor=actor, reason=reason, details=details
     )

@@ -109,7 +109,9 @@ class SurrenderedItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["intake", "line"], name="item_line_unique"),
             models.CheckConstraint(
-                condition=~(models.Q(kind="weapon") & models.Q(serial_number="") & models.Q(no_serial=False)),
+                condition=~(
+                    models.Q(kind="weapon") & models.Q(serial_number="") & models.Q(no_serial=False)
+                ),
                 name="weapon_serial_or_flag",
             ),
         ]

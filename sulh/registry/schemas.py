@@ -12,10 +12,19 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 NAME_MAX = 100
-_ARABIC_LETTERS = re.compile(r"^[\u0621-\u064A\u0660-\u0669\u066E-\u06D3\u06FA-\u06FF\u064B-\u065F\u0670 '\-]+$")
+_ARABIC_LETTERS = re.compile(
+    r"^[\u0621-\u064A\u0660-\u0669\u066E-\u06D3\u06FA-\u06FF\u064B-\u065F\u0670 '\-]+$"
+)
 _LATIN_LETTERS = re.compile(r"^[A-Za-z\u00C0-\u024F '\-.]+$")
 # Values clerks type when a serial cannot be read; they must use the explicit flag instead.
 SERIAL_PLACEHOLDERS = frozenset(
@@ -64,7 +73,9 @@ def parse_birth_date(value: str, *, today: dt.date) -> str:
     try:
         born = dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError("must be a date YYYY-MM-DD or a year YYYY, and a real calendar day") from None
+        raise ValueError(
+            "must be a date YYYY-MM-DD or a year YYYY, and a real calendar day"
+        ) from None
     if born > today:
         raise ValueError("is in the future")
     if born.year < today.year - 110:
@@ -131,8 +142,15 @@ class PersonIn(BaseModel):
     def _has_a_name(self) -> PersonIn:
         if not (self.given_name_ar or self.given_name_lat):
             raise ValueError("given_name_ar or given_name_lat: a given name is required")
-        if not (self.family_name_ar or self.family_name_lat or self.father_name_ar or self.father_name_lat):
-            raise ValueError("family_name_ar or family_name_lat: a family or father's name is required")
+        if not (
+            self.family_name_ar
+            or self.family_name_lat
+            or self.father_name_ar
+            or self.father_name_lat
+        ):
+            raise ValueError(
+                "family_name_ar or family_name_lat: a family or father's name is required"
+            )
         return self
 
 
@@ -194,7 +212,9 @@ class ItemIn(BaseModel):
             if not self.weapon_type:
                 raise ValueError("weapon_type: is required for a weapon")
             if not self.serial_number and not self.no_serial:
-                raise ValueError("serial_number: is required, or set no_serial when it is absent or erased")
+                raise ValueError(
+                    "serial_number: is required, or set no_serial when it is absent or erased"
+                )
             if self.serial_number and self.no_serial:
                 raise ValueError("no_serial: cannot be set together with a serial number")
         if self.kind == "id_document" and not self.document_type:
@@ -222,7 +242,9 @@ class IntakeIn(BaseModel):
     category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
     affiliation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
     origin: Literal["local", "non_local"]
-    requested_destination: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
+    requested_destination: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=60)
+    ] = ""
     family: list[FamilyMemberIn] = Field(default_factory=list, max_length=30)
     items: list[ItemIn] = Field(default_factory=list, max_length=200)
     pledge: PledgeIn

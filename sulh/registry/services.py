@@ -195,7 +195,9 @@ def _save_person(*, data: IntakeIn, submitted_at: dt.datetime) -> Person:
     return Person.objects.create(
         **fields,
         national_id_index=(
-            blind_index(person_in.national_id, purpose="national_id") if person_in.national_id else ""
+            blind_index(person_in.national_id, purpose="national_id")
+            if person_in.national_id
+            else ""
         ),
         sex=person_in.sex,
         age_band=age_band(age),
@@ -208,7 +210,11 @@ def age_at(*, birth_date: str, when: dt.date) -> int | None:
     """Age in whole years; a year-only birth date counts from 1 July (the middle)."""
     if not birth_date:
         return None
-    born = dt.date(int(birth_date), 7, 1) if len(birth_date) == 4 else dt.date.fromisoformat(birth_date)
+    born = (
+        dt.date(int(birth_date), 7, 1)
+        if len(birth_date) == 4
+        else dt.date.fromisoformat(birth_date)
+    )
     return when.year - born.year - ((when.month, when.day) < (born.month, born.day))
 
 

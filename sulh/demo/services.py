@@ -1,0 +1,196 @@
+"""Set up the demo: programs, stations, one account per role, simulated registrations.
+
+The registrations go through the same intake and decision services a desk uses,
+so the demo exercises the real system. People come from the synthetic generator
+(sulh.synth): generated names in Arabic and Latin script that describe nobody.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+
+from sulh.accounts.models import Role, Station, User
+from sulh.accounts.services import station_create, user_create
+from sulh.bulletins.figures import program_figures
+from sulh.cases import services as case_services
+from sulh.cases.models import ADVERSE_OUTCOMES, Case, State
+from sulh.core.errors import SulhError
+from sulh.core.validation import parse
+from sulh.programs.definition import ProgramDefinition
+from sulh.programs.services import program_get_definition, program_sync
+from sulh.registry.schemas import IntakeIn
+from sulh.registry.services import intake_register
+from sulh.synth import SynthPerson, generate_people
+
+# Share of the simulated registrations per program, and the stations that serve it.
+PROGRAM_SHARE: dict[str, tuple[float, tuple[str, ...]]] = {
+    "aleppo-2016-amnesty": (0.35, ("alp-east-1", "alp-east-2", "alp-west-1")),
+    "aleppo-2016-evacuation": (0.15, ("alp-east-1", "alp-east-2")),
+    "aleppo-2016-safe-passage": (0.20, ("alp-ramouseh", "alp-east-2")),
+    "aleppo-2016-48h-withdrawal": (0.10, ("alp-ramouseh",)),
+    "aleppo-2024-defectors": (0.20, ("alp-police-1", "alp-police-2", "alp-police-3")),
+}
+STATIONS: tuple[tuple[str, str, str], ...] = (
+    ("alp-east-1", "مركز المصالحة - حلب الشرقية ١", "Reconciliation centre, East Aleppo 1"),
+    ("alp-east-2", "مركز المصالحة - حلب الشرقية ٢", "Reconciliation centre, East Aleppo 2"),
+    ("alp-west-1", "مركز المصالحة - حلب الغربية", "Reconciliation centre, West Aleppo"),
+    ("alp-ramouseh", "معبر الراموسة", "Ramouseh crossing"),
+    ("alp-police-1", "قسم شرطة العزيزية", "Aziziyeh police station"),
+    ("alp-police-2", "قسم شرطة الجميلية", "Jamiliyeh police station"),
+    ("alp-police-3", "قسم شرطة الشيخ مقصود", "Sheikh Maqsoud police station"),
+)
+DUPLICATE_SHARE = 0.03  # people who register twice, to show duplicate review
+UNDECIDED_SHARE = 0.12  # a realistic backlog left for the officers
+
+
+@dataclass
+class DemoReport:
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+    bulletins: list[dict[str, Any]] = field(default_factory=list)
+    registered: int = 0
+
+
+def demo_prepare(
+    *, people: int, seed: int, password: str, echo: Callable[[str], None] = print
+) -> DemoReport:
+    call_command("migrate", verbosity=0, interactive=False)
+    program_sync(directory=settings.SULH_PROGRAMS_DIR)
+    stations = {
+        code: station_create(code=code, name_ar=ar, name_en=en) for code, ar, en in STATIONS
+    }
+    report = DemoReport(accounts=_demo_accounts(stations=stations, password=password))
+    clerks = {code: User.objects.get(username=f"clerk-{code}") for code in stations}
+    echo(f"simulating {people} registrations across {len(PROGRAM_SHARE)} programs …")
+    report.registered = _simulate(people=people, seed=seed, clerks=clerks)
+    _decide(seed=seed)
+    report.bulletins = [program_figures(program_code=code) for code in PROGRAM_SHARE]
+    return report
+
+
+def _demo_accounts(*, stations: dict[str, Station], password: str) -> list[tuple[str, str]]:
+    wanted: list[tuple[str, str, Station | None]] = [
+        (f"clerk-{code}", Role.CLERK, station) for code, station in stations.items()
+    ]
+    wanted += [
+        ("vetting", Role.VETTING_OFFICER, None),
+        ("decider", Role.DECIDING_OFFICER, None),
+        ("decider2", Role.DECIDING_OFFICER, None),
+        ("cards", Role.CARD_OFFICER, None),
+        ("evacuation", Role.EVACUATION_COORDINATOR, None),
+        ("checkpoint", Role.CHECKPOINT_OFFICER, None),
+        ("child-protection", Role.CHILD_PROTECTION, None),
+        ("manager", Role.PROGRAM_MANAGER, None),
+        ("monitor", Role.MONITOR, None),
+        ("admin", Role.ADMINISTRATOR, None),
+    ]
+    for username, role, station in wanted:
+        if not User.objects.filter(username=username).exists():
+            user_create(username=username, password=password, role=role, station=station)
+    return [(username, role) for username, role, _ in wanted]
+
+
+def _simulate(*, people: int, seed: int, clerks: dict[str, User]) -> int:
+    rng = random.Random(seed)
+    persons = generate_people(people, seed=seed)
+    registered = 0
+    for index, person in enumerate(persons):
+        program_code = _pick_program(rng)
+        definition = program_get_definition(code=program_code)
+        stations = PROGRAM_SHARE[program_code][1]
+        visits = 2 if rng.random() < DUPLICATE_SHARE else 1
+        for visit in range(visits):
+            clerk = clerks[rng.choice(stations)]
+            payload = _payload(
+                person=person, definition=definition, rng=rng, key=f"demo-{seed}-{index}-{visit}"
+            )
+            submitted = _submitted_at(definition=definition, rng=rng)
+            payload["submitted_at"] = submitted.isoformat()
+            try:
+                intake_register(data=parse(IntakeIn, payload), clerk=clerk, now=submitted)
+            except SulhError:
+                continue  # a generated person this program refuses: skip, as a desk would
+            registered += 1
+    return registered
+
+
+def _pick_program(rng: random.Random) -> str:
+    codes = list(PROGRAM_SHARE)
+    return rng.choices(codes, weights=[PROGRAM_SHARE[c][0] for c in codes])[0]
+
+
+def _submitted_at(*, definition: ProgramDefinition, rng: random.Random) -> dt.datetime:
+    span = min(definition.deadline - definition.opens_at, dt.timedelta(days=10))
+    return definition.opens_at + dt.timedelta(seconds=rng.uniform(0, span.total_seconds()))
+
+
+def _payload(
+    *, person: SynthPerson, definition: ProgramDefinition, rng: random.Random, key: str
+) -> dict[str, Any]:
+    affiliations = [a.id for a in definition.affiliations]
+    destinations = [d.id for d in definition.destinations]
+    categories = list(definition.eligible_categories)
+    weapons = [
+        {
+            "kind": "weapon",
+            "weapon_type": rng.choice(["rifle", "pistol", "machine gun"]),
+            "calibre": rng.choice(["7.62x39", "9x19", "7.62x54R"]),
+            **(
+                {"no_serial": True}
+                if rng.random() < 0.08
+                else {"serial_number": f"{rng.choice('ABKMT')}{rng.randrange(10**7):07d}"}
+            ),
+        }
+        for _ in range(rng.choice([1, 1, 1, 2]))
+    ]
+    items = [*weapons, {"kind": "id_document", "document_type": "national_id_card"}]
+    family = [
+        {"relation": "spouse", "name_ar": name_ar, "name_lat": name_lat, "sex": "female"}
+        for name_ar, name_lat in [person.spouse_names()] * (1 if rng.random() < 0.3 else 0)
+    ]
+    return {
+        "idempotency_key": key,
+        "program": definition.id,
+        "person": person.as_intake_person(rng=rng),
+        "category": rng.choice(categories) if rng.random() < 0.2 else categories[0],
+        "affiliation": rng.choice(affiliations) if affiliations else "",
+        "origin": "local" if rng.random() < 0.6 else "non_local",
+        "requested_destination": rng.choice(destinations)
+        if destinations and rng.random() < 0.5
+        else "",
+        "family": family,
+        "items": items,
+        "pledge": {
+            "version": definition.pledge.version,
+            "language": "ar" if rng.random() < 0.9 else "en",
+            "signed": rng.random() < 0.98,
+        },
+    }
+
+
+def _decide(*, seed: int) -> None:
+    """Officers work through the screened cases, following the proposals, leaving a backlog."""
+    rng = random.Random(seed + 1)
+    decider = User.objects.get(username="decider")
+    second = User.objects.get(username="decider2")
+    for case in Case.objects.filter(state=State.SCREENED, is_child=False).select_related("intake"):
+        if rng.random() < UNDECIDED_SHARE or not case.proposed_outcome:
+            continue
+        destination = case.proposed_destinations[0] if case.proposed_destinations else ""
+        with transaction.atomic():
+            decision = case_services.decision_record(
+                case=case,
+                user=decider,
+                outcome=case.proposed_outcome,
+                reason="as proposed by the program's rules",
+                destination=destination if case.proposed_outcome == "departure" else "",
+            )
+            if decision.outcome in ADVERSE_OUTCOMES:
+                case_services.decision_confirm(decision=decision, user=second, reason="confirmed")

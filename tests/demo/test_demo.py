@@ -1,0 +1,45 @@
+"""The demo runs end to end through the real services, and its figures reconcile."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sulh.bulletins.figures import figures_reconcile
+from sulh.cli import main
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_demo_registers_decides_and_writes_reconciling_figures(tmp_path, capsys):
+    out = tmp_path / "bulletin.json"
+    assert main(["demo", "--people", "150", "--no-serve", "--bulletin-json", str(out)]) == 0
+    bulletins = json.loads(out.read_text())
+    assert {b["program"] for b in bulletins} == {
+        "aleppo-2016-amnesty",
+        "aleppo-2016-evacuation",
+        "aleppo-2016-safe-passage",
+        "aleppo-2016-48h-withdrawal",
+        "aleppo-2024-defectors",
+    }
+    assert sum(b["figures"]["registered"] for b in bulletins) >= 150
+    for bulletin in bulletins:
+        assert figures_reconcile(bulletin["figures"])
+    decided = sum(
+        b["figures"][k]
+        for b in bulletins
+        for k in ("amnesty_granted", "departure", "referred", "denied")
+    )
+    assert decided > 0
+    printed = capsys.readouterr().out
+    assert "decider" in printed and "password" in printed
+
+
+def test_the_demo_is_safe_to_run_twice(tmp_path):
+    out = tmp_path / "b.json"
+    assert main(["demo", "--people", "40", "--no-serve", "--bulletin-json", str(out)]) == 0
+    first = sum(b["figures"]["registered"] for b in json.loads(out.read_text()))
+    assert main(["demo", "--people", "40", "--no-serve", "--bulletin-json", str(out)]) == 0
+    second = sum(b["figures"]["registered"] for b in json.loads(out.read_text()))
+    assert first == second
