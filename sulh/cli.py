@@ -18,6 +18,7 @@ from sulh.core.errors import SulhError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "sulh.core.cli",
+    "sulh.programs.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
 )

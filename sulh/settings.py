@@ -167,6 +167,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = SULH_DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Static files are served by WhiteNoise straight from the packages (no collectstatic step).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

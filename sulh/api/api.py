@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -158,9 +158,11 @@ def _program_out(code: str) -> ProgramOut:
 
 
 @api.post("/intakes", response={200: CaseOut, 201: CaseOut, **ERRORS}, tags=["intakes"])
-def intakes_create(request: HttpRequest, payload: IntakeIn) -> tuple[int, CaseOut]:
+def intakes_create(request: HttpRequest, payload: IntakeIn) -> Status[CaseOut]:
     result = intake_register(data=payload, clerk=_user(request))
-    return (201 if result.created else 200), _case_out(result.case, replayed=not result.created)
+    return Status(
+        201 if result.created else 200, _case_out(result.case, replayed=not result.created)
+    )
 
 
 @api.get("/cases/{serial}", response={200: CaseOut, **ERRORS}, tags=["cases"])
@@ -186,9 +188,7 @@ def cases_events(request: HttpRequest, serial: str) -> list[CaseEventOut]:
 
 
 @api.post("/cases/{serial}/decisions", response={201: DecisionOut, **ERRORS}, tags=["decisions"])
-def decisions_create(
-    request: HttpRequest, serial: str, payload: DecisionIn
-) -> tuple[int, DecisionOut]:
+def decisions_create(request: HttpRequest, serial: str, payload: DecisionIn) -> Status[DecisionOut]:
     case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
     decision = case_services.decision_record(
         case=case,
@@ -197,7 +197,7 @@ def decisions_create(
         reason=payload.reason,
         destination=payload.destination,
     )
-    return 201, _decision_out(decision)
+    return Status(201, _decision_out(decision))
 
 
 @api.post(

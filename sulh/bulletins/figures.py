@@ -16,7 +16,7 @@ from django.utils import timezone
 from sulh.cases.models import Case, Outcome, State
 
 FIGURES = ("registered", "amnesty_granted", "departure", "referred", "denied", "pending")
-_OUTCOME_FIGURE = {
+_OUTCOME_FIGURE: dict[str, str] = {
     Outcome.AMNESTY: "amnesty_granted",
     Outcome.DEPARTURE: "departure",
     Outcome.REFERRAL: "referred",

@@ -9,7 +9,7 @@ from pathlib import Path
 from sulh.cli import setup_django
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     bulletin = subparsers.add_parser("bulletin", help="the figures of a program as of now")
     bulletin.add_argument("--program", required=True, help="program id, e.g. aleppo-2016-amnesty")
     bulletin.add_argument(

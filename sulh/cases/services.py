@@ -72,12 +72,11 @@ def _transition(
         raise Conflict(
             f"a case that is {from_state or 'new'} cannot become {to_state}", field="state"
         )
-    if from_state:
-        moved = Case.objects.filter(pk=case.pk, state=from_state).update(
-            state=to_state, updated_at=timezone.now()
-        )
-        if moved != 1:
-            raise Conflict("the case was changed by someone else; reload it", field="state")
+    moved = Case.objects.filter(pk=case.pk, state=from_state).update(
+        state=to_state, updated_at=timezone.now()
+    )
+    if moved != 1:
+        raise Conflict("the case was changed by someone else; reload it", field="state")
     case.state = to_state
     record = CaseEvent.objects.create(
         case=case,
@@ -133,7 +132,7 @@ def case_facts(*, case: Case) -> CaseFacts:
     return CaseFacts(
         category=intake.category,
         affiliation=intake.affiliation or None,
-        origin=intake.origin,  # type: ignore[arg-type]
+        origin=intake.origin,
         screening=matching_services.case_screening_status(case=case),
         age=age if not intake.person.age_disputed else 17,
         family_size=intake.family.count(),

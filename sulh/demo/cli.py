@@ -14,7 +14,7 @@ from sulh.cli import setup_django
 DEFAULT_PASSWORD = "sulh-demo-2024"  # noqa: S105 - demo mode only, printed on start
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser(
         "demo", help="set up the demo: programs, staff, simulated registrations; then serve"
     )

@@ -1,0 +1,37 @@
+"""Model fields whose values are sealed at rest (sulh.core.crypto).
+
+The column holds ``v1:<kid>:<ciphertext>``; Python code sees plain text. Only
+``isnull`` lookups make sense on such a column: equality lookups go through a
+blind index column beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from sulh.core.crypto import open_sealed, seal
+
+
+class EncryptedTextField(models.TextField):
+    description = "Text sealed with the installation's data key"
+
+    def _context(self) -> str:
+        return f"{self.model._meta.label}.{self.name}"
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if value is None or value == "":
+            return value
+        return open_sealed(value, context=self._context())
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return seal(str(value), context=self._context())
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name != "isnull":
+            return None
+        return super().get_lookup(lookup_name)
