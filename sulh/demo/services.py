@@ -151,10 +151,12 @@ def _payload(
         for _ in range(rng.choice([1, 1, 1, 2]))
     ]
     items = [*weapons, {"kind": "id_document", "document_type": "national_id_card"}]
-    family = [
-        {"relation": "spouse", "name_ar": name_ar, "name_lat": name_lat, "sex": "female"}
-        for name_ar, name_lat in [person.spouse_names()] * (1 if rng.random() < 0.3 else 0)
-    ]
+    family = []
+    if person.spouse is not None and rng.random() < 0.5:
+        name_ar, name_lat = person.spouse_names()
+        family.append(
+            {"relation": "spouse", "name_ar": name_ar, "name_lat": name_lat, "sex": "female"}
+        )
     return {
         "idempotency_key": key,
         "program": definition.id,
