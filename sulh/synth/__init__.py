@@ -203,7 +203,7 @@ def render_registration(
 def generate_registry(
     n_records: int, *, seed: int, duplicate_rate: float = 0.2, noise: float = 0.3
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
-    """``n_records`` records, some the same person twice; returns (records, record_id → person_id)."""
+    """Records, some of one person twice; returns (records, record_id → person_id)."""
     rng = random.Random(seed)
     records: list[dict[str, str]] = []
     truth: dict[str, str] = {}
