@@ -230,10 +230,14 @@ def _check_destination(*, case: Case, outcome: str, destination: str) -> str:
         return ""
     definition = program_get_definition(code=case.program.code)
     permitted = definition.destinations_for(case.intake.affiliation or None)
-    if not destination and len(permitted) == 1:
-        return permitted[0]
+    allowed = ", ".join(permitted) or "none"
+    if not destination:
+        if case.intake.requested_destination in permitted:
+            return case.intake.requested_destination
+        if len(permitted) == 1:
+            return permitted[0]
+        raise ValidationFailed(f"is required; permitted: {allowed}", field="destination")
     if destination not in permitted:
-        allowed = ", ".join(permitted) or "none"
         raise ValidationFailed(
             f"is not permitted for this person; permitted: {allowed}", field="destination"
         )
