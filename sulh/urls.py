@@ -1,7 +1,7 @@
-"""Site URLs: the API, the health check, the staff site and the verifier."""
+"""Site URLs: the API, the health check, the staff site."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from sulh.api.api import api, healthz
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("sulh.web.urls")),
 ]

@@ -98,6 +98,7 @@ def personas(stations: dict[str, Station]) -> dict[str, User]:
 def programs(db: None) -> None:
     """The seed programs from programs/, loaded into the database."""
     from django.conf import settings
+
     from sulh.programs.services import program_sync
 
     program_sync(directory=settings.SULH_PROGRAMS_DIR)

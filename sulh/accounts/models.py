@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CLERK = "clerk", "Registration clerk"
-    VETTING_OFFICER = "vetting_officer", "Vetting officer"
-    DECIDING_OFFICER = "deciding_officer", "Deciding officer"
-    CARD_OFFICER = "card_officer", "Card officer"
-    EVACUATION_COORDINATOR = "evacuation_coordinator", "Evacuation coordinator"
-    CHECKPOINT_OFFICER = "checkpoint_officer", "Checkpoint officer"
-    CHILD_PROTECTION = "child_protection", "Child-protection officer"
-    PROGRAM_MANAGER = "program_manager", "Program manager"
-    MONITOR = "monitor", "Independent monitor"
-    ADMINISTRATOR = "administrator", "Administrator"
+    CLERK = "clerk", _("Registration clerk")
+    VETTING_OFFICER = "vetting_officer", _("Vetting officer")
+    DECIDING_OFFICER = "deciding_officer", _("Deciding officer")
+    CARD_OFFICER = "card_officer", _("Card officer")
+    EVACUATION_COORDINATOR = "evacuation_coordinator", _("Evacuation coordinator")
+    CHECKPOINT_OFFICER = "checkpoint_officer", _("Checkpoint officer")
+    CHILD_PROTECTION = "child_protection", _("Child-protection officer")
+    PROGRAM_MANAGER = "program_manager", _("Program manager")
+    MONITOR = "monitor", _("Independent monitor")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class Station(models.Model):

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from sulh.accounts.models import Station
 from sulh.registry.models import Intake
 
 
 class State(models.TextChoices):
-    REGISTERED = "registered", "Registered"
-    SCREENED = "screened", "Screened"
-    IN_REVIEW = "in_review", "In review"
-    DECISION_PENDING = "decision_pending", "Decision awaiting a second officer"
-    DECIDED = "decided", "Decided"
-    CARD_ISSUED = "card_issued", "Card issued"
-    APPEALED = "appealed", "Appealed"
-    ELIGIBILITY_REVOKED = "eligibility_revoked", "Eligibility revoked"
+    REGISTERED = "registered", _("Registered")
+    SCREENED = "screened", _("Screened")
+    IN_REVIEW = "in_review", _("In review")
+    DECISION_PENDING = "decision_pending", _("Decision awaiting a second officer")
+    DECIDED = "decided", _("Decided")
+    CARD_ISSUED = "card_issued", _("Card issued")
+    APPEALED = "appealed", _("Appealed")
+    ELIGIBILITY_REVOKED = "eligibility_revoked", _("Eligibility revoked")
 
 
 class Outcome(models.TextChoices):
-    AMNESTY = "amnesty", "Amnesty"
-    DEPARTURE = "departure", "Departure"
-    REFERRAL = "referral", "Referral for investigation"
-    DENIAL = "denial", "Denial"
+    AMNESTY = "amnesty", _("Amnesty")
+    DEPARTURE = "departure", _("Departure")
+    REFERRAL = "referral", _("Referral for investigation")
+    DENIAL = "denial", _("Denial")
 
 
 ADVERSE_OUTCOMES = frozenset({Outcome.REFERRAL, Outcome.DENIAL})
@@ -74,9 +75,9 @@ class CaseEvent(models.Model):
 
 
 class DecisionStatus(models.TextChoices):
-    AWAITING_SECOND = "awaiting_second", "Awaiting a second officer"
-    CONFIRMED = "confirmed", "Confirmed"
-    REJECTED = "rejected", "Rejected by the second officer"
+    AWAITING_SECOND = "awaiting_second", _("Awaiting a second officer")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected by the second officer")
 
 
 class Decision(models.Model):
