@@ -19,6 +19,7 @@ from sulh.core.errors import SulhError
 COMMAND_MODULES: tuple[str, ...] = (
     "sulh.core.cli",
     "sulh.programs.cli",
+    "sulh.matching.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
 )

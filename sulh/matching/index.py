@@ -1,0 +1,128 @@
+"""Candidate generation (blocking) and an in-memory index for online matching.
+
+Each record gets several blocking keys built from cross-script name skeletons,
+the birth year and the national number, so that one misspelt or missing field
+does not hide a match. With an HMAC key the stored keys are keyed hashes: they
+link records without revealing any name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import combinations
+
+from sulh.matching.normalize import name_skeletons
+from sulh.matching.record import PersonRecord
+from sulh.matching.score import MatchResult, NameStats, compare
+
+MAX_BLOCK = 120  # a key shared by more records than this is too common to compare on alone
+
+
+def _skeletons(text: str) -> list[str]:
+    return [s for s in name_skeletons(text) if len(s) >= 1]
+
+
+def _first(text: str) -> str:
+    found = _skeletons(text)
+    return found[0] if found else ""
+
+
+def _year(birth_date: str) -> str:
+    return birth_date[:4] if birth_date[:4].isdigit() else ""
+
+
+def plain_keys(record: PersonRecord) -> set[str]:
+    keys: set[str] = set()
+    digits = "".join(ch for ch in record.national_id if ch.isdigit())
+    if len(digits) >= 6:
+        keys.add(f"n:{digits}")
+    year = _year(record.birth_date)
+    names = [record.full_name, *record.aliases] if not record.has_parts() else []
+    if record.has_parts():
+        given, father, family = (
+            _first(p) for p in (record.given_name, record.father_name, record.family_name)
+        )
+        # The last token of a family name carries it ("abd" of عبد الرزاق is not the name).
+        family_all = _skeletons(record.family_name)
+        family = family_all[-1] if family_all else family
+        parts = [p for p in (given, family) if p]
+        if len(parts) == 2:
+            pair = "|".join(sorted(parts))
+            keys.add(f"p:{pair}")
+            if year:
+                keys.add(f"y:{pair}|{year}")
+        if given and father and family:
+            keys.add("t:" + "|".join(sorted((given, father, family))))
+        mother = _first(record.mother_name)
+        if given and mother:
+            keys.add(f"m:{given}|{mother}|{family or father}")
+        names = list(record.aliases)
+    for name in names:
+        found = _skeletons(name)[:5]
+        for a, b in combinations(found, 2):
+            keys.add("p:" + "|".join(sorted((a, b))))
+        for a, b, c in combinations(found[:4], 3):
+            keys.add("t:" + "|".join(sorted((a, b, c))))
+        if year:
+            keys.update(
+                "y:" + "|".join(sorted(pair)) + f"|{year}" for pair in combinations(found, 2)
+            )
+    return keys
+
+
+def blocking_keys(record: PersonRecord, *, key: bytes | None = None) -> set[str]:
+    """The record's blocking keys; keyed (HMAC-SHA256, 128 bits) when ``key`` is given."""
+    keys = plain_keys(record)
+    if key is None:
+        return keys
+    return {hmac.new(key, k.encode(), hashlib.sha256).hexdigest()[:32] for k in keys}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    record_id: str
+    result: MatchResult
+
+
+class MatchIndex:
+    """Records by blocking key, for answering 'who might this be?' in milliseconds."""
+
+    def __init__(self, *, key: bytes | None = None, stats: NameStats | None = None) -> None:
+        self.key = key
+        self.stats = stats or NameStats()
+        self.records: dict[str, PersonRecord] = {}
+        self.blocks: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, record: PersonRecord) -> None:
+        self.records[record.record_id] = record
+        for block in blocking_keys(record, key=self.key):
+            self.blocks[block].append(record.record_id)
+
+    def extend(self, records: Iterable[PersonRecord]) -> None:
+        for record in records:
+            self.add(record)
+
+    def candidate_ids(self, record: PersonRecord, *, exclude_self: bool = True) -> set[str]:
+        found: set[str] = set()
+        for block in blocking_keys(record, key=self.key):
+            members = self.blocks.get(block, ())
+            if len(members) <= MAX_BLOCK:
+                found.update(members)
+        if exclude_self:
+            found.discard(record.record_id)
+        return found
+
+    def query(
+        self, record: PersonRecord, *, threshold: float, limit: int = 20, exclude_self: bool = True
+    ) -> list[Candidate]:
+        scored = []
+        for record_id in self.candidate_ids(record, exclude_self=exclude_self):
+            result = compare(record, self.records[record_id], stats=self.stats)
+            if result.score >= threshold:
+                scored.append(Candidate(record_id=record_id, result=result))
+        scored.sort(key=lambda c: (-c.result.score, c.record_id))
+        return scored[:limit]

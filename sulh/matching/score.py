@@ -1,0 +1,309 @@
+"""Pairwise scoring with evidence: small feature functions, each returning a weight and a reason.
+
+The model is Fellegi-Sunter in spirit: every field adds evidence for or against
+(a log2 likelihood ratio), partial agreement interpolates between the two, and
+the sum becomes a probability-like score. Frequent names carry less weight than
+rare ones. Namesakes are separated by the mother's and father's names, the birth
+date and the national number. ``MODEL`` names this weighting; a change of
+weights gets a new name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from sulh.matching.normalize import fold_arabic, fold_latin, name_skeletons, script_of, tokens
+from sulh.matching.record import PersonRecord
+
+MODEL = "sulh-fs-2026.11"
+PRIOR = -7.0  # log2 odds that two records drawn from a registry are one person
+
+
+@dataclass(frozen=True)
+class FieldEvidence:
+    field: str
+    score: float  # similarity 0..1 (or -1 when absent)
+    weight: float  # log2 likelihood ratio added to the total
+    left: str
+    right: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    score: float
+    evidence: tuple[FieldEvidence, ...]
+    model: str = MODEL
+
+    def explain(self) -> str:
+        return "; ".join(f"{e.field} {e.weight:+.1f} ({e.explanation})" for e in self.evidence)
+
+
+@dataclass
+class NameStats:
+    """How common each name skeleton is, so that rare names weigh more."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    total: int = 0
+
+    def add(self, record: PersonRecord) -> None:
+        for part in (record.given_name, record.family_name, record.full_name):
+            for key in name_skeletons(part):
+                self.counts[key] += 1
+                self.total += 1
+
+    @classmethod
+    def from_records(cls, records: Iterable[PersonRecord]) -> NameStats:
+        stats = cls()
+        for record in records:
+            stats.add(record)
+        return stats
+
+    def rarity(self, skeletons: tuple[str, ...]) -> float:
+        """0.6 for the most common names, up to 1.4 for rare ones; 1.0 without statistics."""
+        if self.total < 1000 or not skeletons:
+            return 1.0
+        share = max(self.counts.get(s, 0) for s in skeletons) / self.total
+        if share <= 0:
+            return 1.4
+        return max(0.6, min(1.4, 1.0 + 0.25 * math.log10(0.002 / share)))
+
+
+_DEFAULT_STATS = NameStats()
+
+
+# --- Names ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1_000_000)
+def token_similarity(a: str, b: str) -> float:
+    """Same script: folded text; across scripts: consonant skeletons."""
+    if a == b:
+        return 1.0
+    same = script_of(a) == script_of(b)
+    best = Levenshtein.normalized_similarity(a, b) if same else 0.0
+    sa, sb = name_skeletons(a), name_skeletons(b)
+    ka, kb = "".join(sa), "".join(sb)
+    if ka and kb:
+        if ka == kb:
+            skel = 0.97 if len(ka) >= 2 else 0.9
+        else:
+            skel = max(
+                Levenshtein.normalized_similarity(ka, kb), JaroWinkler.similarity(ka, kb) - 0.1
+            )
+        best = max(best, skel)
+    return best
+
+
+@lru_cache(maxsize=1_000_000)
+def name_similarity(a: str, b: str) -> float:
+    """Token-set similarity of two names (order-free), 0..1."""
+    ta, tb = tokens(a), tokens(b)
+    if not ta or not tb:
+        return -1.0
+    if len(ta) > len(tb):
+        ta, tb = tb, ta
+    used: set[int] = set()
+    total = 0.0
+    for token in ta:
+        scores = [
+            (token_similarity(token, other), j) for j, other in enumerate(tb) if j not in used
+        ]
+        if not scores:
+            break
+        best, j = max(scores)
+        used.add(j)
+        total += best
+    coverage = len(ta) / max(len(tb), 1)
+    return (total / len(ta)) * (0.85 + 0.15 * coverage)
+
+
+def _interpolate(similarity: float, agree: float, disagree: float, floor: float = 0.72) -> float:
+    if similarity >= 1.0:
+        return agree
+    if similarity <= floor:
+        return disagree
+    share = (similarity - floor) / (1.0 - floor)
+    return disagree + (agree - disagree) * share**1.5
+
+
+def _name_feature(
+    label: str, a: str, b: str, *, agree: float, disagree: float, rarity: float = 1.0
+) -> FieldEvidence:
+    similarity = name_similarity(a, b)
+    if similarity < 0:
+        return FieldEvidence(label, -1, 0.0, a, b, "not recorded on both")
+    weight = _interpolate(similarity, agree * rarity, disagree)
+    word = "same" if similarity >= 0.95 else ("similar" if similarity >= 0.8 else "different")
+    return FieldEvidence(
+        label, round(similarity, 3), round(weight, 2), a, b, f"{word} ({similarity:.2f})"
+    )
+
+
+def _full(record: PersonRecord) -> str:
+    if record.has_parts():
+        parts = (record.given_name, record.father_name, record.grandfather_name, record.family_name)
+        return " ".join(p for p in parts if p)
+    return record.full_name
+
+
+def _names(a: PersonRecord, b: PersonRecord, stats: NameStats) -> list[FieldEvidence]:
+    if a.has_parts() and b.has_parts():
+        rarity_given = stats.rarity(name_skeletons(a.given_name))
+        rarity_family = stats.rarity(name_skeletons(a.family_name))
+        evidence = [
+            _name_feature(
+                "given_name",
+                a.given_name,
+                b.given_name,
+                agree=3.0,
+                disagree=-4.0,
+                rarity=rarity_given,
+            ),
+            _name_feature(
+                "family_name",
+                a.family_name,
+                b.family_name,
+                agree=3.5,
+                disagree=-3.0,
+                rarity=rarity_family,
+            ),
+            _name_feature("father_name", a.father_name, b.father_name, agree=2.5, disagree=-2.5),
+        ]
+        if evidence[1].score < 0.8 and a.family_name and b.family_name:
+            # Parts swapped between fields (family written as given...): compare the whole.
+            whole = _name_feature("full_name", _full(a), _full(b), agree=3.0, disagree=0.0)
+            if whole.score > 0.9:
+                evidence = [evidence[0], evidence[2], whole]
+        return evidence
+    rarity = stats.rarity(name_skeletons(_full(a)))
+    return [_name_feature("full_name", _full(a), _full(b), agree=7.0, disagree=-7.0, rarity=rarity)]
+
+
+def _aliases(
+    a: PersonRecord, b: PersonRecord, stats: NameStats, names: list[FieldEvidence]
+) -> list[FieldEvidence]:
+    """List entries carry aliases: the best-matching name of the entry counts."""
+    if not b.aliases:
+        return names
+    best, best_total = names, sum(e.weight for e in names)
+    for alias in b.aliases:
+        candidate = [
+            _name_feature(
+                "alias",
+                _full(a),
+                alias,
+                agree=7.0,
+                disagree=-7.0,
+                rarity=stats.rarity(name_skeletons(alias)),
+            )
+        ]
+        total = sum(e.weight for e in candidate)
+        if total > best_total:
+            best, best_total = candidate, total
+    return best
+
+
+# --- Birth date, national number, place ----------------------------------------------
+
+
+def _parse_birth(text: str) -> tuple[int, int | None, int | None] | None:
+    text = (text or "").strip()
+    if len(text) == 4 and text.isdigit():
+        return int(text), None, None
+    try:
+        born = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    if born.month == 1 and born.day == 1:
+        return born.year, None, None  # 1 January is how year-only dates are written
+    return born.year, born.month, born.day
+
+
+def birth_feature(a: str, b: str) -> FieldEvidence:
+    pa, pb = _parse_birth(a), _parse_birth(b)
+    if pa is None or pb is None:
+        return FieldEvidence("birth_date", -1, 0.0, a, b, "not recorded on both")
+    (ya, ma, da), (yb, mb, db) = pa, pb
+    if ma is None or mb is None:
+        if ya == yb:
+            return FieldEvidence("birth_date", 0.8, 1.5, a, b, "same year (one date is year-only)")
+        if abs(ya - yb) == 1:
+            return FieldEvidence(
+                "birth_date", 0.4, -0.5, a, b, "years one apart (one date is year-only)"
+            )
+        return FieldEvidence("birth_date", 0.0, -4.0, a, b, f"years {abs(ya - yb)} apart")
+    if (ya, ma, da) == (yb, mb, db):
+        return FieldEvidence("birth_date", 1.0, 4.5, a, b, "same date")
+    if ya == yb and (ma, da) == (db, mb):
+        return FieldEvidence("birth_date", 0.85, 3.0, a, b, "day and month swapped")
+    if (ma, da) == (mb, db) and abs(ya - yb) == 1:
+        return FieldEvidence("birth_date", 0.6, 1.0, a, b, "same day and month, year one apart")
+    if ya == yb and (ma == mb or da == db):
+        return FieldEvidence("birth_date", 0.6, 0.5, a, b, "same year, one of day or month differs")
+    if ya == yb:
+        return FieldEvidence("birth_date", 0.4, -1.5, a, b, "same year, different day")
+    return FieldEvidence("birth_date", 0.0, -5.0, a, b, "different dates")
+
+
+def national_id_feature(a: str, b: str) -> FieldEvidence:
+    a, b = "".join(ch for ch in a if ch.isdigit()), "".join(ch for ch in b if ch.isdigit())
+    if not a or not b:
+        return FieldEvidence("national_id", -1, 0.0, a, b, "not recorded on both")
+    if a == b:
+        return FieldEvidence("national_id", 1.0, 9.0, a, b, "same number")
+    if len(a) == len(b):
+        differing = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(differing) == 1:
+            return FieldEvidence("national_id", 0.9, 4.0, a, b, "one digit differs")
+        if (
+            len(differing) == 2
+            and differing[1] == differing[0] + 1
+            and a[differing[0]] == b[differing[1]]
+        ):
+            return FieldEvidence("national_id", 0.9, 4.0, a, b, "two digits transposed")
+    return FieldEvidence("national_id", 0.0, -8.0, a, b, "different numbers")
+
+
+def place_feature(a: str, b: str) -> FieldEvidence:
+    similarity = name_similarity(a, b)
+    if similarity < 0:
+        return FieldEvidence("birth_place", -1, 0.0, a, b, "not recorded on both")
+    weight = 0.7 if similarity >= 0.85 else -0.7
+    return FieldEvidence(
+        "birth_place",
+        round(similarity, 3),
+        weight,
+        a,
+        b,
+        "same place" if weight > 0 else "different place",
+    )
+
+
+# --- The whole comparison -------------------------------------------------------------
+
+
+def compare(a: PersonRecord, b: PersonRecord, *, stats: NameStats | None = None) -> MatchResult:
+    stats = stats or _DEFAULT_STATS
+    evidence = _aliases(a, b, stats, _names(a, b, stats))
+    evidence.append(
+        _name_feature("mother_name", a.mother_name, b.mother_name, agree=3.0, disagree=-3.5)
+    )
+    evidence.append(birth_feature(a.birth_date, b.birth_date))
+    evidence.append(national_id_feature(a.national_id, b.national_id))
+    evidence.append(place_feature(a.birth_place, b.birth_place))
+    total = PRIOR + sum(e.weight for e in evidence)
+    score = 1.0 / (1.0 + 2.0 ** (-total))
+    return MatchResult(score=round(score, 4), evidence=tuple(evidence))
+
+
+def fold_any(text: str) -> str:
+    """Folded text in its own script, for display and exact comparison."""
+    return fold_arabic(text) if script_of(text) == "ar" else fold_latin(text)

@@ -1,0 +1,171 @@
+"""The batch interface: clusters and hits in the stable CSV formats, bad rows reported by number."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+from sulh.cli import main
+from sulh.matching.batch import dedup
+from sulh.matching.record import PersonRecord
+from sulh.synth import CSV_FIELDS, generate_registry
+
+HEADER = ",".join(CSV_FIELDS) + "\n"
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
+    return {pair for members in groups.values() for pair in combinations(sorted(members), 2)}
+
+
+def test_dedup_finds_generated_duplicates_across_scripts():
+    rows, truth = generate_registry(1500, seed=11)
+    clusters = dedup([PersonRecord(**row) for row in rows])
+    predicted, actual = defaultdict(list), defaultdict(list)
+    for record_id, cluster in clusters.items():
+        predicted[cluster].append(record_id)
+    for record_id, person in truth.items():
+        actual[person].append(record_id)
+    true_pairs, found = _pairs(actual), _pairs(predicted)
+    precision = len(true_pairs & found) / len(found)
+    recall = len(true_pairs & found) / len(true_pairs)
+    assert precision >= 0.97 and recall >= 0.9, (precision, recall)
+
+
+def test_dedup_writes_every_record_with_its_cluster(tmp_path):
+    rows, _ = generate_registry(60, seed=5)
+    out = tmp_path / "clusters.csv"
+    assert (
+        main(
+            [
+                "match",
+                "dedup",
+                "--input",
+                str(_write(tmp_path / "people.csv", rows)),
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    written = _read(out)
+    assert list(written[0]) == ["record_id", "cluster_id"]
+    assert {r["record_id"] for r in written} == {r["record_id"] for r in rows}
+
+
+def test_screen_writes_hits_best_first(tmp_path):
+    listed = [
+        {
+            "record_id": "L1",
+            "given_name": "خالد",
+            "father_name": "محمود",
+            "family_name": "الشامي",
+            "birth_date": "1979",
+        }
+    ]
+    people = [
+        {
+            "record_id": "P1",
+            "given_name": "Khaled",
+            "father_name": "Mahmoud",
+            "family_name": "al-Shami",
+            "birth_date": "1979-05-02",
+        },
+        {
+            "record_id": "P2",
+            "given_name": "Rami",
+            "family_name": "Haddad",
+            "birth_date": "1990-01-02",
+        },
+    ]
+    out = tmp_path / "hits.csv"
+    args = ["match", "screen", "--list", str(_write(tmp_path / "list.csv", listed)),
+            "--input", str(_write(tmp_path / "people.csv", people)), "--output", str(out)]  # fmt: skip
+    assert main(args) == 0
+    hits = _read(out)
+    assert [(h["record_id"], h["list_id"]) for h in hits] == [("P1", "L1")]
+    assert "given_name" in hits[0]["evidence"]
+
+
+def test_bad_rows_are_rejected_by_number_and_the_rest_runs(tmp_path, capsys):
+    text = HEADER + "\n".join(
+        [
+            "R1,Omar,,Haddad,,,1980,,",
+            "R2,too,few,columns",
+            "R1,Omar,,Haddad,,,1980,,",
+            "R3,Ahmad عمر,,Haddad,,,1980,,",
+            "R4,Ali,,Hamadeh,,,1980-13-45,,",
+            "R5," + "x" * 10_000 + ",,Haddad,,,1980,,",
+            "R6,,,,,,1980,,",
+            "R7,Omar\x07,,Hadad,,,1980,,",
+        ]
+    )
+    people = tmp_path / "people.csv"
+    people.write_text(text, encoding="utf-8")
+    out, rejected = tmp_path / "clusters.csv", tmp_path / "rejected.csv"
+    assert (
+        main(
+            [
+                "match",
+                "dedup",
+                "--input",
+                str(people),
+                "--output",
+                str(out),
+                "--rejections",
+                str(rejected),
+            ]
+        )
+        == 0
+    )
+    report = {(r["row"], r["field"]) for r in _read(rejected)}
+    assert report == {
+        ("3", "(row)"),
+        ("4", "record_id"),
+        ("5", "given_name"),
+        ("6", "birth_date"),
+        ("7", "given_name"),
+        ("8", "given_name"),
+    }
+    clusters = {r["record_id"]: r["cluster_id"] for r in _read(out)}
+    assert set(clusters) == {"R1", "R7"}  # the control character is cleaned away, the row kept
+    assert "row 3" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_utf8_or_has_no_header_is_refused(tmp_path, capsys):
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(HEADER.encode() + "R1,Jos\xe9,,Haddad,,,,,\n".encode("latin-1"))
+    assert (
+        main(["match", "dedup", "--input", str(latin1), "--output", str(tmp_path / "o.csv")]) == 2
+    )
+    assert "UTF-8" in capsys.readouterr().err
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    assert main(["match", "dedup", "--input", str(empty), "--output", str(tmp_path / "o.csv")]) == 2
+    assert (
+        main(
+            [
+                "match",
+                "dedup",
+                "--input",
+                str(tmp_path / "missing.csv"),
+                "--output",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 2
+    )
