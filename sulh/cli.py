@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.core.cli",
     "sulh.programs.cli",
     "sulh.matching.cli",
+    "sulh.matching.lists_cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
 )

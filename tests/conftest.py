@@ -59,6 +59,12 @@ _MOTHER_AR = ["فاطمة", "عائشة", "مريم", "خديجة", "زينب", 
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Personas are created in every test; production hashing strength is not under test here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def stations(db: None) -> dict[str, Station]:
     from sulh.accounts.services import station_create

@@ -17,6 +17,7 @@ from sulh.accounts.models import Role, User
 from sulh.api.auth import AUTH
 from sulh.api.schemas import (
     BulletinOut,
+    CandidateOut,
     CaseEventOut,
     CaseOut,
     DecisionIn,
@@ -24,6 +25,7 @@ from sulh.api.schemas import (
     ErrorOut,
     ProgramOut,
     ReasonIn,
+    ResolveIn,
 )
 from sulh.bulletins.figures import program_figures
 from sulh.cases import selectors as case_selectors
@@ -31,6 +33,9 @@ from sulh.cases import services as case_services
 from sulh.cases.models import Case, Decision
 from sulh.core.errors import NotFound, PermissionDenied, SulhError
 from sulh.core.validation import describe
+from sulh.matching import selectors as matching_selectors
+from sulh.matching import services as matching_services
+from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get, program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_register
@@ -234,6 +239,44 @@ def cases_revoke(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOu
     case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
     case_services.case_revoke_eligibility(case=case, user=_user(request), reason=payload.reason)
     return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
+
+
+@api.get(
+    "/cases/{serial}/candidates", response={200: list[CandidateOut], **ERRORS}, tags=["matching"]
+)
+def candidates_list(request: HttpRequest, serial: str) -> list[CandidateOut]:
+    user = _user(request)
+    if not user.has_role(Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CHILD_PROTECTION):
+        raise PermissionDenied(
+            "match candidates are for vetting and deciding officers", field="user"
+        )
+    case = case_selectors.case_get_for_user(user=user, serial=serial)
+    return [_candidate_out(c) for c in matching_selectors.candidates_for_case(case=case)]
+
+
+@api.post(
+    "/candidates/{candidate_id}/resolve", response={200: CandidateOut, **ERRORS}, tags=["matching"]
+)
+def candidates_resolve(request: HttpRequest, candidate_id: int, payload: ResolveIn) -> CandidateOut:
+    candidate = matching_selectors.candidate_get_for_user(
+        user=_user(request), candidate_id=candidate_id
+    )
+    resolved = matching_services.candidate_resolve(
+        candidate=candidate, user=_user(request), decision=payload.decision, reason=payload.reason
+    )
+    return _candidate_out(resolved)
+
+
+def _candidate_out(candidate: MatchCandidate) -> CandidateOut:
+    return CandidateOut(
+        id=candidate.pk,
+        kind=candidate.kind,
+        other_case=candidate.other_case.intake.serial if candidate.other_case else None,
+        list_entry=candidate.list_entry.entry_id if candidate.list_entry else None,
+        score=candidate.score,
+        evidence=candidate.evidence,
+        status=candidate.status,
+    )
 
 
 @api.get("/bulletins/{code}", response={200: BulletinOut, **ERRORS}, tags=["bulletins"])

@@ -85,6 +85,21 @@ class DecisionOut(BaseModel):
     second_officer: str | None
 
 
+class ResolveIn(BaseModel):
+    decision: Literal["link", "clear"]
+    reason: str = Field(max_length=2000)
+
+
+class CandidateOut(BaseModel):
+    id: int
+    kind: str
+    other_case: str | None
+    list_entry: str | None
+    score: float
+    evidence: list[dict[str, object]]
+    status: str
+
+
 class FiguresOut(BaseModel):
     registered: int
     amnesty_granted: int

@@ -36,7 +36,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     State.SCREENED: frozenset(
         {State.DECIDED, State.DECISION_PENDING, State.IN_REVIEW, State.SCREENED}
     ),
-    State.DECISION_PENDING: frozenset({State.DECIDED, State.SCREENED, State.APPEALED}),
+    State.DECISION_PENDING: frozenset(
+        {State.DECIDED, State.SCREENED, State.APPEALED, State.IN_REVIEW}
+    ),
     State.DECIDED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
     State.CARD_ISSUED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
     State.APPEALED: frozenset({State.DECIDED, State.DECISION_PENDING}),

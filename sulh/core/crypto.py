@@ -168,6 +168,11 @@ def blind_index(value: str, *, purpose: str) -> str:
     return hmac.new(purpose_key, value.encode(), hashlib.sha256).hexdigest()
 
 
+def derived_key(*, purpose: str) -> bytes:
+    """A 32-byte key for ``purpose`` (e.g. matching keys), derived from the index key."""
+    return hmac.new(keyring().index_key, f"derive:{purpose}".encode(), hashlib.sha256).digest()
+
+
 def keyring_rotate() -> str:
     """Make a new data key active; old keys stay to read what they sealed."""
     with _lock:

@@ -1,0 +1,29 @@
+"""``sulh lists import --name NAME --file list.csv``: load a screening list version."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sulh.cli import setup_django
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    lists = subparsers.add_parser("lists", help="screening lists")
+    commands = lists.add_subparsers(dest="lists_command", metavar="ACTION", required=True)
+    load = commands.add_parser("import", help="import a new version of a list and re-screen cases")
+    load.add_argument("--name", required=True, help="the list's name, e.g. wanted-serious-crimes")
+    load.add_argument(
+        "--file", required=True, type=Path, help="CSV in the batch schema (+ aliases)"
+    )
+    load.add_argument("--source", default="", help="where the list comes from")
+    load.set_defaults(handler=_import)
+
+
+def _import(args: argparse.Namespace) -> int:
+    setup_django()
+    from sulh.matching.services import list_import
+
+    imported = list_import(path=args.file, name=args.name, user=None, source=args.source)
+    print(f"list {imported.name} version {imported.version}: {imported.entry_count} entries")
+    return 0

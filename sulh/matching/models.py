@@ -1,0 +1,83 @@
+"""Online matching state: keyed blocking keys, screening lists, and review candidates.
+
+Nothing here holds a name in clear: blocking keys are keyed hashes, list entries
+are sealed like the registry's personal fields.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sulh.core.fields import EncryptedTextField
+
+
+class MatchKey(models.Model):
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="match_keys")
+    key = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="match_key_unique")]
+
+
+class ScreeningList(models.Model):
+    """One version of a wanted or exclusion list; a new import is a new version."""
+
+    name = models.SlugField(max_length=80)
+    version = models.PositiveIntegerField()
+    source = models.CharField(max_length=200, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    active = models.BooleanField(default=True)
+    entry_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="list_version_unique")
+        ]
+
+
+class ListEntry(models.Model):
+    screening_list = models.ForeignKey(
+        ScreeningList, on_delete=models.CASCADE, related_name="entries"
+    )
+    entry_id = models.CharField(max_length=64)
+    record = EncryptedTextField()  # the entry as JSON, sealed
+
+
+class CandidateKind(models.TextChoices):
+    DUPLICATE = "duplicate", _("Possible duplicate registration")
+    LIST = "list", _("Possible list match")
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    LINKED = "linked", _("Confirmed: same person")
+    CLEARED = "cleared", _("Cleared: not the same person")
+
+
+class MatchCandidate(models.Model):
+    """A lead for a vetting officer, never a decision: linked or cleared with a reason."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="candidates")
+    kind = models.CharField(max_length=12, choices=CandidateKind.choices)
+    other_case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    list_entry = models.ForeignKey(ListEntry, null=True, blank=True, on_delete=models.CASCADE)
+    score = models.FloatField()
+    evidence = models.JSONField(default=list)
+    model = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=8, choices=CandidateStatus.choices, default=CandidateStatus.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "status"])]

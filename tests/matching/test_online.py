@@ -1,0 +1,140 @@
+"""Online: a second registration of one person, or a list match, opens review with evidence;
+a vetting officer links or clears; nothing is merged or denied automatically."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from sulh.cases.models import Case, State
+from sulh.core.errors import PermissionDenied, SulhError
+from sulh.core.validation import parse
+from sulh.matching import services
+from sulh.matching.models import MatchKey
+from sulh.registry.schemas import IntakeIn
+from sulh.registry.services import intake_register
+from tests.conftest import make_intake
+
+pytestmark = pytest.mark.django_db
+PROGRAM = "aleppo-2016-amnesty"
+WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
+ARABIC = {
+    "given_name_ar": "سامر", "father_name_ar": "وائل", "family_name_ar": "الدرويش",
+    "mother_name_ar": "سلمى القاسم", "given_name_lat": "", "family_name_lat": "",
+    "birth_date": "1988-04-12", "national_id": "40112233445",
+}  # fmt: skip
+LATIN = {
+    "given_name_ar": "", "father_name_ar": "", "family_name_ar": "", "mother_name_ar": "",
+    "given_name_lat": "Samer", "father_name_lat": "Wael", "family_name_lat": "al-Darwish",
+    "mother_name_lat": "Salma al-Qasem", "birth_date": "1988-12-04", "national_id": "40112233445",
+}  # fmt: skip
+
+
+def _register(personas: dict[str, Any], clerk: str, person: dict[str, str]) -> Case:
+    payload = make_intake(PROGRAM, submitted_at=WHEN, person=person)
+    return intake_register(data=parse(IntakeIn, payload), clerk=personas[clerk], now=WHEN).case
+
+
+def test_a_second_registration_in_the_other_script_opens_review(personas, programs):
+    first = _register(personas, "clerk", ARABIC)
+    second = _register(personas, "clerk2", LATIN)
+    assert first.state == State.SCREENED
+    assert second.state == State.IN_REVIEW
+    candidate = second.candidates.get()
+    assert candidate.kind == "duplicate" and candidate.other_case == first
+    fields = {e["field"]: e for e in candidate.evidence}
+    assert fields["national_id"]["explanation"] == "same number"
+    assert fields["birth_date"]["explanation"] == "day and month swapped"
+    assert Case.objects.count() == 2  # linked later, never merged
+
+
+def test_clearing_the_last_candidate_returns_the_case_to_the_deciders(personas, programs):
+    _register(personas, "clerk", ARABIC)
+    second = _register(personas, "clerk2", LATIN)
+    candidate = second.candidates.get()
+    with pytest.raises(PermissionDenied):
+        services.candidate_resolve(
+            candidate=candidate, user=personas["clerk"], decision="clear", reason="x"
+        )
+    with pytest.raises(SulhError) as caught:
+        services.candidate_resolve(
+            candidate=candidate, user=personas["vetter"], decision="clear", reason=""
+        )
+    assert caught.value.field == "reason"
+    services.candidate_resolve(
+        candidate=candidate, user=personas["vetter"], decision="link", reason="same ID card"
+    )
+    second.refresh_from_db()
+    assert second.state == State.SCREENED and second.proposed_outcome == "amnesty"
+
+
+def test_a_namesake_does_not_open_review(personas, programs):
+    _register(personas, "clerk", ARABIC)
+    namesake = {
+        **ARABIC,
+        "mother_name_ar": "هدى حداد",
+        "birth_date": "1971-09-30",
+        "national_id": "",
+    }
+    assert _register(personas, "clerk2", namesake).state == State.SCREENED
+
+
+def _list_file(tmp_path: Path) -> Path:
+    path = tmp_path / "wanted.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "record_id",
+                "given_name",
+                "father_name",
+                "family_name",
+                "mother_name",
+                "full_name",
+                "birth_date",
+                "birth_place",
+                "national_id",
+                "aliases",
+            ]
+        )
+        writer.writerow(["W-17", "Samer", "Wael", "Darwish", "", "", "1988", "", "", "Abu Wael"])
+    return path
+
+
+def test_a_list_match_is_a_lead_and_a_confirmed_one_proposes_referral(personas, programs, tmp_path):
+    services.list_import(path=_list_file(tmp_path), name="wanted", user=personas["vetter"])
+    case = _register(personas, "clerk", ARABIC)
+    assert case.state == State.IN_REVIEW
+    assert case.proposed_outcome == "amnesty"  # a pending hit decides nothing
+    hit = case.candidates.get(kind="list")
+    services.candidate_resolve(
+        candidate=hit, user=personas["vetter"], decision="link", reason="photo and father match"
+    )
+    case.refresh_from_db()
+    assert case.state == State.SCREENED
+    assert (case.proposed_outcome, case.proposed_rule) == ("referral", "serious-crime-referral")
+
+
+def test_a_new_list_version_rescreens_registered_cases(personas, programs, tmp_path):
+    case = _register(personas, "clerk", ARABIC)
+    assert case.state == State.SCREENED
+    services.list_import(path=_list_file(tmp_path), name="wanted", user=None)
+    case.refresh_from_db()
+    assert case.state == State.IN_REVIEW
+    assert case.candidates.filter(kind="list").count() == 1
+
+
+def test_stored_matching_keys_reveal_no_names(personas, programs):
+    _register(personas, "clerk", ARABIC)
+    keys = list(MatchKey.objects.values_list("key", flat=True))
+    assert keys
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM matching_matchkey")
+        stored = " ".join(row[0] for row in cursor.fetchall())
+    for clue in ("smr", "drc", "سامر", "Samer", "1988"):
+        assert clue not in stored
