@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.programs.cli",
     "sulh.matching.cli",
     "sulh.matching.lists_cli",
+    "sulh.cards.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
 )

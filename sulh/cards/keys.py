@@ -1,0 +1,149 @@
+"""Card keys: an offline root key certifies short-lived per-station signing keys.
+
+Verifiers receive a **trust list** (JSON) signed by the root: for each station
+key its key id, public key (P-256, uncompressed point, base64url), station and
+validity. Rotation adds keys; old keys stay listed while cards they signed are in
+date, so rotation invalidates nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+TRUST_LIST_FORMAT = "sulh-trust-list/1"
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64u(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def canonical(document: Any) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def new_private_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def public_bytes(key: ec.EllipticCurvePublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+
+
+def public_from_bytes(data: bytes) -> ec.EllipticCurvePublicKey:
+    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), data)
+
+
+def key_id(key: ec.EllipticCurvePublicKey) -> bytes:
+    """The first 8 bytes of SHA-256 over the public point: the kid in the card's header."""
+    return hashlib.sha256(public_bytes(key)).digest()[:8]
+
+
+def sign_raw(key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
+    """ES256 signature as COSE and JWS want it: r || s, 32 bytes each."""
+    r, s = decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256())))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def verify_raw(key: ec.EllipticCurvePublicKey, signature: bytes, message: bytes) -> bool:
+    if len(signature) != 64:
+        return False
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
+    try:
+        key.verify(der, message, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class StationKey:
+    station: str
+    private: ec.EllipticCurvePrivateKey
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+    @property
+    def kid(self) -> bytes:
+        return key_id(self.private.public_key())
+
+    def entry(self) -> dict[str, str]:
+        return {
+            "kid": b64u(self.kid),
+            "station": self.station,
+            "public_key": b64u(public_bytes(self.private.public_key())),
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+        }
+
+
+def trust_list_sign(
+    *, root: ec.EllipticCurvePrivateKey, keys: list[StationKey], issued_at: dt.datetime
+) -> dict[str, Any]:
+    body = {
+        "format": TRUST_LIST_FORMAT,
+        "issued_at": issued_at.isoformat(),
+        "root_public_key": b64u(public_bytes(root.public_key())),
+        "keys": [k.entry() for k in keys],
+    }
+    return {**body, "signature": b64u(sign_raw(root, canonical(body)))}
+
+
+class TrustListError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    station: str
+    public: ec.EllipticCurvePublicKey
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+
+def trust_list_load(
+    document: dict[str, Any], *, root_public_key: bytes | None = None
+) -> dict[bytes, TrustedKey]:
+    """Check the root's signature (and pin, when given) and return the station keys by kid."""
+    try:
+        body = {k: v for k, v in document.items() if k != "signature"}
+        root = public_from_bytes(unb64u(body["root_public_key"]))
+        if root_public_key is not None and public_bytes(root) != root_public_key:
+            raise TrustListError("the trust list is signed by another root than the pinned one")
+        if body.get("format") != TRUST_LIST_FORMAT:
+            raise TrustListError("not a Sulh trust list")
+        if not verify_raw(root, unb64u(document["signature"]), canonical(body)):
+            raise TrustListError("the trust list's signature does not verify")
+        return {
+            unb64u(entry["kid"]): TrustedKey(
+                station=entry["station"],
+                public=public_from_bytes(unb64u(entry["public_key"])),
+                not_before=dt.datetime.fromisoformat(entry["not_before"]),
+                not_after=dt.datetime.fromisoformat(entry["not_after"]),
+            )
+            for entry in body["keys"]
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, TrustListError):
+            raise
+        raise TrustListError(f"malformed trust list: {exc}") from None

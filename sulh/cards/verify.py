@@ -1,0 +1,184 @@
+"""Offline verification of a card: a verdict and a clear message for anything handed over.
+
+Every step is bounded (input length, decompressed size, CBOR shape), so garbage,
+truncated codes, other schemes (``HC1:``) and decompression bombs get a verdict,
+never a crash or a hang.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import cbor2
+
+from sulh.cards.base45 import Base45Error, b45decode
+from sulh.cards.format import (
+    ALG_ES256,
+    CLAIM_CARD,
+    CLAIM_CTI,
+    CLAIM_EXP,
+    CLAIM_ISS,
+    CLAIM_NBF,
+    CLAIM_STATUS,
+    COSE_SIGN1_TAG,
+    HEADER_ALG,
+    HEADER_KID,
+    PREFIX,
+    sig_structure,
+)
+from sulh.cards.keys import TrustedKey, verify_raw
+from sulh.cards.status import CardStatus, StatusList
+
+MAX_TEXT = 4096
+MAX_INFLATED = 4096
+
+
+class Verdict(Enum):
+    VALID = "VALID"
+    EXPIRED = "EXPIRED"
+    NOT_YET_VALID = "NOT YET VALID"
+    REVOKED = "REVOKED"
+    SUSPENDED = "SUSPENDED"
+    UNKNOWN_KEY = "UNKNOWN KEY"
+    FORGED = "FORGED"
+    MALFORMED = "MALFORMED"
+
+
+@dataclass(frozen=True)
+class Result:
+    verdict: Verdict
+    message: str
+    holder: dict[str, Any] = field(default_factory=dict)
+    card: dict[str, Any] = field(default_factory=dict)
+
+
+def _malformed(message: str) -> Result:
+    return Result(Verdict.MALFORMED, message)
+
+
+def _unwrap(text: str) -> bytes | Result:
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        return _malformed(f"longer than {MAX_TEXT} characters: not a Sulh card")
+    if not text.startswith(PREFIX):
+        other = text.split(":", 1)[0] if ":" in text[:8] else ""
+        scheme = f" (this is a {other}: code, another scheme)" if other else ""
+        return _malformed(f"does not start with {PREFIX}{scheme}")
+    try:
+        compressed = b45decode(text[len(PREFIX) :])
+    except Base45Error as exc:
+        return _malformed(f"not Base45: {exc}")
+    inflater = zlib.decompressobj()
+    try:
+        message = inflater.decompress(compressed, MAX_INFLATED)
+    except zlib.error:
+        return _malformed("the compressed data is damaged or truncated")
+    if inflater.unconsumed_tail:
+        return _malformed(f"decompresses to more than {MAX_INFLATED} bytes (refused)")
+    if not inflater.eof:
+        return _malformed("the compressed data is truncated")
+    return message
+
+
+def _cose(message: bytes) -> tuple[bytes, dict[int, Any], bytes, bytes] | Result:
+    try:
+        decoded = cbor2.loads(message)
+    except Exception:  # cbor2 raises several types on hostile input
+        return _malformed("not a CBOR message")
+    if isinstance(decoded, cbor2.CBORTag):
+        if decoded.tag != COSE_SIGN1_TAG:
+            return _malformed("not a COSE_Sign1 message")
+        decoded = decoded.value
+    if not (isinstance(decoded, list) and len(decoded) == 4):
+        return _malformed("not a COSE_Sign1 structure")
+    protected, _, payload, signature = decoded
+    if not all(isinstance(x, bytes) for x in (protected, payload, signature)):
+        return _malformed("not a COSE_Sign1 structure")
+    try:
+        header = cbor2.loads(protected) if protected else {}
+    except Exception:
+        return Result(Verdict.FORGED, "the protected header is damaged")
+    if not isinstance(header, dict):
+        return Result(Verdict.FORGED, "the protected header is damaged")
+    return protected, header, payload, signature
+
+
+def verify_card(
+    text: str,
+    *,
+    trusted: dict[bytes, TrustedKey],
+    status: StatusList | None = None,
+    now: dt.datetime | None = None,
+) -> Result:
+    now = now or dt.datetime.now(dt.UTC)
+    message = _unwrap(text)
+    if isinstance(message, Result):
+        return message
+    parts = _cose(message)
+    if isinstance(parts, Result):
+        return parts
+    protected, header, payload, signature = parts
+    kid = header.get(HEADER_KID)
+    if header.get(HEADER_ALG) != ALG_ES256:
+        return Result(Verdict.FORGED, "the signature algorithm is not ES256")
+    key = trusted.get(kid) if isinstance(kid, bytes) else None
+    if key is None:
+        return Result(Verdict.UNKNOWN_KEY, "signed by a key that is not in the trust list")
+    if not verify_raw(key.public, signature, sig_structure(protected, payload)):
+        return Result(
+            Verdict.FORGED, "the signature does not match the card: it was altered or forged"
+        )
+    return _claims_verdict(payload, key=key, status=status, now=now)
+
+
+def _claims_verdict(
+    payload: bytes, *, key: TrustedKey, status: StatusList | None, now: dt.datetime
+) -> Result:
+    try:
+        claims = cbor2.loads(payload)
+        body = claims[CLAIM_CARD]
+        holder = body["h"]
+        card = {
+            "card_id": claims[CLAIM_CTI].hex(),
+            "program": body["p"],
+            "station": claims[CLAIM_ISS],
+            "valid_from": dt.datetime.fromtimestamp(claims[CLAIM_NBF], dt.UTC),
+            "valid_until": dt.datetime.fromtimestamp(claims[CLAIM_EXP], dt.UTC),
+            "status_index": claims[CLAIM_STATUS]["status_list"]["idx"],
+        }
+        shown = {
+            "name_ar": holder.get("n", ""),
+            "name_lat": holder.get("l", ""),
+            "birth_year": holder.get("y"),
+        }
+    except Exception:
+        return _malformed("the signed claims are not a Sulh card")
+    if card["station"] != key.station:
+        return Result(
+            Verdict.FORGED, "the card names another station than its signing key", shown, card
+        )
+    if now < card["valid_from"]:
+        return Result(
+            Verdict.NOT_YET_VALID, f"valid from {card['valid_from']:%Y-%m-%d}", shown, card
+        )
+    if now > card["valid_until"]:
+        return Result(Verdict.EXPIRED, f"expired on {card['valid_until']:%Y-%m-%d}", shown, card)
+    if status is not None:
+        try:
+            state = status.get(int(card["status_index"]))
+        except (IndexError, ValueError):
+            return Result(
+                Verdict.UNKNOWN_KEY,
+                "the card's status index is not in the status list",
+                shown,
+                card,
+            )
+        if state == CardStatus.REVOKED:
+            return Result(Verdict.REVOKED, "the card was revoked", shown, card)
+        if state == CardStatus.SUSPENDED:
+            return Result(Verdict.SUSPENDED, "the card is suspended", shown, card)
+    return Result(Verdict.VALID, f"valid until {card['valid_until']:%Y-%m-%d}", shown, card)
