@@ -1,0 +1,74 @@
+"""Card verification speed against the physical limit: a bare ES256 verify loop in the same run.
+
+python -m bench cards_verify [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
+from sulh.cards.keys import StationKey, new_private_key, trust_list_load, trust_list_sign
+from sulh.cards.qr import read_png, write_png
+from sulh.cards.verify import Verdict, verify_card
+
+
+def _rate(work: Callable[[], object], seconds: float) -> float:
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for _ in range(50):
+            work()
+        done += 50
+    return done / (time.perf_counter() - started)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench cards_verify")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args(argv)
+    now = dt.datetime.now(dt.UTC)
+    root = new_private_key()
+    station = StationKey(
+        "alp-police-1", new_private_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=99)
+    )
+    trusted = trust_list_load(trust_list_sign(root=root, keys=[station], issued_at=now))
+    holder = Holder("سامر وائل الدرويش", "Samer Wael al-Darwish", 1988)
+    claims = CardClaims(
+        new_card_id(),
+        "aleppo-2024-defectors",
+        station.station,
+        now,
+        now,
+        now + dt.timedelta(days=90),
+        0,
+        holder,
+    )
+    text = encode_card(claims, key=station.private, kid=station.kid)
+    assert verify_card(text, trusted=trusted).verdict == Verdict.VALID
+    message = b"x" * 250
+    der = station.private.sign(message, ec.ECDSA(hashes.SHA256()))
+    public = station.private.public_key()
+    bare = _rate(lambda: public.verify(der, message, ec.ECDSA(hashes.SHA256())), args.seconds)
+    ours = _rate(lambda: verify_card(text, trusted=trusted), args.seconds)
+    with tempfile.TemporaryDirectory() as folder:
+        png = Path(folder) / "card.png"
+        version = write_png(text, png)
+        from_png = _rate(
+            lambda: verify_card(read_png(png) or "", trusted=trusted), args.seconds / 2
+        )
+    print(f"{'what':<34} {'per second':>11} {'ratio':>7}")
+    print(f"{'bare ES256 verify (peer)':<34} {bare:>11.0f} {'1.00':>7}")
+    print(f"{'verify_card from text':<34} {ours:>11.0f} {ours / bare:>7.2f}")
+    print(
+        f"{'verify_card from a clean PNG':<34} {from_png:>11.0f} {from_png / bare:>7.2f}  ({1000 / from_png:.2f} ms each)"
+    )
+    print(f"card text: {len(text)} characters, QR version {version} at level Q (target ≤ 11)")
+    return 0
