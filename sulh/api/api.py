@@ -18,6 +18,8 @@ from sulh.api.auth import AUTH
 from sulh.api.schemas import (
     BulletinOut,
     CandidateOut,
+    CardOut,
+    CardStateIn,
     CaseEventOut,
     CaseOut,
     DecisionIn,
@@ -28,6 +30,8 @@ from sulh.api.schemas import (
     ResolveIn,
 )
 from sulh.bulletins.figures import program_figures
+from sulh.cards import services as card_services
+from sulh.cards.models import Card
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.models import Case, Decision
@@ -276,6 +280,51 @@ def _candidate_out(candidate: MatchCandidate) -> CandidateOut:
         score=candidate.score,
         evidence=candidate.evidence,
         status=candidate.status,
+    )
+
+
+@api.post("/cases/{serial}/cards", response={201: CardOut, **ERRORS}, tags=["cards"])
+def cards_issue(request: HttpRequest, serial: str, payload: ReasonIn) -> Status[CardOut]:
+    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    card = card_services.card_issue(case=case, user=_user(request), reason=payload.reason)
+    return Status(201, _card_out(card))
+
+
+@api.post("/cards/{card_id}/state", response={200: CardOut, **ERRORS}, tags=["cards"])
+def cards_state(request: HttpRequest, card_id: str, payload: CardStateIn) -> CardOut:
+    user = _user(request)
+    card = Card.objects.filter(
+        card_id=card_id, case__in=case_selectors.cases_visible_to(user=user)
+    ).first()
+    if card is None:
+        raise NotFound(f"no card {card_id!r} that you may see", field="card_id")
+    return _card_out(
+        card_services.card_set_state(
+            card=card, user=user, state=payload.state, reason=payload.reason
+        )
+    )
+
+
+@api.get("/cards/trust-list.json", auth=None, tags=["cards"])
+def cards_trust_list(request: HttpRequest) -> dict[str, Any]:
+    """The signed trust list verifiers load (public: it holds only public keys)."""
+    return card_services.trust_list_document()
+
+
+@api.get("/cards/status.json", auth=None, tags=["cards"])
+def cards_status_list(request: HttpRequest) -> dict[str, Any]:
+    """The signed status list (public: card indexes and states only)."""
+    return card_services.status_list_document()
+
+
+def _card_out(card: Card) -> CardOut:
+    return CardOut(
+        card_id=card.card_id,
+        case=card.case.intake.serial,
+        state=card.state,
+        valid_until=card.valid_until,
+        status_index=card.status_index,
+        text=card.text,
     )
 
 

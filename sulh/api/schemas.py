@@ -100,6 +100,20 @@ class CandidateOut(BaseModel):
     status: str
 
 
+class CardOut(BaseModel):
+    card_id: str
+    case: str
+    state: str
+    valid_until: dt.datetime
+    status_index: int
+    text: str = Field(description="the QR text, SULH1:...")
+
+
+class CardStateIn(BaseModel):
+    state: Literal["valid", "revoked", "suspended"]
+    reason: str = Field(max_length=2000)
+
+
 class FiguresOut(BaseModel):
     registered: int
     amnesty_granted: int

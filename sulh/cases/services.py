@@ -331,6 +331,9 @@ def case_revoke_eligibility(*, case: Case, user: User, reason: str) -> None:
             actor=user,
             reason=reason,
         )
+        from sulh.cards.services import cards_revoke_for_case
+
+        cards_revoke_for_case(case=case)
 
 
 def case_record_event(

@@ -1,0 +1,41 @@
+"""Signing keys and issued cards. Private keys and card texts are sealed at rest."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sulh.core.fields import EncryptedTextField
+
+
+class SigningKey(models.Model):
+    """The root key (signs trust and status lists) or a station's short-lived card key."""
+
+    kind = models.CharField(max_length=8, choices=[("root", "root"), ("station", "station")])
+    station = models.ForeignKey("accounts.Station", null=True, blank=True, on_delete=models.PROTECT)
+    kid = models.CharField(max_length=16, unique=True)  # hex
+    public_point = models.CharField(max_length=200)  # base64url, uncompressed P-256 point
+    private_pem = EncryptedTextField()
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+
+
+class CardState(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Card(models.Model):
+    card_id = models.CharField(max_length=32, unique=True)  # hex of the random cti
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="cards")
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT)
+    key = models.ForeignKey(SigningKey, on_delete=models.PROTECT)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    issued_at = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    status_index = models.PositiveIntegerField(unique=True)
+    state = models.CharField(max_length=10, choices=CardState.choices, default=CardState.VALID)
+    text = EncryptedTextField()  # the QR text carries the holder's names
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)

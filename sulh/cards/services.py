@@ -1,0 +1,210 @@
+"""Cards from decided cases: issue, renew, revoke, suspend, reinstate; trust and status lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from sulh.accounts.models import Role, Station, User
+from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
+from sulh.cards.keys import (
+    StationKey,
+    b64u,
+    key_id,
+    new_private_key,
+    public_bytes,
+    trust_list_sign,
+)
+from sulh.cards.models import Card, CardState, SigningKey
+from sulh.cards.status import CardStatus, StatusList
+from sulh.cases.models import Case, Outcome, State
+from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.programs.services import program_get_definition
+
+STATION_KEY_DAYS = 180
+STATUS_LIST_SIZE = 1 << 16
+ISSUABLE_OUTCOMES = frozenset({Outcome.AMNESTY, Outcome.DEPARTURE})
+
+
+def _pem(key: ec.EllipticCurvePrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _private(row: SigningKey) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
+def _new_key(*, kind: str, station: Station | None, days: int) -> SigningKey:
+    key = new_private_key()
+    now = timezone.now()
+    return SigningKey.objects.create(
+        kind=kind,
+        station=station,
+        kid=key_id(key.public_key()).hex(),
+        public_point=b64u(public_bytes(key.public_key())),
+        private_pem=_pem(key),
+        not_before=now - dt.timedelta(minutes=5),
+        not_after=now + dt.timedelta(days=days),
+    )
+
+
+def root_key() -> SigningKey:
+    """The program authority's root key (kept offline in production; here sealed at rest)."""
+    found = SigningKey.objects.filter(kind="root").order_by("-not_after").first()
+    return found or _new_key(kind="root", station=None, days=3650)
+
+
+def station_key(*, station: Station) -> SigningKey:
+    """The station's current signing key; a new one when the last is near its end."""
+    soon = timezone.now() + dt.timedelta(days=7)
+    found = (
+        SigningKey.objects.filter(kind="station", station=station, not_after__gt=soon)
+        .order_by("-not_after")
+        .first()
+    )
+    return found or _new_key(kind="station", station=station, days=STATION_KEY_DAYS)
+
+
+def _require_card_officer(user: User) -> None:
+    if not user.has_role(Role.CARD_OFFICER):
+        raise PermissionDenied("only a card officer issues, renews or revokes cards", field="user")
+
+
+def _holder(case: Case) -> Holder:
+    person = case.intake.person
+    name_ar = " ".join(
+        p for p in (person.given_name_ar, person.father_name_ar, person.family_name_ar) if p
+    )
+    name_lat = " ".join(
+        p for p in (person.given_name_lat, person.father_name_lat, person.family_name_lat) if p
+    )
+    year = int(person.birth_date[:4]) if person.birth_date[:4].isdigit() else None
+    return Holder(name_ar=name_ar, name_lat=name_lat, birth_year=year)
+
+
+def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
+    """Issue a card for a decided, non-adverse case (amnesty or departure)."""
+    from sulh.cases import services as case_services
+
+    _require_card_officer(user)
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update()
+            .select_related("intake__person", "program", "station")
+            .get(pk=case.pk)
+        )
+        if (
+            case.state not in {State.DECIDED, State.CARD_ISSUED}
+            or case.outcome not in ISSUABLE_OUTCOMES
+        ):
+            raise Conflict(
+                "a card is issued only for a decided amnesty or departure", field="state"
+            )
+        card = _issue(case=case, user=user)
+        case_services.case_record_event(
+            case=case, to_state=State.CARD_ISSUED, event="card_issued", actor=user, reason=reason,
+            details={"card": card.card_id},
+        )  # fmt: skip
+    return card
+
+
+def _issue(*, case: Case, user: User) -> Card:
+    definition = program_get_definition(code=case.program.code)
+    now = timezone.now()
+    key_row = station_key(station=case.station)
+    index = (Card.objects.select_for_update().aggregate(m=Max("status_index"))["m"] or -1) + 1
+    if index >= STATUS_LIST_SIZE:
+        raise Conflict("the status list is full: start a new one", field="status_index")
+    claims = CardClaims(
+        card_id=new_card_id(),
+        program=definition.id,
+        station=case.station.code,
+        issued_at=now,
+        valid_from=now,
+        valid_until=now + dt.timedelta(days=definition.card.validity_days),
+        status_index=index,
+        holder=_holder(case),
+    )
+    text = encode_card(claims, key=_private(key_row), kid=bytes.fromhex(key_row.kid))
+    return Card.objects.create(
+        card_id=claims.card_id.hex(),
+        case=case,
+        station=case.station,
+        key=key_row,
+        issued_by=user,
+        issued_at=now,
+        valid_until=claims.valid_until,
+        status_index=index,
+        text=text,
+    )
+
+
+def card_set_state(*, card: Card, user: User, state: str, reason: str) -> Card:
+    """Revoke, suspend or reinstate a card, with a reason; recorded on the case."""
+    from sulh.cases import services as case_services
+
+    _require_card_officer(user)
+    if state not in CardState.values:
+        raise ValidationFailed(f"must be one of {', '.join(CardState.values)}", field="state")
+    if not (reason or "").strip():
+        raise ValidationFailed("a reason is required", field="reason")
+    with transaction.atomic():
+        card = Card.objects.select_for_update().select_related("case").get(pk=card.pk)
+        card.state = state
+        card.save(update_fields=["state"])
+        event = {
+            "revoked": "card_revoked",
+            "suspended": "card_suspended",
+            "valid": "card_reinstated",
+        }[state]
+        case = card.case
+        case_services.case_record_event(
+            case=case, to_state=case.state, event=event, actor=user, reason=reason.strip(),
+            details={"card": card.card_id},
+        )  # fmt: skip
+    return card
+
+
+def cards_revoke_for_case(*, case: Case) -> int:
+    """Eligibility revoked: every valid card of the case is revoked with it."""
+    return (
+        Card.objects.filter(case=case)
+        .exclude(state=CardState.REVOKED)
+        .update(state=CardState.REVOKED)
+    )
+
+
+def trust_list_document() -> dict[str, Any]:
+    root = root_key()
+    keys = [
+        StationKey(
+            station=row.station.code if row.station else "",
+            private=_private(row),
+            not_before=row.not_before,
+            not_after=row.not_after,
+        )
+        for row in SigningKey.objects.filter(kind="station").select_related("station")
+    ]
+    return trust_list_sign(root=_private(root), keys=keys, issued_at=timezone.now())
+
+
+def status_list_document() -> dict[str, Any]:
+    status = StatusList(size=STATUS_LIST_SIZE)
+    states = {CardState.REVOKED: CardStatus.REVOKED, CardState.SUSPENDED: CardStatus.SUSPENDED}
+    for index, state in Card.objects.exclude(state=CardState.VALID).values_list(
+        "status_index", "state"
+    ):
+        status.set(index, states[CardState(state)])
+    return status.signed(
+        root=_private(root_key()), issued_at=timezone.now(), uri="/api/cards/status.json"
+    )

@@ -1,0 +1,130 @@
+"""Cards from cases: issued for decided amnesty or departure, verified against the published
+trust list, revoked through the status list, and sealed at rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from sulh.accounts.services import api_token_create
+from sulh.cards import services
+from sulh.cards.keys import trust_list_load, unb64u
+from sulh.cards.status import status_list_load
+from sulh.cards.verify import Verdict, verify_card
+from sulh.cases import services as case_services
+from sulh.cases.models import State
+from sulh.core.errors import Conflict, PermissionDenied
+from sulh.core.validation import parse
+from sulh.registry.schemas import IntakeIn
+from sulh.registry.services import intake_register
+from tests.conftest import make_intake
+
+pytestmark = pytest.mark.django_db
+WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
+
+
+def _decided(personas, outcome="amnesty"):
+    payload = make_intake("aleppo-2016-amnesty", submitted_at=WHEN)
+    case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN).case
+    decision = case_services.decision_record(
+        case=case, user=personas["decider"], outcome=outcome, reason="r"
+    )
+    if decision.status == "awaiting_second":
+        case_services.decision_confirm(decision=decision, user=personas["decider2"])
+    case.refresh_from_db()
+    return case, payload
+
+
+def _verify(text: str):
+    trust = services.trust_list_document()
+    status = status_list_load(
+        services.status_list_document(), root_public_key=unb64u(trust["root_public_key"])
+    )
+    return verify_card(text, trusted=trust_list_load(trust), status=status)
+
+
+def test_a_card_officer_issues_a_card_that_verifies(personas, programs):
+    case, payload = _decided(personas)
+    card = services.card_issue(case=case, user=personas["card_officer"])
+    case.refresh_from_db()
+    assert case.state == State.CARD_ISSUED
+    result = _verify(card.text)
+    assert result.verdict == Verdict.VALID
+    assert result.holder["name_ar"].startswith(payload["person"]["given_name_ar"])
+    assert result.card["program"] == "aleppo-2016-amnesty"
+    assert (card.valid_until - card.issued_at).days == 90
+
+
+def test_no_card_for_an_adverse_decision_and_none_by_other_roles(personas, programs):
+    case, _ = _decided(personas, outcome="denial")
+    with pytest.raises(Conflict):
+        services.card_issue(case=case, user=personas["card_officer"])
+    granted, _ = _decided(personas)
+    with pytest.raises(PermissionDenied):
+        services.card_issue(case=granted, user=personas["clerk"])
+
+
+def test_revoked_and_suspended_cards_show_so_at_the_checkpoint(personas, programs):
+    case, _ = _decided(personas)
+    card = services.card_issue(case=case, user=personas["card_officer"])
+    services.card_set_state(
+        card=card, user=personas["card_officer"], state="suspended", reason="lost, reported"
+    )
+    assert _verify(card.text).verdict == Verdict.SUSPENDED
+    services.card_set_state(
+        card=card, user=personas["card_officer"], state="valid", reason="found again"
+    )
+    assert _verify(card.text).verdict == Verdict.VALID
+    case_services.case_revoke_eligibility(
+        case=case, user=personas["decider"], reason="new evidence"
+    )
+    assert _verify(card.text).verdict == Verdict.REVOKED
+    events = list(case.events.values_list("event", flat=True))
+    assert events[-4:] == [
+        "card_issued",
+        "card_suspended",
+        "card_reinstated",
+        "eligibility_revoked",
+    ]
+
+
+def test_the_card_text_and_keys_are_sealed_at_rest(personas, programs):
+    case, _ = _decided(personas)
+    card = services.card_issue(case=case, user=personas["card_officer"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text FROM cards_card")
+        stored = cursor.fetchone()[0]
+        cursor.execute("SELECT private_pem FROM cards_signingkey")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert card.text.startswith("SULH1:") and not stored.startswith("SULH1:")
+    assert all("PRIVATE KEY" not in k for k in keys)
+
+
+def test_the_api_issues_and_publishes_trust_and_status_lists(personas, programs):
+    case, _ = _decided(personas)
+    officer = Client(
+        headers={
+            "authorization": f"Bearer {api_token_create(user=personas['card_officer'], name='t')}"
+        }
+    )
+    issued = officer.post(
+        f"/api/cases/{case.intake.serial}/cards",
+        data=json.dumps({"reason": ""}),
+        content_type="application/json",
+    )
+    assert issued.status_code == 201
+    trust = Client().get("/api/cards/trust-list.json").json()
+    assert (
+        verify_card(issued.json()["text"], trusted=trust_list_load(trust)).verdict == Verdict.VALID
+    )
+    revoked = officer.post(
+        f"/api/cards/{issued.json()['card_id']}/state",
+        data=json.dumps({"state": "revoked", "reason": "fraud"}),
+        content_type="application/json",
+    )
+    assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
+    assert Client().get("/api/cards/status.json").status_code == 200
