@@ -39,3 +39,10 @@ class Card(models.Model):
     state = models.CharField(max_length=10, choices=CardState.choices, default=CardState.VALID)
     text = EncryptedTextField()  # the QR text carries the holder's names
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+
+
+class StatusIndexCounter(models.Model):
+    """The last status-list index handed out, allocated under a row lock."""
+
+    name = models.CharField(max_length=20, unique=True, default="default")
+    last = models.IntegerField(default=-1)

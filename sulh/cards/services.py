@@ -8,7 +8,6 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from sulh.accounts.models import Role, Station, User
@@ -21,7 +20,7 @@ from sulh.cards.keys import (
     public_bytes,
     trust_list_sign,
 )
-from sulh.cards.models import Card, CardState, SigningKey
+from sulh.cards.models import Card, CardState, SigningKey, StatusIndexCounter
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cases.models import Case, Outcome, State
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -122,7 +121,7 @@ def _issue(*, case: Case, user: User) -> Card:
     definition = program_get_definition(code=case.program.code)
     now = timezone.now()
     key_row = station_key(station=case.station)
-    index = (Card.objects.select_for_update().aggregate(m=Max("status_index"))["m"] or -1) + 1
+    index = _next_status_index()
     if index >= STATUS_LIST_SIZE:
         raise Conflict("the status list is full: start a new one", field="status_index")
     claims = CardClaims(
@@ -147,6 +146,14 @@ def _issue(*, case: Case, user: User) -> Card:
         status_index=index,
         text=text,
     )
+
+
+def _next_status_index() -> int:
+    counter, _ = StatusIndexCounter.objects.get_or_create(name="default")
+    counter = StatusIndexCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
 
 
 def card_set_state(*, card: Card, user: User, state: str, reason: str) -> Card:

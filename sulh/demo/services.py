@@ -71,6 +71,7 @@ def demo_prepare(
     echo(f"simulating {people} registrations across {len(PROGRAM_SHARE)} programs …")
     report.registered = _simulate(people=people, seed=seed, clerks=clerks)
     _decide(seed=seed)
+    _issue_cards(seed=seed)
     report.bulletins = [program_figures(program_code=code) for code in PROGRAM_SHARE]
     return report
 
@@ -175,6 +176,18 @@ def _payload(
             "signed": rng.random() < 0.98,
         },
     }
+
+
+def _issue_cards(*, seed: int) -> None:
+    """The card officer prints cards for most granted cases."""
+    from sulh.cards.services import ISSUABLE_OUTCOMES, card_issue
+
+    rng = random.Random(seed + 2)
+    officer = User.objects.get(username="cards")
+    decided = Case.objects.filter(state=State.DECIDED, outcome__in=ISSUABLE_OUTCOMES)
+    for case in decided.select_related("intake"):
+        if rng.random() < 0.8:
+            card_issue(case=case, user=officer)
 
 
 def _decide(*, seed: int) -> None:

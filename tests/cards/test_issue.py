@@ -57,6 +57,10 @@ def test_a_card_officer_issues_a_card_that_verifies(personas, programs):
     assert result.holder["name_ar"].startswith(payload["person"]["given_name_ar"])
     assert result.card["program"] == "aleppo-2016-amnesty"
     assert (card.valid_until - card.issued_at).days == 90
+    other, _ = _decided(personas)
+    second = services.card_issue(case=other, user=personas["card_officer"])
+    assert (card.status_index, second.status_index) == (0, 1)
+    assert _verify(second.text).verdict == Verdict.VALID
 
 
 def test_no_card_for_an_adverse_decision_and_none_by_other_roles(personas, programs):
