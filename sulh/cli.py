@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.matching.cli",
     "sulh.matching.lists_cli",
     "sulh.cards.cli",
+    "sulh.audit.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
 )

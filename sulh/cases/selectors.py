@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from sulh.accounts.models import Role, User
+from sulh.audit.services import audit_record
 from sulh.cases.models import Case, Decision
 from sulh.core.errors import NotFound
 
@@ -41,11 +42,23 @@ def cases_visible_to(*, user: User) -> QuerySet[Case]:
     return cases.none()
 
 
-def case_get_for_user(*, user: User, serial: str) -> Case:
-    """One case by its serial, or NotFound (also when it exists but is not the user's to see)."""
+def case_get_for_user(*, user: User, serial: str, purpose: str = "") -> Case:
+    """One case by its serial, or NotFound (also when it exists but is not the user's to see).
+
+    Opening a case shows personal data: the read is recorded in the audit trail."""
     case = cases_visible_to(user=user).filter(intake__serial=serial).first()
     if case is None:
+        audit_record(
+            actor=user,
+            action="case.read_refused",
+            obj_type="case",
+            obj_id=serial[:64],
+            purpose=purpose,
+        )
         raise NotFound(f"no case {serial!r} that you may see", field="serial")
+    audit_record(
+        actor=user, action="case.read", obj_type="case", obj_id=str(case.pk), purpose=purpose
+    )
     return case
 
 

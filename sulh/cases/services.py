@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sulh.accounts.models import Role, User
+from sulh.audit.services import audit_record
 from sulh.cases.models import (
     ADVERSE_OUTCOMES,
     Case,
@@ -90,6 +91,14 @@ def _transition(
         reason=reason,
         outcome=outcome,
         details=details or {},
+    )
+    audit_record(
+        actor=actor,
+        action=f"case.{event}",
+        obj_type="case",
+        obj_id=str(case.pk),
+        purpose=reason[:300],
+        details={"from": from_state, "to": to_state, **({"outcome": outcome} if outcome else {})},
     )
     ledger_hooks.on_case_transition(record)
     return record

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sulh.accounts.models import Role, User
+from sulh.audit.services import audit_record
 from sulh.core.crypto import derived_key
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sulh.matching.batch import InputError, read_people_csv
@@ -202,6 +203,10 @@ def candidate_resolve(
         candidate.reason = reason[:2000]
         candidate.resolved_at = timezone.now()
         candidate.save(update_fields=["status", "resolved_by", "reason", "resolved_at"])
+        audit_record(
+            actor=user, action=f"candidate.{decision}", obj_type="match_candidate",
+            obj_id=str(candidate.pk), purpose=candidate.reason[:300],
+        )  # fmt: skip
         case = candidate.case
         if not MatchCandidate.objects.filter(case=case, status=CandidateStatus.OPEN).exists():
             case_services.case_review_closed(case=case, actor=user)
