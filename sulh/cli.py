@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.matching.lists_cli",
     "sulh.cards.cli",
     "sulh.audit.cli",
+    "sulh.ledger.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
 )

@@ -37,7 +37,7 @@ def _pem(key: ec.EllipticCurvePrivateKey) -> str:
     ).decode()
 
 
-def _private(row: SigningKey) -> ec.EllipticCurvePrivateKey:
+def private_key_of(row: SigningKey) -> ec.EllipticCurvePrivateKey:
     key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     return key
@@ -134,7 +134,7 @@ def _issue(*, case: Case, user: User) -> Card:
         status_index=index,
         holder=_holder(case),
     )
-    text = encode_card(claims, key=_private(key_row), kid=bytes.fromhex(key_row.kid))
+    text = encode_card(claims, key=private_key_of(key_row), kid=bytes.fromhex(key_row.kid))
     return Card.objects.create(
         card_id=claims.card_id.hex(),
         case=case,
@@ -196,13 +196,13 @@ def trust_list_document() -> dict[str, Any]:
     keys = [
         StationKey(
             station=row.station.code if row.station else "",
-            private=_private(row),
+            private=private_key_of(row),
             not_before=row.not_before,
             not_after=row.not_after,
         )
         for row in SigningKey.objects.filter(kind="station").select_related("station")
     ]
-    return trust_list_sign(root=_private(root), keys=keys, issued_at=timezone.now())
+    return trust_list_sign(root=private_key_of(root), keys=keys, issued_at=timezone.now())
 
 
 def status_list_document() -> dict[str, Any]:
@@ -213,5 +213,5 @@ def status_list_document() -> dict[str, Any]:
     ):
         status.set(index, states[CardState(state)])
     return status.signed(
-        root=_private(root_key()), issued_at=timezone.now(), uri="/api/cards/status.json"
+        root=private_key_of(root_key()), issued_at=timezone.now(), uri="/api/cards/status.json"
     )

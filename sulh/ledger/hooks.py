@@ -1,14 +1,30 @@
 """Where case events enter the transparency log.
 
 The cases service calls ``on_case_transition`` inside the transaction that
-records a transition. The ledger package decides which transitions count.
+records a transition; the events that count in public figures become leaves.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from sulh.ledger.leaves import COUNTED_EVENTS
+
+if TYPE_CHECKING:
+    from sulh.cases.models import CaseEvent
 
 
-def on_case_transition(transition: Any) -> None:
-    """Append the public leaf for a counted case event (ledger wiring pending)."""
-    return None
+def on_case_transition(transition: CaseEvent) -> None:
+    if transition.event not in COUNTED_EVENTS:
+        return
+    from sulh.ledger.services import case_pseudonym, ledger_append
+
+    case = transition.case
+    ledger_append(
+        event=transition.event,
+        program=case.program.code,
+        station=case.station.code,
+        day=transition.at.date().isoformat(),
+        case=case_pseudonym(str(case.intake.uuid)),
+        outcome=transition.outcome,
+    )

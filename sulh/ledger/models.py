@@ -1,0 +1,28 @@
+"""The append-only transparency log: public leaves and signed tree heads."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LedgerLeaf(models.Model):
+    index = models.PositiveBigIntegerField(unique=True)
+    leaf = models.TextField()  # canonical JSON, as published
+    leaf_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["index"]
+
+
+class LedgerHead(models.Model):
+    """One row: the size of the log, locked while a leaf is appended."""
+
+    name = models.CharField(max_length=20, unique=True, default="default")
+    size = models.PositiveBigIntegerField(default=0)
+
+
+class TreeHead(models.Model):
+    size = models.PositiveBigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.DateTimeField()
+    signature = models.CharField(max_length=128)  # base64url r||s over the canonical head
