@@ -14,20 +14,11 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from sulh.matching.batch import COLUMNS
 from sulh.synth.names import FAMILY, FEMALE_GIVEN, MALE_GIVEN, PLACES
 
 Name = tuple[str, tuple[str, ...]]
-CSV_FIELDS = (
-    "record_id",
-    "given_name",
-    "father_name",
-    "family_name",
-    "mother_name",
-    "full_name",
-    "birth_date",
-    "birth_place",
-    "national_id",
-)
+CSV_FIELDS = COLUMNS  # the batch interface of DESIGN.md §5
 
 
 @dataclass(frozen=True)
