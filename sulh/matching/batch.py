@@ -206,7 +206,9 @@ def screen(
     records = list(records)
     hits: list[Hit] = []
     for done, record in enumerate(records, start=1):
-        for candidate in index.query(record, threshold=threshold, exclude_self=False):
+        for candidate in index.query(
+            record, threshold=threshold, exclude_self=False, screening=True
+        ):
             hits.append(
                 Hit(
                     record.record_id,

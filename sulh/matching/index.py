@@ -117,11 +117,17 @@ class MatchIndex:
         return found
 
     def query(
-        self, record: PersonRecord, *, threshold: float, limit: int = 20, exclude_self: bool = True
+        self,
+        record: PersonRecord,
+        *,
+        threshold: float,
+        limit: int = 20,
+        exclude_self: bool = True,
+        screening: bool = False,
     ) -> list[Candidate]:
         scored = []
         for record_id in self.candidate_ids(record, exclude_self=exclude_self):
-            result = compare(record, self.records[record_id], stats=self.stats)
+            result = compare(record, self.records[record_id], stats=self.stats, screening=screening)
             if result.score >= threshold:
                 scored.append(Candidate(record_id=record_id, result=result))
         scored.sort(key=lambda c: (-c.result.score, c.record_id))

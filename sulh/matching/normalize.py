@@ -154,7 +154,13 @@ def _tokens(text: str) -> list[str]:
             word = word[2:]  # article written joined: Alkassem, Elmasri
         if word.startswith("abd") and len(word) > 5:
             out.append("abd")
-            word = re.sub(r"^(al|el|ul|ol)", "", word[3:])
+            rest = word[3:]
+            # Abdullah, Abdulah, Abdallah: the name of God; otherwise drop the article.
+            word = (
+                "lah"
+                if re.fullmatch(r"[aeiou]?l+ah?", rest)
+                else re.sub(r"^(al|el|ul|ol)", "", rest)
+            )
         if word and word not in PARTICLES_LATIN:
             out.append(word)
     return out

@@ -227,7 +227,22 @@ def _parse_birth(text: str) -> tuple[int, int | None, int | None] | None:
     return born.year, born.month, born.day
 
 
-def birth_feature(a: str, b: str) -> FieldEvidence:
+def birth_feature(a: str, b: str, *, lenient: bool = False) -> FieldEvidence:
+    """``lenient``: list entries often carry approximate birth years, so distance costs less."""
+    found = _birth_feature(a, b)
+    if lenient and found.weight < -1.0 and found.score == 0.0:
+        return FieldEvidence(
+            found.field,
+            found.score,
+            -1.5,
+            a,
+            b,
+            found.explanation + " (list dates are approximate)",
+        )
+    return found
+
+
+def _birth_feature(a: str, b: str) -> FieldEvidence:
     pa, pb = _parse_birth(a), _parse_birth(b)
     if pa is None or pb is None:
         return FieldEvidence("birth_date", -1, 0.0, a, b, "not recorded on both")
@@ -290,13 +305,16 @@ def place_feature(a: str, b: str) -> FieldEvidence:
 # --- The whole comparison -------------------------------------------------------------
 
 
-def compare(a: PersonRecord, b: PersonRecord, *, stats: NameStats | None = None) -> MatchResult:
+def compare(
+    a: PersonRecord, b: PersonRecord, *, stats: NameStats | None = None, screening: bool = False
+) -> MatchResult:
+    """``screening``: ``b`` is a list entry (approximate birth dates, aliases)."""
     stats = stats or _DEFAULT_STATS
     evidence = _aliases(a, b, stats, _names(a, b, stats))
     evidence.append(
         _name_feature("mother_name", a.mother_name, b.mother_name, agree=3.0, disagree=-3.5)
     )
-    evidence.append(birth_feature(a.birth_date, b.birth_date))
+    evidence.append(birth_feature(a.birth_date, b.birth_date, lenient=screening))
     evidence.append(national_id_feature(a.national_id, b.national_id))
     evidence.append(place_feature(a.birth_place, b.birth_place))
     total = PRIOR + sum(e.weight for e in evidence)

@@ -145,7 +145,9 @@ def _list_hits(
         index = _list_index(screening_list)
         best: dict[str, MatchResult] = {}
         for record in records:
-            for candidate in index.query(record, threshold=LIST_THRESHOLD, exclude_self=False):
+            for candidate in index.query(
+                record, threshold=LIST_THRESHOLD, exclude_self=False, screening=True
+            ):
                 if (
                     candidate.record_id not in best
                     or candidate.result.score > best[candidate.record_id].score
