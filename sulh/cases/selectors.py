@@ -1,7 +1,7 @@
 """Reads of cases, each through one access helper: the default is deny.
 
 Who may see a case (docs/permissions.md):
-- registration clerks: the cases of their own station;
+- registration clerks: the cases of their own station, except children's cases;
 - vetting, deciding, card officers and evacuation coordinators: every case of the
   programs they serve, except children's cases;
 - child-protection officers: children's cases only (under 18 or disputed age);
@@ -34,7 +34,7 @@ def cases_visible_to(*, user: User) -> QuerySet[Case]:
     if not user.is_authenticated or not user.is_active:
         return cases.none()
     if user.role == Role.CLERK and user.station_id is not None:
-        return cases.filter(station_id=user.station_id)
+        return cases.filter(station_id=user.station_id, is_child=False)
     if user.role in CASE_OFFICER_ROLES:
         return cases.filter(is_child=False)
     if user.role == Role.CHILD_PROTECTION:

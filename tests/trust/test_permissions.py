@@ -1,0 +1,142 @@
+"""Every API endpoint and page, for every role, against the written matrix (docs/permissions.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from sulh.accounts.services import api_token_create
+from sulh.core.validation import parse
+from sulh.registry.schemas import IntakeIn
+from sulh.registry.services import intake_register
+from tests.conftest import PASSWORD, make_intake
+
+pytestmark = pytest.mark.django_db
+WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
+PROGRAM = "aleppo-2016-amnesty"
+ROLES = [
+    "clerk",
+    "clerk2",
+    "vetter",
+    "decider",
+    "card_officer",
+    "coordinator",
+    "checkpoint",
+    "child_protection",
+    "manager",
+    "monitor",
+    "admin",
+]
+
+# endpoint → expected status per persona (anything not listed: the default in the key)
+MATRIX: dict[str, dict[str, int]] = {
+    "GET /api/programs": {"*": 200},
+    "POST /api/intakes": {"*": 403, "clerk": 201, "clerk2": 201},
+    "GET /api/cases/{serial}": {
+        "*": 404,
+        "clerk": 200,
+        "vetter": 200,
+        "decider": 200,
+        "card_officer": 200,
+        "coordinator": 200,
+    },
+    "GET /api/cases/{serial}/events": {
+        "*": 404,
+        "clerk": 200,
+        "vetter": 200,
+        "decider": 200,
+        "card_officer": 200,
+        "coordinator": 200,
+    },
+    "GET /api/cases/{serial}/candidates": {
+        "*": 403,
+        "vetter": 200,
+        "decider": 200,
+        "child_protection": 404,
+    },
+    "POST /api/cases/{serial}/decisions": {
+        "*": 404,
+        "clerk": 403,
+        "vetter": 403,
+        "decider": 201,
+        "card_officer": 403,
+        "coordinator": 403,
+    },
+    "POST /api/cases/{serial}/cards": {
+        "*": 404,
+        "clerk": 403,
+        "vetter": 403,
+        "decider": 403,
+        "card_officer": 409,
+        "coordinator": 403,
+    },
+    "GET /api/bulletins/{program}": {"*": 403, "manager": 200, "monitor": 200, "admin": 200},
+    "PAGE /": {"*": 200},
+    "PAGE /cases/{serial}/": {
+        "*": 404,
+        "clerk": 200,
+        "vetter": 200,
+        "decider": 200,
+        "card_officer": 200,
+        "coordinator": 200,
+    },
+}
+
+
+def _expected(endpoint: str, persona: str) -> int:
+    row = MATRIX[endpoint]
+    return row.get(persona, row["*"])
+
+
+def _call(personas: dict[str, Any], persona: str, endpoint: str, serial: str) -> int:
+    method, path = endpoint.split(" ", 1)
+    path = path.format(serial=serial, program=PROGRAM)
+    user = personas[persona]
+    if method == "PAGE":
+        client = Client()
+        client.login(username=user.username, password=PASSWORD)
+        return client.get(path).status_code
+    client = Client(
+        headers={"authorization": f"Bearer {api_token_create(user=user, name='matrix')}"}
+    )
+    if method == "GET":
+        return client.get(path).status_code
+    bodies = {
+        "/api/intakes": make_intake(PROGRAM, submitted_at=WHEN.isoformat()),
+        f"/api/cases/{serial}/decisions": {"outcome": "amnesty", "reason": ""},
+        f"/api/cases/{serial}/cards": {"reason": ""},
+    }
+    return client.post(
+        path, data=json.dumps(bodies[path]), content_type="application/json"
+    ).status_code
+
+
+@pytest.mark.parametrize("persona", ROLES)
+def test_each_role_gets_exactly_what_the_matrix_says(personas, programs, persona):
+    payload = make_intake(PROGRAM, submitted_at=WHEN)
+    case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN).case
+    answers = {
+        endpoint: _call(personas, persona, endpoint, case.intake.serial) for endpoint in MATRIX
+    }
+    assert answers == {endpoint: _expected(endpoint, persona) for endpoint in MATRIX}
+
+
+def test_anonymous_callers_get_nothing_but_the_public_lists(db, programs):
+    client = Client()
+    for path in ("/api/programs", "/api/cases/X-1", f"/api/bulletins/{PROGRAM}"):
+        assert client.get(path).status_code == 401
+    assert client.get("/").status_code == 302
+    assert client.get("/api/cards/trust-list.json").status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_a_childs_case_is_seen_only_by_child_protection(personas, programs):
+    payload = make_intake(PROGRAM, submitted_at=WHEN, person={"birth_date": "2002-03-03"})
+    case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN).case
+    assert case.is_child
+    seen = {p: _call(personas, p, "GET /api/cases/{serial}", case.intake.serial) for p in ROLES}
+    assert {p for p, status in seen.items() if status == 200} == {"child_protection"}
