@@ -95,3 +95,25 @@ def ledger_export(*, out: Path) -> list[Path]:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return [leaves, tree_head, key]
+
+
+def bulletin_publish(*, program_code: str, out: Path) -> list[Path]:
+    """Export the log; compute the bulletin from the exported leaves, as a monitor will."""
+    from sulh.ledger.monitor import bulletin_from_leaves
+    from sulh.programs.services import program_get_definition
+
+    definition = program_get_definition(code=program_code)
+    paths = ledger_export(out=out)
+    leaves_path, head_path = paths[0], paths[1]
+    leaves = [json.loads(line) for line in leaves_path.read_text(encoding="utf-8").splitlines()]
+    head = json.loads(head_path.read_text(encoding="utf-8"))
+    bulletin = bulletin_from_leaves(
+        leaves,
+        program=program_code,
+        min_cell=definition.bulletin.min_cell,
+        tree_head=head,
+        day=timezone.now().date().isoformat(),
+    )
+    target = out / f"bulletin-{program_code}.json"
+    target.write_text(json.dumps(bulletin, indent=2, ensure_ascii=False), encoding="utf-8")
+    return [*paths, target]
