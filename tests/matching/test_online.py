@@ -15,6 +15,7 @@ from sulh.cases.models import Case, State
 from sulh.core.errors import PermissionDenied, SulhError
 from sulh.core.validation import parse
 from sulh.matching import services
+from sulh.matching.batch import COLUMNS
 from sulh.matching.models import MatchKey
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_register
@@ -88,20 +89,7 @@ def _list_file(tmp_path: Path) -> Path:
     path = tmp_path / "wanted.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "record_id",
-                "given_name",
-                "father_name",
-                "family_name",
-                "mother_name",
-                "full_name",
-                "birth_date",
-                "birth_place",
-                "national_id",
-                "aliases",
-            ]
-        )
+        writer.writerow([*COLUMNS, "aliases"])
         writer.writerow(["W-17", "Samer", "Wael", "Darwish", "", "", "1988", "", "", "Abu Wael"])
     return path
 
