@@ -37,6 +37,7 @@ def test_registered_people_cannot_be_read_from_a_dump(personas, programs):
     for person in generate_people(12, seed=99):
         fields = person.as_intake_person(rng=rng)
         fields["national_id"] = person.national_id
+        fields["birth_date"] = person.birth_date.isoformat()
         payload = make_intake("aleppo-2016-amnesty", submitted_at=WHEN, person=fields)
         case = intake_register(
             data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN
@@ -48,7 +49,7 @@ def test_registered_people_cannot_be_read_from_a_dump(personas, programs):
             card_issue(case=case, user=personas["card_officer"])
         secrets += [
             person.national_id,
-            person.birth_text(),
+            person.birth_date.isoformat(),  # full dates only: four digits alone turn up in any hash
             f"{person.given[0]} {person.father[0]}",  # Arabic, as written on the card
             fields["given_name_lat"] + " " + fields["father_name_lat"],
             person.mother[0] + " " + person.mother_family[0],
