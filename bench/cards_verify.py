@@ -15,7 +15,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
+from sulh.cards.demo import DEMO_HOLDER
+from sulh.cards.format import CardClaims, encode_card, new_card_id
 from sulh.cards.keys import StationKey, new_private_key, trust_list_load, trust_list_sign
 from sulh.cards.qr import read_png, write_png
 from sulh.cards.verify import Verdict, verify_card
@@ -40,11 +41,10 @@ def main(argv: list[str]) -> int:
         "alp-police-1", new_private_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=99)
     )
     trusted = trust_list_load(trust_list_sign(root=root, keys=[station], issued_at=now))
-    holder = Holder("سامر وائل الدرويش", "Samer Wael al-Darwish", 1988)
+    holder = DEMO_HOLDER
     claims = CardClaims(
         new_card_id(),
-        "aleppo-2024-defectors",
-        station.station,
+        1,
         now,
         now,
         now + dt.timedelta(days=90),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 
@@ -23,24 +25,30 @@ def b45encode(data: bytes) -> str:
     return "".join(out)
 
 
+_ALPHABET_BYTES = ALPHABET.encode()
+_TO_VALUE = bytes.maketrans(_ALPHABET_BYTES, bytes(range(45)))
+
+
 def b45decode(text: str) -> bytes:
     try:
-        values = [_VALUE[ch] for ch in text]
-    except KeyError as exc:
-        raise Base45Error(f"character {exc.args[0]!r} is not Base45") from None
-    if len(values) % 3 == 1:
+        raw = text.encode("ascii")
+    except UnicodeEncodeError:
+        raw = b"\xff"
+    if raw.translate(None, _ALPHABET_BYTES):
+        bad = next(ch for ch in text if ch not in _VALUE)
+        raise Base45Error(f"character {bad!r} is not Base45")
+    if len(raw) % 3 == 1:
         raise Base45Error("length is not a valid Base45 length")
-    out = bytearray()
-    for i in range(0, len(values), 3):
-        chunk = values[i : i + 3]
-        if len(chunk) == 3:
-            n = chunk[0] + chunk[1] * 45 + chunk[2] * 45 * 45
-            if n > 0xFFFF:
-                raise Base45Error("a triple encodes more than two bytes")
-            out += bytes((n // 256, n % 256))
-        else:
-            n = chunk[0] + chunk[1] * 45
-            if n > 0xFF:
-                raise Base45Error("a final pair encodes more than one byte")
-            out.append(n)
-    return bytes(out)
+    values = raw.translate(_TO_VALUE)
+    full = len(values) - len(values) % 3
+    groups = iter(values[:full])
+    numbers = [a + b * 45 + c * 2025 for a, b, c in zip(groups, groups, groups, strict=True)]
+    if numbers and max(numbers) > 0xFFFF:
+        raise Base45Error("a triple encodes more than two bytes")
+    out = struct.pack(f">{len(numbers)}H", *numbers)
+    if full < len(values):
+        n = values[full] + values[full + 1] * 45
+        if n > 0xFF:
+            raise Base45Error("a final pair encodes more than one byte")
+        out += bytes((n,))
+    return out

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from sulh.cards.keys import TrustListError, trust_list_load, unb64u
+from sulh.cards.keys import TrustListError, trust_list_load
 from sulh.cards.status import StatusListError, status_list_load
 from sulh.cards.verify import Verdict, verify_card
 
@@ -43,9 +43,9 @@ def _verify(args: argparse.Namespace) -> int:
         trusted = trust_list_load(trust_document)
         status = None
         if args.status:
-            root = unb64u(trust_document["root_public_key"])
             status = status_list_load(
-                json.loads(args.status.read_text(encoding="utf-8")), root_public_key=root
+                json.loads(args.status.read_text(encoding="utf-8")),
+                root_public_key=trusted.root_public_key,
             )
     except (OSError, json.JSONDecodeError, TrustListError, StatusListError) as exc:
         print(f"error: {exc}", file=sys.stderr)

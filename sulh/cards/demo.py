@@ -11,6 +11,7 @@ from sulh.cards.keys import StationKey, new_private_key, trust_list_sign
 from sulh.cards.qr import write_png
 from sulh.cards.status import StatusList
 
+DEMO_PROGRAM = (1, "aleppo-2024-defectors")
 DEMO_HOLDER = Holder(name_ar="سامر وائل الدرويش", name_lat="Samer Wael al-Darwish", birth_year=1988)
 
 
@@ -22,8 +23,7 @@ def issue_demo(*, out: Path, now: dt.datetime) -> list[Path]:
     )
     claims = CardClaims(
         card_id=new_card_id(),
-        program="aleppo-2024-defectors",
-        station=station.station,
+        program=DEMO_PROGRAM[0],
         issued_at=now,
         valid_from=now,
         valid_until=now + dt.timedelta(days=90),
@@ -36,7 +36,7 @@ def issue_demo(*, out: Path, now: dt.datetime) -> list[Path]:
     }
     paths["card.txt"].write_text(text + "\n", encoding="utf-8")
     write_png(text, paths["card.png"])
-    trust = trust_list_sign(root=root, keys=[station], issued_at=now)
+    trust = trust_list_sign(root=root, keys=[station], issued_at=now, programs=dict([DEMO_PROGRAM]))
     paths["trust-list.json"].write_text(
         json.dumps(trust, indent=2, ensure_ascii=False), encoding="utf-8"
     )

@@ -1,7 +1,8 @@
 """The card format: CWT claims in a COSE_Sign1 (ES256), zlib, Base45, prefix ``SULH1:``.
 
-The shape of the EU Digital COVID Certificate (HC1), with our own prefix and
-claims; docs/card-format.md describes it for other verifier authors.
+The shape of the EU Digital COVID Certificate (HC1), with our own prefix and a
+compact claim set so that the default card fits a version 11 QR code at level Q;
+docs/card-format.md describes it for other verifier authors.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from sulh.cards.keys import sign_raw
 PREFIX = "SULH1:"
 ALG_ES256 = -7
 HEADER_ALG, HEADER_KID = 1, 4
-# CWT claims (RFC 8392) and the Token Status List claim.
-CLAIM_ISS, CLAIM_EXP, CLAIM_NBF, CLAIM_IAT, CLAIM_CTI = 1, 4, 5, 6, 7
-CLAIM_STATUS = 65535
-# Sulh's private claim: the card body.
+# CWT claims (RFC 8392).
+CLAIM_EXP, CLAIM_NBF, CLAIM_IAT, CLAIM_CTI = 4, 5, 6, 7
+# Sulh's private claim (RFC 8392 private-use range): the card body as an array
+# [program code, status-list index, name in Arabic, name in Latin, birth year (, photo ref)].
 CLAIM_CARD = -70001
 COSE_SIGN1_TAG = 18
+CARD_ID_BYTES = 6
+# Arabic names travel as ISO-8859-6 bytes (one byte a letter instead of UTF-8's two);
+# a name with letters outside it (e.g. Persian or Kurdish letters) travels as UTF-8 text.
+ARABIC_CODEC = "iso8859_6"
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,7 @@ class Holder:
 @dataclass(frozen=True)
 class CardClaims:
     card_id: bytes
-    program: str
-    station: str
+    program: int  # the program's card code, named in the trust list
     issued_at: dt.datetime
     valid_from: dt.datetime
     valid_until: dt.datetime
@@ -51,28 +55,60 @@ class CardClaims:
     holder: Holder
 
     def to_cbor_map(self) -> dict[int, Any]:
-        holder: dict[str, Any] = {"n": self.holder.name_ar, "l": self.holder.name_lat}
-        if self.holder.birth_year:
-            holder["y"] = self.holder.birth_year
+        body: list[Any] = [
+            self.program,
+            self.status_index,
+            encode_arabic(self.holder.name_ar),
+            self.holder.name_lat,
+            self.holder.birth_year,
+        ]
         if self.holder.photo_ref:
-            holder["ph"] = self.holder.photo_ref
-        return {
-            CLAIM_ISS: self.station,
-            CLAIM_IAT: int(self.issued_at.timestamp()),
-            CLAIM_NBF: int(self.valid_from.timestamp()),
+            body.append(self.holder.photo_ref)
+        claims: dict[int, Any] = {
             CLAIM_EXP: int(self.valid_until.timestamp()),
+            CLAIM_IAT: int(self.issued_at.timestamp()),
             CLAIM_CTI: self.card_id,
-            CLAIM_STATUS: {"status_list": {"idx": self.status_index}},
-            CLAIM_CARD: {"p": self.program, "h": holder},
+            CLAIM_CARD: body,
         }
+        if int(self.valid_from.timestamp()) != int(self.issued_at.timestamp()):
+            claims[CLAIM_NBF] = int(self.valid_from.timestamp())
+        return claims
+
+
+def encode_arabic(name: str) -> bytes | str:
+    try:
+        return name.encode(ARABIC_CODEC)
+    except UnicodeEncodeError:
+        return name
+
+
+def decode_arabic(value: bytes | str) -> str:
+    return value.decode(ARABIC_CODEC) if isinstance(value, bytes) else value
 
 
 def new_card_id() -> bytes:
-    return secrets.token_bytes(12)
+    return secrets.token_bytes(CARD_ID_BYTES)
+
+
+_SIG1_HEAD = b"\x84" + cbor2.dumps("Signature1")  # array of four, then the context
+
+
+def _bstr(data: bytes) -> bytes:
+    n = len(data)
+    if n < 24:
+        head = bytes((0x40 | n,))
+    elif n < 0x100:
+        head = bytes((0x58, n))
+    elif n < 0x10000:
+        head = b"\x59" + n.to_bytes(2, "big")
+    else:
+        head = b"\x5a" + n.to_bytes(4, "big")
+    return head + data
 
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    return cbor2.dumps(["Signature1", protected, b"", payload])
+    """The COSE Sig_structure ``["Signature1", protected, h'', payload]`` in canonical CBOR."""
+    return _SIG1_HEAD + _bstr(protected) + b"\x40" + _bstr(payload)
 
 
 def encode_card(claims: CardClaims, *, key: ec.EllipticCurvePrivateKey, kid: bytes) -> str:

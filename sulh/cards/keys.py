@@ -52,9 +52,15 @@ def public_from_bytes(data: bytes) -> ec.EllipticCurvePublicKey:
     return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), data)
 
 
+KID_BYTES = 4
+
+
 def key_id(key: ec.EllipticCurvePublicKey) -> bytes:
-    """The first 8 bytes of SHA-256 over the public point: the kid in the card's header."""
-    return hashlib.sha256(public_bytes(key)).digest()[:8]
+    """The first 4 bytes of SHA-256 over the public point: the kid in the card's header.
+
+    Four bytes keep the card small; the issuer refuses a new key whose kid is taken.
+    """
+    return hashlib.sha256(public_bytes(key)).digest()[:KID_BYTES]
 
 
 def sign_raw(key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
@@ -98,12 +104,18 @@ class StationKey:
 
 
 def trust_list_sign(
-    *, root: ec.EllipticCurvePrivateKey, keys: list[StationKey], issued_at: dt.datetime
+    *,
+    root: ec.EllipticCurvePrivateKey,
+    keys: list[StationKey],
+    issued_at: dt.datetime,
+    programs: dict[int, str] | None = None,
 ) -> dict[str, Any]:
+    """The signed trust list: station keys, and the program each card code names."""
     body = {
         "format": TRUST_LIST_FORMAT,
         "issued_at": issued_at.isoformat(),
         "root_public_key": b64u(public_bytes(root.public_key())),
+        "programs": {str(code): name for code, name in sorted((programs or {}).items())},
         "keys": [k.entry() for k in keys],
     }
     return {**body, "signature": b64u(sign_raw(root, canonical(body)))}
@@ -121,10 +133,15 @@ class TrustedKey:
     not_after: dt.datetime
 
 
-def trust_list_load(
-    document: dict[str, Any], *, root_public_key: bytes | None = None
-) -> dict[bytes, TrustedKey]:
-    """Check the root's signature (and pin, when given) and return the station keys by kid."""
+@dataclass(frozen=True)
+class TrustList:
+    keys: dict[bytes, TrustedKey]
+    programs: dict[int, str]
+    root_public_key: bytes
+
+
+def trust_list_load(document: dict[str, Any], *, root_public_key: bytes | None = None) -> TrustList:
+    """Check the root's signature (and pin, when given); the station keys by kid, the programs."""
     try:
         body = {k: v for k, v in document.items() if k != "signature"}
         root = public_from_bytes(unb64u(body["root_public_key"]))
@@ -134,7 +151,7 @@ def trust_list_load(
             raise TrustListError("not a Sulh trust list")
         if not verify_raw(root, unb64u(document["signature"]), canonical(body)):
             raise TrustListError("the trust list's signature does not verify")
-        return {
+        keys = {
             unb64u(entry["kid"]): TrustedKey(
                 station=entry["station"],
                 public=public_from_bytes(unb64u(entry["public_key"])),
@@ -143,6 +160,8 @@ def trust_list_load(
             )
             for entry in body["keys"]
         }
+        programs = {int(code): str(name) for code, name in body.get("programs", {}).items()}
+        return TrustList(keys=keys, programs=programs, root_public_key=public_bytes(root))
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, TrustListError):
             raise

@@ -24,6 +24,7 @@ from sulh.cards.models import Card, CardState, SigningKey, StatusIndexCounter
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cases.models import Case, Outcome, State
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.programs.models import Program
 from sulh.programs.services import program_get_definition
 
 STATION_KEY_DAYS = 180
@@ -45,6 +46,8 @@ def private_key_of(row: SigningKey) -> ec.EllipticCurvePrivateKey:
 
 def _new_key(*, kind: str, station: Station | None, days: int) -> SigningKey:
     key = new_private_key()
+    while SigningKey.objects.filter(kid=key_id(key.public_key()).hex()).exists():
+        key = new_private_key()  # kids are short: never reuse one
     now = timezone.now()
     return SigningKey.objects.create(
         kind=kind,
@@ -124,10 +127,12 @@ def _issue(*, case: Case, user: User) -> Card:
     index = _next_status_index()
     if index >= STATUS_LIST_SIZE:
         raise Conflict("the status list is full: start a new one", field="status_index")
+    card_id = new_card_id()
+    while Card.objects.filter(card_id=card_id.hex()).exists():
+        card_id = new_card_id()
     claims = CardClaims(
-        card_id=new_card_id(),
-        program=definition.id,
-        station=case.station.code,
+        card_id=card_id,
+        program=case.program.pk,
         issued_at=now,
         valid_from=now,
         valid_until=now + dt.timedelta(days=definition.card.validity_days),
@@ -202,7 +207,10 @@ def trust_list_document() -> dict[str, Any]:
         )
         for row in SigningKey.objects.filter(kind="station").select_related("station")
     ]
-    return trust_list_sign(root=private_key_of(root), keys=keys, issued_at=timezone.now())
+    programs = dict(Program.objects.values_list("pk", "code"))
+    return trust_list_sign(
+        root=private_key_of(root), keys=keys, issued_at=timezone.now(), programs=programs
+    )
 
 
 def status_list_document() -> dict[str, Any]:

@@ -21,16 +21,16 @@ from sulh.cards.format import (
     CLAIM_CARD,
     CLAIM_CTI,
     CLAIM_EXP,
-    CLAIM_ISS,
+    CLAIM_IAT,
     CLAIM_NBF,
-    CLAIM_STATUS,
     COSE_SIGN1_TAG,
     HEADER_ALG,
     HEADER_KID,
     PREFIX,
+    decode_arabic,
     sig_structure,
 )
-from sulh.cards.keys import TrustedKey, verify_raw
+from sulh.cards.keys import TrustedKey, TrustList, verify_raw
 from sulh.cards.status import CardStatus, StatusList
 
 MAX_TEXT = 4096
@@ -110,7 +110,7 @@ def _cose(message: bytes) -> tuple[bytes, dict[int, Any], bytes, bytes] | Result
 def verify_card(
     text: str,
     *,
-    trusted: dict[bytes, TrustedKey],
+    trusted: TrustList,
     status: StatusList | None = None,
     now: dt.datetime | None = None,
 ) -> Result:
@@ -125,42 +125,59 @@ def verify_card(
     kid = header.get(HEADER_KID)
     if header.get(HEADER_ALG) != ALG_ES256:
         return Result(Verdict.FORGED, "the signature algorithm is not ES256")
-    key = trusted.get(kid) if isinstance(kid, bytes) else None
+    key = trusted.keys.get(kid) if isinstance(kid, bytes) else None
     if key is None:
         return Result(Verdict.UNKNOWN_KEY, "signed by a key that is not in the trust list")
     if not verify_raw(key.public, signature, sig_structure(protected, payload)):
         return Result(
             Verdict.FORGED, "the signature does not match the card: it was altered or forged"
         )
-    return _claims_verdict(payload, key=key, status=status, now=now)
+    return _claims_verdict(payload, key=key, trusted=trusted, status=status, now=now)
 
 
-def _claims_verdict(
-    payload: bytes, *, key: TrustedKey, status: StatusList | None, now: dt.datetime
-) -> Result:
+def _read_claims(payload: bytes, *, key: TrustedKey, trusted: TrustList) -> Result | None:
     try:
         claims = cbor2.loads(payload)
         body = claims[CLAIM_CARD]
-        holder = body["h"]
+        issued_at = dt.datetime.fromtimestamp(claims[CLAIM_IAT], dt.UTC)
+        program = int(body[0])
         card = {
             "card_id": claims[CLAIM_CTI].hex(),
-            "program": body["p"],
-            "station": claims[CLAIM_ISS],
-            "valid_from": dt.datetime.fromtimestamp(claims[CLAIM_NBF], dt.UTC),
+            "program": trusted.programs.get(program, f"program {program}"),
+            "station": key.station,
+            "issued_at": issued_at,
+            "valid_from": dt.datetime.fromtimestamp(
+                claims.get(CLAIM_NBF, claims[CLAIM_IAT]), dt.UTC
+            ),
             "valid_until": dt.datetime.fromtimestamp(claims[CLAIM_EXP], dt.UTC),
-            "status_index": claims[CLAIM_STATUS]["status_list"]["idx"],
+            "status_index": int(body[1]),
         }
         shown = {
-            "name_ar": holder.get("n", ""),
-            "name_lat": holder.get("l", ""),
-            "birth_year": holder.get("y"),
+            "name_ar": decode_arabic(body[2]),
+            "name_lat": str(body[3]),
+            "birth_year": body[4],
         }
+        if len(body) > 5:
+            shown["photo_ref"] = str(body[5])
     except Exception:
+        return None
+    return Result(Verdict.VALID, "", shown, card)
+
+
+def _claims_verdict(
+    payload: bytes,
+    *,
+    key: TrustedKey,
+    trusted: TrustList,
+    status: StatusList | None,
+    now: dt.datetime,
+) -> Result:
+    read = _read_claims(payload, key=key, trusted=trusted)
+    if read is None:
         return _malformed("the signed claims are not a Sulh card")
-    if card["station"] != key.station:
-        return Result(
-            Verdict.FORGED, "the card names another station than its signing key", shown, card
-        )
+    shown, card = read.holder, read.card
+    if not key.not_before <= card["issued_at"] <= key.not_after:
+        return Result(Verdict.FORGED, "issued outside the validity of its signing key", shown, card)
     if now < card["valid_from"]:
         return Result(
             Verdict.NOT_YET_VALID, f"valid from {card['valid_from']:%Y-%m-%d}", shown, card
@@ -169,8 +186,8 @@ def _claims_verdict(
         return Result(Verdict.EXPIRED, f"expired on {card['valid_until']:%Y-%m-%d}", shown, card)
     if status is not None:
         try:
-            state = status.get(int(card["status_index"]))
-        except (IndexError, ValueError):
+            state = status.get(card["status_index"])
+        except IndexError:
             return Result(
                 Verdict.UNKNOWN_KEY,
                 "the card's status index is not in the status list",
