@@ -20,11 +20,15 @@ demo: $(STAMP)
 test: $(STAMP) browser-deps
 	$(BIN)/pytest
 
-# Chromium for the browser tests, from Debian's packages where this machine may install them.
+# From Debian's packages where this machine may install them: Chromium for the browser
+# tests, Noto fonts for Arabic in PDFs, poppler-utils to render PDFs back in tests.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
-	  echo "chromium not installed: browser tests will be skipped"; }
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	  command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	  [ -e /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || missing="$$missing fonts-noto-core"; \
+	  [ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
+	  echo "not installed:$$missing (browser and PDF tests that need them are skipped)"; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check sulh tests bench

@@ -18,6 +18,8 @@ from sulh.api.auth import AUTH
 from sulh.api.schemas import (
     BulletinOut,
     CandidateOut,
+    CardExtensionIn,
+    CardExtensionOut,
     CardOut,
     CardStateIn,
     CaseEventOut,
@@ -293,15 +295,65 @@ def cards_issue(request: HttpRequest, serial: str, payload: ReasonIn) -> Status[
 @api.post("/cards/{card_id}/state", response={200: CardOut, **ERRORS}, tags=["cards"])
 def cards_state(request: HttpRequest, card_id: str, payload: CardStateIn) -> CardOut:
     user = _user(request)
-    card = Card.objects.filter(
-        card_id=card_id, case__in=case_selectors.cases_visible_to(user=user)
-    ).first()
-    if card is None:
-        raise NotFound(f"no card {card_id!r} that you may see", field="card_id")
     return _card_out(
         card_services.card_set_state(
-            card=card, user=user, state=payload.state, reason=payload.reason
+            card=_card_for(user, card_id), user=user, state=payload.state, reason=payload.reason
         )
+    )
+
+
+def _card_for(user: User, card_id: str) -> Card:
+    card = (
+        Card.objects.filter(card_id=card_id, case__in=case_selectors.cases_visible_to(user=user))
+        .select_related("case__intake__person", "case__program", "station")
+        .first()
+    )
+    if card is None:
+        raise NotFound(f"no card {card_id!r} that you may see", field="card_id")
+    return card
+
+
+@api.post("/cards/{card_id}/renew", response={201: CardOut, **ERRORS}, tags=["cards"])
+def cards_renew(request: HttpRequest, card_id: str, payload: ReasonIn) -> Status[CardOut]:
+    """A new card with a fresh validity for the same case; the old one is revoked."""
+    user = _user(request)
+    card = card_services.card_renew(card=_card_for(user, card_id), user=user, reason=payload.reason)
+    return Status(201, _card_out(card))
+
+
+@api.get("/cards/{card_id}/card.pdf", response={200: None, **ERRORS}, tags=["cards"])
+def cards_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
+    """The printable card (card officers only; every print is audited)."""
+    user = _user(request)
+    card = _card_for(user, card_id)
+    pdf = card_services.card_print(card=card, user=user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="card-{card.card_id}.pdf"'
+    return response
+
+
+@api.post(
+    "/programs/{code}/card-extensions",
+    response={201: CardExtensionOut, **ERRORS},
+    tags=["cards"],
+)
+def cards_extend(
+    request: HttpRequest, code: str, payload: CardExtensionIn
+) -> Status[CardExtensionOut]:
+    """Extend the validity of every card the program issued so far (program managers)."""
+    extension = card_services.cards_extend(
+        program=program_get(code=code),
+        user=_user(request),
+        valid_until=payload.valid_until,
+        reason=payload.reason,
+    )
+    return Status(
+        201,
+        CardExtensionOut(
+            program=code,
+            issued_before=extension.issued_before,
+            valid_until=extension.valid_until,
+        ),
     )
 
 

@@ -114,6 +114,17 @@ class CardStateIn(BaseModel):
     reason: str = Field(max_length=2000)
 
 
+class CardExtensionIn(BaseModel):
+    valid_until: dt.datetime
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CardExtensionOut(BaseModel):
+    program: str
+    issued_before: dt.datetime
+    valid_until: dt.datetime
+
+
 class FiguresOut(BaseModel):
     registered: int
     amnesty_granted: int

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.keys import StationKey, new_private_key, trust_list_sign
+from sulh.cards.pdf import PrintedCard, card_pdf
 from sulh.cards.qr import write_png
 from sulh.cards.status import StatusList
 
@@ -31,11 +32,22 @@ def issue_demo(*, out: Path, now: dt.datetime) -> list[Path]:
         holder=DEMO_HOLDER,
     )
     text = encode_card(claims, key=station.private, kid=station.kid)
-    paths = {
-        name: out / name for name in ("card.txt", "card.png", "trust-list.json", "status.json")
-    }
+    names = ("card.txt", "card.png", "card.pdf", "trust-list.json", "status.json")
+    paths = {name: out / name for name in names}
     paths["card.txt"].write_text(text + "\n", encoding="utf-8")
     write_png(text, paths["card.png"])
+    printed = PrintedCard(
+        text=text,
+        holder=DEMO_HOLDER,
+        card_id=claims.card_id.hex(),
+        program_ar="برنامج تسوية أوضاع المنشقين، حلب ٢٠٢٤ (بطاقة تجريبية)",
+        program_en="Aleppo 2024 defectors' settlement (demo card)",
+        office_ar="مخفر شرطة حلب ١",
+        office_en="Aleppo police station 1",
+        valid_from=claims.valid_from.date(),
+        valid_until=claims.valid_until.date(),
+    )
+    paths["card.pdf"].write_bytes(card_pdf(printed))
     trust = trust_list_sign(root=root, keys=[station], issued_at=now, programs=dict([DEMO_PROGRAM]))
     paths["trust-list.json"].write_text(
         json.dumps(trust, indent=2, ensure_ascii=False), encoding="utf-8"

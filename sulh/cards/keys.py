@@ -12,7 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -109,14 +109,20 @@ def trust_list_sign(
     keys: list[StationKey],
     issued_at: dt.datetime,
     programs: dict[int, str] | None = None,
+    extensions: dict[int, tuple[dt.datetime, dt.datetime]] | None = None,
 ) -> dict[str, Any]:
-    """The signed trust list: station keys, and the program each card code names."""
+    """The signed trust list: station keys, the program each card code names, and
+    validity extensions (program code -> (issued before, valid until))."""
     body = {
         "format": TRUST_LIST_FORMAT,
         "issued_at": issued_at.isoformat(),
         "root_public_key": b64u(public_bytes(root.public_key())),
         "programs": {str(code): name for code, name in sorted((programs or {}).items())},
         "keys": [k.entry() for k in keys],
+        "extensions": {
+            str(code): {"issued_before": before.isoformat(), "valid_until": until.isoformat()}
+            for code, (before, until) in sorted((extensions or {}).items())
+        },
     }
     return {**body, "signature": b64u(sign_raw(root, canonical(body)))}
 
@@ -138,6 +144,7 @@ class TrustList:
     keys: dict[bytes, TrustedKey]
     programs: dict[int, str]
     root_public_key: bytes
+    extensions: dict[int, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
 
 
 def trust_list_load(document: dict[str, Any], *, root_public_key: bytes | None = None) -> TrustList:
@@ -161,7 +168,19 @@ def trust_list_load(document: dict[str, Any], *, root_public_key: bytes | None =
             for entry in body["keys"]
         }
         programs = {int(code): str(name) for code, name in body.get("programs", {}).items()}
-        return TrustList(keys=keys, programs=programs, root_public_key=public_bytes(root))
+        extensions = {
+            int(code): (
+                dt.datetime.fromisoformat(entry["issued_before"]),
+                dt.datetime.fromisoformat(entry["valid_until"]),
+            )
+            for code, entry in body.get("extensions", {}).items()
+        }
+        return TrustList(
+            keys=keys,
+            programs=programs,
+            root_public_key=public_bytes(root),
+            extensions=extensions,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, TrustListError):
             raise

@@ -46,3 +46,18 @@ class StatusIndexCounter(models.Model):
 
     name = models.CharField(max_length=20, unique=True, default="default")
     last = models.IntegerField(default=-1)
+
+
+class CardExtension(models.Model):
+    """A program extends the validity of the cards it issued before a date, without reprinting.
+
+    Published in the signed trust list; verifiers accept an expired card of the program
+    issued before ``issued_before`` until ``valid_until``.
+    """
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT)
+    issued_before = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)

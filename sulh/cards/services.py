@@ -20,7 +20,8 @@ from sulh.cards.keys import (
     public_bytes,
     trust_list_sign,
 )
-from sulh.cards.models import Card, CardState, SigningKey, StatusIndexCounter
+from sulh.cards.models import Card, CardExtension, CardState, SigningKey, StatusIndexCounter
+from sulh.cards.pdf import PrintedCard
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cases.models import Case, Outcome, State
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -153,6 +154,99 @@ def _issue(*, case: Case, user: User) -> Card:
     )
 
 
+def card_renew(*, card: Card, user: User, reason: str) -> Card:
+    """A new card for the same case with a fresh validity; the old one is revoked with it."""
+    from sulh.cases import services as case_services
+
+    _require_card_officer(user)
+    if not (reason or "").strip():
+        raise ValidationFailed("a reason is required", field="reason")
+    with transaction.atomic():
+        old = Card.objects.select_for_update().get(pk=card.pk)
+        if old.state == CardState.REVOKED or old.superseded_by_id is not None:
+            raise Conflict("a revoked or replaced card cannot be renewed", field="card_id")
+        case = (
+            Case.objects.select_for_update()
+            .select_related("intake__person", "program", "station")
+            .get(pk=old.case_id)
+        )
+        if case.state != State.CARD_ISSUED:
+            raise Conflict("the case no longer holds a card", field="state")
+        new = _issue(case=case, user=user)
+        old.state, old.superseded_by = CardState.REVOKED, new
+        old.save(update_fields=["state", "superseded_by"])
+        case_services.case_record_event(
+            case=case, to_state=case.state, event="card_renewed", actor=user,
+            reason=reason.strip(), details={"card": new.card_id, "replaces": old.card_id},
+        )  # fmt: skip
+    return new
+
+
+def cards_extend(
+    *, program: Program, user: User, valid_until: dt.datetime, reason: str
+) -> CardExtension:
+    """Extend every card the program issued so far to ``valid_until``, without reprinting.
+
+    The extension travels in the signed trust list; checkpoints that refresh it accept
+    the cards until the new date.
+    """
+    if not user.has_role(Role.PROGRAM_MANAGER):
+        raise PermissionDenied("only a program manager extends a program's cards", field="user")
+    if not (reason or "").strip():
+        raise ValidationFailed("a reason is required", field="reason")
+    now = timezone.now()
+    if valid_until <= now:
+        raise ValidationFailed("must be in the future", field="valid_until")
+    if valid_until > now + dt.timedelta(days=3650):
+        raise ValidationFailed("must be within ten years", field="valid_until")
+    from sulh.audit.services import audit_record
+
+    with transaction.atomic():
+        extension = CardExtension.objects.create(
+            program=program, issued_before=now, valid_until=valid_until, decided_by=user,
+            reason=reason.strip(),
+        )  # fmt: skip
+        audit_record(
+            actor=user,
+            action="cards_extended",
+            obj_type="program",
+            obj_id=program.code,
+            purpose=reason.strip(),
+            details={"valid_until": valid_until.isoformat()},
+        )
+    return extension
+
+
+def card_printed(*, card: Card) -> PrintedCard:
+    """What the printed card shows (for the card officer's PDF)."""
+    case = card.case
+    definition = program_get_definition(code=case.program.code)
+    holder = _holder(case)
+    return PrintedCard(
+        text=card.text,
+        holder=holder,
+        card_id=card.card_id,
+        program_ar=definition.title.ar,
+        program_en=definition.title.en,
+        office_ar=card.station.name_ar,
+        office_en=card.station.name_en,
+        valid_from=card.issued_at.date(),
+        valid_until=card.valid_until.date(),
+    )
+
+
+def card_print(*, card: Card, user: User) -> bytes:
+    """The card as a PDF for the card officer to print; recorded in the audit trail."""
+    from sulh.audit.services import audit_record
+    from sulh.cards.pdf import card_pdf
+
+    _require_card_officer(user)
+    if card.state != CardState.VALID:
+        raise Conflict(f"the card is {card.state}: print a valid card", field="state")
+    audit_record(actor=user, action="card_printed", obj_type="card", obj_id=card.card_id)
+    return card_pdf(card_printed(card=card))
+
+
 def _next_status_index() -> int:
     counter, _ = StatusIndexCounter.objects.get_or_create(name="default")
     counter = StatusIndexCounter.objects.select_for_update().get(pk=counter.pk)
@@ -208,8 +302,15 @@ def trust_list_document() -> dict[str, Any]:
         for row in SigningKey.objects.filter(kind="station").select_related("station")
     ]
     programs = dict(Program.objects.values_list("pk", "code"))
+    extensions: dict[int, tuple[dt.datetime, dt.datetime]] = {}
+    for row in CardExtension.objects.order_by("created_at"):
+        extensions[row.program_id] = (row.issued_before, row.valid_until)  # the latest wins
     return trust_list_sign(
-        root=private_key_of(root), keys=keys, issued_at=timezone.now(), programs=programs
+        root=private_key_of(root),
+        keys=keys,
+        issued_at=timezone.now(),
+        programs=programs,
+        extensions=extensions,
     )
 
 

@@ -141,7 +141,7 @@ def _read_claims(payload: bytes, *, key: TrustedKey, trusted: TrustList) -> Resu
         body = claims[CLAIM_CARD]
         issued_at = dt.datetime.fromtimestamp(claims[CLAIM_IAT], dt.UTC)
         program = int(body[0])
-        card = {
+        card: dict[str, Any] = {
             "card_id": claims[CLAIM_CTI].hex(),
             "program": trusted.programs.get(program, f"program {program}"),
             "station": key.station,
@@ -151,6 +151,7 @@ def _read_claims(payload: bytes, *, key: TrustedKey, trusted: TrustList) -> Resu
             ),
             "valid_until": dt.datetime.fromtimestamp(claims[CLAIM_EXP], dt.UTC),
             "status_index": int(body[1]),
+            "program_code": program,
         }
         shown = {
             "name_ar": decode_arabic(body[2]),
@@ -183,7 +184,13 @@ def _claims_verdict(
             Verdict.NOT_YET_VALID, f"valid from {card['valid_from']:%Y-%m-%d}", shown, card
         )
     if now > card["valid_until"]:
-        return Result(Verdict.EXPIRED, f"expired on {card['valid_until']:%Y-%m-%d}", shown, card)
+        extension = trusted.extensions.get(card["program_code"])
+        if extension is None or card["issued_at"] > extension[0] or now > extension[1]:
+            return Result(
+                Verdict.EXPIRED, f"expired on {card['valid_until']:%Y-%m-%d}", shown, card
+            )
+        card["valid_until"] = extension[1]
+        card["extended"] = True
     if status is not None:
         try:
             state = status.get(card["status_index"])

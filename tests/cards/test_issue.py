@@ -13,11 +13,12 @@ from django.test import Client
 from sulh.accounts.services import api_token_create
 from sulh.cards import services
 from sulh.cards.keys import trust_list_load, unb64u
+from sulh.cards.models import CardExtension
 from sulh.cards.status import status_list_load
 from sulh.cards.verify import Verdict, verify_card
 from sulh.cases import services as case_services
 from sulh.cases.models import State
-from sulh.core.errors import Conflict, PermissionDenied
+from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_register
@@ -45,6 +46,11 @@ def _verify(text: str):
         services.status_list_document(), root_public_key=unb64u(trust["root_public_key"])
     )
     return verify_card(text, trusted=trust_list_load(trust), status=status)
+
+
+def _verify_at(text: str, when: dt.datetime):
+    trust = services.trust_list_document()
+    return verify_card(text, trusted=trust_list_load(trust), now=when)
 
 
 def test_a_card_officer_issues_a_card_that_verifies(personas, programs):
@@ -132,3 +138,64 @@ def test_the_api_issues_and_publishes_trust_and_status_lists(personas, programs)
     )
     assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
     assert Client().get("/api/cards/status.json").status_code == 200
+
+
+def test_renewal_gives_a_fresh_card_and_revokes_the_old_one(personas, programs):
+    case, _ = _decided(personas)
+    old = services.card_issue(case=case, user=personas["card_officer"])
+    with pytest.raises(ValidationFailed, match="reason"):
+        services.card_renew(card=old, user=personas["card_officer"], reason=" ")
+    new = services.card_renew(card=old, user=personas["card_officer"], reason="card worn out")
+    old.refresh_from_db()
+    assert (old.state, old.superseded_by_id) == ("revoked", new.pk)
+    assert _verify(old.text).verdict == Verdict.REVOKED
+    assert _verify(new.text).verdict == Verdict.VALID
+    events = [e.event for e in case.events.order_by("pk")]
+    assert events[-1] == "card_renewed"
+    with pytest.raises(Conflict):
+        services.card_renew(card=old, user=personas["card_officer"], reason="again")
+
+
+def test_a_program_extends_its_cards_without_reprinting(personas, programs):
+    case, _ = _decided(personas)
+    card = services.card_issue(case=case, user=personas["card_officer"])
+    later = card.valid_until + dt.timedelta(days=10)
+    assert _verify_at(card.text, later).verdict == Verdict.EXPIRED
+    with pytest.raises(PermissionDenied):
+        services.cards_extend(
+            program=case.program, user=personas["card_officer"],
+            valid_until=later + dt.timedelta(days=30), reason="deadline extended",
+        )  # fmt: skip
+    with pytest.raises(ValidationFailed) as error:
+        services.cards_extend(
+            program=case.program, user=personas["manager"],
+            valid_until=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), reason="deadline extended",
+        )  # fmt: skip
+    assert error.value.field == "valid_until"
+    services.cards_extend(
+        program=case.program, user=personas["manager"],
+        valid_until=later + dt.timedelta(days=30), reason="deadline extended",
+    )  # fmt: skip
+    result = _verify_at(card.text, later)
+    assert result.verdict == Verdict.VALID
+    assert result.card["valid_until"] == later + dt.timedelta(days=30)
+    assert _verify_at(card.text, later + dt.timedelta(days=31)).verdict == Verdict.EXPIRED
+    # a card issued after the extension date keeps its own validity
+    CardExtension.objects.update(issued_before=card.issued_at - dt.timedelta(minutes=1))
+    assert _verify_at(card.text, later).verdict == Verdict.EXPIRED
+
+
+def test_the_card_officer_prints_a_pdf_card_and_the_print_is_audited(personas, programs):
+    from sulh.audit.models import AuditEntry
+
+    case, _ = _decided(personas)
+    card = services.card_issue(case=case, user=personas["card_officer"])
+    url = f"/api/cards/{card.card_id}/card.pdf"
+    token = api_token_create(user=personas["card_officer"], name="t")
+    response = Client(headers={"authorization": f"Bearer {token}"}).get(url)
+    assert response.status_code == 200
+    assert response["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert AuditEntry.objects.filter(action="card_printed", obj_id=card.card_id).count() == 1
+    clerk = api_token_create(user=personas["clerk"], name="t")
+    assert Client(headers={"authorization": f"Bearer {clerk}"}).get(url).status_code == 403

@@ -1,0 +1,85 @@
+"""The printable card: an ID-1 sized PDF (85.6 x 54 mm) with the QR code, in Arabic and English.
+
+WeasyPrint lays out the page with Pango and HarfBuzz, so Arabic names are shaped and
+run right to left. The card shows only what is in the QR (names, birth year,
+validity) plus the program's title and the issuing office: nothing about the
+holder's past.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+
+from sulh.cards.format import Holder
+from sulh.cards.qr import card_qr
+
+
+@dataclass(frozen=True)
+class PrintedCard:
+    text: str
+    holder: Holder
+    card_id: str
+    program_ar: str
+    program_en: str
+    office_ar: str
+    office_en: str
+    valid_from: dt.date
+    valid_until: dt.date
+
+
+STYLE = """
+@page { size: 85.6mm 54mm; margin: 0; }
+body { margin: 0; font-family: "Noto Naskh Arabic", "Noto Sans Arabic", "Noto Sans", sans-serif;
+       font-size: 6pt; color: #111; }
+.band { height: 2mm; background: #1d5c3f; }
+table.card { width: 85.6mm; border-collapse: collapse; margin-top: 1.5mm; }
+td { vertical-align: top; padding: 0 2.5mm; }
+td.qr { width: 33mm; padding-inline-end: 0; }
+.qr svg { width: 33mm; height: 33mm; display: block; }
+.id { font-family: "Noto Sans Mono", monospace; font-size: 5pt; text-align: center; }
+p { margin: 0 0 0.7mm 0; line-height: 1.2; }
+.ar { direction: rtl; text-align: right; }
+.en { direction: ltr; text-align: left; font-family: "Noto Sans", sans-serif; }
+.title { font-weight: bold; font-size: 6.5pt; color: #1d5c3f; }
+.name { font-size: 9.5pt; font-weight: bold; }
+.name-lat { font-size: 7pt; font-weight: bold; }
+table.facts { width: 100%; border-collapse: collapse; margin-bottom: 0.7mm; }
+table.facts td { padding: 0; font-size: 5.8pt; }
+.note { font-size: 4.8pt; color: #444; padding: 0 2.5mm; margin: 0; }
+"""
+
+
+def card_html(card: PrintedCard) -> str:
+    qr_svg = card_qr(card.text).svg_inline(scale=1, border=2, omitsize=True)
+    year = escape(str(card.holder.birth_year or "—"))
+    until = card.valid_until.isoformat()
+    return f"""<!doctype html>
+<html lang="ar"><head><meta charset="utf-8"><style>{STYLE}</style></head>
+<body><div class="band"></div>
+<table class="card"><tr>
+  <td class="qr">{qr_svg}<p class="id">{escape(card.card_id.upper())}</p></td>
+  <td>
+    <p class="ar title">{escape(card.program_ar)}</p>
+    <p class="en title" dir="ltr">{escape(card.program_en)}</p>
+    <p class="ar name">{escape(card.holder.name_ar)}</p>
+    <p class="en name-lat" dir="ltr">{escape(card.holder.name_lat)}</p>
+    <table class="facts">
+      <tr><td class="en">Born {year}</td><td class="ar">مواليد {year}</td></tr>
+      <tr><td class="en">Valid until {until}</td>
+        <td class="ar">صالحة حتى <span dir="ltr">{until}</span></td></tr>
+    </table>
+    <p class="ar">{escape(card.office_ar)}</p>
+    <p class="en">{escape(card.office_en)}</p>
+  </td>
+</tr></table>
+<p class="note en">Scan to verify offline. Void if the code does not verify.</p>
+<p class="note ar">امسح الرمز للتحقق دون اتصال. البطاقة لاغية إذا لم يتحقق الرمز.</p>
+</body></html>"""
+
+
+def card_pdf(card: PrintedCard) -> bytes:
+    from weasyprint import HTML  # imported late: loading Pango takes a moment
+
+    return HTML(string=card_html(card)).write_pdf()
