@@ -24,6 +24,7 @@ from sulh.api.schemas import (
     CardStateIn,
     CaseEventOut,
     CaseOut,
+    CorridorTallyIn,
     DecisionIn,
     DecisionOut,
     ErrorOut,
@@ -39,6 +40,7 @@ from sulh.cases import services as case_services
 from sulh.cases.models import Case, Decision
 from sulh.core.errors import NotFound, PermissionDenied, SulhError
 from sulh.core.validation import describe
+from sulh.ledger import services as ledger_services
 from sulh.matching import selectors as matching_selectors
 from sulh.matching import services as matching_services
 from sulh.matching.models import MatchCandidate
@@ -355,6 +357,50 @@ def cards_extend(
             valid_until=extension.valid_until,
         ),
     )
+
+
+@api.post(
+    "/programs/{code}/corridor-tallies",
+    response={201: dict[str, Any], **ERRORS},
+    tags=["ledger"],
+)
+def corridor_tally(
+    request: HttpRequest, code: str, payload: CorridorTallyIn
+) -> Status[dict[str, Any]]:
+    """Record a count that is not per person (crossings at a point on a day); it is logged."""
+    row = ledger_services.corridor_tally_record(
+        program_code=code,
+        point=payload.point,
+        day=payload.day,
+        count=payload.count,
+        user=_user(request),
+    )
+    return Status(201, {"index": row.index, "leaf": row.leaf})
+
+
+@api.get("/ledger/tree-head", auth=None, response={200: dict[str, Any], **ERRORS}, tags=["ledger"])
+def ledger_tree_head(request: HttpRequest) -> dict[str, Any]:
+    """The latest signed tree head of the transparency log (public)."""
+    return ledger_services.tree_head_latest()
+
+
+@api.get(
+    "/ledger/proof/inclusion", auth=None, response={200: dict[str, Any], **ERRORS}, tags=["ledger"]
+)
+def ledger_inclusion(request: HttpRequest, index: int, size: int | None = None) -> dict[str, Any]:
+    """An RFC 9162 inclusion proof for one leaf (public: leaves hold no personal data)."""
+    return ledger_services.ledger_inclusion_proof(index=index, size=size)
+
+
+@api.get(
+    "/ledger/proof/consistency",
+    auth=None,
+    response={200: dict[str, Any], **ERRORS},
+    tags=["ledger"],
+)
+def ledger_consistency(request: HttpRequest, old: int, size: int | None = None) -> dict[str, Any]:
+    """An RFC 9162 consistency proof between two tree sizes (public)."""
+    return ledger_services.ledger_consistency_proof(old=old, size=size)
 
 
 @api.get("/cards/trust-list.json", auth=None, tags=["cards"])

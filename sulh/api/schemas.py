@@ -125,6 +125,12 @@ class CardExtensionOut(BaseModel):
     valid_until: dt.datetime
 
 
+class CorridorTallyIn(BaseModel):
+    point: str = Field(min_length=1, max_length=32)
+    day: dt.date
+    count: int
+
+
 class FiguresOut(BaseModel):
     registered: int
     amnesty_granted: int

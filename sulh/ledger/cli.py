@@ -30,7 +30,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--leaves", required=True, type=Path)
     check.add_argument("--tree-head", required=True, type=Path)
     check.add_argument("--key", required=True, type=Path)
+    check.add_argument(
+        "--previous-head",
+        type=Path,
+        help="an earlier tree-head.json: check that the log only grew since",
+    )
     check.set_defaults(handler=_check)
+    proof = commands.add_parser("proof", help="inclusion or consistency proofs (JSON)")
+    proof.add_argument("kind", choices=["inclusion", "consistency"])
+    proof.add_argument("--index", type=int, help="the leaf (inclusion)")
+    proof.add_argument("--old", type=int, help="the earlier tree size (consistency)")
+    proof.add_argument("--size", type=int, help="the tree size to prove against (default: all)")
+    proof.set_defaults(handler=_proof)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -57,7 +68,11 @@ def _check(args: argparse.Namespace) -> int:
 
     try:
         report = monitor_check(
-            bulletin=args.bulletin, leaves=args.leaves, tree_head=args.tree_head, key=args.key
+            bulletin=args.bulletin,
+            leaves=args.leaves,
+            tree_head=args.tree_head,
+            key=args.key,
+            previous_head=args.previous_head,
         )
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: cannot read the files: {exc}")
@@ -68,3 +83,26 @@ def _check(args: argparse.Namespace) -> int:
         print(f"OK: the root and all {report.checked} published figures agree with the log")
         return 0
     return 1
+
+
+def _proof(args: argparse.Namespace) -> int:
+    setup_django()
+    import json
+
+    from sulh.core.errors import SulhError
+    from sulh.ledger.services import ledger_consistency_proof, ledger_inclusion_proof
+
+    try:
+        if args.kind == "inclusion":
+            if args.index is None:
+                raise SulhError("give the leaf with --index", field="index")
+            document = ledger_inclusion_proof(index=args.index, size=args.size)
+        else:
+            if args.old is None:
+                raise SulhError("give the earlier tree size with --old", field="old")
+            document = ledger_consistency_proof(old=args.old, size=args.size)
+    except SulhError as exc:
+        print(f"error: {exc.field}: {exc.message}")
+        return 2
+    print(json.dumps(document, indent=2))
+    return 0

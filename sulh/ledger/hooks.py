@@ -20,6 +20,10 @@ def on_case_transition(transition: CaseEvent) -> None:
     from sulh.ledger.services import case_pseudonym, ledger_append
 
     case = transition.case
+    sex = age_band = ""
+    if transition.event == "registered":
+        person = case.intake.person
+        sex, age_band = person.sex, "child" if case.is_child else person.age_band
     ledger_append(
         event=transition.event,
         program=case.program.code,
@@ -27,4 +31,6 @@ def on_case_transition(transition: CaseEvent) -> None:
         day=transition.at.date().isoformat(),
         case=case_pseudonym(str(case.intake.uuid)),
         outcome=transition.outcome,
+        sex=sex,
+        age_band=age_band,
     )

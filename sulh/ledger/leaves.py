@@ -1,4 +1,11 @@
-"""Leaves of the transparency log: canonical JSON with nothing personal in it."""
+"""Leaves of the transparency log: canonical JSON with nothing personal in it.
+
+A case event leaf: ``event``, ``program``, ``station``, ``day`` and the case's keyed
+pseudonym ``case``; ``outcome`` on decisions; ``sex`` and ``age_band`` (``child``
+for anyone under 18 or of disputed age) on registrations. A corridor tally leaf:
+``event: "corridor_count"``, ``program``, ``station`` (the crossing point), ``day``
+and ``count``, with no case.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +22,26 @@ COUNTED_EVENTS = frozenset(
         "eligibility_revoked",
     }
 )
+CORRIDOR_EVENT = "corridor_count"
 
 
 def canonical_leaf(
-    *, event: str, program: str, station: str, day: str, case: str, outcome: str = ""
+    *,
+    event: str,
+    program: str,
+    station: str,
+    day: str,
+    case: str = "",
+    outcome: str = "",
+    sex: str = "",
+    age_band: str = "",
+    count: int | None = None,
 ) -> bytes:
-    """``{"case","day","event","outcome"?,"program","station"}``: sorted keys, no spaces, UTF-8."""
-    leaf: dict[str, Any] = {
-        "event": event,
-        "program": program,
-        "station": station,
-        "day": day,
-        "case": case,
-    }
-    if outcome:
-        leaf["outcome"] = outcome
+    """Sorted keys, no spaces, UTF-8; empty fields left out."""
+    leaf: dict[str, Any] = {"event": event, "program": program, "station": station, "day": day}
+    for name, value in (("case", case), ("outcome", outcome), ("sex", sex), ("age_band", age_band)):
+        if value:
+            leaf[name] = value
+    if count is not None:
+        leaf["count"] = count
     return json.dumps(leaf, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from sulh.cards.keys import b64u, canonical, sign_raw
 from sulh.core.crypto import derived_key
-from sulh.ledger.leaves import canonical_leaf
-from sulh.ledger.merkle import leaf_hash, root_from_hashes
+from sulh.core.errors import ValidationFailed
+from sulh.ledger.leaves import CORRIDOR_EVENT, canonical_leaf
+from sulh.ledger.merkle import consistency_proof, inclusion_proof, leaf_hash, root_from_hashes
 from sulh.ledger.models import LedgerHead, LedgerLeaf, TreeHead
 
 
@@ -28,12 +29,9 @@ def case_pseudonym(case_uuid: str) -> str:
     ).hexdigest()[:20]
 
 
-def ledger_append(
-    *, event: str, program: str, station: str, day: str, case: str, outcome: str = ""
-) -> LedgerLeaf:
-    leaf = canonical_leaf(
-        event=event, program=program, station=station, day=day, case=case, outcome=outcome
-    )
+def ledger_append(**fields: Any) -> LedgerLeaf:
+    """Append one leaf (the fields of ``canonical_leaf``) under the head's row lock."""
+    leaf = canonical_leaf(**fields)
     with transaction.atomic():
         head, _ = LedgerHead.objects.get_or_create(name="default")
         head = LedgerHead.objects.select_for_update().get(pk=head.pk)
@@ -72,6 +70,52 @@ def tree_head_document(head: TreeHead) -> dict[str, Any]:
         "timestamp": head.timestamp.astimezone(dt.UTC).isoformat(),
         "signature": head.signature,
     }
+
+
+def _hashes(size: int | None) -> list[bytes]:
+    total = LedgerLeaf.objects.count()
+    if size is None:
+        size = total
+    if not 0 < size <= total:
+        raise ValidationFailed(
+            f"the log has {total} leaves: give a size from 1 to {total}", field="size"
+        )
+    rows = LedgerLeaf.objects.filter(index__lt=size).order_by("index")
+    return [bytes.fromhex(h) for h in rows.values_list("leaf_hash", flat=True)]
+
+
+def ledger_inclusion_proof(*, index: int, size: int | None = None) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
+    hashes = _hashes(size)
+    if not 0 <= index < len(hashes):
+        raise ValidationFailed(f"no leaf {index} in a tree of {len(hashes)}", field="index")
+    leaf = LedgerLeaf.objects.get(index=index).leaf
+    return {
+        "index": index,
+        "tree_size": len(hashes),
+        "leaf": leaf,
+        "root_hash": root_from_hashes(hashes).hex(),
+        "proof": [h.hex() for h in inclusion_proof(index, hashes)],
+    }
+
+
+def ledger_consistency_proof(*, old: int, size: int | None = None) -> dict[str, Any]:
+    """RFC 9162 consistency proof from the tree of ``old`` leaves to the tree of ``size``."""
+    hashes = _hashes(size)
+    if not 0 < old <= len(hashes):
+        raise ValidationFailed(f"give an earlier size from 1 to {len(hashes)}", field="old")
+    return {
+        "old_size": old,
+        "old_root_hash": root_from_hashes(hashes[:old]).hex(),
+        "tree_size": len(hashes),
+        "root_hash": root_from_hashes(hashes).hex(),
+        "proof": [h.hex() for h in consistency_proof(old, hashes)],
+    }
+
+
+def tree_head_latest() -> dict[str, Any]:
+    head = TreeHead.objects.order_by("-pk").first() or tree_head_sign()
+    return tree_head_document(head)
 
 
 def ledger_export(*, out: Path) -> list[Path]:
@@ -116,4 +160,46 @@ def bulletin_publish(*, program_code: str, out: Path) -> list[Path]:
     )
     target = out / f"bulletin-{program_code}.json"
     target.write_text(json.dumps(bulletin, indent=2, ensure_ascii=False), encoding="utf-8")
-    return [*paths, target]
+    from sulh.ledger.render import bulletin_html, bulletin_pdf
+
+    html = bulletin_html(bulletin, title_en=definition.title.en, title_ar=definition.title.ar)
+    page = out / f"bulletin-{program_code}.html"
+    page.write_text(html, encoding="utf-8")
+    pdf = out / f"bulletin-{program_code}.pdf"
+    pdf.write_bytes(bulletin_pdf(html))
+    return [*paths, target, page, pdf]
+
+
+MAX_TALLY = 1_000_000
+
+
+def corridor_tally_record(
+    *, program_code: str, point: str, day: dt.date, count: int, user: Any
+) -> LedgerLeaf:
+    """Log a count that is not per person (e.g. civilians crossing at a point on a day)."""
+    from sulh.accounts.models import Role, Station
+    from sulh.audit.services import audit_record
+    from sulh.core.errors import PermissionDenied
+    from sulh.programs.services import program_get
+
+    if not (user.has_role(Role.EVACUATION_COORDINATOR) or user.has_role(Role.PROGRAM_MANAGER)):
+        raise PermissionDenied(
+            "only evacuation coordinators and program managers record tallies", field="user"
+        )
+    program = program_get(code=program_code)
+    if not Station.objects.filter(code=point).exists():
+        raise ValidationFailed(f"no crossing point or station {point!r}", field="point")
+    if not 0 <= count <= MAX_TALLY:
+        raise ValidationFailed(f"must be between 0 and {MAX_TALLY}", field="count")
+    if day > timezone.now().date():
+        raise ValidationFailed("is in the future", field="day")
+    with transaction.atomic():
+        row = ledger_append(
+            event=CORRIDOR_EVENT, program=program.code, station=point, day=day.isoformat(),
+            count=count,
+        )  # fmt: skip
+        audit_record(
+            actor=user, action="corridor_tally", obj_type="program", obj_id=program.code,
+            details={"point": point, "day": day.isoformat(), "count": count},
+        )  # fmt: skip
+    return row

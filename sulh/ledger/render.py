@@ -1,0 +1,152 @@
+"""A bulletin as a page people read: HTML with charts (inline SVG, no script) and a PDF of it.
+
+Rendered from the bulletin JSON alone, so what people read is exactly what the
+monitor checks. Suppressed cells read "< N".
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+LABELS = {
+    "registered": ("Registered", "المسجّلون"),
+    "amnesty_granted": ("Amnesty granted", "مُنحوا العفو"),
+    "departure": ("Departure", "المغادرون"),
+    "referred": ("Referred", "المُحالون"),
+    "denied": ("Denied", "المرفوضون"),
+    "pending": ("Pending", "قيد النظر"),
+    "decided": ("Decided", "القرارات"),
+}
+SECTIONS = (
+    ("by_station", "By station", "حسب المركز"),
+    ("by_sex", "By sex (adults)", "حسب الجنس (البالغون)"),
+    ("by_age_band", "By age band (adults)", "حسب الفئة العمرية (البالغون)"),
+)
+COLOURS = ("#1d5c3f", "#3f7fbf", "#bf7f3f", "#9f3f5f", "#777777")
+STYLE = """
+@page { size: A4; margin: 14mm; }
+body { font-family: "Noto Sans", "Noto Naskh Arabic", sans-serif; color: #111; margin: 0 auto;
+       max-width: 60rem; padding: 1rem; font-size: 10.5pt; }
+h1 { font-size: 16pt; margin: 0 0 0.3rem; color: #1d5c3f; }
+h2 { font-size: 12pt; margin: 1.2rem 0 0.4rem; border-block-end: 1px solid #ccc; }
+.ar { direction: rtl; text-align: right; font-family: "Noto Naskh Arabic", sans-serif; }
+.meta { color: #444; font-size: 9pt; overflow-wrap: anywhere; }
+table { border-collapse: collapse; width: 100%; margin-block: 0.3rem; }
+th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: end; }
+th:first-child, td:first-child { text-align: start; }
+thead th { background: #eef3f0; }
+svg { max-width: 100%; height: auto; }
+.note { font-size: 8.5pt; color: #444; }
+"""
+
+
+def _cell(value: Any, min_cell: int) -> str:
+    return f"&lt; {min_cell}" if value is None else escape(str(value))
+
+
+def _label(key: str) -> str:
+    en, ar = LABELS.get(key, (key, key))
+    return f'{escape(en)}<br><span class="ar">{escape(ar)}</span>'
+
+
+def _table(rows: dict[str, dict[str, Any]], columns: list[str], min_cell: int) -> str:
+    head = "".join(f"<th>{_label(c)}</th>" for c in columns)
+    body = "".join(
+        f"<tr><td>{escape(key)}</td>"
+        + "".join(f"<td>{_cell(row.get(c), min_cell)}</td>" for c in columns)
+        + "</tr>"
+        for key, row in rows.items()
+    )
+    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _bars(values: list[tuple[str, int | None]], *, title: str) -> str:
+    """A horizontal bar chart; hidden (suppressed) values draw no bar."""
+    width, row_h, label_w = 640, 22, 170
+    top = max([v for _, v in values if v is not None] + [1])
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {row_h * len(values) + 8}"'
+        f' role="img" aria-label="{escape(title)}">'
+    ]
+    for i, (label, value) in enumerate(values):
+        y = 4 + i * row_h
+        length = 0 if value is None else (width - label_w - 60) * value / top
+        colour = COLOURS[i % len(COLOURS)]
+        shown = "hidden" if value is None else str(value)
+        parts.append(
+            f'<text x="0" y="{y + 15}" font-size="12">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{length:.1f}" height="{row_h - 8}"'
+            f' fill="{colour}"/><text x="{label_w + length + 6:.1f}" y="{y + 15}"'
+            f' font-size="12">{escape(shown)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bulletin_html(bulletin: dict[str, Any], *, title_en: str, title_ar: str) -> str:
+    min_cell = int(bulletin.get("min_cell", 5))
+    figures = bulletin["figures"]
+    outcome_keys = ["amnesty_granted", "departure", "referred", "denied", "pending"]
+    sections = []
+    for key, en, ar in SECTIONS:
+        rows = bulletin.get(key, {})
+        if rows:
+            sections.append(
+                f'<h2>{escape(en)} <span class="ar">{escape(ar)}</span></h2>'
+                + _table(rows, ["registered", *outcome_keys], min_cell)
+            )
+    by_day = bulletin.get("by_day", {})
+    corridor = bulletin.get("corridor", {})
+    corridor_rows = {
+        day: {point: count for point, count in points.items()} for day, points in corridor.items()
+    }
+    corridor_points = sorted({p for points in corridor.values() for p in points})
+    head = bulletin["tree_head"]
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title_en)} — {escape(bulletin["day"])}</title><style>{STYLE}</style></head>
+<body>
+<h1>{escape(title_en)}</h1>
+<h1 class="ar">{escape(title_ar)}</h1>
+<p class="meta">Bulletin of {escape(bulletin["day"])} · computed from the transparency log
+of {head["size"]} entries, root {escape(head["root_hash"])} · cells under {min_cell} are
+hidden, with a second cell where a total would give one away.</p>
+<p class="meta ar">نشرة يوم {escape(bulletin["day"])}، محسوبة من السجل العلني.
+الخانات الأقل من {min_cell} محجوبة.</p>
+<h2>Outcomes (adults) <span class="ar">النتائج (البالغون)</span></h2>
+{_bars([(LABELS[k][0], figures.get(k)) for k in outcome_keys], title="Outcomes")}
+{_table({"Total": figures}, ["registered", *outcome_keys], min_cell)}
+<h2>Children (under 18 or age disputed) <span class="ar">الأطفال</span></h2>
+<p class="note">Counted apart and in no other figure.</p>
+{_table({"Children": bulletin.get("children", {})}, ["registered", *outcome_keys], min_cell)}
+<h2>By day (adults) <span class="ar">حسب اليوم (البالغون)</span></h2>
+{_bars([(day, row.get("registered")) for day, row in by_day.items()], title="Registrations")}
+{_table(by_day, ["registered", "decided"], min_cell)}
+{"".join(sections)}
+{_corridor(corridor_rows, corridor_points)}
+</body></html>"""
+
+
+def _corridor(rows: dict[str, dict[str, int]], points: list[str]) -> str:
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(p)}</th>" for p in points)
+    body = "".join(
+        f"<tr><td>{escape(day)}</td>"
+        + "".join(f"<td>{row.get(p, 0)}</td>" for p in points)
+        + "</tr>"
+        for day, row in rows.items()
+    )
+    return (
+        '<h2>Corridor crossings <span class="ar">العبور من الممرات</span></h2>'
+        '<p class="note">Counts of crossings reported per point and day, not cases.</p>'
+        f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def bulletin_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()
