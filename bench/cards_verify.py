@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -56,8 +57,19 @@ def main(argv: list[str]) -> int:
     message = b"x" * 250
     der = station.private.sign(message, ec.ECDSA(hashes.SHA256()))
     public = station.private.public_key()
-    bare = _rate(lambda: public.verify(der, message, ec.ECDSA(hashes.SHA256())), args.seconds)
-    ours = _rate(lambda: verify_card(text, trusted=trusted), args.seconds)
+    es256 = ec.ECDSA(hashes.SHA256())
+    # Interleaved rounds, median of each: the machine is shared and its speed drifts.
+    rounds: list[tuple[float, float]] = []
+    for _ in range(7):
+        rounds.append(
+            (
+                _rate(lambda: public.verify(der, message, es256), args.seconds / 7),
+                _rate(lambda: verify_card(text, trusted=trusted), args.seconds / 7),
+            )
+        )
+    bare = statistics.median(b for b, _ in rounds)
+    ours = statistics.median(o for _, o in rounds)
+    ratio = statistics.median(o / b for b, o in rounds)
     with tempfile.TemporaryDirectory() as folder:
         png = Path(folder) / "card.png"
         version = write_png(text, png)
@@ -66,7 +78,7 @@ def main(argv: list[str]) -> int:
         )
     print(f"{'what':<34} {'per second':>11} {'ratio':>7}")
     print(f"{'bare ES256 verify (peer)':<34} {bare:>11.0f} {'1.00':>7}")
-    print(f"{'verify_card from text':<34} {ours:>11.0f} {ours / bare:>7.2f}")
+    print(f"{'verify_card from text':<34} {ours:>11.0f} {ratio:>7.2f}  (target ≥ 0.80)")
     each = f"({1000 / from_png:.2f} ms each)"
     print(f"{'verify_card from a clean PNG':<34} {from_png:>11.0f} {from_png / bare:>7.2f}  {each}")
     print(f"card text: {len(text)} characters, QR version {version} at level Q (target ≤ 11)")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 
@@ -41,14 +39,24 @@ def b45decode(text: str) -> bytes:
         raise Base45Error("length is not a valid Base45 length")
     values = raw.translate(_TO_VALUE)
     full = len(values) - len(values) % 3
-    groups = iter(values[:full])
-    numbers = [a + b * 45 + c * 2025 for a, b, c in zip(groups, groups, groups, strict=True)]
-    if numbers and max(numbers) > 0xFFFF:
+    count = full // 3
+    # n = a + 45 b + 2025 c for every triple at once: each digit stream is spread into
+    # 4-byte little-endian slots of one big integer, so the sums never carry between slots.
+    slots = bytearray(4 * count)
+    slots[0::4] = values[0:full:3]
+    low = int.from_bytes(slots, "little")
+    slots[0::4] = values[1:full:3]
+    middle = int.from_bytes(slots, "little")
+    slots[0::4] = values[2:full:3]
+    high = int.from_bytes(slots, "little")
+    numbers = (low + 45 * middle + 2025 * high).to_bytes(4 * count, "little")
+    if (numbers[2::4] + numbers[3::4]).strip(b"\0"):
         raise Base45Error("a triple encodes more than two bytes")
-    out = struct.pack(f">{len(numbers)}H", *numbers)
+    out = bytearray(2 * count)
+    out[0::2], out[1::2] = numbers[1::4], numbers[0::4]  # big-endian pairs of bytes
     if full < len(values):
         n = values[full] + values[full + 1] * 45
         if n > 0xFF:
             raise Base45Error("a final pair encodes more than one byte")
-        out += bytes((n,))
-    return out
+        out.append(n)
+    return bytes(out)

@@ -7,6 +7,7 @@ docs/card-format.md describes it for other verifier authors.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import secrets
 import zlib
@@ -82,8 +83,11 @@ def encode_arabic(name: str) -> bytes | str:
         return name
 
 
+_ARABIC_DECODE = codecs.getdecoder(ARABIC_CODEC)
+
+
 def decode_arabic(value: bytes | str) -> str:
-    return value.decode(ARABIC_CODEC) if isinstance(value, bytes) else value
+    return _ARABIC_DECODE(value)[0] if isinstance(value, bytes) else value
 
 
 def new_card_id() -> bytes:

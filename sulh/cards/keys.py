@@ -63,6 +63,9 @@ def key_id(key: ec.EllipticCurvePublicKey) -> bytes:
     return hashlib.sha256(public_bytes(key)).digest()[:KID_BYTES]
 
 
+_ES256 = ec.ECDSA(hashes.SHA256())
+
+
 def sign_raw(key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
     """ES256 signature as COSE and JWS want it: r || s, 32 bytes each."""
     r, s = decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256())))
@@ -76,7 +79,7 @@ def verify_raw(key: ec.EllipticCurvePublicKey, signature: bytes, message: bytes)
         int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
     )
     try:
-        key.verify(der, message, ec.ECDSA(hashes.SHA256()))
+        key.verify(der, message, _ES256)
     except InvalidSignature:
         return False
     return True

@@ -48,7 +48,7 @@ class Verdict(Enum):
     MALFORMED = "MALFORMED"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Result:
     verdict: Verdict
     message: str
@@ -84,6 +84,9 @@ def _unwrap(text: str) -> bytes | Result:
     return message
 
 
+_ES256_HEADER_START = bytes((0xA2, 0x01, 0x26, 0x04, 0x44))  # {1: -7, 4: 4-byte bstr
+
+
 def _cose(message: bytes) -> tuple[bytes, dict[int, Any], bytes, bytes] | Result:
     try:
         decoded = cbor2.loads(message)
@@ -96,8 +99,13 @@ def _cose(message: bytes) -> tuple[bytes, dict[int, Any], bytes, bytes] | Result
     if not (isinstance(decoded, list) and len(decoded) == 4):
         return _malformed("not a COSE_Sign1 structure")
     protected, _, payload, signature = decoded
-    if not all(isinstance(x, bytes) for x in (protected, payload, signature)):
+    if not (
+        isinstance(protected, bytes) and isinstance(payload, bytes) and isinstance(signature, bytes)
+    ):
         return _malformed("not a COSE_Sign1 structure")
+    if len(protected) == 9 and protected.startswith(_ES256_HEADER_START):
+        # the header Sulh writes, {1: -7, 4: h'kid'}: read without a CBOR decoder
+        return protected, {HEADER_ALG: ALG_ES256, HEADER_KID: protected[5:]}, payload, signature
     try:
         header = cbor2.loads(protected) if protected else {}
     except Exception:
@@ -135,20 +143,21 @@ def verify_card(
     return _claims_verdict(payload, key=key, trusted=trusted, status=status, now=now)
 
 
-def _read_claims(payload: bytes, *, key: TrustedKey, trusted: TrustList) -> Result | None:
+def _read_claims(
+    payload: bytes, *, key: TrustedKey, trusted: TrustList
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
     try:
         claims = cbor2.loads(payload)
         body = claims[CLAIM_CARD]
         issued_at = dt.datetime.fromtimestamp(claims[CLAIM_IAT], dt.UTC)
+        nbf = claims.get(CLAIM_NBF)
         program = int(body[0])
         card: dict[str, Any] = {
             "card_id": claims[CLAIM_CTI].hex(),
             "program": trusted.programs.get(program, f"program {program}"),
             "station": key.station,
             "issued_at": issued_at,
-            "valid_from": dt.datetime.fromtimestamp(
-                claims.get(CLAIM_NBF, claims[CLAIM_IAT]), dt.UTC
-            ),
+            "valid_from": issued_at if nbf is None else dt.datetime.fromtimestamp(nbf, dt.UTC),
             "valid_until": dt.datetime.fromtimestamp(claims[CLAIM_EXP], dt.UTC),
             "status_index": int(body[1]),
             "program_code": program,
@@ -162,7 +171,7 @@ def _read_claims(payload: bytes, *, key: TrustedKey, trusted: TrustList) -> Resu
             shown["photo_ref"] = str(body[5])
     except Exception:
         return None
-    return Result(Verdict.VALID, "", shown, card)
+    return shown, card
 
 
 def _claims_verdict(
@@ -176,18 +185,21 @@ def _claims_verdict(
     read = _read_claims(payload, key=key, trusted=trusted)
     if read is None:
         return _malformed("the signed claims are not a Sulh card")
-    shown, card = read.holder, read.card
+    shown, card = read
     if not key.not_before <= card["issued_at"] <= key.not_after:
         return Result(Verdict.FORGED, "issued outside the validity of its signing key", shown, card)
     if now < card["valid_from"]:
         return Result(
-            Verdict.NOT_YET_VALID, f"valid from {card['valid_from']:%Y-%m-%d}", shown, card
+            Verdict.NOT_YET_VALID,
+            f"valid from {card['valid_from'].date().isoformat()}",
+            shown,
+            card,
         )
     if now > card["valid_until"]:
         extension = trusted.extensions.get(card["program_code"])
         if extension is None or card["issued_at"] > extension[0] or now > extension[1]:
             return Result(
-                Verdict.EXPIRED, f"expired on {card['valid_until']:%Y-%m-%d}", shown, card
+                Verdict.EXPIRED, f"expired on {card['valid_until'].date().isoformat()}", shown, card
             )
         card["valid_until"] = extension[1]
         card["extended"] = True
@@ -205,4 +217,6 @@ def _claims_verdict(
             return Result(Verdict.REVOKED, "the card was revoked", shown, card)
         if state == CardStatus.SUSPENDED:
             return Result(Verdict.SUSPENDED, "the card is suspended", shown, card)
-    return Result(Verdict.VALID, f"valid until {card['valid_until']:%Y-%m-%d}", shown, card)
+    return Result(
+        Verdict.VALID, f"valid until {card['valid_until'].date().isoformat()}", shown, card
+    )

@@ -12,12 +12,14 @@ from pathlib import Path
 import cbor2
 import pytest
 import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from pycose.keys import EC2Key
 from pycose.keys.curves import P256
 from pycose.messages import Sign1Message
 
-from sulh.cards.base45 import b45decode, b45encode
+from sulh.cards.base45 import Base45Error, b45decode, b45encode
 from sulh.cards.format import PREFIX, CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.keys import StationKey, new_private_key, trust_list_load, trust_list_sign
 from sulh.cards.qr import write_png
@@ -71,6 +73,15 @@ def test_the_rfc_9285_base45_examples():
     assert b45encode(b"AB") == "BB8"
     assert b45encode(b"Hello!!") == "%69 VD92EX0"
     assert b45decode("QED8WEX0") == b"ietf!"
+    for bad in ("GGW", "::", "A", "abc", "ÄBC"):
+        with pytest.raises(Base45Error):
+            b45decode(bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600))
+def test_base45_round_trips_any_bytes(data):
+    assert b45decode(b45encode(data)) == data
 
 
 def test_a_card_verifies_and_shows_only_what_binds_it_to_the_bearer(world):
