@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sulh.core.fields import EncryptedTextField
+
 
 class Role(models.TextChoices):
     CLERK = "clerk", _("Registration clerk")
@@ -51,3 +53,13 @@ class ApiToken(models.Model):
     token_sha256 = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class LoginState(models.Model):
+    """Failed sign-ins, lockout and the second factor of one account."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="login_state")
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    totp_secret = EncryptedTextField(blank=True, default="")  # base32, sealed at rest
+    totp_last_step = models.BigIntegerField(default=0)  # a code is accepted once

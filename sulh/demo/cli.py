@@ -45,6 +45,10 @@ def _demo(args: argparse.Namespace) -> int:
     print("demo accounts (password: " + password + "):")
     for username, role in report.accounts:
         print(f"  {username:<22} {role}")
+    print(
+        "deciding officers, card officers, managers and administrators also need a code from"
+        " an authenticator app: the first sign-in shows a QR code to enrol one"
+    )
     if not args.serve:
         return 0
     from sulh.core.cli import serve_site

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import segno
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.http import require_http_methods
 
+from sulh.accounts import security
 from sulh.accounts.models import Role, User
 from sulh.bulletins.figures import program_figures
 from sulh.cases import selectors as case_selectors
@@ -19,9 +27,81 @@ from sulh.programs.services import program_get_definition, programs_all
 FIGURE_ROLES = (Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR)
 
 
+PENDING_USER, PENDING_SECRET, PENDING_NEXT = "login_pending", "login_secret", "login_next"
+
+
+class LockoutAuthenticationForm(AuthenticationForm):
+    """Refuses a locked account before checking its password; counts failures."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy("The username or password is not right."),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        account = User.objects.filter(username=username).first()
+        if account is not None and security.locked_until(account):
+            raise ValidationError(
+                gettext("Too many failed attempts: this account is locked for 15 minutes."),
+                code="locked",
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            if account is not None:
+                security.record_failure(account)
+            raise
+
+
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+    form_class = LockoutAuthenticationForm
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        assert isinstance(user, User)
+        if security.needs_second_factor(user):
+            self.request.session[PENDING_USER] = user.pk
+            self.request.session[PENDING_NEXT] = self.get_success_url()
+            return redirect("web:login_code")
+        security.record_success(user)
+        return super().form_valid(form)
+
+
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step for officers who decide, revoke or export: a TOTP code, with
+    enrolment (a QR code for an authenticator app) the first time."""
+    pending = request.session.get(PENDING_USER)
+    user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
+    if user is None:
+        return redirect("web:login")
+    enrolling = not security.totp_enrolled(user)
+    if enrolling and PENDING_SECRET not in request.session:
+        request.session[PENDING_SECRET] = security.new_totp_secret()
+    secret = request.session.get(PENDING_SECRET) if enrolling else None
+    error = ""
+    if request.method == "POST":
+        if security.locked_until(user):
+            error = gettext("Too many failed attempts: this account is locked for 15 minutes.")
+        elif security.totp_check(user, request.POST.get("code", ""), secret=secret):
+            following = request.session.get(PENDING_NEXT) or "/"
+            for key in (PENDING_USER, PENDING_SECRET, PENDING_NEXT):
+                request.session.pop(key, None)
+            security.record_success(user)
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(following if url_has_allowed_host_and_scheme(following, None) else "/")
+        else:
+            security.record_failure(user)
+            error = gettext("That code is not right. Enter the six digits your app shows now.")
+    context: dict[str, Any] = {"enrolling": enrolling, "error": error}
+    if secret:
+        uri = security.totp_uri(secret, username=user.username)
+        context["qr_svg"] = segno.make(uri, error="m").svg_inline(scale=4, border=2)
+        context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render(request, "web/login_code.html", context, status=422 if error else 200)
 
 
 def _user(request: HttpRequest) -> User:

@@ -10,7 +10,7 @@ import pytest
 from sulh.cases import services as case_services
 from sulh.cli import main
 from sulh.core.validation import parse
-from sulh.ledger.monitor import suppress
+from sulh.ledger.monitor import figures_from_leaves, suppress
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_register
 from tests.conftest import make_intake
@@ -56,11 +56,14 @@ def published(personas, programs, tmp_path):
 
 def test_the_monitor_passes_honest_output(published, capsys):
     bulletin = json.loads((published / f"bulletin-{PROGRAM}.json").read_text())
-    figures = bulletin["figures"]
-    assert figures["registered"] == 24
+    lines = (published / "leaves.jsonl").read_text().splitlines()
+    raw = figures_from_leaves([json.loads(line) for line in lines], program=PROGRAM)
+    figures = raw["figures"]
+    assert figures["registered"] + raw["children"]["registered"] == 24  # children apart
     assert figures["registered"] == sum(
         figures[k] for k in ("amnesty_granted", "departure", "referred", "denied", "pending")
     )
+    assert bulletin["figures"]["registered"] == figures["registered"]
     assert _check(published) == 0
     assert "OK" in capsys.readouterr().out
 
@@ -88,10 +91,10 @@ def test_the_monitor_fails_when_the_log_is_tampered_with(published, capsys, chan
 def test_the_monitor_fails_when_a_figure_is_changed(published, capsys):
     path = published / f"bulletin-{PROGRAM}.json"
     bulletin = json.loads(path.read_text())
-    bulletin["figures"]["amnesty_granted"] += 1
+    bulletin["figures"]["registered"] += 1  # about 22 adults: never a hidden cell
     path.write_text(json.dumps(bulletin))
     assert _check(published) == 1
-    assert "figures.amnesty_granted" in capsys.readouterr().out
+    assert "figures.registered" in capsys.readouterr().out
 
 
 def test_small_cells_are_hidden_with_a_complement():

@@ -1,0 +1,81 @@
+"""Accounts: lockout after repeated failures, a second factor for officers who decide,
+revoke or export, CSRF on forms, and security headers without inline script."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from sulh.accounts import security
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _password(client: Client, username: str, password: str = PASSWORD):
+    return client.post("/login/", {"username": username, "password": password})
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(personas):
+    clerk = personas["clerk"]
+    client = Client()
+    for _ in range(security.MAX_FAILURES):
+        assert _password(client, clerk.username, "wrong").status_code == 200
+    page = _password(client, clerk.username).content.decode()
+    assert "locked" in page or "مقفل" in page or "مقفول" in page
+    assert "_auth_user_id" not in client.session
+    security.record_success(clerk)  # an administrator unlocks (or 15 minutes pass)
+    assert _password(Client(), clerk.username).status_code == 302
+
+
+def test_a_clerk_signs_in_with_a_password_only(personas):
+    client = Client()
+    response = _password(client, personas["clerk"].username)
+    assert response.status_code == 302 and response["location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_a_deciding_officer_enrols_then_needs_a_fresh_code(personas):
+    decider = personas["decider"]
+    client = Client()
+    response = _password(client, decider.username)
+    assert response["location"] == "/login/code/"
+    assert client.get("/").status_code == 302  # not signed in yet
+    page = client.get("/login/code/").content.decode()
+    assert "<svg" in page  # the enrolment QR code
+    secret = client.session["login_secret"]
+    assert client.post("/login/code/", {"code": "000000"}).status_code == 422
+    code = security.totp_code(secret)
+    assert client.post("/login/code/", {"code": code}).status_code == 302
+    assert client.get("/").status_code == 200
+    # next time: the stored secret, and a code is good only once
+    again = Client()
+    _password(again, decider.username)
+    assert "<svg" not in again.get("/login/code/").content.decode()
+    assert again.post("/login/code/", {"code": code}).status_code == 422
+    later = security.totp_code(secret, time.time() + security.STEP)
+    assert again.post("/login/code/", {"code": later}).status_code == 302
+
+
+def test_forms_need_their_csrf_token(personas):
+    client = Client(enforce_csrf_checks=True)
+    assert _password(client, personas["clerk"].username).status_code == 403
+
+
+def test_pages_carry_a_policy_without_inline_script(personas):
+    client = Client()
+    client.force_login(personas["clerk"])
+    for path in ("/", "/login/", "/verify/"):
+        response = client.get(path)
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert response["X-Frame-Options"] == "DENY"
+    templates = Path(__file__).resolve().parents[2] / "sulh" / "web" / "templates"
+    for template in templates.rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template.name
+        assert not re.search(r"\son[a-z]+=", text), template.name  # no inline handlers
