@@ -7,6 +7,7 @@ blind index column beside it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import models
@@ -35,3 +36,22 @@ class EncryptedTextField(models.TextField):
         if lookup_name != "isnull":
             return None
         return super().get_lookup(lookup_name)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """JSON (e.g. match evidence that quotes names) sealed like text."""
+
+    description = "JSON sealed with the installation's data key"
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        text = super().from_db_value(value, expression, connection)
+        return json.loads(text) if text else None
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) and value else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return seal(text, context=self._context())

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sulh.core.fields import EncryptedTextField
+from sulh.core.fields import EncryptedJSONField, EncryptedTextField
 
 
 class MatchKey(models.Model):
@@ -67,7 +67,7 @@ class MatchCandidate(models.Model):
     )
     list_entry = models.ForeignKey(ListEntry, null=True, blank=True, on_delete=models.CASCADE)
     score = models.FloatField()
-    evidence = models.JSONField(default=list)
+    evidence = EncryptedJSONField(default=list)  # quotes both records' values: sealed
     model = models.CharField(max_length=40)
     status = models.CharField(
         max_length=8, choices=CandidateStatus.choices, default=CandidateStatus.OPEN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 import pytest
@@ -42,6 +43,8 @@ def test_registered_people_cannot_be_read_from_a_dump(personas, programs):
         case = intake_register(
             data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN
         ).case
+        twin = make_intake("aleppo-2016-amnesty", submitted_at=WHEN, person=fields)
+        intake_register(data=parse(IntakeIn, twin), clerk=personas["clerk2"], now=WHEN)
         if case.state == "screened":
             case_services.decision_record(
                 case=case, user=personas["decider"], outcome="amnesty", reason=""
@@ -54,6 +57,10 @@ def test_registered_people_cannot_be_read_from_a_dump(personas, programs):
             fields["given_name_lat"] + " " + fields["father_name_lat"],
             person.mother[0] + " " + person.mother_family[0],
         ]
+    from sulh.matching.models import MatchCandidate
+
+    assert MatchCandidate.objects.count() >= 12  # each person registered twice: evidence kept
+    assert "left" in json.dumps(MatchCandidate.objects.first().evidence)
     dump = _every_value_in_the_database()
     assert len(dump) > 10_000
     found = [secret for secret in secrets if secret in dump]
