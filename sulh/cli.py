@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.ledger.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
+    "sulh.registry.data_cli",
 )
 
 

@@ -28,6 +28,8 @@ from sulh.api.schemas import (
     DecisionIn,
     DecisionOut,
     ErrorOut,
+    ExportIn,
+    ExportOut,
     ProgramOut,
     ReasonIn,
     ResolveIn,
@@ -45,6 +47,8 @@ from sulh.matching import selectors as matching_selectors
 from sulh.matching import services as matching_services
 from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get, program_get_definition, programs_all
+from sulh.registry import exports
+from sulh.registry.models import ExportRequest
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_register
 
@@ -376,6 +380,49 @@ def corridor_tally(
         user=_user(request),
     )
     return Status(201, {"index": row.index, "leaf": row.leaf})
+
+
+def _export_out(request: ExportRequest) -> ExportOut:
+    return ExportOut(
+        id=request.pk,
+        program=request.program.code,
+        requested_by=request.requested_by.username,
+        approved_by=request.approved_by.username if request.approved_by else None,
+        written=request.written_at is not None,
+    )
+
+
+def _export(request_id: int) -> ExportRequest:
+    found = ExportRequest.objects.select_related("program", "requested_by", "approved_by").filter(
+        pk=request_id
+    )
+    if not found:
+        raise NotFound(f"no export {request_id}", field="id")
+    return found[0]
+
+
+@api.post("/exports", response={201: ExportOut, **ERRORS}, tags=["exports"])
+def exports_request(request: HttpRequest, payload: ExportIn) -> Status[ExportOut]:
+    """Ask to export a program's personal data, saying why; a second officer approves."""
+    created = exports.export_request(
+        user=_user(request), program_code=payload.program, purpose=payload.purpose
+    )
+    return Status(201, _export_out(_export(created.pk)))
+
+
+@api.post("/exports/{request_id}/approve", response={200: ExportOut, **ERRORS}, tags=["exports"])
+def exports_approve(request: HttpRequest, request_id: int) -> ExportOut:
+    exports.export_approve(request=_export(request_id), user=_user(request))
+    return _export_out(_export(request_id))
+
+
+@api.get("/exports/{request_id}/people.csv", response={200: None, **ERRORS}, tags=["exports"])
+def exports_write(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The approved export, once, for the officer who asked."""
+    text = exports.export_write(request=_export(request_id), user=_user(request))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="export-{request_id}.csv"'
+    return response
 
 
 @api.get("/ledger/tree-head", auth=None, response={200: dict[str, Any], **ERRORS}, tags=["ledger"])

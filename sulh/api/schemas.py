@@ -125,6 +125,19 @@ class CardExtensionOut(BaseModel):
     valid_until: dt.datetime
 
 
+class ExportIn(BaseModel):
+    program: str = Field(min_length=1, max_length=80)
+    purpose: str = Field(max_length=300)
+
+
+class ExportOut(BaseModel):
+    id: int
+    program: str
+    requested_by: str
+    approved_by: str | None
+    written: bool
+
+
 class CorridorTallyIn(BaseModel):
     point: str = Field(min_length=1, max_length=32)
     day: dt.date

@@ -59,5 +59,5 @@ class CardExtension(models.Model):
     issued_before = models.DateTimeField()
     valid_until = models.DateTimeField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    reason = models.TextField()
+    reason = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True)

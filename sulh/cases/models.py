@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sulh.accounts.models import Station
+from sulh.core.fields import EncryptedTextField
 from sulh.registry.models import Intake
 
 
@@ -44,6 +45,7 @@ class Case(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     destination = models.CharField(max_length=60, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)  # personal data erased (retention)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,7 +68,7 @@ class CaseEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
     at = models.DateTimeField()
-    reason = models.TextField(blank=True)
+    reason = EncryptedTextField(blank=True)  # free text may name people: sealed
     outcome = models.CharField(max_length=16, blank=True)
     details = models.JSONField(default=dict)
 
@@ -88,7 +90,7 @@ class Decision(models.Model):
     destination = models.CharField(max_length=60, blank=True)
     follows_proposal = models.BooleanField()
     rule_id = models.CharField(max_length=80, blank=True)
-    reason = models.TextField()
+    reason = EncryptedTextField()
     status = models.CharField(max_length=20, choices=DecisionStatus.choices)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions_made"
@@ -102,5 +104,5 @@ class Decision(models.Model):
         related_name="decisions_confirmed",
     )
     second_at = models.DateTimeField(null=True, blank=True)
-    second_reason = models.TextField(blank=True)
+    second_reason = EncryptedTextField(blank=True)
     on_appeal = models.BooleanField(default=False)

@@ -42,6 +42,8 @@ class EncryptedJSONField(EncryptedTextField):
     """JSON (e.g. match evidence that quotes names) sealed like text."""
 
     description = "JSON sealed with the installation's data key"
+    _pyi_private_set_type: Any  # django-stubs: any JSON value in and out
+    _pyi_private_get_type: Any
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         text = super().from_db_value(value, expression, connection)
@@ -55,3 +57,19 @@ class EncryptedJSONField(EncryptedTextField):
             return None
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         return seal(text, context=self._context())
+
+
+def seal_column(table: str, column: str, context: str) -> Any:
+    """A migration step that seals a column's existing plain values in place."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, {column} FROM {table}")  # noqa: S608 - names from code
+            for pk, text in cursor.fetchall():
+                if text and not str(text).startswith("v1:"):
+                    cursor.execute(
+                        f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
+                        [seal(str(text), context=context), pk],
+                    )
+
+    return forward

@@ -1,0 +1,100 @@
+"""Exports of personal data: requested with a purpose, approved by a second officer,
+written once by the requester; children's cases and erased cases are never exported."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.db import transaction
+from django.utils import timezone
+
+from sulh.accounts.models import Role, User
+from sulh.audit.services import audit_record
+from sulh.cases.models import Case
+from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.programs.services import program_get
+from sulh.registry.models import ExportRequest
+
+EXPORT_ROLES = (Role.PROGRAM_MANAGER, Role.ADMINISTRATOR)
+COLUMNS = (
+    "serial", "station", "state", "outcome", "given_name_ar", "father_name_ar",
+    "family_name_ar", "given_name_lat", "father_name_lat", "family_name_lat", "birth_date",
+    "national_id",
+)  # fmt: skip
+
+
+def _require(user: User) -> None:
+    if not user.has_role(*EXPORT_ROLES):
+        raise PermissionDenied(
+            "only program managers and administrators handle exports", field="user"
+        )
+
+
+def export_request(*, user: User, program_code: str, purpose: str) -> ExportRequest:
+    _require(user)
+    purpose = (purpose or "").strip()
+    if len(purpose) < 10:
+        raise ValidationFailed(
+            "say what the export is for (at least 10 characters)", field="purpose"
+        )
+    program = program_get(code=program_code)
+    with transaction.atomic():
+        request = ExportRequest.objects.create(program=program, purpose=purpose, requested_by=user)
+        audit_record(
+            actor=user, action="export_requested", obj_type="export", obj_id=str(request.pk),
+            purpose=purpose, details={"program": program.code},
+        )  # fmt: skip
+    return request
+
+
+def export_approve(*, request: ExportRequest, user: User) -> ExportRequest:
+    _require(user)
+    with transaction.atomic():
+        request = ExportRequest.objects.select_for_update().get(pk=request.pk)
+        if request.requested_by_id == user.pk:
+            raise PermissionDenied("a second officer approves an export", field="user")
+        if request.approved_at is not None:
+            raise Conflict("this export is already approved", field="export")
+        request.approved_by, request.approved_at = user, timezone.now()
+        request.save(update_fields=["approved_by", "approved_at"])
+        audit_record(
+            actor=user, action="export_approved", obj_type="export", obj_id=str(request.pk)
+        )
+    return request
+
+
+def export_write(*, request: ExportRequest, user: User) -> str:
+    """The CSV, once, for the officer who asked, after approval."""
+    _require(user)
+    with transaction.atomic():
+        request = ExportRequest.objects.select_for_update().get(pk=request.pk)
+        if request.requested_by_id != user.pk:
+            raise PermissionDenied("only the officer who asked writes the export", field="user")
+        if request.approved_at is None:
+            raise Conflict("a second officer has not approved this export yet", field="export")
+        if request.written_at is not None:
+            raise Conflict("this export was already written: ask again", field="export")
+        cases = (
+            Case.objects.filter(program=request.program, is_child=False, erased_at__isnull=True)
+            .select_related("intake__person", "station")
+            .order_by("intake__serial")
+        )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(COLUMNS)
+        count = 0
+        for case in cases:
+            person = case.intake.person
+            writer.writerow(
+                [case.intake.serial, case.station.code, case.state, case.outcome]
+                + [getattr(person, name) for name in COLUMNS[4:]]
+            )
+            count += 1
+        request.written_at = timezone.now()
+        request.save(update_fields=["written_at"])
+        audit_record(
+            actor=user, action="export_written", obj_type="export", obj_id=str(request.pk),
+            details={"cases": count},
+        )  # fmt: skip
+    return buffer.getvalue()

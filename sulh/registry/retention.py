@@ -1,0 +1,89 @@
+"""Data minimisation: erase what a program's retention period no longer allows.
+
+A case is due when its program's ``retention_days`` have passed since its last
+activity and since the end of validity of its last card. Erasure blanks every
+sealed personal field of the person, the family members and the documents, the
+card texts, the match keys and evidence and the free-text reasons; the case, its
+states, outcome and counted events stay (the public figures do not change), and an
+audit entry records that the case was erased, not what it held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from sulh.audit.services import audit_record
+from sulh.cards.models import Card
+from sulh.cases.models import Case, CaseEvent, Decision
+from sulh.matching.models import MatchCandidate, MatchKey
+from sulh.programs.services import program_get_definition, programs_all
+from sulh.registry.models import FamilyMember, Person, SurrenderedItem
+
+PERSON_FIELDS = (
+    "given_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar", "mother_name_ar",
+    "given_name_lat", "father_name_lat", "grandfather_name_lat", "family_name_lat",
+    "mother_name_lat", "birth_date", "birth_place", "national_id", "national_id_index",
+)  # fmt: skip
+
+
+@dataclass
+class RetentionReport:
+    erased: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.erased.values())
+
+
+def cases_due(*, now: dt.datetime) -> list[Case]:
+    due: list[Case] = []
+    for program in programs_all():
+        days = program_get_definition(code=program.code).retention_days
+        cutoff = now - dt.timedelta(days=days)
+        candidates = (
+            Case.objects.filter(program=program, erased_at__isnull=True, updated_at__lt=cutoff)
+            .annotate(card_end=Max("cards__valid_until"))
+            .filter(Q(card_end__isnull=True) | Q(card_end__lt=cutoff))
+            .select_related("intake__person", "program")
+        )
+        due.extend(candidates)
+    return due
+
+
+def case_erase(*, case: Case, now: dt.datetime) -> None:
+    with transaction.atomic():
+        person = case.intake.person
+        Person.objects.filter(pk=person.pk).update(**dict.fromkeys(PERSON_FIELDS, ""))
+        FamilyMember.objects.filter(intake=case.intake).update(
+            name_ar="", name_lat="", birth_year=""
+        )
+        SurrenderedItem.objects.filter(intake=case.intake).update(
+            document_number="", description=""
+        )
+        Card.objects.filter(case=case).update(text="")
+        MatchKey.objects.filter(case=case).delete()
+        MatchCandidate.objects.filter(Q(case=case) | Q(other_case=case)).update(
+            evidence=[], reason=""
+        )
+        CaseEvent.objects.filter(case=case).update(reason="")
+        Decision.objects.filter(case=case).update(reason="", second_reason="")
+        Case.objects.filter(pk=case.pk).update(erased_at=now)
+        audit_record(
+            actor=None, action="case_erased", obj_type="case", obj_id=case.intake.serial,
+            purpose="retention period over", details={"program": case.program.code},
+        )  # fmt: skip
+
+
+def retention_run(*, now: dt.datetime | None = None, dry_run: bool = False) -> RetentionReport:
+    now = now or timezone.now()
+    report = RetentionReport()
+    for case in cases_due(now=now):
+        report.erased[case.program.code] = report.erased.get(case.program.code, 0) + 1
+        if not dry_run:
+            case_erase(case=case, now=now)
+    return report
