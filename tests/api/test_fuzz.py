@@ -1,0 +1,37 @@
+"""The API fuzzed from its own OpenAPI document (schemathesis): whatever it is sent, it
+answers without a server error. The budget is kept small for CI."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from sulh.accounts.services import api_token_create
+from sulh.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+
+
+@pytest.fixture
+def tokens(personas, programs) -> dict[str, str]:
+    return {
+        role: api_token_create(user=personas[role], name="fuzz")
+        for role in ("clerk", "decider", "manager")
+    }
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+def test_no_request_makes_the_api_fail(case, tokens):
+    for token in tokens.values():
+        case.call_and_validate(
+            headers={"authorization": f"Bearer {token}"}, checks=[not_a_server_error]
+        )
