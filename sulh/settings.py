@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sulh.core.middleware.SulhErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "sulh.urls"

@@ -20,6 +20,13 @@ class SigningKey(models.Model):
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="root"), name="one_root_key"
+            )
+        ]
+
 
 class CardState(models.TextChoices):
     VALID = "valid", _("Valid")

@@ -7,7 +7,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sulh.accounts.models import Role, Station, User
@@ -64,7 +64,13 @@ def _new_key(*, kind: str, station: Station | None, days: int) -> SigningKey:
 def root_key() -> SigningKey:
     """The program authority's root key (kept offline in production; here sealed at rest)."""
     found = SigningKey.objects.filter(kind="root").order_by("-not_after").first()
-    return found or _new_key(kind="root", station=None, days=3650)
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return _new_key(kind="root", station=None, days=3650)
+    except IntegrityError:  # another request made it first: there is only one root
+        return SigningKey.objects.get(kind="root")
 
 
 def station_key(*, station: Station) -> SigningKey:

@@ -81,6 +81,8 @@ def _unwrap(text: str) -> bytes | Result:
         return _malformed(f"decompresses to more than {MAX_INFLATED} bytes (refused)")
     if not inflater.eof:
         return _malformed("the compressed data is truncated")
+    if inflater.unused_data:
+        return _malformed("there are bytes after the end of the compressed data")
     return message
 
 
@@ -206,7 +208,7 @@ def _claims_verdict(
     if status is not None:
         try:
             state = status.get(card["status_index"])
-        except IndexError:
+        except (IndexError, ValueError):  # outside the list, or the undefined value 3
             return Result(
                 Verdict.UNKNOWN_KEY,
                 "the card's status index is not in the status list",

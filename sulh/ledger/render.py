@@ -61,7 +61,7 @@ def _table(rows: dict[str, dict[str, Any]], columns: list[str], min_cell: int) -
     return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _bars(values: list[tuple[str, int | None]], *, title: str) -> str:
+def bars(values: list[tuple[str, int | None]], *, title: str) -> str:
     """A horizontal bar chart; hidden (suppressed) values draw no bar."""
     width, row_h, label_w = 640, 22, 170
     top = max([v for _, v in values if v is not None] + [1])
@@ -116,13 +116,13 @@ hidden, with a second cell where a total would give one away.</p>
 <p class="meta ar">نشرة يوم {escape(bulletin["day"])}، محسوبة من السجل العلني.
 الخانات الأقل من {min_cell} محجوبة.</p>
 <h2>Outcomes (adults) <span class="ar">النتائج (البالغون)</span></h2>
-{_bars([(LABELS[k][0], figures.get(k)) for k in outcome_keys], title="Outcomes")}
+{bars([(LABELS[k][0], figures.get(k)) for k in outcome_keys], title="Outcomes")}
 {_table({"Total": figures}, ["registered", *outcome_keys], min_cell)}
 <h2>Children (under 18 or age disputed) <span class="ar">الأطفال</span></h2>
 <p class="note">Counted apart and in no other figure.</p>
 {_table({"Children": bulletin.get("children", {})}, ["registered", *outcome_keys], min_cell)}
 <h2>By day (adults) <span class="ar">حسب اليوم (البالغون)</span></h2>
-{_bars([(day, row.get("registered")) for day, row in by_day.items()], title="Registrations")}
+{bars([(day, row.get("registered")) for day, row in by_day.items()], title="Registrations")}
 {_table(by_day, ["registered", "decided"], min_cell)}
 {"".join(sections)}
 {_corridor(corridor_rows, corridor_points)}

@@ -1,13 +1,36 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sulh.web import views
+from sulh.web import staff_views, verify_views, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    path("intake/", staff_views.intake_new, name="intake_new"),
+    path("cases/<str:serial>/receipt/", staff_views.receipt, name="receipt"),
+    path("queue/", staff_views.queue, name="queue"),
+    path("cases/<str:serial>/decide/", staff_views.decide, name="decide"),
+    path("cases/<str:serial>/appeal/", staff_views.appeal, name="appeal"),
+    path(
+        "cases/<str:serial>/candidates/<int:candidate_id>/",
+        staff_views.candidate_resolve,
+        name="candidate_resolve",
+    ),
+    path(
+        "cases/<str:serial>/decisions/<int:decision_id>/",
+        staff_views.second_officer,
+        name="second_officer",
+    ),
+    path("cases/<str:serial>/cards/", staff_views.card_issue, name="card_issue"),
+    path("cases/<str:serial>/cards/<str:card_id>/", staff_views.card_action, name="card_action"),
+    path("cards/<str:card_id>/card.pdf", staff_views.card_pdf, name="card_pdf"),
+    path("dashboard/", staff_views.dashboard, name="dashboard"),
+    path("dashboard/bulletin/<str:code>/", staff_views.bulletin_preview, name="bulletin_preview"),
     path("cases/", views.case_lookup, name="case_lookup"),
     path("cases/<str:serial>/", views.case_detail, name="case"),
+    path("verify/", verify_views.verify_page, name="verify"),
+    path("verify/sw.js", verify_views.verify_service_worker, name="verify_sw"),
 ]

@@ -22,6 +22,7 @@ from sulh.accounts.models import Role, User
 from sulh.bulletins.figures import program_figures
 from sulh.cases import selectors as case_selectors
 from sulh.core.errors import NotFound
+from sulh.matching import selectors as matching_selectors
 from sulh.programs.services import program_get_definition, programs_all
 
 FIGURE_ROLES = (Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR)
@@ -150,7 +151,29 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
     except NotFound:
         raise Http404("no such case") from None
+    user = _user(request)
     events = case.events.select_related("actor")
-    return render(
-        request, "web/case.html", {"case": case, "person": case.intake.person, "events": events}
-    )
+    context: dict[str, Any] = {
+        "case": case,
+        "person": case.intake.person,
+        "events": events,
+        "done": request.GET.get("done", "")[:300],
+        "error": request.GET.get("error", "")[:300],
+        "error_field": request.GET.get("field", "")[:60],
+        "can_vet": user.has_role(Role.VETTING_OFFICER),
+        "can_decide": user.has_role(Role.DECIDING_OFFICER),
+        "can_appeal": user.has_role(Role.DECIDING_OFFICER, Role.VETTING_OFFICER, Role.CLERK),
+        "can_card": user.has_role(Role.CARD_OFFICER),
+        "cards": case.cards.order_by("-issued_at"),
+        "pending": case.decisions.filter(status="awaiting_second").select_related("decided_by"),
+    }
+    if user.has_role(Role.VETTING_OFFICER, Role.DECIDING_OFFICER):
+        context["candidates"] = [
+            {"candidate": c, "rows": c.evidence or []}
+            for c in matching_selectors.candidates_for_case(case=case)
+        ]
+    if context["can_decide"]:
+        definition = program_get_definition(code=case.program.code)
+        context["outcomes"] = ("amnesty", "departure", "referral", "denial")
+        context["destinations"] = definition.destinations_for(case.intake.affiliation or None)
+    return render(request, "web/case.html", context)

@@ -23,7 +23,7 @@ from sulh.cards.base45 import Base45Error, b45decode, b45encode
 from sulh.cards.format import PREFIX, CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.keys import StationKey, new_private_key, trust_list_load, trust_list_sign
 from sulh.cards.qr import write_png
-from sulh.cards.status import status_list_load
+from sulh.cards.status import StatusList, status_list_load
 from sulh.cards.vectors import build as vectors_build
 from sulh.cards.verify import Verdict, verify_card
 from sulh.cli import main
@@ -188,3 +188,16 @@ def test_the_printed_pdf_card_scans_back_to_the_card(tmp_path):
     ).stdout
     assert "Samer Wael al-Darwish" in text
     assert "الدرويش" in text  # the Arabic name as text (shaped glyphs map back to letters)
+
+
+def test_trailing_bytes_and_undefined_status_values_get_a_verdict(world):
+    card = _card(world)
+    message = _message(card)
+    padded = PREFIX + b45encode(zlib.compress(message) + b"\x00\x01")
+    result = verify_card(padded, trusted=world["trusted"], now=NOW)
+    assert result.verdict == Verdict.MALFORMED and "after the end" in result.message
+    status = StatusList()
+    status.data[0] = 0b11 << 6  # index 3 holds the undefined value 3
+    assert verify_card(card, trusted=world["trusted"], status=status, now=NOW).verdict == (
+        Verdict.UNKNOWN_KEY
+    )

@@ -1,0 +1,390 @@
+"""Staff pages for the case's life: intake, review queue, decisions, cards, dashboard.
+
+Thin views: they read through the selectors (which authorise and audit), write through
+the services (which check roles), and show any SulhError next to the field it names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
+from django.views.decorators.http import require_POST
+
+from sulh.accounts.models import Role, User
+from sulh.cards import services as card_services
+from sulh.cards.models import Card
+from sulh.cases import selectors as case_selectors
+from sulh.cases import services as case_services
+from sulh.cases.models import Case, State
+from sulh.core.errors import NotFound, PermissionDenied, SulhError
+from sulh.core.validation import parse
+from sulh.ledger.render import LABELS, bars
+from sulh.matching import selectors as matching_selectors
+from sulh.matching import services as matching_services
+from sulh.programs.services import program_get_definition, programs_all
+from sulh.registry.schemas import IntakeIn
+from sulh.registry.services import intake_register
+from sulh.web.forms import intake_payload
+
+DASHBOARD_ROLES = (Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR)
+QUEUE_ROLES = (Role.VETTING_OFFICER, Role.DECIDING_OFFICER)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _text(value: Any) -> str:
+    """A program's bilingual text in the page's language."""
+    return value.ar if get_language() == "ar" else value.en
+
+
+def _open_programs() -> list[dict[str, Any]]:
+    now = timezone.now()
+    rows = []
+    for program in programs_all():
+        definition = program_get_definition(code=program.code)
+        if definition.opens_at <= now <= definition.deadline:
+            rows.append({"code": program.code, "title": _text(definition.title)})
+    return rows
+
+
+# --- Intake -----------------------------------------------------------------------
+
+
+@login_required
+def intake_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(Role.CLERK):
+        raise PermissionDenied("only registration clerks register people", field="user")
+    programs = _open_programs()
+    code = request.POST.get("program") or request.GET.get("program") or ""
+    if not code and programs:
+        code = programs[0]["code"]
+    context: dict[str, Any] = {"programs": programs, "program": code, "rows": range(3)}
+    if code:
+        try:
+            definition = program_get_definition(code=code)
+        except SulhError:
+            definition = None
+        if definition is not None:
+            context.update(
+                definition=definition,
+                pledge_ar=definition.pledge.text.ar,
+                pledge_en=definition.pledge.text.en,
+                categories=definition.eligible_categories,
+                affiliations=[(a.id, _text(a.name)) for a in definition.affiliations],
+                destinations=[(d.id, _text(d.name)) for d in definition.destinations],
+            )
+    if request.method == "POST":
+        payload = intake_payload(
+            request.POST, program=code, station=user.station.code if user.station else ""
+        )
+        try:
+            result = intake_register(data=parse(IntakeIn, payload), clerk=user)
+        except SulhError as exc:
+            context.update(
+                error=exc, values=request.POST, idempotency_key=payload["idempotency_key"]
+            )
+            return render(request, "web/intake_new.html", context, status=exc.status)
+        return redirect("web:receipt", serial=result.case.intake.serial)
+    context["idempotency_key"] = intake_payload(request.GET, program=code, station="")[
+        "idempotency_key"
+    ]
+    return render(request, "web/intake_new.html", context)
+
+
+@login_required
+def receipt(request: HttpRequest, serial: str) -> HttpResponse:
+    """The printable intake and weapons receipt."""
+    case = _case(request, serial, purpose="print the intake receipt")
+    definition = program_get_definition(code=case.program.code)
+    return render(
+        request,
+        "web/receipt.html",
+        {
+            "case": case,
+            "person": case.intake.person,
+            "items": case.intake.items.all(),
+            "family": case.intake.family.all(),
+            "program_title": _text(definition.title),
+            "candidates": case.candidates.filter(status="open").count(),
+        },
+    )
+
+
+def _case(request: HttpRequest, serial: str, *, purpose: str = "") -> Case:
+    try:
+        return case_selectors.case_get_for_user(user=_user(request), serial=serial, purpose=purpose)
+    except NotFound:
+        raise Http404("no such case") from None
+
+
+# --- Review queue and decisions -----------------------------------------------------
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(*QUEUE_ROLES, Role.CHILD_PROTECTION):
+        raise PermissionDenied(
+            "the review queue is for vetting and deciding officers", field="user"
+        )
+    visible = case_selectors.cases_visible_to(user=user).select_related(
+        "intake", "program", "station"
+    )
+    return render(
+        request,
+        "web/queue.html",
+        {
+            "in_review": visible.filter(state=State.IN_REVIEW).order_by("created_at")[:100],
+            "to_decide": visible.filter(state__in=[State.SCREENED, State.APPEALED]).order_by(
+                "created_at"
+            )[:100],
+            "awaiting": case_selectors.decisions_awaiting_second(user=user)[:100],
+        },
+    )
+
+
+def _back(serial: str, message: str = "", error: SulhError | None = None) -> HttpResponse:
+    response = redirect("web:case", serial=serial)
+    if error is not None:
+        response["Location"] += "?" + "&".join(
+            [f"error={_quote(error.message)}", f"field={_quote(error.field or '')}"]
+        )
+    elif message:
+        response["Location"] += f"?done={_quote(message)}"
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text[:300])
+
+
+def _act(request: HttpRequest, serial: str, action: Any, done: str) -> HttpResponse:
+    try:
+        action()
+    except SulhError as exc:
+        return _back(serial, error=exc)
+    return _back(serial, message=done)
+
+
+@login_required
+@require_POST
+def candidate_resolve(request: HttpRequest, serial: str, candidate_id: int) -> HttpResponse:
+    user = _user(request)
+
+    def act() -> None:
+        candidate = matching_selectors.candidate_get_for_user(user=user, candidate_id=candidate_id)
+        matching_services.candidate_resolve(
+            candidate=candidate, user=user, decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+        )  # fmt: skip
+
+    return _act(request, serial, act, gettext("Candidate resolved."))
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, serial: str) -> HttpResponse:
+    user = _user(request)
+
+    def act() -> None:
+        case = _case(request, serial)
+        case_services.decision_record(
+            case=case, user=user, outcome=request.POST.get("outcome", ""),
+            reason=request.POST.get("reason", ""), destination=request.POST.get("destination", ""),
+        )  # fmt: skip
+
+    return _act(request, serial, act, gettext("Decision recorded."))
+
+
+@login_required
+@require_POST
+def second_officer(request: HttpRequest, serial: str, decision_id: int) -> HttpResponse:
+    user = _user(request)
+
+    def act() -> None:
+        decision = case_selectors.decision_get_for_user(user=user, decision_id=decision_id)
+        reason = request.POST.get("reason", "")
+        if request.POST.get("answer") == "confirm":
+            case_services.decision_confirm(decision=decision, user=user, reason=reason)
+        else:
+            case_services.decision_reject(decision=decision, user=user, reason=reason)
+
+    return _act(request, serial, act, gettext("Second officer's answer recorded."))
+
+
+@login_required
+@require_POST
+def appeal(request: HttpRequest, serial: str) -> HttpResponse:
+    user = _user(request)
+
+    def act() -> None:
+        case_services.case_appeal(
+            case=_case(request, serial), user=user, reason=request.POST.get("reason", "")
+        )
+
+    return _act(request, serial, act, gettext("Appeal recorded."))
+
+
+# --- Cards ------------------------------------------------------------------------------
+
+
+def _card(request: HttpRequest, card_id: str) -> Card:
+    card = (
+        Card.objects.filter(
+            card_id=card_id, case__in=case_selectors.cases_visible_to(user=_user(request))
+        )
+        .select_related("case__intake__person", "case__program", "station")
+        .first()
+    )
+    if card is None:
+        raise Http404("no such card")
+    return card
+
+
+@login_required
+@require_POST
+def card_issue(request: HttpRequest, serial: str) -> HttpResponse:
+    user = _user(request)
+
+    def act() -> None:
+        card_services.card_issue(
+            case=_case(request, serial), user=user, reason=request.POST.get("reason", "")
+        )
+
+    return _act(request, serial, act, gettext("Card issued."))
+
+
+@login_required
+@require_POST
+def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse:
+    user = _user(request)
+    action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+
+    def act() -> None:
+        card = _card(request, card_id)
+        if action == "renew":
+            card_services.card_renew(card=card, user=user, reason=reason)
+        else:
+            card_services.card_set_state(card=card, user=user, state=action, reason=reason)
+
+    return _act(request, serial, act, gettext("Card updated."))
+
+
+@login_required
+def card_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
+    card = _card(request, card_id)
+    pdf = card_services.card_print(card=card, user=_user(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="card-{card.card_id}.pdf"'
+    return response
+
+
+# --- Dashboard --------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Figures without names: registrations per day and station, outcomes, backlog,
+    deadline countdown, and the bulletin as it would be published now."""
+    from sulh.ledger.models import LedgerLeaf
+    from sulh.ledger.monitor import bulletin_from_leaves
+
+    user = _user(request)
+    if not user.has_role(*DASHBOARD_ROLES):
+        raise PermissionDenied(
+            "the dashboard is for managers, monitors and administrators", field="user"
+        )
+    leaves = [json.loads(leaf) for leaf in LedgerLeaf.objects.values_list("leaf", flat=True)]
+    now = timezone.now()
+    programs: list[dict[str, Any]] = []
+    for program in programs_all():
+        definition = program_get_definition(code=program.code)
+        bulletin = bulletin_from_leaves(
+            leaves, program=program.code, min_cell=definition.bulletin.min_cell,
+            tree_head={"size": len(leaves), "root_hash": "(preview, not signed)"},
+            day=now.date().isoformat(),
+        )  # fmt: skip
+        backlog = dict(
+            Case.objects.filter(program=program)
+            .values_list("state")
+            .annotate(n=Count("id"))
+            .values_list("state", "n")
+        )
+        left = definition.deadline - now
+        programs.append(
+            {
+                "code": program.code,
+                "title": _text(definition.title),
+                "deadline": definition.local_time(definition.deadline),
+                "left_hours": max(0, int(left / dt.timedelta(hours=1))),
+                "open": definition.opens_at <= now <= definition.deadline,
+                "backlog": sorted(backlog.items()),
+                "bulletin": bulletin,
+            }
+        )
+    wanted = request.GET.get("program") or (programs[0]["code"] if programs else "")
+    chosen = next((p for p in programs if p["code"] == wanted), None)
+    charts: dict[str, str] = {}
+    if chosen is not None:
+        figures = chosen["bulletin"]
+        outcomes = ("amnesty_granted", "departure", "referred", "denied", "pending")
+        charts = {
+            "outcomes": mark_safe(  # noqa: S308 - built from escaped labels and numbers
+                bars([(gettext(LABELS[k][0]), figures["figures"].get(k)) for k in outcomes],
+                     title=gettext("Outcomes"))
+            ),
+            "days": mark_safe(  # noqa: S308
+                bars([(day, row.get("registered")) for day, row in figures["by_day"].items()],
+                     title=gettext("Registrations per day"))
+            ),
+            "stations": mark_safe(  # noqa: S308
+                bars([(s, row.get("registered")) for s, row in figures["by_station"].items()],
+                     title=gettext("Registrations per station"))
+            ),
+        }  # fmt: skip
+    return render(
+        request, "web/dashboard.html", {"programs": programs, "chosen": chosen, "charts": charts}
+    )
+
+
+@login_required
+def bulletin_preview(request: HttpRequest, code: str) -> HttpResponse:
+    """Today's bulletin as it would be published (not signed): a page with no script."""
+    from sulh.ledger.models import LedgerLeaf
+    from sulh.ledger.monitor import bulletin_from_leaves
+    from sulh.ledger.render import bulletin_html
+
+    if not _user(request).has_role(*DASHBOARD_ROLES):
+        raise PermissionDenied("the bulletin preview is for managers and monitors", field="user")
+    try:
+        definition = program_get_definition(code=code)
+    except SulhError:
+        raise Http404("no such program") from None
+    leaves = [json.loads(leaf) for leaf in LedgerLeaf.objects.values_list("leaf", flat=True)]
+    bulletin = bulletin_from_leaves(
+        leaves, program=code, min_cell=definition.bulletin.min_cell,
+        tree_head={"size": len(leaves), "root_hash": "(preview, not signed)"},
+        day=timezone.now().date().isoformat(),
+    )  # fmt: skip
+    response = HttpResponse(
+        bulletin_html(bulletin, title_en=definition.title.en, title_ar=definition.title.ar)
+    )
+    # the page carries its own style sheet and no script at all
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

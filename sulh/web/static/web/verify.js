@@ -1,0 +1,1229 @@
+// Sulh protection card verifier: runs entirely in the browser, offline once loaded.
+//
+// The rules mirror sulh/cards/verify.py, keys.py and status.py (docs/card-format.md):
+//   "SULH1:" + Base45(zlib(COSE_Sign1 tag 18 [protected, {}, payload, r||s]))
+// checked against a trust list and a status list signed by the program's root key.
+//
+// The first half of this module is the verifier (no DOM; exported so that tests can
+// call it); the second half wires it to the page when the page is there.
+// Nothing here writes card contents to the console, to storage or to the network.
+
+export const PREFIX = "SULH1:";
+export const MAX_TEXT = 4096;
+export const MAX_INFLATED = 4096;
+export const MAX_STATUS_BYTES = 1 << 22; // as status.py: 16 million cards at two bits each
+const TRUST_LIST_FORMAT = "sulh-trust-list/1";
+const MAX_CBOR_DEPTH = 64;
+
+// COSE and CWT numbers (format.py).
+const ALG_ES256 = -7;
+const HEADER_ALG = 1;
+const HEADER_KID = 4;
+const CLAIM_EXP = 4;
+const CLAIM_NBF = 5;
+const CLAIM_IAT = 6;
+const CLAIM_CTI = 7;
+const CLAIM_CARD = -70001;
+const COSE_SIGN1_TAG = 18;
+
+export const Verdict = Object.freeze({
+  VALID: "VALID",
+  EXPIRED: "EXPIRED",
+  NOT_YET_VALID: "NOT YET VALID",
+  REVOKED: "REVOKED",
+  SUSPENDED: "SUSPENDED",
+  UNKNOWN_KEY: "UNKNOWN KEY",
+  FORGED: "FORGED",
+  MALFORMED: "MALFORMED",
+});
+
+// An error that carries a message key (translated by the page) and its parameters.
+export class Refusal extends Error {
+  constructor(key, params = {}) {
+    super(key);
+    this.key = key;
+    this.params = params;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Bytes and text helpers
+
+const utf8 = new TextEncoder();
+
+function concat(chunks) {
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+export function toHex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// base64url without padding (keys.py b64u / unb64u); strict: anything else is refused.
+export function unb64u(text) {
+  if (typeof text !== "string" || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) {
+    throw new Refusal("bad_base64");
+  }
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+  const binary = atob(b64);
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+// ---------------------------------------------------------------------------
+// Base45 (RFC 9285), as base45.py, with the same checks in the same order.
+
+const B45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+const B45_VALUE = new Map(Array.from(B45_ALPHABET, (ch, i) => [ch, i]));
+
+export function b45decode(text) {
+  const values = [];
+  for (const ch of text) {
+    const value = B45_VALUE.get(ch);
+    if (value === undefined) throw new Refusal("b45_char", { char: JSON.stringify(ch) });
+    values.push(value);
+  }
+  if (values.length % 3 === 1) throw new Refusal("b45_length");
+  const full = values.length - (values.length % 3);
+  const out = new Uint8Array((full / 3) * 2 + (full < values.length ? 1 : 0));
+  for (let i = 0, o = 0; i < full; i += 3, o += 2) {
+    const n = values[i] + values[i + 1] * 45 + values[i + 2] * 2025;
+    if (n > 0xffff) throw new Refusal("b45_triple");
+    out[o] = n >> 8;
+    out[o + 1] = n & 0xff;
+  }
+  if (full < values.length) {
+    const n = values[full] + values[full + 1] * 45;
+    if (n > 0xff) throw new Refusal("b45_pair");
+    out[out.length - 1] = n;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// zlib inflate with a size cap, by the browser's own DecompressionStream.
+// Returns the bytes, or throws Refusal("zlib_bomb") / Refusal("zlib_damaged").
+// Reading stops as soon as the output passes `limit`, so a bomb costs one chunk.
+// (Unlike Python's zlib, browsers also refuse bytes after the end of the stream.)
+
+export async function inflate(bytes, limit) {
+  if (typeof DecompressionStream === "undefined") throw new Refusal("no_decompression");
+  const stream = new DecompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  // Not awaited: the readable side must be drained for the write to finish. Their
+  // rejections (damaged input, or our cancel) are reported by the reader below.
+  writer.write(bytes).catch(() => {});
+  writer.close().catch(() => {});
+  const reader = stream.readable.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    let step;
+    try {
+      step = await reader.read();
+    } catch {
+      throw new Refusal("zlib_damaged");
+    }
+    if (step.done) break;
+    size += step.value.length;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw new Refusal("zlib_bomb", { n: limit });
+    }
+    chunks.push(step.value);
+  }
+  return concat(chunks);
+}
+
+// ---------------------------------------------------------------------------
+// A small CBOR decoder (RFC 8949): integers, byte and text strings (also of
+// indefinite length), arrays, maps, tags, simple values and floats. Lengths are
+// checked against the bytes left before anything is allocated, and nesting is
+// bounded. As cbor2.loads, bytes after the first item are ignored.
+
+export class Tagged {
+  constructor(tag, value) {
+    this.tag = tag;
+    this.value = value;
+  }
+}
+
+class CborError extends Error {}
+
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+
+class CborReader {
+  constructor(bytes) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.at = 0;
+  }
+
+  need(n) {
+    if (n > this.bytes.length - this.at) throw new CborError("truncated");
+  }
+
+  byte() {
+    this.need(1);
+    return this.bytes[this.at++];
+  }
+
+  // The argument of a head: a Number when it is a safe integer, else a BigInt;
+  // null for the indefinite length (info 31).
+  argument(info) {
+    if (info < 24) return info;
+    let value;
+    if (info === 24) {
+      value = this.byte();
+    } else if (info === 25) {
+      this.need(2);
+      value = this.view.getUint16(this.at);
+      this.at += 2;
+    } else if (info === 26) {
+      this.need(4);
+      value = this.view.getUint32(this.at);
+      this.at += 4;
+    } else if (info === 27) {
+      this.need(8);
+      const big = this.view.getBigUint64(this.at);
+      this.at += 8;
+      value = big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+    } else if (info === 31) {
+      return null;
+    } else {
+      throw new CborError("reserved additional information");
+    }
+    return value;
+  }
+
+  // A definite length, bounded by what is left (each element takes at least `per` bytes).
+  length(info, per) {
+    const n = this.argument(info);
+    if (typeof n !== "number" || n * per > this.bytes.length - this.at) {
+      throw new CborError("length beyond the data");
+    }
+    return n;
+  }
+
+  chunks(major, depth) {
+    // Indefinite-length string: definite chunks of the same major type until 0xff.
+    const parts = [];
+    for (;;) {
+      const head = this.byte();
+      if (head === 0xff) return parts;
+      if (head >> 5 !== major || (head & 0x1f) === 31) throw new CborError("bad chunk");
+      parts.push(this.string(major, head & 0x1f, depth));
+    }
+  }
+
+  string(major, info) {
+    const n = this.length(info, 1);
+    const raw = this.bytes.slice(this.at, this.at + n);
+    this.at += n;
+    if (major === 2) return raw;
+    try {
+      return utf8Strict.decode(raw);
+    } catch {
+      throw new CborError("invalid UTF-8");
+    }
+  }
+
+  item(depth) {
+    if (depth > MAX_CBOR_DEPTH) throw new CborError("nested too deep");
+    const head = this.byte();
+    const major = head >> 5;
+    const info = head & 0x1f;
+    switch (major) {
+      case 0: {
+        const n = this.argument(info);
+        if (n === null) throw new CborError("indefinite integer");
+        return n;
+      }
+      case 1: {
+        const n = this.argument(info);
+        if (n === null) throw new CborError("indefinite integer");
+        if (typeof n === "number" && n < Number.MAX_SAFE_INTEGER) return -1 - n;
+        return -1n - BigInt(n);
+      }
+      case 2:
+      case 3: {
+        if (info !== 31) return this.string(major, info);
+        const parts = this.chunks(major, depth);
+        return major === 2 ? concat(parts) : parts.join("");
+      }
+      case 4: {
+        const out = [];
+        if (info === 31) {
+          while (this.peekNotBreak()) out.push(this.item(depth + 1));
+          return out;
+        }
+        const n = this.length(info, 1);
+        for (let i = 0; i < n; i++) out.push(this.item(depth + 1));
+        return out;
+      }
+      case 5: {
+        // Keys: numbers and strings are looked up by value (a JS Map compares them so);
+        // other keys are kept but cannot be looked up, which nothing here needs.
+        const out = new Map();
+        if (info === 31) {
+          while (this.peekNotBreak()) out.set(this.item(depth + 1), this.item(depth + 1));
+          return out;
+        }
+        const n = this.length(info, 2);
+        for (let i = 0; i < n; i++) out.set(this.item(depth + 1), this.item(depth + 1));
+        return out;
+      }
+      case 6: {
+        const tag = this.argument(info);
+        if (tag === null) throw new CborError("indefinite tag");
+        const value = this.item(depth + 1);
+        if ((tag === 2 || tag === 3) && value instanceof Uint8Array) {
+          // Bignums, as cbor2 decodes them.
+          let big = value.length ? BigInt("0x" + toHex(value)) : 0n;
+          if (tag === 3) big = -1n - big;
+          const safe =
+            big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER);
+          return safe ? Number(big) : big;
+        }
+        return new Tagged(tag, value);
+      }
+      default:
+        return this.simple(info);
+    }
+  }
+
+  peekNotBreak() {
+    this.need(1);
+    if (this.bytes[this.at] === 0xff) {
+      this.at++;
+      return false;
+    }
+    return true;
+  }
+
+  simple(info) {
+    if (info === 20) return false;
+    if (info === 21) return true;
+    if (info === 22) return null;
+    if (info === 23) return undefined;
+    if (info === 25) {
+      this.need(2);
+      const half = this.view.getUint16(this.at);
+      this.at += 2;
+      const exponent = (half >> 10) & 0x1f;
+      const fraction = half & 0x3ff;
+      let value;
+      if (exponent === 0) value = fraction * 2 ** -24;
+      else if (exponent === 31) value = fraction ? NaN : Infinity;
+      else value = (1 + fraction / 1024) * 2 ** (exponent - 15);
+      return half & 0x8000 ? -value : value;
+    }
+    if (info === 26) {
+      this.need(4);
+      const value = this.view.getFloat32(this.at);
+      this.at += 4;
+      return value;
+    }
+    if (info === 27) {
+      this.need(8);
+      const value = this.view.getFloat64(this.at);
+      this.at += 8;
+      return value;
+    }
+    if (info < 24) return new Tagged("simple", info);
+    if (info === 24) return new Tagged("simple", this.byte());
+    throw new CborError(info === 31 ? "unexpected break" : "reserved simple value");
+  }
+}
+
+export function cborDecode(bytes) {
+  return new CborReader(bytes).item(0);
+}
+
+// ---------------------------------------------------------------------------
+// Canonical JSON, byte for byte as Python's
+//   json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+// Keys sort by code point (as Python sorts str), not by UTF-16 unit (as JS sorts).
+// JSON.stringify escapes strings as Python does (same short escapes, \u00xx in
+// lower case for other controls, everything else raw), except lone surrogates,
+// which Python cannot encode to UTF-8 either: refused. JSON numbers lose the
+// int/float distinction in JS, so only integers are accepted (signed lists hold no
+// other numbers).
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function compareCodePoints(a, b) {
+  const x = Array.from(a, (c) => c.codePointAt(0));
+  const y = Array.from(b, (c) => c.codePointAt(0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i] - y[i];
+  }
+  return x.length - y.length;
+}
+
+function jsonString(text) {
+  if (LONE_SURROGATE.test(text)) throw new Refusal("list_malformed");
+  return JSON.stringify(text);
+}
+
+export function canonicalJson(value) {
+  if (value === null || value === true || value === false) return String(value);
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Refusal("list_malformed");
+    return String(value);
+  }
+  if (typeof value === "string") return jsonString(value);
+  if (Array.isArray(value)) return "[" + value.map(canonicalJson).join(",") + "]";
+  if (typeof value === "object") {
+    const keys = Object.keys(value).sort(compareCodePoints);
+    return "{" + keys.map((k) => jsonString(k) + ":" + canonicalJson(value[k])).join(",") + "}";
+  }
+  throw new Refusal("list_malformed");
+}
+
+// ---------------------------------------------------------------------------
+// ES256 with WebCrypto: public keys are uncompressed P-256 points ("raw"), and
+// WebCrypto's ECDSA signature format is r || s, as COSE and our lists use.
+
+const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" };
+
+export async function importPublicKey(point) {
+  if (!globalThis.crypto || !globalThis.crypto.subtle) throw new Refusal("no_webcrypto");
+  try {
+    return await crypto.subtle.importKey("raw", point, ECDSA_P256, false, ["verify"]);
+  } catch {
+    throw new Refusal("list_malformed");
+  }
+}
+
+export async function verifyES256(key, signature, message) {
+  // Without WebCrypto (plain HTTP) there is no answer, which must not read as "forged".
+  if (!globalThis.crypto || !globalThis.crypto.subtle) throw new Refusal("no_webcrypto");
+  if (signature.length !== 64) return false;
+  try {
+    return await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, message);
+  } catch {
+    return false;
+  }
+}
+
+// ISO 8601 as Python's datetime.isoformat() writes it, to microseconds since 1970
+// (exact in a double), so that comparisons agree with Python's to the microsecond.
+// Without an offset the time is read as UTC.
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+export function isoToMicros(text) {
+  const m = typeof text === "string" ? ISO.exec(text) : null;
+  if (!m) throw new Refusal("list_malformed");
+  const [, y, mo, d, h, mi, s = "0", frac = "", zone = "Z"] = m;
+  let ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
+  if (Number.isNaN(ms)) throw new Refusal("list_malformed");
+  if (zone !== "Z") {
+    const sign = zone[0] === "-" ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    ms -= sign * (+digits.slice(0, 2) * 60 + +digits.slice(2)) * 60000;
+  }
+  return ms * 1000 + Number(frac.padEnd(6, "0"));
+}
+
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function withoutSignature(document) {
+  const body = {};
+  for (const [k, v] of Object.entries(document)) if (k !== "signature") body[k] = v;
+  return body;
+}
+
+// ---------------------------------------------------------------------------
+// Trust list (keys.py trust_list_load): root signature over the canonical JSON of
+// everything but "signature", then the station keys by kid and the program names.
+
+export async function loadTrustList(document) {
+  if (!isPlainObject(document)) throw new Refusal("list_malformed");
+  const body = withoutSignature(document);
+  const rootPublicKey = unb64u(body.root_public_key);
+  const root = await importPublicKey(rootPublicKey);
+  if (body.format !== TRUST_LIST_FORMAT) throw new Refusal("trust_not_sulh");
+  const signature = unb64u(document.signature);
+  if (!(await verifyES256(root, signature, utf8.encode(canonicalJson(body))))) {
+    throw new Refusal("list_bad_signature");
+  }
+  if (!Array.isArray(body.keys)) throw new Refusal("list_malformed");
+  const keys = new Map();
+  for (const entry of body.keys) {
+    if (!isPlainObject(entry) || typeof entry.station !== "string") {
+      throw new Refusal("list_malformed");
+    }
+    keys.set(toHex(unb64u(entry.kid)), {
+      station: entry.station,
+      publicKey: await importPublicKey(unb64u(entry.public_key)),
+      notBefore: isoToMicros(entry.not_before),
+      notAfter: isoToMicros(entry.not_after),
+    });
+  }
+  const programs = new Map();
+  const listed = body.programs ?? {};
+  if (!isPlainObject(listed)) throw new Refusal("list_malformed");
+  for (const [code, name] of Object.entries(listed)) {
+    if (!/^\s*[+-]?\d+\s*$/.test(code)) throw new Refusal("list_malformed");
+    programs.set(Number.parseInt(code, 10), String(name));
+  }
+  // Validity extensions by program: cards issued before `issuedBefore` stay valid,
+  // past their own expiry, until `validUntil` (both in microseconds).
+  const extensions = new Map();
+  const extended = body.extensions ?? {};
+  if (!isPlainObject(extended)) throw new Refusal("list_malformed");
+  for (const [code, entry] of Object.entries(extended)) {
+    if (!/^\s*[+-]?\d+\s*$/.test(code) || !isPlainObject(entry)) {
+      throw new Refusal("list_malformed");
+    }
+    extensions.set(Number.parseInt(code, 10), {
+      issuedBefore: isoToMicros(entry.issued_before),
+      validUntil: isoToMicros(entry.valid_until),
+    });
+  }
+  return {
+    keys,
+    programs,
+    extensions,
+    rootPublicKey,
+    root,
+    issuedAt: typeof body.issued_at === "string" ? body.issued_at : "",
+  };
+}
+
+// Status list (status.py status_list_load), checked against the trust list's root.
+export async function loadStatusList(document, root) {
+  if (!isPlainObject(document)) throw new Refusal("list_malformed");
+  const body = withoutSignature(document);
+  const signature = unb64u(document.signature);
+  if (!(await verifyES256(root, signature, utf8.encode(canonicalJson(body))))) {
+    throw new Refusal("status_bad_signature");
+  }
+  const list = body.status_list;
+  if (!isPlainObject(list) || list.bits !== 2) throw new Refusal("list_malformed");
+  let data;
+  try {
+    data = await inflate(unb64u(list.lst), MAX_STATUS_BYTES);
+  } catch (error) {
+    throw new Refusal(error.key === "zlib_bomb" ? "status_too_large" : "list_malformed");
+  }
+  return { data, issuedAt: typeof body.issued_at === "string" ? body.issued_at : "" };
+}
+
+// 0 valid, 1 revoked, 2 suspended; null when the index is outside the list.
+export function statusAt(status, index) {
+  const byte = Math.floor((index * 2) / 8);
+  if (index < 0 || byte >= status.data.length) return null;
+  return (status.data[byte] >> ((index * 2) % 8)) & 0b11;
+}
+
+// ---------------------------------------------------------------------------
+// The verdict (verify.py verify_card), step by step in the same order.
+
+function result(verdict, key, params = {}, holder = null, card = null) {
+  return { verdict, message: { key, params }, holder, card };
+}
+
+function malformed(key, params = {}) {
+  return result(Verdict.MALFORMED, key, params);
+}
+
+// Python's int() of a claim, for numbers (a card never carries anything else here).
+function claimInt(value) {
+  if (typeof value === "number" && Number.isFinite(value)) return Math.trunc(value);
+  throw new CborError("not an integer");
+}
+
+// Seconds since 1970 as a time Python's datetime can hold (years 1 to 9999).
+function claimTime(value) {
+  if (typeof value !== "number" || !(Math.abs(value) < 253402300800)) {
+    throw new CborError("not a time");
+  }
+  return value;
+}
+
+// str() of a text claim as Python shows it.
+function claimText(value) {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  if (value === null) return "None";
+  if (typeof value === "boolean") return value ? "True" : "False";
+  throw new CborError("not text");
+}
+
+const iso88596 = (() => {
+  try {
+    return new TextDecoder("iso-8859-6", { fatal: true });
+  } catch {
+    return null;
+  }
+})();
+
+// Arabic names travel as ISO-8859-6 bytes, or as UTF-8 text outside it (format.py).
+function decodeArabic(value) {
+  if (value instanceof Uint8Array) {
+    if (!iso88596) throw new CborError("no ISO-8859-6 decoder");
+    return iso88596.decode(value);
+  }
+  return claimText(value);
+}
+
+async function unwrap(text) {
+  if (Array.from(text).length > MAX_TEXT) return malformed("too_long", { n: MAX_TEXT });
+  if (!text.startsWith(PREFIX)) {
+    const other = text.slice(0, 8).includes(":") ? text.split(":", 1)[0] : "";
+    return other ? malformed("other_scheme", { scheme: other }) : malformed("bad_prefix");
+  }
+  let compressed;
+  try {
+    compressed = b45decode(text.slice(PREFIX.length));
+  } catch (error) {
+    return malformed(error.key, error.params);
+  }
+  try {
+    return await inflate(compressed, MAX_INFLATED);
+  } catch (error) {
+    // A browser without DecompressionStream cannot judge the card: not a verdict.
+    if (error instanceof Refusal && error.key !== "no_decompression") {
+      return malformed(error.key, error.params);
+    }
+    throw error;
+  }
+}
+
+function cose(message) {
+  let decoded;
+  try {
+    decoded = cborDecode(message);
+  } catch {
+    return malformed("not_cbor");
+  }
+  if (decoded instanceof Tagged) {
+    if (decoded.tag !== COSE_SIGN1_TAG) return malformed("not_cose_message");
+    decoded = decoded.value;
+  }
+  if (!(Array.isArray(decoded) && decoded.length === 4)) return malformed("not_cose");
+  const [protectedBytes, , payload, signature] = decoded;
+  if (![protectedBytes, payload, signature].every((x) => x instanceof Uint8Array)) {
+    return malformed("not_cose");
+  }
+  let header;
+  try {
+    header = protectedBytes.length ? cborDecode(protectedBytes) : new Map();
+  } catch {
+    return result(Verdict.FORGED, "header_damaged");
+  }
+  if (!(header instanceof Map)) return result(Verdict.FORGED, "header_damaged");
+  return { protectedBytes, header, payload, signature };
+}
+
+// ["Signature1", protected, h'', payload] in canonical CBOR (format.py sig_structure).
+function bstrHead(n) {
+  if (n < 24) return [0x40 | n];
+  if (n < 0x100) return [0x58, n];
+  if (n < 0x10000) return [0x59, n >> 8, n & 0xff];
+  return [0x5a, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+}
+
+export function sigStructure(protectedBytes, payload) {
+  return concat([
+    Uint8Array.of(0x84, 0x6a, ...utf8.encode("Signature1")),
+    Uint8Array.from(bstrHead(protectedBytes.length)),
+    protectedBytes,
+    Uint8Array.of(0x40),
+    Uint8Array.from(bstrHead(payload.length)),
+    payload,
+  ]);
+}
+
+function readClaims(payload, key, trust) {
+  try {
+    const claims = cborDecode(payload);
+    if (!(claims instanceof Map)) throw new CborError("not a map");
+    const body = claims.get(CLAIM_CARD);
+    if (!Array.isArray(body) || body.length < 5) throw new CborError("not a card");
+    const cti = claims.get(CLAIM_CTI);
+    if (!(cti instanceof Uint8Array)) throw new CborError("no card id");
+    const issuedAt = claimTime(claims.get(CLAIM_IAT));
+    const program = claimInt(body[0]);
+    const card = {
+      cardId: toHex(cti),
+      program: trust.programs.get(program) ?? `program ${program}`,
+      station: key.station,
+      issuedAt,
+      validFrom: claimTime(claims.has(CLAIM_NBF) ? claims.get(CLAIM_NBF) : issuedAt),
+      validUntil: claimTime(claims.get(CLAIM_EXP)),
+      statusIndex: claimInt(body[1]),
+      programCode: program,
+    };
+    const holder = {
+      nameAr: decodeArabic(body[2]),
+      nameLat: claimText(body[3]),
+      birthYear: body[4] === null || typeof body[4] === "number" ? body[4] : claimText(body[4]),
+    };
+    if (body.length > 5) holder.photoRef = claimText(body[5]);
+    return { holder, card };
+  } catch {
+    return null;
+  }
+}
+
+// The date as the command line prints it (UTC).
+export function utcDate(seconds) {
+  return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+
+function claimsVerdict(payload, key, trust, status, nowMs) {
+  const read = readClaims(payload, key, trust);
+  if (read === null) return malformed("not_claims");
+  const { holder, card } = read;
+  const issuedMicros = card.issuedAt * 1e6;
+  if (!(key.notBefore <= issuedMicros && issuedMicros <= key.notAfter)) {
+    return result(Verdict.FORGED, "outside_key", {}, holder, card);
+  }
+  if (nowMs < card.validFrom * 1000) {
+    return result(
+      Verdict.NOT_YET_VALID,
+      "valid_from",
+      { date: utcDate(card.validFrom) },
+      holder,
+      card,
+    );
+  }
+  if (nowMs > card.validUntil * 1000) {
+    // Past its own expiry, a card lives on only under its program's extension.
+    const extension = trust.extensions.get(card.programCode);
+    if (
+      !extension ||
+      issuedMicros > extension.issuedBefore ||
+      nowMs * 1000 > extension.validUntil
+    ) {
+      return result(
+        Verdict.EXPIRED,
+        "expired_on",
+        { date: utcDate(card.validUntil) },
+        holder,
+        card,
+      );
+    }
+    card.validUntil = extension.validUntil / 1e6;
+    card.extended = true;
+  }
+  if (status) {
+    const state = statusAt(status, card.statusIndex);
+    if (state === null) return result(Verdict.UNKNOWN_KEY, "index_missing", {}, holder, card);
+    if (state === 1) return result(Verdict.REVOKED, "revoked", {}, holder, card);
+    if (state === 2) return result(Verdict.SUSPENDED, "suspended", {}, holder, card);
+    // State 3 is not defined: never call such a card valid.
+    if (state !== 0) return result(Verdict.UNKNOWN_KEY, "unknown_state", {}, holder, card);
+  }
+  const valid = card.extended ? "valid_until_extended" : "valid_until";
+  return result(Verdict.VALID, valid, { date: utcDate(card.validUntil) }, holder, card);
+}
+
+// The verdict for a card text. `trust` from loadTrustList, `status` from
+// loadStatusList or null (then revocation is not checked), `now` in ms since 1970.
+export async function verifyCard(text, { trust, status = null, now = Date.now() }) {
+  text = String(text).trim();
+  const message = await unwrap(text);
+  if (!(message instanceof Uint8Array)) return message;
+  const parts = cose(message);
+  if (parts.verdict) return parts;
+  const { protectedBytes, header, payload, signature } = parts;
+  const kid = header.get(HEADER_KID);
+  if (header.get(HEADER_ALG) !== ALG_ES256) return result(Verdict.FORGED, "not_es256");
+  const key = kid instanceof Uint8Array ? trust.keys.get(toHex(kid)) : undefined;
+  if (!key) return result(Verdict.UNKNOWN_KEY, "unknown_key");
+  if (!(await verifyES256(key.publicKey, signature, sigStructure(protectedBytes, payload)))) {
+    return result(Verdict.FORGED, "bad_signature");
+  }
+  return claimsVerdict(payload, key, trust, status, now);
+}
+
+// ---------------------------------------------------------------------------
+// The page. Everything shown is set with textContent, never as HTML.
+
+const STORE_TRUST = "sulh.verify.trust-list";
+const STORE_STATUS = "sulh.verify.status-list";
+// The cache the service worker (verify-sw.js) answers from when offline: same name there.
+const OFFLINE_CACHE = "sulh-verify-1";
+
+function readStore(name) {
+  try {
+    const raw = localStorage.getItem(name);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeStore(name, value) {
+  try {
+    if (value === null) localStorage.removeItem(name);
+    else localStorage.setItem(name, JSON.stringify(value));
+  } catch {
+    // Storage full or disabled (private mode): the lists still work until the page closes.
+  }
+}
+
+async function fingerprint(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return toHex(digest).match(/.{4}/g).join(" ");
+}
+
+function microsToText(micros) {
+  return new Date(micros / 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
+function listDate(iso) {
+  try {
+    return microsToText(isoToMicros(iso));
+  } catch {
+    return "?";
+  }
+}
+
+class VerifierPage {
+  constructor(root) {
+    this.root = root;
+    this.text = JSON.parse(document.getElementById("verify-messages").textContent);
+    this.$ = (id) => document.getElementById(id);
+    this.trust = null; // { list, document, source }
+    this.status = null;
+    this.generation = 0; // bumped when a file is chosen, so that a late server answer loses
+    this.listWork = Promise.resolve(); // list changes run one at a time, in order
+    this.checking = 0;
+    this.camera = null;
+  }
+
+  // The sentence in the page's language. Each filled-in value is a bidi isolate
+  // (FSI ... PDI): a date such as 2027-02-21 inside Arabic would otherwise show as
+  // 21-02-2027, its numbers taken for Arabic ones.
+  t(key, params = {}) {
+    const template = this.text[key] ?? key;
+    return template.replace(
+      /\{(\w+)\}/g,
+      (_, name) => "\u2068" + String(params[name] ?? "") + "\u2069",
+    );
+  }
+
+  async start() {
+    this.$("verify-button").addEventListener("click", () => this.verifyText());
+    this.$("card-text").addEventListener("input", () => this.clearResult());
+    this.$("card-image").addEventListener("change", (event) => this.readImage(event.target));
+    this.$("trust-file").addEventListener("change", (event) =>
+      this.loadFile(event.target, "trust"),
+    );
+    this.$("status-file").addEventListener("change", (event) =>
+      this.loadFile(event.target, "status"),
+    );
+    this.$("refresh-lists").addEventListener("click", () => this.fetchLists());
+    if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.jsQR) {
+      const button = this.$("camera-button");
+      button.hidden = false;
+      button.addEventListener("click", () =>
+        this.camera ? this.stopCamera() : this.startCamera(),
+      );
+      // Give the camera back when the page is left or hidden.
+      document.addEventListener("visibilitychange", () => document.hidden && this.stopCamera());
+    }
+    const capability = this.$("capability-note");
+    if (!(globalThis.crypto && crypto.subtle)) {
+      capability.textContent = this.t("no_webcrypto");
+    } else if (typeof DecompressionStream === "undefined") {
+      capability.textContent = this.t("no_decompression");
+    }
+    await this.restoreLists();
+    // Lists loaded from files (a demo, or a deliberate choice) stay until replaced by hand.
+    const stored = this.trust && this.trust.source === "file";
+    if (navigator.onLine !== false && !stored) await this.fetchLists();
+    this.root.dataset.ready = "true";
+    await this.goOffline();
+  }
+
+  serially(work) {
+    const run = this.listWork.then(work, work);
+    this.listWork = run.catch(() => {});
+    return run;
+  }
+
+  // ----- lists
+
+  async restoreLists() {
+    const trust = readStore(STORE_TRUST);
+    if (trust) {
+      try {
+        this.trust = { ...trust, list: await loadTrustList(trust.document) };
+      } catch {
+        writeStore(STORE_TRUST, null);
+      }
+    }
+    const status = readStore(STORE_STATUS);
+    if (status && this.trust) {
+      try {
+        this.status = {
+          ...status,
+          list: await loadStatusList(status.document, this.trust.list.root),
+        };
+      } catch {
+        writeStore(STORE_STATUS, null);
+      }
+    }
+    await this.showLists();
+  }
+
+  async setTrust(document, source) {
+    const list = await loadTrustList(document);
+    const previous = this.trust;
+    this.trust = { document, source, list };
+    writeStore(STORE_TRUST, { document, source });
+    const notes = [];
+    if (previous && toHex(previous.list.rootPublicKey) !== toHex(list.rootPublicKey)) {
+      notes.push(this.t("root_changed"));
+    }
+    if (this.status) {
+      try {
+        await loadStatusList(this.status.document, list.root);
+      } catch {
+        this.status = null;
+        writeStore(STORE_STATUS, null);
+        notes.push(this.t("status_set_aside"));
+      }
+    }
+    this.clearResult();
+    return notes;
+  }
+
+  async setStatus(document, source) {
+    if (!this.trust) throw new Refusal("trust_first");
+    const list = await loadStatusList(document, this.trust.list.root);
+    this.status = { document, source, list };
+    writeStore(STORE_STATUS, { document, source });
+    this.clearResult();
+  }
+
+  async fetchLists() {
+    const urls = [this.root.dataset.trustUrl, this.root.dataset.statusUrl];
+    const generation = this.generation;
+    const documents = [];
+    try {
+      // One after the other: the server makes its root key on the first request ever.
+      for (const url of urls) {
+        const response = await fetch(url, { cache: "no-store", credentials: "omit" });
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        documents.push(await response.json());
+      }
+    } catch {
+      this.note(
+        this.trust ? this.t("server_unreachable_stored") : this.t("server_unreachable"),
+        !this.trust,
+      );
+      return;
+    }
+    await this.serially(async () => {
+      if (generation !== this.generation) return; // a file was chosen meanwhile: it wins
+      let kind = "trust";
+      try {
+        const notes = await this.setTrust(documents[0], "server");
+        kind = "status";
+        await this.setStatus(documents[1], "server");
+        this.note([this.t("lists_updated"), ...notes].join(" "), false);
+      } catch (error) {
+        const refused = kind === "trust" ? "trust_refused" : "status_refused";
+        this.note(this.t(refused, { reason: this.refusalText(error, kind) }), true);
+      }
+      await this.showLists();
+    });
+  }
+
+  async loadFile(input, kind) {
+    const file = input.files && input.files[0];
+    input.value = "";
+    if (!file) return;
+    this.generation++;
+    const refused = kind === "trust" ? "trust_refused" : "status_refused";
+    let document;
+    try {
+      if (file.size > 8 * 1024 * 1024) throw new Error("too large");
+      document = JSON.parse(await file.text());
+    } catch {
+      this.note(this.t(refused, { reason: this.t("not_json") }), true);
+      return;
+    }
+    await this.serially(async () => {
+      try {
+        if (kind === "trust") {
+          const notes = await this.setTrust(document, "file");
+          this.note([this.t("trust_loaded"), ...notes].join(" "), false);
+        } else {
+          await this.setStatus(document, "file");
+          this.note(this.t("status_loaded"), false);
+        }
+      } catch (error) {
+        this.note(this.t(refused, { reason: this.refusalText(error, kind) }), true);
+      }
+      await this.showLists();
+    });
+  }
+
+  refusalText(error, kind = "trust") {
+    if (!(error instanceof Refusal)) return this.t("unexpected");
+    if (error.key === "list_bad_signature" && kind === "status") {
+      return this.t("status_bad_signature");
+    }
+    return this.t(error.key === "bad_base64" ? "list_malformed" : error.key, error.params);
+  }
+
+  async showLists() {
+    const trustLine = this.$("trust-state");
+    const statusLine = this.$("status-state");
+    const print = this.$("root-fingerprint");
+    if (this.trust) {
+      const source = this.t(this.trust.source === "file" ? "from_file" : "from_server");
+      trustLine.textContent = this.t("trust_state", {
+        date: listDate(this.trust.list.issuedAt),
+        n: this.trust.list.keys.size,
+        source,
+      });
+      print.textContent = await fingerprint(this.trust.list.rootPublicKey);
+      print.parentElement.hidden = false;
+    } else {
+      trustLine.textContent = this.t("no_trust");
+      print.parentElement.hidden = true;
+    }
+    // For tests and for anyone reading the page's state: where each list came from.
+    this.root.dataset.trustSource = this.trust ? this.trust.source : "none";
+    this.root.dataset.statusSource = this.status ? this.status.source : "none";
+    if (this.status) {
+      const source = this.t(this.status.source === "file" ? "from_file" : "from_server");
+      statusLine.textContent = this.t("status_state", {
+        date: listDate(this.status.list.issuedAt),
+        source,
+      });
+    } else {
+      statusLine.textContent = this.t("no_status");
+    }
+  }
+
+  note(text, bad) {
+    const line = this.$("list-note");
+    line.textContent = text;
+    line.classList.toggle("bad", Boolean(bad));
+  }
+
+  // ----- verifying
+
+  clearResult() {
+    // A shown verdict belongs to the card it was given for: clear it on any change.
+    this.checking++;
+    const box = this.$("result");
+    box.hidden = true;
+    box.removeAttribute("data-verdict");
+  }
+
+  async verifyText() {
+    await this.verify(this.$("card-text").value);
+  }
+
+  async verify(text) {
+    this.clearResult();
+    const ticket = this.checking;
+    if (!text.trim()) return this.showMessage(this.t("enter_text"));
+    if (!this.trust) return this.showMessage(this.t("trust_first"));
+    this.showMessage(this.t("checking"));
+    let outcome;
+    try {
+      outcome = await verifyCard(text, {
+        trust: this.trust.list,
+        status: this.status ? this.status.list : null,
+      });
+    } catch (error) {
+      const known = error instanceof Refusal;
+      if (ticket === this.checking) this.showMessage(this.t(known ? error.key : "unexpected"));
+      return;
+    }
+    if (ticket === this.checking) this.showResult(outcome);
+  }
+
+  showMessage(text) {
+    const box = this.$("result");
+    box.hidden = false;
+    box.removeAttribute("data-verdict");
+    box.className = "verdict neutral";
+    this.$("verdict-label").textContent = "";
+    this.$("verdict-message").textContent = text;
+    this.$("verdict-facts").hidden = true;
+    this.$("verdict-note").textContent = "";
+  }
+
+  showResult(outcome) {
+    const box = this.$("result");
+    box.hidden = false;
+    box.dataset.verdict = outcome.verdict;
+    box.className = "verdict " + (outcome.verdict === Verdict.VALID ? "good" : "bad");
+    this.$("verdict-label").textContent = this.t("verdict:" + outcome.verdict);
+    this.$("verdict-message").textContent = this.t(outcome.message.key, outcome.message.params);
+    const facts = this.$("verdict-facts");
+    facts.hidden = !outcome.holder;
+    if (outcome.holder) {
+      const { holder, card } = outcome;
+      const set = (id, value) => {
+        const field = this.$(id); // a <bdi> in its <dd>, in a <div> with its <dt>
+        field.textContent = value;
+        field.closest("div").hidden = value === "";
+      };
+      set("fact-name-ar", holder.nameAr);
+      set("fact-name-lat", holder.nameLat);
+      set("fact-birth-year", holder.birthYear === null ? "—" : String(holder.birthYear));
+      set("fact-photo", holder.photoRef ?? "");
+      set("fact-station", card.station);
+      set("fact-program", card.program);
+      set("fact-valid-from", utcDate(card.validFrom));
+      set("fact-valid-until", utcDate(card.validUntil));
+      set("fact-card-id", card.cardId);
+    }
+    const unchecked = !this.status && outcome.verdict === Verdict.VALID;
+    this.$("verdict-note").textContent = unchecked ? this.t("status_unchecked") : "";
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  // ----- QR codes
+
+  decodeCanvas(canvas, context, both) {
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+    const found = window.jsQR(pixels.data, canvas.width, canvas.height, {
+      inversionAttempts: both ? "attemptBoth" : "dontInvert",
+    });
+    return found && found.data ? found.data : null;
+  }
+
+  async readImage(input) {
+    const file = input.files && input.files[0];
+    input.value = "";
+    if (!file) return;
+    this.clearResult();
+    if (!window.jsQR) return this.showMessage(this.t("no_qr_reader"));
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch {
+      return this.showMessage(this.t("not_an_image"));
+    }
+    // Try the image at up to 1600 px, then smaller: phone photos are large and noisy.
+    const canvas = document.createElement("canvas");
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    let text = null;
+    for (const limit of [1600, 800, 400]) {
+      const scale = Math.min(1, limit / Math.max(bitmap.width, bitmap.height));
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      context.fillStyle = "#fff"; // transparent PNGs read as black on black otherwise
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      text = this.decodeCanvas(canvas, context, true);
+      if (text || scale === 1) break;
+    }
+    bitmap.close();
+    if (!text) return this.showMessage(this.t("no_qr_found"));
+    this.$("card-text").value = text;
+    await this.verify(text);
+  }
+
+  async startCamera() {
+    this.clearResult();
+    const video = this.$("camera-video");
+    const button = this.$("camera-button");
+    let stream;
+    button.disabled = true; // until the browser answers: one camera at a time
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: { ideal: "environment" } },
+        audio: false,
+      });
+    } catch {
+      return this.showMessage(this.t("camera_failed"));
+    } finally {
+      button.disabled = false;
+    }
+    const session = { stream, timer: 0 };
+    this.camera = session;
+    video.srcObject = stream;
+    video.hidden = false;
+    button.textContent = this.t("stop_camera");
+    try {
+      await video.play();
+    } catch {
+      // Autoplay refused: the frames still arrive for the canvas on most browsers.
+    }
+    const canvas = document.createElement("canvas");
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    const scan = async () => {
+      if (this.camera !== session) return; // stopped, or another scan started since
+      if (video.readyState >= 2 && video.videoWidth) {
+        const scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
+        canvas.width = Math.round(video.videoWidth * scale);
+        canvas.height = Math.round(video.videoHeight * scale);
+        context.drawImage(video, 0, 0, canvas.width, canvas.height);
+        const text = this.decodeCanvas(canvas, context, false);
+        if (text) {
+          this.stopCamera();
+          this.$("card-text").value = text;
+          await this.verify(text);
+          return;
+        }
+      }
+      session.timer = setTimeout(scan, 150);
+    };
+    scan();
+  }
+
+  stopCamera() {
+    if (!this.camera) return;
+    clearTimeout(this.camera.timer);
+    for (const track of this.camera.stream.getTracks()) track.stop();
+    this.camera = null;
+    const video = this.$("camera-video");
+    video.srcObject = null;
+    video.hidden = true;
+    this.$("camera-button").textContent = this.t("scan_camera");
+  }
+
+  // ----- offline
+
+  // The service worker answers from its cache when the network fails; the page puts
+  // itself and its files in that cache now, so that the very first visit suffices.
+  async goOffline() {
+    const url = this.root.dataset.swUrl;
+    if (!url || !("serviceWorker" in navigator) || !("caches" in window)) return;
+    // Offline, the page came from the cache already; the browser updates the worker itself.
+    if (navigator.onLine === false) return;
+    try {
+      await navigator.serviceWorker.register(url, { scope: this.root.dataset.swScope });
+      const assets = [location.pathname];
+      for (const node of document.querySelectorAll("script[src], link[rel=stylesheet]")) {
+        assets.push(node.src || node.href);
+      }
+      const cache = await caches.open(OFFLINE_CACHE);
+      await cache.addAll(assets);
+      this.root.dataset.offline = "ready";
+    } catch {
+      // No offline copy (private mode, or no secure context): the page still works online.
+    }
+  }
+}
+
+if (typeof document !== "undefined") {
+  const root = document.getElementById("verifier");
+  if (root) new VerifierPage(root).start();
+}

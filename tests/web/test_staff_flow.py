@@ -1,0 +1,114 @@
+"""The staff pages through a case's life, with Django's test client (the browser tests
+walk the same path in Chromium): intake with family and weapons, receipt, duplicate
+review with evidence, four-eyes decision, card issue and print, dashboard."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from sulh.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+PROGRAM = "demo-open-defectors"
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _form(**overrides) -> dict[str, str]:
+    form = {
+        "program": PROGRAM,
+        "given_name_ar": "سامر", "father_name_ar": "وائل", "family_name_ar": "الدرويش",
+        "mother_name_ar": "هدى", "given_name_lat": "Samer", "family_name_lat": "al-Darwish",
+        "birth_date": "٠٣/٠٤/١٩٨٨", "birth_place": "حلب", "national_id": "٠١٢٣٤٥٦٧٨٩١",
+        "sex": "male", "category": "combatant", "affiliation": "army", "origin": "local",
+        "family-0-relation": "spouse", "family-0-name_ar": "ريم", "family-0-sex": "female",
+        "family-0-birth_year": "1990",
+        "item-0-kind": "weapon", "item-0-weapon_type": "rifle", "item-0-calibre": "7.62x39",
+        "item-0-serial_number": "AK771204", "item-0-quantity": "1",
+        "pledge_language": "ar", "pledge_signed": "on",
+        "document_type": "military_id", "document_number": "M-55120",
+    }  # fmt: skip
+    form.update(overrides)
+    return form
+
+
+def test_a_clerk_registers_through_the_form_and_prints_the_receipt(personas, open_program):
+    clerk = _client(personas["clerk"])
+    page = clerk.get("/intake/")
+    assert page.status_code == 200
+    form = _form(pledge_version=open_program.pledge.version)
+    response = clerk.post("/intake/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    receipt = clerk.get(response["location"]).content.decode()
+    assert "AK771204" in receipt and "الدرويش" in receipt
+    case = Case.objects.get()
+    assert case.intake.person.birth_date == "1988-04-03"  # day first, Arabic-Indic digits
+    assert case.intake.family.count() == 1
+    assert sorted(case.intake.items.values_list("kind", flat=True)) == ["id_document", "weapon"]
+    bad = clerk.post("/intake/", _form(pledge_version=open_program.pledge.version,
+                                       birth_date="31/02/1990", idempotency_key="k" * 12))  # fmt: skip
+    assert bad.status_code == 422
+    assert "birth_date" in bad.content.decode()
+    assert Case.objects.count() == 1  # nothing half-saved
+
+
+def test_review_four_eyes_card_and_dashboard_through_the_pages(personas, open_program):
+    version = open_program.pledge.version
+    clerk, other_clerk = _client(personas["clerk"]), _client(personas["clerk2"])
+    first = clerk.post("/intake/", _form(pledge_version=version))
+    assert first.status_code == 302
+    # the same man registers again at another station, his name in Latin only
+    twin = _form(pledge_version=version, given_name_ar="", father_name_ar="",
+                 family_name_ar="", mother_name_ar="", given_name_lat="Samer",
+                 family_name_lat="Al Darwish", national_id="")  # fmt: skip
+    second = other_clerk.post("/intake/", twin)
+    assert second.status_code == 302
+    receipt = other_clerk.get(second["location"]).content.decode()
+    assert 'id="review-note"' in receipt
+    serial = second["location"].split("/")[2]
+    vetter = _client(personas["vetter"])
+    assert serial in vetter.get("/queue/").content.decode()
+    page = vetter.get(f"/cases/{serial}/").content.decode()
+    assert "Samer" in page and 'class="evidence"' in page
+    candidate = Case.objects.get(intake__serial=serial).candidates.get()
+    cleared = vetter.post(f"/cases/{serial}/candidates/{candidate.pk}/", {"decision": "link"})
+    assert "reason" in cleared["location"]  # a reason is required: named in the message
+    vetter.post(f"/cases/{serial}/candidates/{candidate.pk}/",
+                {"decision": "clear", "reason": "different mother"})  # fmt: skip
+    candidate.refresh_from_db()
+    assert candidate.status == "cleared"
+
+    first_serial = first["location"].split("/")[2]
+    decider, decider2 = _client(personas["decider"]), _client(personas["decider2"])
+    decider.post(f"/cases/{first_serial}/decide/", {"outcome": "denial", "reason": "no pledge"})
+    case = Case.objects.get(intake__serial=first_serial)
+    assert case.state != "decided"  # an adverse decision waits for a second officer
+    pending = case.decisions.get()
+    own = decider.post(f"/cases/{first_serial}/decisions/{pending.pk}/", {"answer": "confirm"})
+    assert "error" in own["location"]
+    decider2.post(f"/cases/{first_serial}/decisions/{pending.pk}/",
+                  {"answer": "reject", "reason": "the pledge is signed"})  # fmt: skip
+    decider.post(
+        f"/cases/{first_serial}/decide/", {"outcome": case.proposed_outcome, "reason": "ok"}
+    )
+    case.refresh_from_db()
+    assert case.state == "decided"
+
+    cards = _client(personas["card_officer"])
+    cards.post(f"/cases/{first_serial}/cards/", {})
+    card = case.cards.get()
+    pdf = cards.get(f"/cards/{card.card_id}/card.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    manager = _client(personas["manager"])
+    dashboard = manager.get(f"/dashboard/?program={PROGRAM}").content.decode()
+    assert "<svg" in dashboard and "Samer" not in dashboard and "الدرويش" not in dashboard
+    preview = manager.get(f"/dashboard/bulletin/{PROGRAM}/")
+    assert preview.status_code == 200 and "unsafe-inline" in preview["Content-Security-Policy"]
+    assert clerk.get("/dashboard/").status_code == 403
+    assert _client(personas["monitor"]).get(f"/cases/{first_serial}/").status_code == 404
