@@ -21,6 +21,8 @@ PERSON_FIELDS = (
 FAMILY_FIELDS = ("relation", "name_ar", "name_lat", "sex", "birth_year")
 ITEM_FIELDS = ("kind", "weapon_type", "calibre", "serial_number", "quantity", "description")
 MAX_ROWS = 30
+# fields that always hold a value (a select, a default quantity): they do not make a row
+ROW_DEFAULTS = frozenset({"sex", "relation", "kind", "quantity"})
 
 
 def western_digits(text: str) -> str:
@@ -42,7 +44,7 @@ def _rows(post: QueryDict, prefix: str, fields: tuple[str, ...]) -> list[dict[st
     rows = []
     for index in range(MAX_ROWS):
         row = {name: post.get(f"{prefix}-{index}-{name}", "").strip() for name in fields}
-        if any(value for name, value in row.items() if name not in {"sex", "relation", "kind"}):
+        if any(value for name, value in row.items() if name not in ROW_DEFAULTS):
             rows.append(row)
     return rows
 
