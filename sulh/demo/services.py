@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from sulh.accounts.models import Role, Station, User
 from sulh.accounts.services import station_create, user_create
@@ -63,6 +64,12 @@ def demo_prepare(
 ) -> DemoReport:
     call_command("migrate", verbosity=0, interactive=False)
     program_sync(directory=settings.SULH_PROGRAMS_DIR)
+    # the seed programs are historical: a copy open now lets people try the staff pages
+    from sulh.demo.open_program import write_open_copy
+
+    open_dir = settings.SULH_DATA_DIR / "demo-programs"
+    write_open_copy(programs_dir=settings.SULH_PROGRAMS_DIR, out_dir=open_dir, now=timezone.now())
+    program_sync(directory=open_dir)
     stations = {
         code: station_create(code=code, name_ar=ar, name_en=en) for code, ar, en in STATIONS
     }
