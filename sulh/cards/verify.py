@@ -89,7 +89,41 @@ def _unwrap(text: str) -> bytes | Result:
 _ES256_HEADER_START = bytes((0xA2, 0x01, 0x26, 0x04, 0x44))  # {1: -7, 4: 4-byte bstr
 
 
+def _bstr_at(message: bytes, at: int) -> tuple[bytes, int] | None:
+    head = message[at] if at < len(message) else 0
+    if 0x40 <= head <= 0x57:
+        size, at = head - 0x40, at + 1
+    elif head == 0x58 and at + 1 < len(message):
+        size, at = message[at + 1], at + 2
+    elif head == 0x59 and at + 2 < len(message):
+        size, at = int.from_bytes(message[at + 1 : at + 3], "big"), at + 3
+    else:
+        return None
+    return (message[at : at + size], at + size) if at + size <= len(message) else None
+
+
+def _cose_fast(message: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """The layout Sulh writes, read without a CBOR decoder: tag 18, an array of four,
+    protected bstr, empty map, payload bstr, 64-byte signature; None for anything else."""
+    if message[:2] != b"\xd2\x84":
+        return None
+    protected = _bstr_at(message, 2)
+    if protected is None or protected[1] >= len(message) or message[protected[1]] != 0xA0:
+        return None
+    payload = _bstr_at(message, protected[1] + 1)
+    if payload is None or message[payload[1] : payload[1] + 2] != b"\x58\x40":
+        return None
+    if len(message) != payload[1] + 66:
+        return None
+    return protected[0], payload[0], message[payload[1] + 2 :]
+
+
 def _cose(message: bytes) -> tuple[bytes, dict[int, Any], bytes, bytes] | Result:
+    fast = _cose_fast(message)
+    if fast is not None:
+        protected, payload, signature = fast
+        if len(protected) == 9 and protected.startswith(_ES256_HEADER_START):
+            return protected, {HEADER_ALG: ALG_ES256, HEADER_KID: protected[5:]}, payload, signature
     try:
         decoded = cbor2.loads(message)
     except Exception:  # cbor2 raises several types on hostile input

@@ -201,3 +201,23 @@ def test_trailing_bytes_and_undefined_status_values_get_a_verdict(world):
     assert verify_card(card, trusted=world["trusted"], status=status, now=NOW).verdict == (
         Verdict.UNKNOWN_KEY
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_the_fast_cose_reader_agrees_with_a_cbor_decoder(world, data):
+    """The verifier reads Sulh's own layout without a CBOR decoder; whatever bytes it
+    accepts must decode to the same parts with cbor2."""
+    from sulh.cards.verify import _cose_fast
+
+    message = bytearray(_message(_card(world)))
+    for _ in range(data.draw(st.integers(0, 3))):
+        at = data.draw(st.integers(0, len(message) - 1))
+        message[at] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(len(message) - 3, len(message)))
+    message = bytes(message[:cut])
+    fast = _cose_fast(message)
+    if fast is not None:
+        tag = cbor2.loads(message)
+        assert tag.tag == 18 and tag.value[1] == {}
+        assert (tag.value[0], tag.value[2], tag.value[3]) == fast
