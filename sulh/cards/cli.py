@@ -21,6 +21,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("--status", type=Path, help="the signed status list (JSON)")
     verify.add_argument("card", help="the card text (SULH1:...) or a PNG image of its QR code")
     verify.set_defaults(handler=_verify)
+    init = commands.add_parser(
+        "root-init", help="make the program's root key: the private half goes to FILE only"
+    )
+    init.add_argument("--out", required=True, type=Path, help="where to write it (offline media)")
+    init.set_defaults(handler=_root_init)
+    certify = commands.add_parser(
+        "certify",
+        help="with the offline root: certify station and publication keys, sign the trust list",
+    )
+    certify.add_argument("--root-key", required=True, type=Path)
+    certify.add_argument("--days", type=int, default=180, help="validity of new keys")
+    certify.set_defaults(handler=_certify)
     demo = commands.add_parser("issue-demo", help="write a demo card, trust list and status list")
     demo.add_argument("--out", required=True, type=Path)
     demo.set_defaults(handler=_issue_demo)
@@ -45,7 +57,7 @@ def _verify(args: argparse.Namespace) -> int:
         if args.status:
             status = status_list_load(
                 json.loads(args.status.read_text(encoding="utf-8")),
-                root_public_key=trusted.root_public_key,
+                public_key=trusted.status_signer,
             )
     except (OSError, json.JSONDecodeError, TrustListError, StatusListError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -75,4 +87,41 @@ def _issue_demo(args: argparse.Namespace) -> int:
     paths = issue_demo(out=args.out, now=dt.datetime.now(dt.UTC))
     for path in paths:
         print(path)
+    return 0
+
+
+def _root_init(args: argparse.Namespace) -> int:
+    from sulh.cli import setup_django
+
+    setup_django()
+    from sulh.cards.services import root_init
+    from sulh.core.errors import SulhError
+
+    try:
+        row = root_init(out=args.out)
+    except (SulhError, FileExistsError) as exc:
+        print(f"error: root_key: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    print(
+        f"root key {row.kid} written to {args.out}: keep it offline; the site keeps its public half"
+    )
+    return 0
+
+
+def _certify(args: argparse.Namespace) -> int:
+    from sulh.cli import setup_django
+
+    setup_django()
+    from sulh.cards.services import certify
+    from sulh.core.errors import SulhError
+
+    if not 30 <= args.days <= 730:
+        print("error: days: must be between 30 and 730", file=sys.stderr)
+        return 2
+    try:
+        document = certify(root_pem=args.root_key.read_bytes(), days=args.days)
+    except (SulhError, OSError, ValueError) as exc:
+        print(f"error: root_key: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    print(f"trust list signed: {len(document['keys'])} station keys, publication key certified")
     return 0

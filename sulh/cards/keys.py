@@ -113,6 +113,7 @@ def trust_list_sign(
     issued_at: dt.datetime,
     programs: dict[int, str] | None = None,
     extensions: dict[int, tuple[dt.datetime, dt.datetime]] | None = None,
+    publication_key: ec.EllipticCurvePublicKey | None = None,
 ) -> dict[str, Any]:
     """The signed trust list: station keys, the program each card code names, and
     validity extensions (program code -> (issued before, valid until))."""
@@ -122,6 +123,11 @@ def trust_list_sign(
         "root_public_key": b64u(public_bytes(root.public_key())),
         "programs": {str(code): name for code, name in sorted((programs or {}).items())},
         "keys": [k.entry() for k in keys],
+        **(
+            {"publication_key": b64u(public_bytes(publication_key))}
+            if publication_key is not None
+            else {}
+        ),
         "extensions": {
             str(code): {"issued_before": before.isoformat(), "valid_until": until.isoformat()}
             for code, (before, until) in sorted((extensions or {}).items())
@@ -148,6 +154,13 @@ class TrustList:
     programs: dict[int, str]
     root_public_key: bytes
     extensions: dict[int, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
+    publication_key: bytes | None = None  # signs status lists and log heads, online
+
+    @property
+    def status_signer(self) -> bytes:
+        """The key the status list must be signed with: the certified publication key, or
+        (lists without one) the root itself."""
+        return self.publication_key or self.root_public_key
 
 
 def trust_list_load(document: dict[str, Any], *, root_public_key: bytes | None = None) -> TrustList:
@@ -178,11 +191,15 @@ def trust_list_load(document: dict[str, Any], *, root_public_key: bytes | None =
             )
             for code, entry in body.get("extensions", {}).items()
         }
+        publication = body.get("publication_key")
         return TrustList(
             keys=keys,
             programs=programs,
             root_public_key=public_bytes(root),
             extensions=extensions,
+            publication_key=public_bytes(public_from_bytes(unb64u(publication)))
+            if publication
+            else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, TrustListError):

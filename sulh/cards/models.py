@@ -12,11 +12,14 @@ from sulh.core.fields import EncryptedTextField
 class SigningKey(models.Model):
     """The root key (signs trust and status lists) or a station's short-lived card key."""
 
-    kind = models.CharField(max_length=8, choices=[("root", "root"), ("station", "station")])
+    kind = models.CharField(
+        max_length=12,
+        choices=[("root", "root"), ("station", "station"), ("publication", "publication")],
+    )
     station = models.ForeignKey("accounts.Station", null=True, blank=True, on_delete=models.PROTECT)
     kid = models.CharField(max_length=16, unique=True)  # hex
     public_point = models.CharField(max_length=200)  # base64url, uncompressed P-256 point
-    private_pem = EncryptedTextField()
+    private_pem = EncryptedTextField(blank=True)  # empty for a root kept offline
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
 
@@ -67,4 +70,11 @@ class CardExtension(models.Model):
     valid_until = models.DateTimeField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     reason = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class TrustListPublication(models.Model):
+    """A trust list signed by the root key at a certification (the root stays offline)."""
+
+    document = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)

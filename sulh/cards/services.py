@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -20,7 +22,14 @@ from sulh.cards.keys import (
     public_bytes,
     trust_list_sign,
 )
-from sulh.cards.models import Card, CardExtension, CardState, SigningKey, StatusIndexCounter
+from sulh.cards.models import (
+    Card,
+    CardExtension,
+    CardState,
+    SigningKey,
+    StatusIndexCounter,
+    TrustListPublication,
+)
 from sulh.cards.pdf import PrintedCard
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cases.models import Case, Outcome, State
@@ -62,7 +71,8 @@ def _new_key(*, kind: str, station: Station | None, days: int) -> SigningKey:
 
 
 def root_key() -> SigningKey:
-    """The program authority's root key (kept offline in production; here sealed at rest)."""
+    """The program authority's root key. Kept offline after ``sulh card root-init`` (only
+    its public half is here); a development site without one gets an online root."""
     found = SigningKey.objects.filter(kind="root").order_by("-not_after").first()
     if found is not None:
         return found
@@ -73,15 +83,112 @@ def root_key() -> SigningKey:
         return SigningKey.objects.get(kind="root")
 
 
-def station_key(*, station: Station) -> SigningKey:
-    """The station's current signing key; a new one when the last is near its end."""
-    soon = timezone.now() + dt.timedelta(days=7)
-    found = (
-        SigningKey.objects.filter(kind="station", station=station, not_after__gt=soon)
+def root_offline() -> bool:
+    root = SigningKey.objects.filter(kind="root").first()
+    return root is not None and not root.private_pem
+
+
+def _current(
+    kind: str, *, station: Station | None = None, margin_days: int = 7
+) -> SigningKey | None:
+    soon = timezone.now() + dt.timedelta(days=margin_days)
+    return (
+        SigningKey.objects.filter(kind=kind, station=station, not_after__gt=soon)
         .order_by("-not_after")
         .first()
     )
-    return found or _new_key(kind="station", station=station, days=STATION_KEY_DAYS)
+
+
+def station_key(*, station: Station) -> SigningKey:
+    """The station's current signing key. With an online (development) root a new one is
+    made when the last is near its end; with the root offline, only keys it certified."""
+    found = _current("station", station=station)
+    if found is not None:
+        return found
+    if root_offline():
+        raise Conflict(
+            f"station {station.code} has no certified signing key: the program authority "
+            "certifies keys with its offline root (sulh card certify)",
+            field="station",
+        )
+    return _new_key(kind="station", station=station, days=STATION_KEY_DAYS)
+
+
+def publication_key() -> SigningKey:
+    """The online key that signs status lists and log heads, itself certified in the
+    trust list by the root."""
+    found = _current("publication", margin_days=1)
+    if found is not None:
+        return found
+    if root_offline():
+        raise Conflict(
+            "no certified publication key: certify one with the offline root (sulh card certify)",
+            field="publication_key",
+        )
+    return _new_key(kind="publication", station=None, days=STATION_KEY_DAYS)
+
+
+def root_init(*, out: Path) -> SigningKey:
+    """Make the program authority's root key: its private half goes to ``out`` only (to be
+    kept offline), its public half stays here."""
+    if SigningKey.objects.filter(kind="root").exists():
+        raise Conflict("this site already has a root key", field="root_key")
+    key = new_private_key()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(_pem(key))
+    now = timezone.now()
+    return SigningKey.objects.create(
+        kind="root", station=None, kid=key_id(key.public_key()).hex(),
+        public_point=b64u(public_bytes(key.public_key())), private_pem="",
+        not_before=now - dt.timedelta(minutes=5), not_after=now + dt.timedelta(days=3650),
+    )  # fmt: skip
+
+
+def certify(*, root_pem: bytes, days: int = STATION_KEY_DAYS) -> dict[str, Any]:
+    """The certification ceremony, with the offline root at hand: new keys for stations
+    whose key ends within 30 days, a publication key, and a trust list signed by the root
+    (stored, and served until the next ceremony)."""
+    root_private = serialization.load_pem_private_key(root_pem, password=None)
+    if not isinstance(root_private, ec.EllipticCurvePrivateKey):
+        raise ValidationFailed("not an ES256 (P-256) private key", field="root_key")
+    root = root_key()
+    if b64u(public_bytes(root_private.public_key())) != root.public_point:
+        raise ValidationFailed("this is not the site's root key", field="root_key")
+    with transaction.atomic():
+        for station in Station.objects.all():
+            if _current("station", station=station, margin_days=30) is None:
+                _new_key(kind="station", station=station, days=days)
+        if _current("publication", margin_days=30) is None:
+            _new_key(kind="publication", station=None, days=days)
+        document = _trust_list(root_private)
+        TrustListPublication.objects.create(document=document)
+    return document
+
+
+def _trust_list(root_private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
+    keys = [
+        StationKey(
+            station=row.station.code if row.station else "",
+            private=private_key_of(row),
+            not_before=row.not_before,
+            not_after=row.not_after,
+        )
+        for row in SigningKey.objects.filter(kind="station").select_related("station")
+    ]
+    programs = dict(Program.objects.values_list("pk", "code"))
+    extensions: dict[int, tuple[dt.datetime, dt.datetime]] = {}
+    for row in CardExtension.objects.order_by("created_at"):
+        extensions[row.program_id] = (row.issued_before, row.valid_until)  # the latest wins
+    return trust_list_sign(
+        root=root_private,
+        keys=keys,
+        issued_at=timezone.now(),
+        programs=programs,
+        extensions=extensions,
+        publication_key=private_key_of(publication_key()).public_key(),
+    )
 
 
 def _require_card_officer(user: User) -> None:
@@ -297,27 +404,17 @@ def cards_revoke_for_case(*, case: Case) -> int:
 
 
 def trust_list_document() -> dict[str, Any]:
+    """The trust list verifiers load: signed now by an online (development) root, or the
+    one signed at the last certification when the root is offline."""
     root = root_key()
-    keys = [
-        StationKey(
-            station=row.station.code if row.station else "",
-            private=private_key_of(row),
-            not_before=row.not_before,
-            not_after=row.not_after,
+    if root.private_pem:
+        return _trust_list(private_key_of(root))
+    latest = TrustListPublication.objects.order_by("-pk").first()
+    if latest is None:
+        raise Conflict(
+            "no trust list yet: run the certification (sulh card certify)", field="root_key"
         )
-        for row in SigningKey.objects.filter(kind="station").select_related("station")
-    ]
-    programs = dict(Program.objects.values_list("pk", "code"))
-    extensions: dict[int, tuple[dt.datetime, dt.datetime]] = {}
-    for row in CardExtension.objects.order_by("created_at"):
-        extensions[row.program_id] = (row.issued_before, row.valid_until)  # the latest wins
-    return trust_list_sign(
-        root=private_key_of(root),
-        keys=keys,
-        issued_at=timezone.now(),
-        programs=programs,
-        extensions=extensions,
-    )
+    return latest.document
 
 
 def status_list_document() -> dict[str, Any]:
@@ -328,5 +425,7 @@ def status_list_document() -> dict[str, Any]:
     ):
         status.set(index, states[CardState(state)])
     return status.signed(
-        root=private_key_of(root_key()), issued_at=timezone.now(), uri="/api/cards/status.json"
+        root=private_key_of(publication_key()),
+        issued_at=timezone.now(),
+        uri="/api/cards/status.json",
     )

@@ -58,11 +58,12 @@ class StatusListError(ValueError):
     pass
 
 
-def status_list_load(document: dict[str, Any], *, root_public_key: bytes) -> StatusList:
+def status_list_load(document: dict[str, Any], *, public_key: bytes) -> StatusList:
+    """Check the signature (by the trust list's ``status_signer``) and read the list."""
     try:
         body = {k: v for k, v in document.items() if k != "signature"}
         if not verify_raw(
-            public_from_bytes(root_public_key), unb64u(document["signature"]), canonical(body)
+            public_from_bytes(public_key), unb64u(document["signature"]), canonical(body)
         ):
             raise StatusListError("the status list's signature does not verify")
         inflater = zlib.decompressobj()

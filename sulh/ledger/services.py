@@ -44,10 +44,11 @@ def ledger_append(**fields: Any) -> LedgerLeaf:
 
 
 def _ledger_key() -> ec.EllipticCurvePrivateKey:
-    """Tree heads are signed by the program authority's root key."""
-    from sulh.cards.services import private_key_of, root_key
+    """Tree heads are signed by the publication key, which the root certifies in the trust
+    list (the root itself stays offline)."""
+    from sulh.cards.services import private_key_of, publication_key
 
-    return private_key_of(root_key())
+    return private_key_of(publication_key())
 
 
 def tree_head_sign() -> TreeHead:

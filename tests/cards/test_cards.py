@@ -105,7 +105,7 @@ def test_every_shipped_vector_gets_its_verdict():
     expected = json.loads((VECTORS / "expected.json").read_text())
     trusted = trust_list_load(json.loads((VECTORS / "trust-list.json").read_text()))
     status = status_list_load(
-        json.loads((VECTORS / "status.json").read_text()), root_public_key=trusted.root_public_key
+        json.loads((VECTORS / "status.json").read_text()), public_key=trusted.status_signer
     )
     now = dt.datetime.fromisoformat(expected["now"])
     got = {
@@ -125,7 +125,7 @@ def test_freshly_built_vectors_get_their_verdicts():
     """The generator and the verifier agree today (the shipped set may be regenerated)."""
     trust, status_document, vectors = vectors_build(NOW)
     trusted = trust_list_load(trust)
-    status = status_list_load(status_document, root_public_key=trusted.root_public_key)
+    status = status_list_load(status_document, public_key=trusted.status_signer)
     for name, text, verdict in vectors:
         result = verify_card(text, trusted=trusted, status=status, now=NOW)
         assert (name, result.verdict.value) == (name, verdict)

@@ -43,7 +43,7 @@ def _decided(personas, outcome="amnesty"):
 def _verify(text: str):
     trust = services.trust_list_document()
     status = status_list_load(
-        services.status_list_document(), root_public_key=unb64u(trust["root_public_key"])
+        services.status_list_document(), public_key=trust_list_load(trust).status_signer
     )
     return verify_card(text, trusted=trust_list_load(trust), status=status)
 

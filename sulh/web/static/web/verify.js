@@ -492,17 +492,25 @@ export async function loadTrustList(document) {
       validUntil: isoToMicros(entry.valid_until),
     });
   }
+  // Status lists are signed by the publication key the root certifies here (the root
+  // itself stays offline); a list without one has them signed by the root.
+  const statusSigner =
+    typeof body.publication_key === "string"
+      ? await importPublicKey(unb64u(body.publication_key))
+      : root;
   return {
     keys,
     programs,
     extensions,
     rootPublicKey,
     root,
+    statusSigner,
     issuedAt: typeof body.issued_at === "string" ? body.issued_at : "",
   };
 }
 
-// Status list (status.py status_list_load), checked against the trust list's root.
+// Status list (status.py status_list_load), checked against the trust list's status
+// signer (its certified publication key, or the root).
 export async function loadStatusList(document, root) {
   if (!isPlainObject(document)) throw new Refusal("list_malformed");
   const body = withoutSignature(document);
@@ -874,7 +882,7 @@ class VerifierPage {
       try {
         this.status = {
           ...status,
-          list: await loadStatusList(status.document, this.trust.list.root),
+          list: await loadStatusList(status.document, this.trust.list.statusSigner),
         };
       } catch {
         writeStore(STORE_STATUS, null);
@@ -894,7 +902,7 @@ class VerifierPage {
     }
     if (this.status) {
       try {
-        await loadStatusList(this.status.document, list.root);
+        await loadStatusList(this.status.document, list.statusSigner);
       } catch {
         this.status = null;
         writeStore(STORE_STATUS, null);
@@ -907,7 +915,7 @@ class VerifierPage {
 
   async setStatus(document, source) {
     if (!this.trust) throw new Refusal("trust_first");
-    const list = await loadStatusList(document, this.trust.list.root);
+    const list = await loadStatusList(document, this.trust.list.statusSigner);
     this.status = { document, source, list };
     writeStore(STORE_STATUS, { document, source });
     this.clearResult();
