@@ -12,7 +12,7 @@ from django.test import Client
 
 from sulh.accounts.services import api_token_create
 from sulh.cards import services
-from sulh.cards.keys import trust_list_load, unb64u
+from sulh.cards.keys import trust_list_load
 from sulh.cards.models import CardExtension
 from sulh.cards.status import status_list_load
 from sulh.cards.verify import Verdict, verify_card
