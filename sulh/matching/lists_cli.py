@@ -14,7 +14,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load = commands.add_parser("import", help="import a new version of a list and re-screen cases")
     load.add_argument("--name", required=True, help="the list's name, e.g. wanted-serious-crimes")
     load.add_argument(
-        "--file", required=True, type=Path, help="CSV in the batch schema (+ aliases)"
+        "--file",
+        required=True,
+        type=Path,
+        help="CSV in the batch schema (+ aliases), or the UN Security Council list (.xml)",
     )
     load.add_argument("--source", default="", help="where the list comes from")
     load.set_defaults(handler=_import)

@@ -216,12 +216,14 @@ def candidate_resolve(
 
 
 def list_import(*, path: Path, name: str, user: User | None, source: str = "") -> ScreeningList:
-    """Import a list version from CSV (the batch schema plus an optional aliases column),
-    then screen every registered case against it."""
+    """Import a list version from CSV (the batch schema plus an optional aliases column) or
+    the UN Security Council consolidated list XML, then screen every registered case."""
     from sulh.cases.models import Case
+    from sulh.matching.unsc import read_unsc_xml
 
+    reader = read_unsc_xml if path.suffix.lower() == ".xml" else read_people_csv
     try:
-        entries, rejections = read_people_csv(path)
+        entries, rejections = reader(path)
     except InputError as exc:
         raise ValidationFailed(str(exc), field="file") from None
     if rejections:
