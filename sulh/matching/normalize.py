@@ -96,6 +96,28 @@ PARTICLES_LATIN = {
 PARTICLES_ARABIC = {"بن", "ابن", "بنت", "ابو", "ال"}
 
 
+# Legal forms of companies on lists, written out or abbreviated, to one spelling.
+LEGAL_PHRASES = (
+    ("public joint stock company", "pjsc"),
+    ("open joint stock company", "ojsc"),
+    ("closed joint stock company", "cjsc"),
+    ("joint stock company", "jsc"),
+    ("limited liability company", "llc"),
+    ("aktiengesellschaft", "ag"),
+    ("aktiengeselschaft", "ag"),
+    ("gesellschaft mit beschrankter haftung", "gmbh"),
+    ("corporation", "corp"),
+    ("incorporated", "inc"),
+    ("limited", "ltd"),
+    ("international", "intl"),
+    ("int l", "intl"),
+    ("oao", "ojsc"),
+    ("pao", "pjsc"),
+    ("zao", "cjsc"),
+    ("ooo", "llc"),
+)
+
+
 def clean(text: str) -> str:
     """NFC, no control or bidi characters, single spaces."""
     text = _CONTROL.sub("", unicodedata.normalize("NFC", text or ""))
@@ -146,7 +168,10 @@ def _tokens(text: str) -> list[str]:
                 word = word[2:]
             out.append(word)
         return out
-    folded = fold_latin(text)
+    # names written glued in camel case (RamiMakhlouf) are two names
+    folded = fold_latin(re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", clean(text)))
+    for phrase, short in LEGAL_PHRASES:
+        folded = re.sub(rf"\b{phrase}\b", short, folded)
     for prefix in ARTICLE_PREFIXES:
         folded = re.sub(rf"(^|\s){re.escape(prefix)}", " ", folded)
     for word in re.split(r"[\s\-]+", folded):

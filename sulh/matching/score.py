@@ -119,7 +119,7 @@ def name_similarity(a: str, b: str) -> float:
     total = 0.0
     for token in ta:
         scores = [
-            (token_similarity(token, other), j) for j, other in enumerate(tb) if j not in used
+            (_initial_or_token(token, other), j) for j, other in enumerate(tb) if j not in used
         ]
         if not scores:
             break
@@ -127,7 +127,22 @@ def name_similarity(a: str, b: str) -> float:
         used.add(j)
         total += best
     coverage = len(ta) / max(len(tb), 1)
-    return (total / len(ta)) * (0.85 + 0.15 * coverage)
+    score = (total / len(ta)) * (0.85 + 0.15 * coverage)
+    if len(ta) != len(tb) and script_of(a) == script_of(b):
+        # the same letters split differently: "Patr ushev", "Abd al-Rahman" / "Abdulrahman"
+        glued = Levenshtein.normalized_similarity("".join(ta), "".join(tb))
+        if glued >= 0.9:
+            score = max(score, 0.95 * glued)
+    return score
+
+
+def _initial_or_token(token: str, other: str) -> float:
+    """An initial ("A.") stands for any name that starts with it, weakly."""
+    if len(token) == 1 and token.isalpha() and len(other) > 1:
+        return 0.75 if other.startswith(token) else 0.0
+    if len(other) == 1 and other.isalpha() and len(token) > 1:
+        return 0.75 if token.startswith(other) else 0.0
+    return token_similarity(token, other)
 
 
 def _interpolate(similarity: float, agree: float, disagree: float, floor: float = 0.72) -> float:

@@ -120,3 +120,18 @@ def test_empty_and_enormous_names_do_not_break_the_scorer():
     assert compare(_person("e"), _person("f")).score < 0.5
     long = _person("g", full_name="م" * 10_000)
     assert 0 <= compare(long, SAME_ARABIC).score <= 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        ("RamiMakhlouf", "Rami Makhlouf", 0.95, 1.0),  # glued in camel case
+        ("Nikolai Patr ushev", "Nikolai Patrushev", 0.9, 1.0),  # split in two
+        ("A. Khamenei", "Ali Khamenei", 0.85, 0.95),  # an initial counts, weakly
+        ("M. Khamenei", "Ali Khamenei", 0.0, 0.7),  # a wrong initial does not
+        ("OAO Gazprom", "Open Joint Stock Company Gazprom", 0.95, 1.0),  # legal forms
+        ("Deutsche Bank AG", "Deutsche Bank GmbH", 0.0, 0.9),  # another legal form
+    ],
+)
+def test_name_similarity_handles_how_lists_write_names(a, b, low, high):
+    assert low <= name_similarity(a, b) <= high
