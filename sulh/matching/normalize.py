@@ -63,6 +63,16 @@ _LATIN_SKELETON = {
     "C": "c", "X": "x", "J": "j", "T": "t", "D": "d", "F": "f", "K": "k",
 }  # fmt: skip
 _VOWELS = set("aeiou")
+_ARABIC_VOCALIC = {
+    "ا": "a", "آ": "a", "أ": "a", "إ": "i", "ى": "a", "ة": "a", "و": "u", "ي": "i", "ؤ": "u",
+    "ئ": "i", "ب": "b", "ت": "t", "ث": "t", "ج": "j", "ح": "h", "خ": "k", "د": "d", "ذ": "d",
+    "ر": "r", "ز": "z", "س": "s", "ش": "s", "ص": "s", "ض": "d", "ط": "t", "ظ": "z", "غ": "g",
+    "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h", "پ": "b", "چ": "c",
+    "گ": "g", "ڤ": "f",
+}  # fmt: skip
+_LATIN_VOCALIC = str.maketrans(
+    {"e": "i", "o": "u", "y": "i", "q": "k", "c": "k", "x": "ks", "p": "b", "v": "f", "w": "u"}
+)
 
 # Particles: kept apart from the name they introduce.
 ARTICLE_PREFIXES = (
@@ -161,10 +171,14 @@ def _tokens(text: str) -> list[str]:
     out: list[str] = []
     if script_of(text) == "ar":
         words = fold_arabic(text).split()
-        for word in words:
+        # أل / إل / آل begin foreign names (Albright, Elsa), never the article ال
+        written = re.sub(r"عبد\s*ال", "عبد ال", _DIACRITICS.sub("", clean(text))).split()
+        foreign = [w[:1] in {"أ", "إ", "آ"} for w in written]
+        for index, word in enumerate(words):
             if word in PARTICLES_ARABIC:
                 continue
-            if word.startswith("ال") and len(word) > 3 and word != "الله":
+            kept = index < len(foreign) and foreign[index]
+            if word.startswith("ال") and len(word) > 3 and word != "الله" and not kept:
                 word = word[2:]
             out.append(word)
         return out
@@ -209,7 +223,24 @@ def _collapse(chars: list[str]) -> str:
     return "".join(out)
 
 
+def vocalic(token: str) -> str:
+    """The token with its written vowels, in one spelling for both scripts (a, i, u):
+    Arabic writes long vowels (ا و ي) and Latin writes all, so the two can be compared
+    beyond the consonants, e.g. to rank Asensio above Assuncao for آسينسيو."""
+    if script_of(token) == "ar":
+        token = token.replace("تش", "ش")
+        out = []
+        for i, letter in enumerate(token):
+            mapped = _ARABIC_VOCALIC.get(letter, "")
+            if i == 0 and letter in {"و", "ي"}:
+                mapped = "w" if letter == "و" else "y"
+            out.append(mapped)
+        return "".join(out)
+    return token.lower().translate(_LATIN_VOCALIC)
+
+
 def _arabic_skeleton(token: str) -> str:
+    token = token.replace("تش", "ش")  # the ch of foreign names (Archie: أرتشي)
     chars = []
     for i, letter in enumerate(token):
         mapped = _ARABIC_SKELETON.get(letter, "")

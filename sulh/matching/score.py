@@ -17,9 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
 
-from sulh.matching.normalize import fold_arabic, fold_latin, name_skeletons, script_of, tokens
+from sulh.matching.normalize import (
+    fold_arabic,
+    fold_latin,
+    name_skeletons,
+    script_of,
+    tokens,
+    vocalic,
+)
 from sulh.matching.record import PersonRecord
 
 MODEL = "sulh-fs-2026.11b"
@@ -103,6 +110,8 @@ def token_similarity(a: str, b: str) -> float:
             skel = max(
                 Levenshtein.normalized_similarity(ka, kb), JaroWinkler.similarity(ka, kb) - 0.1
             )
+        if not same:  # the written vowels decide between names of one skeleton
+            skel -= 0.02 * (1.0 - Indel.normalized_similarity(vocalic(a), vocalic(b)))
         best = max(best, skel)
     return best
 
