@@ -46,6 +46,10 @@ class Case(models.Model):
     destination = models.CharField(max_length=60, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)  # personal data erased (retention)
+    # Children are handed over to child-protection actors within 48 hours (Paris Principles).
+    handover_due_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    handed_over_to = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -104,10 +104,55 @@ def _transition(
     return record
 
 
+CHILD_HANDOVER = dt.timedelta(hours=48)
+
+
 def case_open(*, case: Case, actor: User, at: dt.datetime) -> None:
-    """Record the registration of a freshly created case, then screen it."""
+    """Record the registration of a freshly created case, then screen it. A child's case
+    starts the 48-hour clock for the hand-over to child protection."""
+    if case.is_child:
+        case.handover_due_at = at + CHILD_HANDOVER
+        case.save(update_fields=["handover_due_at"])
     _transition(case=case, to_state=State.REGISTERED, event="registered", actor=actor, at=at)
     case_screen(case=case, actor=actor)
+
+
+def child_handover_record(*, case: Case, user: User, agency: str) -> Case:
+    """A child-protection officer records that the child was handed over, and to whom."""
+    if not user.has_role(Role.CHILD_PROTECTION):
+        raise PermissionDenied("only child-protection officers record a hand-over", field="user")
+    agency = " ".join((agency or "").split())
+    if not 3 <= len(agency) <= 120:
+        raise ValidationFailed("name the receiving agency (3 to 120 characters)", field="agency")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not case.is_child:
+            raise Conflict("this is not a child's case", field="case")
+        if case.handed_over_at is not None:
+            raise Conflict("the hand-over is already recorded", field="case")
+        case.handed_over_at, case.handed_over_to = timezone.now(), agency
+        case.save(update_fields=["handed_over_at", "handed_over_to"])
+        late = bool(case.handover_due_at and case.handed_over_at > case.handover_due_at)
+        CaseEvent.objects.create(
+            case=case, event="child_handed_over", from_state=case.state, to_state=case.state,
+            actor=user, at=case.handed_over_at, details={"agency": agency, "late": late},
+        )  # fmt: skip
+        audit_record(
+            actor=user, action="case.child_handed_over", obj_type="case", obj_id=str(case.pk),
+            details={"late": late},
+        )  # fmt: skip
+    return case
+
+
+def children_awaiting_handover(*, user: User) -> Any:
+    """Children's cases not yet handed over, the most urgent first (child protection)."""
+    if not user.has_role(Role.CHILD_PROTECTION):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(is_child=True, handed_over_at__isnull=True)
+        .select_related("intake", "station")
+        .order_by("handover_due_at")
+    )
 
 
 def case_screen(*, case: Case, actor: User | None) -> None:

@@ -153,8 +153,23 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "created_at"
             )[:100],
             "awaiting": case_selectors.decisions_awaiting_second(user=user)[:100],
+            "children": case_services.children_awaiting_handover(user=user)[:100],
+            "now": timezone.now(),
         },
     )
+
+
+@login_required
+@require_POST
+def child_handover(request: HttpRequest, serial: str) -> HttpResponse:
+    user = _user(request)
+
+    def act() -> None:
+        case_services.child_handover_record(
+            case=_case(request, serial), user=user, agency=request.POST.get("agency", "")
+        )
+
+    return _act(request, serial, act, gettext("Hand-over recorded."))
 
 
 def _back(serial: str, message: str = "", error: SulhError | None = None) -> HttpResponse:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("queue/", staff_views.queue, name="queue"),
     path("cases/<str:serial>/decide/", staff_views.decide, name="decide"),
     path("cases/<str:serial>/appeal/", staff_views.appeal, name="appeal"),
+    path("cases/<str:serial>/handover/", staff_views.child_handover, name="child_handover"),
     path(
         "cases/<str:serial>/candidates/<int:candidate_id>/",
         staff_views.candidate_resolve,

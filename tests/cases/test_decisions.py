@@ -9,7 +9,7 @@ import pytest
 
 from sulh.cases import services
 from sulh.cases.models import Case, DecisionStatus, State
-from sulh.core.errors import Conflict, PermissionDenied, SulhError
+from sulh.core.errors import Conflict, PermissionDenied, SulhError, ValidationFailed
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_register
@@ -140,3 +140,31 @@ def test_every_transition_is_recorded_with_who_and_why(personas, programs):
         ("decision_proposed", "screened", "decision_pending", "decider-fadi", "why 1"),
         ("decision_taken", "decision_pending", "decided", "decider-ghada", "why 2"),
     ]
+
+
+def test_a_child_is_handed_over_within_48_hours(personas, programs):
+    from sulh.cases.services import (
+        CHILD_HANDOVER,
+        child_handover_record,
+        children_awaiting_handover,
+    )
+
+    payload = make_intake(
+        "aleppo-2016-amnesty", submitted_at=WHEN, person={"birth_date": "2001-02-02"}
+    )
+    case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN).case
+    assert case.is_child and case.handover_due_at == WHEN + CHILD_HANDOVER
+    officer = personas["child_protection"]
+    assert list(children_awaiting_handover(user=officer)) == [case]
+    assert not children_awaiting_handover(user=personas["decider"]).exists()
+    with pytest.raises(PermissionDenied):
+        child_handover_record(case=case, user=personas["clerk"], agency="UNICEF Aleppo")
+    with pytest.raises(ValidationFailed) as short:
+        child_handover_record(case=case, user=officer, agency="x")
+    assert short.value.field == "agency"
+    child_handover_record(case=case, user=officer, agency="UNICEF Aleppo")
+    case.refresh_from_db()
+    assert case.handed_over_to == "UNICEF Aleppo"
+    assert not children_awaiting_handover(user=officer).exists()
+    event = case.events.get(event="child_handed_over")
+    assert event.details["late"] is True  # registered in 2016, recorded now

@@ -112,3 +112,17 @@ def test_review_four_eyes_card_and_dashboard_through_the_pages(personas, open_pr
     assert preview.status_code == 200 and "unsafe-inline" in preview["Content-Security-Policy"]
     assert clerk.get("/dashboard/").status_code == 403
     assert _client(personas["monitor"]).get(f"/cases/{first_serial}/").status_code == 404
+
+
+def test_child_protection_sees_children_due_and_records_the_hand_over(personas, open_program):
+    clerk = _client(personas["clerk"])
+    form = _form(pledge_version=open_program.pledge.version, birth_date="02/02/2012")
+    serial = clerk.post("/intake/", form)["location"].split("/")[2]
+    officer = _client(personas["child_protection"])
+    queue = officer.get("/queue/").content.decode()
+    assert serial in queue and 'id="children"' in queue
+    assert clerk.get(f"/cases/{serial}/").status_code == 404  # not even the clerk who registered
+    officer.post(f"/cases/{serial}/handover/", {"agency": "Child protection unit, Aleppo"})
+    case = Case.objects.get(intake__serial=serial)
+    assert case.handed_over_to == "Child protection unit, Aleppo"
+    assert 'id="children"' not in officer.get("/queue/").content.decode()  # none left to hand over
