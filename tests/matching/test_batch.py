@@ -7,8 +7,11 @@ from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sulh.cli import main
-from sulh.matching.batch import dedup
+from sulh.matching.batch import COLUMNS, InputError, dedup, read_people_csv
 from sulh.matching.record import PersonRecord
 from sulh.synth import CSV_FIELDS, generate_registry
 
@@ -169,3 +172,30 @@ def test_a_file_that_is_not_utf8_or_has_no_header_is_refused(tmp_path, capsys):
         )
         == 2
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.text(max_size=30), min_size=0, max_size=12), min_size=0, max_size=8),
+    st.binary(max_size=64),
+)
+def test_the_csv_reader_never_fails_on_any_input(tmp_path_factory, rows, junk):
+    """Any file gets records, per-row rejections or one clear InputError: nothing else."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / "people.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["record_id", *COLUMNS[1:]])
+        for row in rows:
+            writer.writerow(row)
+    with path.open("ab") as handle:
+        handle.write(junk)
+    try:
+        records, rejections = read_people_csv(path)
+    except InputError as exc:
+        message = str(exc)
+        records, rejections = [], []
+        assert message
+    else:
+        assert all(r.row_number >= 2 and r.field and r.message for r in rejections)
+        assert len({r.record_id for r in records}) == len(records)
