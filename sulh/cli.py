@@ -18,6 +18,7 @@ from sulh.core.errors import SulhError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "sulh.core.cli",
+    "sulh.core.backup_cli",
     "sulh.programs.cli",
     "sulh.matching.cli",
     "sulh.matching.lists_cli",

@@ -1,0 +1,77 @@
+"""``sulh backup --out FILE`` and ``sulh restore FILE [--force]``: the database in one file.
+
+The keys folder is never in the backup: see sulh.core.backup and docs/backup.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sulh.cli import setup_django
+
+KEYS_NOTICE = (
+    "The backup holds the database only. Personal data in it is encrypted with the keys "
+    "in the keys folder (SULH_KEYS_DIR, by default var/keys): back that folder up "
+    "separately and store it apart from the database backups. Without the keys a "
+    "restored database cannot be read; with them, anyone holding the backup can read it."
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    backup = subparsers.add_parser(
+        "backup",
+        help="copy the database into one file (database only: back up var/keys separately)",
+        description=(
+            "Copy the database into one file: SQLite through its online backup API, "
+            "PostgreSQL with pg_dump --format=custom. The site may keep running. " + KEYS_NOTICE
+        ),
+    )
+    backup.add_argument(
+        "--out", type=Path, required=True, help="the backup file to write (must not exist)"
+    )
+    backup.set_defaults(handler=_backup)
+
+    restore = subparsers.add_parser(
+        "restore",
+        help="replace the database with a backup file (the keys folder is restored separately)",
+        description=(
+            "Replace the configured database with a backup made by `sulh backup`. Stop the "
+            "site first. A database that already holds data is refused unless --force is "
+            "given. " + KEYS_NOTICE + " Put back the keys folder of the installation the "
+            "backup came from before starting the site; then run `sulh manage migrate` if "
+            "the backup is older than this version of Sulh."
+        ),
+    )
+    restore.add_argument("file", type=Path, help="a file written by `sulh backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="overwrite a database that already holds data"
+    )
+    restore.set_defaults(handler=_restore)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    setup_django()
+    from sulh.core.backup import backup_create
+
+    report = backup_create(out=args.out)
+    print(f"backed up the {report.kind} database into {report.path} ({report.size:,} bytes)")
+    print("not included: the keys folder. " + KEYS_NOTICE)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    setup_django()
+    from sulh.core.backup import backup_restore
+
+    report = backup_restore(source=args.file, force=args.force)
+    if report.replaced:
+        print(f"replaced what was in {report.database} ({sum(report.replaced.values())} rows)")
+    print(
+        f"restored the {report.kind} database {report.database} from {args.file}: "
+        f"{report.intakes} intakes, {report.cases} cases"
+    )
+    if report.keys_problem:
+        print(f"warning: personal data cannot be read: {report.keys_problem}")
+        return 1
+    return 0

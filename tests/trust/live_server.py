@@ -1,0 +1,404 @@
+"""A real Sulh installation in a scratch folder, for the reliability tests and the load bench.
+
+Everything runs as separate processes, as in production: Django tasks (migrate,
+load programs, create staff, register, read back) run in a child Python with
+``SULH_DATA_DIR`` and ``DATABASE_URL`` set for that installation, and the site
+runs under gunicorn (``sulh serve``) in its own process group so that a test can
+SIGKILL the whole server at once. Only loopback addresses are used.
+
+``python -m tests.trust.live_server TASK JSON`` runs one Django task and prints
+its answer as JSON on the last line of standard output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAMS_DIR = ROOT / "programs"
+HOST = "127.0.0.1"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+PROGRAM = "aleppo-2016-amnesty"
+WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
+TASK_TIMEOUT = 600
+
+
+# --- PostgreSQL scratch databases ------------------------------------------------
+
+
+def pg_server_url() -> str:
+    """The PostgreSQL server to create scratch databases on (never the test database itself)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        base, _, _ = url.rpartition("/")
+        return f"{base}/postgres"
+    return PG_SERVER
+
+
+def pg_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(pg_server_url(), connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def pg_scratch_database(prefix: str) -> Iterator[str]:
+    """A fresh database ``<prefix>_<random>`` on the server, dropped afterwards; yields its URL."""
+    import psycopg
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    server = pg_server_url()
+    with psycopg.connect(server, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server.rpartition('/')[0]}/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- One installation ------------------------------------------------------------
+
+
+@dataclass
+class Installation:
+    """A data folder (keys, SQLite file) and, optionally, a PostgreSQL database."""
+
+    data_dir: Path
+    database_url: str = ""  # empty: SQLite under data_dir
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.database_url else "sqlite"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env.update(
+            SULH_DATA_DIR=str(self.data_dir),
+            DJANGO_SETTINGS_MODULE="sulh.settings",
+            PYTHONPATH=str(ROOT),
+            SULH_LOG_LEVEL="ERROR",
+        )
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        return env
+
+    def task(
+        self, name: str, args: dict[str, Any] | None = None, timeout: float = TASK_TIMEOUT
+    ) -> Any:
+        """Run a Django task in a child process against this installation."""
+        raw = json.dumps(args or {}, ensure_ascii=False)
+        if len(raw) > 64_000:  # too long for one command-line argument
+            path = self.data_dir / f"task-{name}-{secrets.token_hex(4)}.json"
+            path.write_text(raw)
+            raw = f"@{path}"
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.trust.live_server", name, raw],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"task {name} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def sulh(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run the ``sulh`` command against this installation."""
+        return subprocess.run(
+            [sys.executable, "-m", "sulh.cli", *argv],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def prepare(self, *, stations: tuple[str, ...] = ("kil1",)) -> dict[str, str]:
+        """Migrate, load the programs, create one clerk and API token per station."""
+        self.tokens = self.task("prepare", {"stations": list(stations)})
+        return self.tokens
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Read the installation's database directly, bypassing the application."""
+        if self.database_url:
+            import psycopg
+
+            with psycopg.connect(self.database_url, connect_timeout=5) as conn:
+                return [tuple(row) for row in conn.execute(sql).fetchall()]
+        import sqlite3
+
+        conn = sqlite3.connect(self.data_dir / "sulh.sqlite3", timeout=20)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``sulh serve`` (gunicorn) in its own process group on a loopback port."""
+
+    def __init__(self, installation: Installation, *, workers: int = 2, port: int = 0) -> None:
+        self.installation = installation
+        self.workers = workers
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = installation.data_dir / "server.log"
+
+    def start(self, ready_timeout: float = 30) -> Server:
+        env = self.installation.env()
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "sulh.cli", "serve", "--host", HOST,
+                 "--port", str(self.port), "--workers", str(self.workers)],
+                cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited on start:\n{self.log.read_text()[-4000:]}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if get(self.port, "/healthz", timeout=2)[0] == 200:
+                    return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(
+            f"server not ready in {ready_timeout} s:\n{self.log.read_text()[-4000:]}"
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: no clean-up runs anywhere."""
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self._wait_group_gone()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self._wait_group_gone()
+
+    def _wait_group_gone(self, timeout: float = 10) -> None:
+        """Workers are reparented when the master dies; wait until none is left."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- HTTP on loopback --------------------------------------------------------------
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    body: dict[str, Any] | None = None,
+    token: str = "",
+    timeout: float = 15,
+) -> tuple[int, Any]:
+    """One request on a new connection (gunicorn's sync workers do not keep connections)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.status, json.loads(raw)
+        return response.status, raw
+    finally:
+        conn.close()
+
+
+def get(port: int, path: str, *, token: str = "", timeout: float = 15) -> tuple[int, Any]:
+    return request(port, "GET", path, token=token, timeout=timeout)
+
+
+def post_intake(
+    port: int, payload: dict[str, Any], *, token: str, timeout: float = 15
+) -> tuple[int, Any]:
+    return request(port, "POST", "/api/intakes", body=payload, token=token, timeout=timeout)
+
+
+# --- Payloads from generated people (nobody real) ---------------------------------
+
+
+def intake_payloads(
+    n: int, *, seed: int, key_prefix: str, program: str = PROGRAM, people_seed: int | None = None
+) -> list[dict[str, Any]]:
+    """``n`` valid intakes of generated people for ``program``, each with its own key."""
+    from sulh.programs.loader import load_program
+    from sulh.synth import generate_people
+
+    definition = load_program(PROGRAMS_DIR / f"{program}.yaml")
+    rng = random.Random(seed)
+    people = generate_people(n, seed=seed if people_seed is None else people_seed)
+    return [
+        intake_payload(person, rng=rng, definition=definition, key=f"{key_prefix}-{i:06d}")
+        for i, person in enumerate(people)
+    ]
+
+
+def intake_payload(person: Any, *, rng: random.Random, definition: Any, key: str) -> dict[str, Any]:
+    submitted = WHEN + dt.timedelta(seconds=rng.randrange(3 * 24 * 3600))
+    return {
+        "idempotency_key": key,
+        "program": definition.id,
+        "person": person.as_intake_person(rng=rng),
+        "category": definition.eligible_categories[0],
+        "affiliation": definition.affiliations[0].id if definition.affiliations else "",
+        "origin": "local",
+        "items": [
+            {
+                "kind": "weapon",
+                "weapon_type": rng.choice(["rifle", "pistol"]),
+                "calibre": rng.choice(["7.62x39", "9x19"]),
+                "serial_number": f"{rng.choice('ABKMT')}{rng.randrange(10**7):07d}",
+            }
+        ],
+        "pledge": {"version": definition.pledge.version, "language": "ar", "signed": True},
+        "submitted_at": submitted.isoformat(),
+    }
+
+
+# --- Django tasks, run in the child process ---------------------------------------
+
+
+def _task_prepare(args: dict[str, Any]) -> dict[str, str]:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from sulh.accounts.models import Role
+    from sulh.accounts.services import api_token_create, station_create, user_create
+    from sulh.core.crypto import keyring
+    from sulh.programs.services import program_sync
+
+    call_command("migrate", verbosity=0, interactive=False)
+    program_sync(directory=settings.SULH_PROGRAMS_DIR)
+    keyring()  # made once here, before several server workers could race to make it
+    tokens = {}
+    for code in args["stations"]:
+        station = station_create(code=code, name_ar="مركز اختبار", name_en=f"Test centre {code}")
+        clerk = user_create(
+            username=f"clerk-{code}", password=secrets.token_urlsafe(16), role=Role.CLERK,
+            station=station,
+        )  # fmt: skip
+        tokens[code] = api_token_create(user=clerk, name="load")
+    return tokens
+
+
+def _task_register(args: dict[str, Any]) -> list[str]:
+    """Register payloads through the intake service; ``batch`` per transaction (preloading)."""
+    from django.db import transaction
+
+    from sulh.accounts.models import User
+    from sulh.core.validation import parse
+    from sulh.registry.schemas import IntakeIn
+    from sulh.registry.services import intake_register
+
+    clerk = User.objects.get(username=args["clerk"])
+    payloads = args["payloads"]
+    batch = int(args.get("batch", 1))
+    serials = []
+    for start in range(0, len(payloads), batch):
+        with transaction.atomic():
+            for payload in payloads[start : start + batch]:
+                result = intake_register(data=parse(IntakeIn, payload), clerk=clerk)
+                serials.append(result.case.intake.serial)
+    return serials
+
+
+def _task_state(args: dict[str, Any]) -> dict[str, Any]:
+    """What the application reads back: counts, serials, and decrypted names."""
+    from sulh.cases.models import Case
+    from sulh.matching.models import MatchCandidate
+    from sulh.registry.models import Intake
+
+    cases = Case.objects.select_related("intake__person").order_by("intake__serial")
+    return {
+        "intakes": Intake.objects.count(),
+        "cases": Case.objects.count(),
+        "candidates": MatchCandidate.objects.count(),
+        "serials": [case.intake.serial for case in cases],
+        "names": {
+            case.intake.serial: [
+                case.intake.person.given_name_ar,
+                case.intake.person.family_name_ar,
+                case.intake.person.given_name_lat,
+                case.intake.person.birth_date,
+            ]
+            for case in cases
+        },
+    }
+
+
+TASKS = {"prepare": _task_prepare, "register": _task_register, "state": _task_state}
+
+
+def _main(argv: list[str]) -> int:
+    name, raw = argv[0], (argv[1] if len(argv) > 1 else "{}")
+    if raw.startswith("@"):
+        raw = Path(raw[1:]).read_text()
+    from sulh.cli import setup_django
+
+    setup_django()
+    answer = TASKS[name](json.loads(raw))
+    print(json.dumps(answer, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
