@@ -63,7 +63,7 @@ def _master_key() -> bytes:
         return key
     path = _keys_dir() / "master.key"
     if not path.exists():
-        _write_private(path, base64.b64encode(secrets.token_bytes(32)))
+        _create_private(path, base64.b64encode(secrets.token_bytes(32)))
     return base64.b64decode(path.read_bytes())
 
 
@@ -76,6 +76,24 @@ def _write_private(path: Path, content: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def _create_private(path: Path, content: bytes) -> None:
+    """Create ``path`` only if it does not exist yet, atomically: when two processes start on
+    a fresh site at once, one key file wins and both use it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(tmp, path)  # fails if another process created it first
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
 
 
 def _wrap(master: bytes, key: bytes, kid: str) -> str:
@@ -111,7 +129,7 @@ def _load() -> Keyring:
             "data_keys": {kid: _wrap(master, secrets.token_bytes(32), kid)},
             "index_key": _wrap(master, secrets.token_bytes(32), "index"),
         }
-        _write_private(path, json.dumps(document, indent=1).encode())
+        _create_private(path, json.dumps(document, indent=1).encode())
     document = json.loads(path.read_text())
     return Keyring(
         active=document["active"],

@@ -65,3 +65,22 @@ def test_registered_people_cannot_be_read_from_a_dump(personas, programs):
     assert len(dump) > 10_000
     found = [secret for secret in secrets if secret in dump]
     assert found == []
+
+
+def test_processes_starting_on_a_fresh_site_at_once_share_one_keyring(tmp_path):
+    """Gunicorn's workers start together: they must not each make their own keys."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='sulh.settings'; django.setup();"
+        "from sulh.core.crypto import seal, keyring; print(keyring().active)"
+    )
+    env = {**__import__("os").environ, "SULH_DATA_DIR": str(tmp_path)}
+    env.pop("SULH_MASTER_KEY", None)
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    active = {p.communicate(timeout=60)[0].strip() for p in processes}
+    assert len(active) == 1 and "" not in active
