@@ -30,10 +30,11 @@ from sulh.core.validation import parse
 from sulh.ledger.render import LABELS, bars
 from sulh.matching import selectors as matching_selectors
 from sulh.matching import services as matching_services
+from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_register
-from sulh.web.forms import intake_payload
+from sulh.web.forms import day_first_date, intake_payload, western_digits
 
 DASHBOARD_ROLES = (Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR)
 QUEUE_ROLES = (Role.VETTING_OFFICER, Role.DECIDING_OFFICER)
@@ -403,3 +404,66 @@ def bulletin_preview(request: HttpRequest, code: str) -> HttpResponse:
     # the page carries its own style sheet and no script at all
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+# --- Search -----------------------------------------------------------------------------
+
+SEARCH_ROLES = (
+    Role.CLERK, Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CARD_OFFICER,
+    Role.EVACUATION_COORDINATOR, Role.CHILD_PROTECTION,
+)  # fmt: skip
+
+
+def _query(data: Any) -> PersonRecord:
+    return PersonRecord(
+        record_id="query",
+        given_name=data.get("given_name", "").strip()[:100],
+        father_name=data.get("father_name", "").strip()[:100],
+        family_name=data.get("family_name", "").strip()[:100],
+        birth_date=day_first_date(data.get("birth_date", ""))[:10],
+        national_id=western_digits(data.get("national_id", "").strip())[:20],
+    )
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Find people by name (either script), birth date or national number, with a purpose."""
+    from sulh.matching.search import person_search
+
+    user = _user(request)
+    if not user.has_role(*SEARCH_ROLES):
+        raise PermissionDenied("your role does not look people up", field="user")
+    context: dict[str, Any] = {"values": request.GET}
+    if any(request.GET.get(k) for k in ("given_name", "family_name", "national_id")):
+        try:
+            context["hits"] = person_search(
+                user=user, query=_query(request.GET), purpose=request.GET.get("purpose", "")
+            )
+        except SulhError as exc:
+            context["error"] = exc
+            return render(request, "web/search.html", context, status=exc.status)
+    return render(request, "web/search.html", context)
+
+
+@login_required
+@require_POST
+def intake_check(request: HttpRequest) -> HttpResponse:
+    """While the clerk types: how many registered people and list entries look alike."""
+    from django.http import JsonResponse
+
+    from sulh.matching.search import intake_precheck
+
+    user = _user(request)
+    if not user.has_role(Role.CLERK):
+        raise PermissionDenied("only registration clerks register people", field="user")
+    post = request.POST
+    data = {
+        name: post.get(f"{name}_ar") or post.get(f"{name}_lat", "")
+        for name in ("given_name", "father_name", "family_name")
+    }
+    data.update(birth_date=post.get("birth_date", ""), national_id=post.get("national_id", ""))
+    try:
+        counts = intake_precheck(user=user, query=_query(data))
+    except SulhError:
+        counts = {"duplicates": 0, "lists": 0}
+    return JsonResponse(counts)

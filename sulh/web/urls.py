@@ -10,6 +10,8 @@ urlpatterns = [
     path("login/code/", views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("intake/", staff_views.intake_new, name="intake_new"),
+    path("intake/check/", staff_views.intake_check, name="intake_check"),
+    path("search/", staff_views.search, name="search"),
     path("cases/<str:serial>/receipt/", staff_views.receipt, name="receipt"),
     path("queue/", staff_views.queue, name="queue"),
     path("cases/<str:serial>/decide/", staff_views.decide, name="decide"),

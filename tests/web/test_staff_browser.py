@@ -97,7 +97,7 @@ class Desk:
         assert self.errors == [], f"{self.user.username}: console errors {self.errors}"
 
 
-def _register(desk: Desk, *, arabic: bool, latin_family: str) -> str:
+def _register(desk: Desk, *, arabic: bool, latin_family: str, known: bool = False) -> str:
     page = desk.page
     desk.go("/intake/")
     page.wait_for_selector("#intake")
@@ -109,6 +109,9 @@ def _register(desk: Desk, *, arabic: bool, latin_family: str) -> str:
     page.fill("#given_name_lat", "Samer")
     page.fill("#family_name_lat", latin_family)
     page.fill("#birth_date", "٠٣/٠٤/١٩٨٨")
+    if known:  # shown while typing, before the registration is saved
+        page.wait_for_selector("#candidates[data-duplicates='1']")
+        desk.shot("2-precheck")
     page.select_option("#affiliation", "army")
     page.select_option("#document_type", "military_id")
     page.fill("#document_number", "M-55120")
@@ -147,7 +150,7 @@ def test_a_case_from_intake_to_a_verified_card(lang, browser, live_server, perso
     clerk = desk("clerk")
     serial = _register(clerk, arabic=True, latin_family="al-Darwish")
     clerk.shot("1-receipt")
-    twin_serial = _register(desk("clerk2"), arabic=False, latin_family="Al Darwish")
+    twin_serial = _register(desk("clerk2"), arabic=False, latin_family="Al Darwish", known=True)
     desks[-1].page.wait_for_selector("#review-note")
     desks[-1].shot("2-receipt-review")
 

@@ -126,3 +126,29 @@ def test_child_protection_sees_children_due_and_records_the_hand_over(personas, 
     case = Case.objects.get(intake__serial=serial)
     assert case.handed_over_to == "Child protection unit, Aleppo"
     assert 'id="children"' not in officer.get("/queue/").content.decode()  # none left to hand over
+
+
+def test_search_needs_a_purpose_is_audited_and_shows_only_what_the_role_may_see(
+    personas, open_program
+):
+    from sulh.audit.models import AuditEntry
+
+    version = open_program.pledge.version
+    _client(personas["clerk"]).post("/intake/", _form(pledge_version=version))
+    other = _client(personas["clerk2"])
+    query = {"given_name": "Samer", "family_name": "Darwish", "birth_date": "1988"}
+    assert other.get("/search/", query).status_code == 422  # no purpose
+    found = other.get("/search/", {**query, "purpose": "same man at my desk?"}).content.decode()
+    assert 'id="results"' in found and "ALP1-" not in found  # another station's case
+    vetter = _client(personas["vetter"])
+    seen = vetter.get("/search/", {"given_name": "سامر", "family_name": "الدرويش",
+                                   "purpose": "checking a tip-off"}).content.decode()  # fmt: skip
+    assert "ALP1-" in seen  # across scripts: the case was found by its Arabic name
+    entry = AuditEntry.objects.filter(action="search").order_by("-seq").first()
+    assert entry.purpose == "checking a tip-off" and "سامر" not in str(entry.details)
+    assert _client(personas["monitor"]).get("/search/").status_code == 403
+    check = other.post(
+        "/intake/check/",
+        {"given_name_lat": "Samer", "family_name_lat": "al-Darwish", "birth_date": "03/04/1988"},
+    )
+    assert check.json() == {"duplicates": 1, "lists": 0}

@@ -27,6 +27,41 @@
     button.addEventListener("click", function () { addRow(button.dataset.add); });
   });
 
+  // As soon as a name and a birth date are in: how many registrations and list entries
+  // look alike (counts only; the candidates go to a vetting officer).
+  const note = document.getElementById("candidates");
+  const watched = ["given_name_ar", "family_name_ar", "given_name_lat", "family_name_lat",
+    "birth_date", "national_id"];
+  let timer = null;
+  function check() {
+    const data = new FormData(form);
+    const named = (data.get("given_name_ar") || data.get("given_name_lat")) &&
+      (data.get("family_name_ar") || data.get("family_name_lat"));
+    if (!note || !named || !(data.get("birth_date") || data.get("national_id"))) return;
+    fetch(note.dataset.url, {
+      method: "POST",
+      body: data,
+      headers: { "X-CSRFToken": data.get("csrfmiddlewaretoken") },
+      credentials: "same-origin",
+    })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (counts) {
+        if (!counts) return;
+        note.dataset.duplicates = counts.duplicates;
+        note.textContent = counts.duplicates || counts.lists
+          ? note.dataset.found.replace("{d}", counts.duplicates).replace("{l}", counts.lists)
+          : note.dataset.none;
+      })
+      .catch(function () { /* offline: the check runs again when the intake is saved */ });
+  }
+  watched.forEach(function (id) {
+    const field = document.getElementById(id);
+    if (field) field.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(check, 400);
+    });
+  });
+
   const language = document.getElementById("pledge_language");
   function showPledge() {
     form.querySelectorAll("[data-pledge]").forEach(function (block) {
