@@ -3,8 +3,12 @@ answers without a server error. The budget is kept small for CI."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -15,11 +19,20 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def tokens(personas, programs) -> dict[str, str]:
-    return {
-        role: api_token_create(user=personas[role], name="fuzz")
-        for role in ("clerk", "decider", "manager")
-    }
+def tokens(personas, programs) -> Iterator[dict[str, str]]:
+    # Requests go straight to the WSGI application, so Django would close the test's
+    # database connection when each one finishes (the test client prevents that itself);
+    # on PostgreSQL that ends the test's transaction. Keep the connection while fuzzing.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield {
+            role: api_token_create(user=personas[role], name="fuzz")
+            for role in ("clerk", "decider", "manager")
+        }
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db

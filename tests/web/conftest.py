@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.utils import timezone
 
@@ -16,3 +21,33 @@ def open_program(programs, settings, tmp_path):
     )
     program_sync(directory=tmp_path / "open")
     return program_get_definition(code=OPEN_ID)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, and Django then
+    # refuses database work here (the test database's flush after each test) as unsafe
+    # from async code. No async code touches the database: allow it while the browser lives.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as driver:
+            yield driver
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    """The system's Chromium (Debian's package), never a downloaded browser."""
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+    yield chromium
+    chromium.close()

@@ -9,11 +9,9 @@ tests/screenshots/staff-<lang>-<step>.png (git-ignored).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,26 +33,6 @@ pytestmark = [
         reason="needs the system Chromium at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django would then refuse the
-    # test database's flush as "async unsafe". No async code touches the database.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as driver:
-            chromium = driver.chromium.launch(executable_path=str(CHROMIUM))
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Desk:
@@ -109,8 +87,10 @@ def _register(desk: Desk, *, arabic: bool, latin_family: str, known: bool = Fals
     page.fill("#given_name_lat", "Samer")
     page.fill("#family_name_lat", latin_family)
     page.fill("#birth_date", "٠٣/٠٤/١٩٨٨")
-    if known:  # shown while typing, before the registration is saved
-        page.wait_for_selector("#candidates[data-duplicates='1']")
+    # the look-alike count is shown while typing, before the registration is saved (and
+    # waiting for it keeps the test's shared in-memory database to one writer at a time)
+    page.wait_for_selector(f"#candidates[data-duplicates='{1 if known else 0}']")
+    if known:
         desk.shot("2-precheck")
     page.select_option("#affiliation", "army")
     page.select_option("#document_type", "military_id")
