@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -100,9 +101,8 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             )
             return render(request, "web/intake_new.html", context, status=exc.status)
         return redirect("web:receipt", serial=result.case.intake.serial)
-    context["idempotency_key"] = intake_payload(request.GET, program=code, station="")[
-        "idempotency_key"
-    ]
+    # one key per form shown: a double submit or a retry after a lost answer registers once
+    context["idempotency_key"] = uuid.uuid4().hex
     return render(request, "web/intake_new.html", context)
 
 

@@ -41,9 +41,11 @@ def test_a_clerk_registers_through_the_form_and_prints_the_receipt(personas, ope
     clerk = _client(personas["clerk"])
     page = clerk.get("/intake/")
     assert page.status_code == 200
-    form = _form(pledge_version=open_program.pledge.version)
+    form = _form(pledge_version=open_program.pledge.version, idempotency_key="desk1-form-000001")
     response = clerk.post("/intake/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
+    again = clerk.post("/intake/", form)  # the clerk pressed twice, or the answer was lost
+    assert again["location"] == response["location"]
     receipt = clerk.get(response["location"]).content.decode()
     assert "AK771204" in receipt and "الدرويش" in receipt
     case = Case.objects.get()
