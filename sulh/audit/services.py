@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sulh.audit.models import AuditEntry, AuditHead
+from sulh.core.deferred import defer
 
 GENESIS = "0" * 64
 
@@ -36,6 +38,12 @@ def _fields(entry: AuditEntry) -> dict[str, Any]:
         "purpose": entry.purpose,
         "details": entry.details,
     }
+
+
+def audit_record_soon(**entry: Any) -> None:
+    """``audit_record`` now, or at the end of an ``appends_at_end`` block (registrations)."""
+    if not defer(functools.partial(audit_record, **entry)):
+        audit_record(**entry)
 
 
 def audit_record(

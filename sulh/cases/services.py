@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sulh.accounts.models import Role, User
-from sulh.audit.services import audit_record
+from sulh.audit.services import audit_record, audit_record_soon
 from sulh.cases.models import (
     ADVERSE_OUTCOMES,
     Case,
@@ -92,7 +92,7 @@ def _transition(
         outcome=outcome,
         details=details or {},
     )
-    audit_record(
+    audit_record_soon(
         actor=actor,
         action=f"case.{event}",
         obj_type="case",

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 def on_case_transition(transition: CaseEvent) -> None:
     if transition.event not in COUNTED_EVENTS:
         return
+    import functools
+
+    from sulh.core.deferred import defer
     from sulh.ledger.services import case_pseudonym, ledger_append
 
     case = transition.case
@@ -24,7 +27,8 @@ def on_case_transition(transition: CaseEvent) -> None:
     if transition.event == "registered":
         person = case.intake.person
         sex, age_band = person.sex, "child" if case.is_child else person.age_band
-    ledger_append(
+    append = functools.partial(
+        ledger_append,
         event=transition.event,
         program=case.program.code,
         station=case.station.code,
@@ -34,3 +38,5 @@ def on_case_transition(transition: CaseEvent) -> None:
         sex=sex,
         age_band=age_band,
     )
+    if not defer(append):
+        append()

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sulh.accounts.models import Role, User
@@ -88,10 +88,22 @@ def case_screen(*, case: Case) -> list[MatchCandidate]:
     records = person_records(person=case.intake.person, record_id=str(case.pk))
     key = _matching_key()
     keys = set().union(*(blocking_keys(r, key=key) for r in records)) if records else set()
+    _lock_keys(keys)
     candidates = _duplicates(case=case, records=records, keys=keys)
     MatchKey.objects.bulk_create([MatchKey(case=case, key=k) for k in keys], ignore_conflicts=True)
     candidates += _list_hits(case=case, records=records)
     return candidates
+
+
+def _lock_keys(keys: set[str]) -> None:
+    """On PostgreSQL, two registrations that share a blocking key take turns from here to
+    their commit, so the second sees the first and they are linked (SQLite writers take
+    turns anyway). Locks are taken in one order, so two registrations cannot deadlock."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[:15], 16)])
 
 
 def _duplicates(*, case: Case, records: list[PersonRecord], keys: set[str]) -> list[MatchCandidate]:

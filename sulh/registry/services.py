@@ -18,6 +18,7 @@ from sulh.accounts.models import Role, Station, User
 from sulh.cases import services as case_services
 from sulh.cases.models import Case
 from sulh.core.crypto import blind_index
+from sulh.core.deferred import appends_at_end
 from sulh.core.errors import (
     Conflict,
     IntakeWindowClosed,
@@ -60,7 +61,7 @@ def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = No
     _check_window(definition=definition, submitted_at=submitted_at)
     _check_against_program(data=data, definition=definition)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), appends_at_end():
             case = _save(
                 data=data,
                 clerk=clerk,
