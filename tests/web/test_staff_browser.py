@@ -20,8 +20,8 @@ import pytest
 from sulh.accounts import security
 from sulh.cases.models import Case
 from tests.conftest import PASSWORD
+from tests.web.conftest import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 LAPTOP = {"width": 1366, "height": 768}
 

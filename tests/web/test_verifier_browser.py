@@ -21,8 +21,8 @@ from sulh.cards.demo import DEMO_HOLDER, issue_demo
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.keys import StationKey, new_private_key, trust_list_sign
 from sulh.cards.status import CardStatus, StatusList
+from tests.web.conftest import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 TESTS = Path(__file__).resolve().parents[1]
 SCREENSHOTS = TESTS / "screenshots"
 VECTORS = TESTS / "cards" / "vectors"
