@@ -15,6 +15,7 @@ from sulh.matching.batch import (
     read_people_csv,
     screen,
 )
+from sulh.matching.record import PersonRecord
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,6 +65,17 @@ def _report(rejections: list[RowRejection], source: Path, target: Path | None) -
             writer.writerows([source, r.row_number, r.field, r.message] for r in rejections)
 
 
+def _read(
+    reader: Callable[[Path], tuple[list[PersonRecord], list[RowRejection]]], path: Path, flag: str
+) -> tuple[list[PersonRecord], list[RowRejection]]:
+    try:
+        return reader(path)
+    except InputError as exc:
+        message = str(exc)
+        prefix = f"{path}: "
+        raise InputError(f"{flag} {path}: {message.removeprefix(prefix)}") from None
+
+
 def _dedup(args: argparse.Namespace) -> int:
     try:
         records, rejections = read_people_csv(args.input)
@@ -85,9 +97,14 @@ def _dedup(args: argparse.Namespace) -> int:
 
 
 def _screen(args: argparse.Namespace) -> int:
+    from sulh.matching.unsc import read_unsc_xml
+
+    # A list is the batch CSV (with an optional aliases column) or the UN Security Council
+    # consolidated list as published (XML); each error names the file it is about.
+    read_list = read_unsc_xml if args.list_file.suffix.lower() == ".xml" else read_people_csv
     try:
-        entries, list_rejections = read_people_csv(args.list_file)
-        records, rejections = read_people_csv(args.input)
+        entries, list_rejections = _read(read_list, args.list_file, "--list")
+        records, rejections = _read(read_people_csv, args.input, "--input")
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

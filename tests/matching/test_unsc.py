@@ -84,3 +84,26 @@ def test_importing_the_un_list_screens_an_arabic_registration(personas, programs
     with pytest.raises(ValidationFailed) as error:
         services.list_import(path=bad, name="unsc", user=None)
     assert error.value.field == "file"
+
+
+def test_batch_screen_reads_the_un_list_and_names_the_file_it_refuses(tmp_path, capsys):
+    from sulh.cli import main
+
+    listed = tmp_path / "consolidated.xml"
+    listed.write_text(LIST, encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "record_id,given_name,father_name,family_name,mother_name,full_name,birth_date,"
+        "birth_place,national_id\nP1,سامر,وائل,الدرويش,,,1988-04-12,,\nP2,Hadi,,Nasser,,,1990,,\n",
+        encoding="utf-8",
+    )
+    hits = tmp_path / "hits.csv"
+    args = ["match", "screen", "--input", str(people), "--output", str(hits)]
+    assert main([*args, "--list", str(listed)]) == 0
+    rows = hits.read_text(encoding="utf-8").splitlines()
+    assert [r.split(",")[:2] for r in rows[1:]] == [["P1", "QDi.900"]]
+
+    other = tmp_path / "sdn.xml"
+    other.write_text("<sdnList><sdnEntry/></sdnList>", encoding="utf-8")
+    assert main([*args, "--list", str(other)]) == 2
+    assert f"--list {other}: not the UN Security Council" in capsys.readouterr().err
