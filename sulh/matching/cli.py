@@ -26,21 +26,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dedup_cmd.add_argument("--output", required=True)
     dedup_cmd.add_argument("--threshold", type=float)
     dedup_cmd.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
-    dedup_cmd.add_argument(
+    _engine(dedup_cmd)
+    dedup_cmd.set_defaults(handler=_dedup)
+    screen_cmd = commands.add_parser("screen", help="check registrants against a list")
+    screen_cmd.add_argument("--list", required=True, dest="list_file")
+    screen_cmd.add_argument("--input", required=True)
+    screen_cmd.add_argument("--output", required=True)
+    screen_cmd.add_argument("--threshold", type=float)
+    screen_cmd.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
+    _engine(screen_cmd)
+    screen_cmd.set_defaults(handler=_screen)
+
+
+def _engine(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
         "--engine",
         choices=("embedded", "spark"),
         default="embedded",
         help="embedded (one machine, the default) or spark (needs pyspark and Java; "
-        "--input and --output may then be hdfs:// or s3a:// paths)",
+        "the files may then be hdfs:// or s3a:// paths)",
     )
-    dedup_cmd.set_defaults(handler=_dedup)
-    screen_cmd = commands.add_parser("screen", help="check registrants against a list")
-    screen_cmd.add_argument("--list", required=True, type=Path, dest="list_file")
-    screen_cmd.add_argument("--input", required=True, type=Path)
-    screen_cmd.add_argument("--output", required=True, type=Path)
-    screen_cmd.add_argument("--threshold", type=float)
-    screen_cmd.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
-    screen_cmd.set_defaults(handler=_screen)
 
 
 def _progress(label: str) -> Callable[[int, int], None] | None:
@@ -74,7 +79,7 @@ def _report(rejections: list[RowRejection], source: Path, target: Path | None) -
 
 def _dedup(args: argparse.Namespace) -> int:
     if args.engine == "spark":
-        return _dedup_spark(args)
+        return _spark(args)
     args.input, args.output = Path(args.input), Path(args.output)
     try:
         records, rejections = read_people_csv(args.input)
@@ -95,46 +100,63 @@ def _dedup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dedup_spark(args: argparse.Namespace) -> int:
+def _spark(args: argparse.Namespace) -> int:
+    """``--engine spark``: the same model on the configured Spark (or a local one)."""
     try:
         from sulh.matching import spark
     except ImportError as exc:  # pragma: no cover - the message is the point
         print(f"error: --engine spark needs pyspark ({exc}); pip install pyspark", file=sys.stderr)
         return 2
     try:
-        session = spark.session("sulh match dedup")
+        session = spark.session(f"sulh match {args.match_command}")
     except Exception as exc:  # pyspark raises its own types when Java is missing
         print(
             f"error: --engine spark could not start Spark (is Java installed?): {exc}",
             file=sys.stderr,
         )
         return 2
-    source, target = args.input, args.output
-    result = spark.dedup_frame(spark.read_people(session, source), threshold=args.threshold)
-    _report(result.rejections, Path(source), args.rejections)
-    if "://" in target:
-        # A cluster's output: part files in a folder, as Spark writes them.
-        result.clusters.write.option("header", True).mode("error").csv(target)
-        count = result.clusters.count()
-        groups = result.clusters.select("cluster_id").distinct().count()
-    else:
-        count, seen = 0, set()
-        with Path(target).open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["record_id", "cluster_id"])
-            for row in result.clusters.toLocalIterator():
-                writer.writerow((row["record_id"], row["cluster_id"]))
-                count += 1
-                seen.add(row["cluster_id"])
-        groups = len(seen)
-    print(
-        f"{count} records, {groups} clusters, {len(result.rejections)} rows rejected (spark)",
-        file=sys.stderr,
-    )
+    try:
+        people = spark.read_people(session, args.input)
+        if args.match_command == "dedup":
+            done = spark.dedup_frame(people, threshold=args.threshold)
+            table, rejections = done.clusters, done.rejections
+        else:
+            found = spark.screen_frame(
+                spark.read_people(session, args.list_file), people, threshold=args.threshold
+            )
+            _report(found.list_rejections, Path(args.list_file), None)
+            table, rejections = found.hits, found.rejections
+        _report(rejections, Path(args.input), args.rejections)
+        if "://" in args.output:
+            # A cluster's output: part files in a folder, as Spark writes them.
+            table.write.option("header", True).mode("error").csv(args.output)
+            rows = table.count()
+        else:
+            rows = 0
+            with Path(args.output).open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(table.columns)
+                for row in table.toLocalIterator():
+                    values = list(row)
+                    if "score" in table.columns:
+                        values[2] = f"{row['score']:.4f}"
+                    writer.writerow(values)
+                    rows += 1
+    except Exception as exc:  # a missing input, an unreadable path: Spark's own errors
+        if type(exc).__name__ != "AnalysisException":
+            raise
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    what = "records" if args.match_command == "dedup" else "hits"
+    print(f"{rows} {what} written, {len(rejections)} rows rejected (spark)", file=sys.stderr)
     return 0
 
 
 def _screen(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        return _spark(args)
+    args.list_file, args.input = Path(args.list_file), Path(args.input)
+    args.output = Path(args.output)
     try:
         entries, list_rejections = read_people_csv(args.list_file)
         records, rejections = read_people_csv(args.input)

@@ -83,3 +83,27 @@ def test_spark_engine_gives_the_embedded_clusters_and_rejections(tmp_path, local
         ["153", "given_name"],
         ["154", "given_name"],
     ]
+
+
+def test_spark_engine_gives_the_embedded_screening_hits(tmp_path, local_spark):
+    rows, _ = generate_registry(200, seed=29)
+    listed = [{**row, "record_id": f"L{i}", "national_id": ""} for i, row in enumerate(rows[:30])]
+    listed[0]["aliases"] = "Abu Khalil|أبو خليل"
+    list_file = tmp_path / "list.csv"
+    with list_file.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[*CSV_FIELDS, "aliases"], restval="")
+        writer.writeheader()
+        writer.writerows(listed)
+    people = tmp_path / "people.csv"
+    with people.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    outputs = {}
+    for engine in ("embedded", "spark"):
+        out = tmp_path / f"{engine}-hits.csv"
+        argv = ["match", "screen", "--list", str(list_file), "--input", str(people)]
+        assert main([*argv, "--output", str(out), "--engine", engine]) == 0
+        outputs[engine] = _read(out)
+    assert outputs["spark"] == outputs["embedded"]  # the same hits, scores and evidence, in order
+    assert len(outputs["spark"]) > 30  # every listed person is found in the registry
