@@ -102,13 +102,13 @@ def _dedup(args: argparse.Namespace) -> int:
 
 def _spark(args: argparse.Namespace) -> int:
     """``--engine spark``: the same model on the configured Spark (or a local one)."""
-    try:
-        from sulh.matching import spark
-    except ImportError as exc:  # pragma: no cover - the message is the point
-        print(f"error: --engine spark needs pyspark ({exc}); pip install pyspark", file=sys.stderr)
-        return 2
+    from sulh.matching import spark
+
     try:
         session = spark.session(f"sulh match {args.match_command}")
+    except ImportError as exc:
+        print(f"error: --engine spark needs pyspark ({exc}); pip install pyspark", file=sys.stderr)
+        return 2
     except Exception as exc:  # pyspark raises its own types when Java is missing
         print(
             f"error: --engine spark could not start Spark (is Java installed?): {exc}",
