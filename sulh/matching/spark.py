@@ -271,4 +271,13 @@ def session(app: str = "sulh match") -> SparkSession:
 
     # A local run starts its Python workers with this interpreter, which has sulh.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    return SparkSession.builder.appName(app).getOrCreate()
+    spark = SparkSession.builder.appName(app).getOrCreate()
+    conf = spark.sparkContext.getConf()
+    if conf.get("spark.master", "").startswith("local") and not conf.contains(
+        "spark.sql.shuffle.partitions"
+    ):
+        # Spark's 200 shuffle partitions suit a cluster; on one machine each is a task
+        # with its own Python round trip, so use a few per core unless told otherwise.
+        cores = spark.sparkContext.defaultParallelism
+        spark.conf.set("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
+    return spark
