@@ -46,13 +46,28 @@ def _years_compatible(a: str, b: str) -> bool:
     return not (ya.isdigit() and yb.isdigit()) or abs(int(ya) - int(yb)) <= 1
 
 
+def peers_wanted(no_peers: bool) -> bool:
+    """Whether to run the peers: asked for, and installed (they come with make bench)."""
+    if no_peers:
+        return False
+    try:
+        import nomenklatura  # noqa: F401
+    except ImportError:
+        print("the peers (nomenklatura, anyascii) come with make bench: skipped")
+        return False
+    return True
+
+
+Ranked = dict[str, list[tuple[int, float]]]  # query id → (entry index, score), best first
+
+
 def _peers(
     listed: list[PersonRecord],
     queries: list[tuple[str, PersonRecord]],
     *,
     top: int,
-) -> dict[str, tuple[set[str], float]]:
-    """Each peer's alerts (query ids with a hit at or above its threshold) and its time.
+) -> dict[str, tuple[Ranked, float]]:
+    """Each peer's hits at or above its threshold (best first, per query) and its time.
 
     rapidfuzz: token_sort_ratio >= 85 on romanised names against every year-compatible
     entry. logic-v2: OpenSanctions' scorer (threshold 0.7, its default) on the ``top``
@@ -65,8 +80,8 @@ def _peers(
     from rapidfuzz import fuzz, process
 
     names = [_roman(r.full_name) for r in listed]
-    out: dict[str, tuple[set[str], float]] = {}
-    started, alerts = time.perf_counter(), set()
+    out: dict[str, tuple[Ranked, float]] = {}
+    started, ranked = time.perf_counter(), {}
     shortlists: dict[str, list[int]] = {}
     for query_id, record in queries:
         allowed = [
@@ -74,17 +89,15 @@ def _peers(
         ]
         query = _roman(record.full_name)
         choices = {i: names[i] for i in allowed}
-        for _, _, key in process.extract(
+        found = process.extract(
             query, choices, scorer=fuzz.token_sort_ratio, limit=None, score_cutoff=85
-        ):
-            alerts.add(f"{query_id}:{key}")
+        )
+        if found:
+            ranked[query_id] = [(key, score / 100) for _, score, key in found]
         shortlists[query_id] = [
-            key
-            for _, _, key in process.extract(
-                query, {i: names[i] for i in allowed}, scorer=fuzz.WRatio, limit=top
-            )
+            key for _, _, key in process.extract(query, choices, scorer=fuzz.WRatio, limit=top)
         ]
-    out["rapidfuzz"] = (alerts, time.perf_counter() - started)
+    out["rapidfuzz"] = (ranked, time.perf_counter() - started)
 
     algorithm, config = get_algorithm("logic-v2"), ScoringConfig.defaults()
 
@@ -97,16 +110,17 @@ def _peers(
         return proxy
 
     entries = [entity(r, "l") for r in listed]
-    started, alerts = time.perf_counter(), set()
-    hits: dict[str, set[int]] = {}
+    started, ranked = time.perf_counter(), {}
     for query_id, record in queries:
         proxy = entity(record, "q")
-        for i in shortlists[query_id]:
-            if algorithm.compare(proxy, entries[i], config).score >= 0.7:  # type: ignore[arg-type]
-                alerts.add(f"{query_id}:{i}")
-                hits.setdefault(query_id, set()).add(i)
-    out["logic-v2"] = (alerts, time.perf_counter() - started)
-    out["logic-v2 hits"] = ({f"{q}:{i}" for q, found in hits.items() for i in found}, 0.0)
+        scores = [
+            (i, algorithm.compare(proxy, entries[i], config).score)  # type: ignore[arg-type]
+            for i in shortlists[query_id]
+        ]
+        hits = sorted(((i, s) for i, s in scores if s >= 0.7), key=lambda h: (-h[1], h[0]))
+        if hits:
+            ranked[query_id] = hits
+    out["logic-v2"] = (ranked, time.perf_counter() - started)
     return out
 
 
@@ -148,12 +162,7 @@ def main(argv: list[str]) -> int:
     recall, false_alerts = found / len(held_out), alerts / len(negatives[10_000:])
     print(f"{'sulh':<8} {recall:>26.3f} {false_alerts:>14.4f} {seconds:>8.1f}")
     print(f"({len(held_out)} treated queries, {len(negatives) - 10_000} negatives)")
-    try:
-        import nomenklatura  # noqa: F401
-    except ImportError:
-        args.no_peers = True
-        print("the peers (nomenklatura, anyascii) come with make bench: skipped")
-    if args.no_peers:
+    if not peers_wanted(args.no_peers):
         return 0
     sample = negatives[10_000 : 10_000 + args.negatives]
     queries = [(f"T{i}", r) for i, r in held_out] + [(r.record_id, r) for r in sample]
@@ -168,14 +177,9 @@ def main(argv: list[str]) -> int:
     )
     print(f"{'matcher':<10} {'recall':>7} {'false alerts':>13} {'seconds':>8}")
     print(f"{'sulh':<10} {recall:>7.3f} {sulh_sample / len(sample):>13.4f} {'':>8}")
-    logic_hits = peers.pop("logic-v2 hits")[0]
-    for name, (alerts, seconds) in peers.items():
-        if name == "logic-v2":
-            right = sum(1 for i, _ in held_out if f"T{i}:{i}" in logic_hits)
-        else:
-            right = sum(1 for i, _ in held_out if f"T{i}:{i}" in alerts)
-        alerted = {a.split(":")[0] for a in alerts}
-        wrong = sum(1 for r in sample if r.record_id in alerted)
+    for name, (ranked, seconds) in peers.items():
+        right = sum(1 for i, _ in held_out if any(j == i for j, _ in ranked.get(f"T{i}", ())))
+        wrong = sum(1 for r in sample if r.record_id in ranked)
         print(
             f"{name:<10} {right / len(held_out):>7.3f} {wrong / len(sample):>13.4f} {seconds:>8.1f}"
         )
