@@ -121,6 +121,35 @@ def case_screen(*, case: Case) -> list[MatchCandidate]:
     return candidates
 
 
+@dataclasses.dataclass(frozen=True)
+class OnlineCheck:
+    duplicates: list[tuple[int, MatchResult]]  # (case id, result) over the threshold
+    list_hits: list[tuple[int, MatchResult]]  # (list entry id, result) over the threshold
+
+
+def online_check(
+    records: Sequence[PersonRecord], *, keys: set[str], exclude: int | None = None
+) -> OnlineCheck:
+    """What ``case_screen`` finds for one person, without storing anything: the registered
+    cases and the active lists' entries over their thresholds."""
+    lists = list(ScreeningList.objects.filter(active=True))
+    return OnlineCheck(
+        duplicates=duplicate_matches(records, keys=keys, exclude=exclude),
+        list_hits=list_matches(records, keys=keys, lists=lists),
+    )
+
+
+def duplicate_matches(
+    records: Sequence[PersonRecord], *, keys: set[str], exclude: int | None = None
+) -> list[tuple[int, MatchResult]]:
+    found = []
+    for other_id, other_records in registered_records(candidate_case_ids(keys, exclude=exclude)):
+        result = best_match(list(records), other_records)
+        if result and result.score >= DUPLICATE_THRESHOLD:
+            found.append((other_id, result))
+    return found
+
+
 def _bounded_blocks(
     *, table: str, member: str, keys: Iterable[str], scopes: Sequence[int | None] = (None,)
 ) -> dict[tuple[int | None, str], list[int]]:
@@ -175,20 +204,17 @@ def _lock_keys(keys: set[str]) -> None:
 
 
 def _duplicates(*, case: Case, records: list[PersonRecord], keys: set[str]) -> list[MatchCandidate]:
-    found = []
-    for other_id, other_records in registered_records(candidate_case_ids(keys, exclude=case.pk)):
-        result = best_match(records, other_records)
-        if result and result.score >= DUPLICATE_THRESHOLD:
-            found.append(
-                MatchCandidate(
-                    case=case,
-                    kind=CandidateKind.DUPLICATE,
-                    other_case_id=other_id,
-                    score=result.score,
-                    evidence=_evidence(result),
-                    model=result.model,
-                )
-            )
+    found = [
+        MatchCandidate(
+            case=case,
+            kind=CandidateKind.DUPLICATE,
+            other_case_id=other_id,
+            score=result.score,
+            evidence=_evidence(result),
+            model=result.model,
+        )
+        for other_id, result in duplicate_matches(records, keys=keys, exclude=case.pk)
+    ]
     return MatchCandidate.objects.bulk_create(found)
 
 
@@ -406,11 +432,17 @@ def list_entries_store(
             )
             for entry in batch
         )
-        ListKey.objects.bulk_create(
-            ListKey(screening_list=screening_list, entry_id=row.pk, key=k)
+        rows = [
+            (screening_list.pk, row.pk, k)
             for row, entry in zip(stored, batch, strict=True)
             for k in blocking_keys(entry, key=key)
-        )
+        ]
+        with connection.cursor() as cursor:  # millions of rows: not one model object each
+            cursor.executemany(
+                f"INSERT INTO {ListKey._meta.db_table} (screening_list_id, entry_id, key) "  # noqa: S608 - names from code
+                "VALUES (%s, %s, %s)",
+                rows,
+            )
         if progress:
             progress("entries", start + len(batch), len(entries))
 
