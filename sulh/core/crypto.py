@@ -143,13 +143,21 @@ _cache: dict[str, Keyring] = {}
 
 def keyring() -> Keyring:
     """The keyring of this installation, loaded once per process and path."""
-    path = str(_keyring_path())
-    found = _cache.get(path)
+    folder = _cache_key()
+    found = _cache.get(folder)
     if found is None:
         with _lock:
-            found = _cache.get(path) or _load()
-            _cache[path] = found
+            found = _cache.get(folder) or _load()
+            _cache[folder] = found
     return found
+
+
+def _cache_key() -> str:
+    """The keys folder as configured: cheap, unlike building the keyring's path on every seal
+    and open (which cost more than the AES-GCM itself)."""
+    from django.conf import settings
+
+    return str(settings.SULH_KEYS_DIR)
 
 
 def seal(plaintext: str, *, context: str) -> str:
@@ -202,7 +210,7 @@ def keyring_rotate() -> str:
         document["data_keys"][kid] = _wrap(master, secrets.token_bytes(32), kid)
         document["active"] = kid
         _write_private(path, json.dumps(document, indent=1).encode())
-        _cache.pop(str(path), None)
+        _cache.pop(_cache_key(), None)
     return kid
 
 

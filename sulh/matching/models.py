@@ -46,6 +46,23 @@ class ListEntry(models.Model):
     record = EncryptedTextField()  # the entry as JSON, sealed
 
 
+class ListKey(models.Model):
+    """A list entry's keyed blocking keys (HMAC, like ``MatchKey``): an intake's candidates are
+    looked up here by key, so no process holds a whole list in memory. Deleted with their list
+    version (entries are never deleted alone)."""
+
+    screening_list = models.ForeignKey(
+        ScreeningList, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [models.Index(fields=["screening_list", "key"], name="list_key_lookup")]
+
+
 class CandidateKind(models.TextChoices):
     DUPLICATE = "duplicate", _("Possible duplicate registration")
     LIST = "list", _("Possible list match")

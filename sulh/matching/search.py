@@ -16,18 +16,16 @@ from sulh.audit.services import audit_record
 from sulh.cases.models import Case
 from sulh.cases.selectors import cases_visible_to
 from sulh.core.errors import ValidationFailed
-from sulh.matching.index import blocking_keys
-from sulh.matching.models import MatchKey
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import MatchResult
 from sulh.matching.services import (
     DUPLICATE_THRESHOLD,
-    LIST_THRESHOLD,
-    MAX_CANDIDATE_CASES,
-    _list_index,
-    _matching_key,
     best_match,
+    candidate_case_ids,
+    list_matches,
     person_records,
+    record_keys,
+    registered_records,
 )
 
 SEARCH_THRESHOLD = 0.4
@@ -46,12 +44,7 @@ def _check(query: PersonRecord) -> None:
 
 
 def _candidate_ids(query: PersonRecord) -> list[int]:
-    keys = blocking_keys(query, key=_matching_key())
-    return list(
-        MatchKey.objects.filter(key__in=keys)
-        .values_list("case_id", flat=True)
-        .distinct()[:MAX_CANDIDATE_CASES]
-    )
+    return candidate_case_ids(record_keys([query]))
 
 
 def person_search(*, user: User, query: PersonRecord, purpose: str) -> list[SearchHit]:
@@ -78,18 +71,13 @@ def intake_precheck(*, user: User, query: PersonRecord) -> dict[str, int]:
     this person. Counts only: the candidates themselves go to a vetting officer."""
     _check(query)
     duplicates = 0
-    for case in Case.objects.filter(pk__in=_candidate_ids(query)).select_related("intake__person"):
-        result = best_match([query], person_records(person=case.intake.person, record_id="x"))
+    for _case_id, records in registered_records(_candidate_ids(query)):
+        result = best_match([query], records)
         duplicates += bool(result and result.score >= DUPLICATE_THRESHOLD)
     from sulh.matching.models import ScreeningList
 
-    listed = 0
-    for screening_list in ScreeningList.objects.filter(active=True):
-        listed += len(
-            _list_index(screening_list).query(
-                query, threshold=LIST_THRESHOLD, exclude_self=False, screening=True
-            )
-        )
+    lists = list(ScreeningList.objects.filter(active=True))
+    listed = len(list_matches([query], keys=record_keys([query]), lists=lists))
     audit_record(
         actor=user, action="intake_precheck", obj_type="person", obj_id="",
         details={"duplicates": duplicates, "lists": listed},

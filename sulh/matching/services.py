@@ -11,10 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from sulh.accounts.models import Role, User
@@ -22,11 +25,12 @@ from sulh.audit.services import audit_record
 from sulh.core.crypto import derived_key
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sulh.matching.batch import InputError, read_people_csv
-from sulh.matching.index import MatchIndex, blocking_keys
+from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.models import (
     CandidateKind,
     CandidateStatus,
     ListEntry,
+    ListKey,
     MatchCandidate,
     MatchKey,
     ScreeningList,
@@ -40,8 +44,21 @@ if TYPE_CHECKING:
 
 DUPLICATE_THRESHOLD = 0.5
 LIST_THRESHOLD = 0.5
-MAX_CANDIDATE_CASES = 200
-_list_indexes: dict[int, MatchIndex] = {}
+MAX_CANDIDATE_CASES = 200  # registered cases compared with one intake, at most
+MAX_LIST_HITS = 20  # per list and record, best first
+LIST_CACHE_SIZE = 50_000  # decrypted list entries kept per process (list versions never change)
+IMPORT_BATCH = 5_000
+PERSON_FIELDS = (
+    *(
+        f"{part}_name_{suffix}"
+        for suffix in ("ar", "lat")
+        for part in ("given", "father", "grandfather", "family", "mother")
+    ),
+    "birth_date",
+    "birth_place",
+    "national_id",
+)
+_entry_cache: OrderedDict[int, PersonRecord] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -51,11 +68,15 @@ def _matching_key() -> bytes:
 
 def person_records(*, person: Person, record_id: str) -> list[PersonRecord]:
     """The person as recorded, once per script the desk used."""
+    return _records({f: getattr(person, f) for f in PERSON_FIELDS}, record_id=record_id)
+
+
+def _records(fields: dict[str, str], *, record_id: str) -> list[PersonRecord]:
     records = []
     for suffix in ("ar", "lat"):
-        given = getattr(person, f"given_name_{suffix}")
-        family = getattr(person, f"family_name_{suffix}")
-        father = getattr(person, f"father_name_{suffix}")
+        given = fields[f"given_name_{suffix}"]
+        family = fields[f"family_name_{suffix}"]
+        father = fields[f"father_name_{suffix}"]
         if not (given or family or father):
             continue
         records.append(
@@ -63,15 +84,21 @@ def person_records(*, person: Person, record_id: str) -> list[PersonRecord]:
                 record_id=record_id,
                 given_name=given,
                 father_name=father,
-                grandfather_name=getattr(person, f"grandfather_name_{suffix}"),
+                grandfather_name=fields[f"grandfather_name_{suffix}"],
                 family_name=family,
-                mother_name=getattr(person, f"mother_name_{suffix}"),
-                birth_date=person.birth_date,
-                birth_place=person.birth_place,
-                national_id=person.national_id,
+                mother_name=fields[f"mother_name_{suffix}"],
+                birth_date=fields["birth_date"],
+                birth_place=fields["birth_place"],
+                national_id=fields["national_id"],
             )
         )
     return records
+
+
+def record_keys(records: Iterable[PersonRecord]) -> set[str]:
+    """The keyed blocking keys of one person (all its records), as stored and looked up."""
+    key = _matching_key()
+    return set().union(*(blocking_keys(r, key=key) for r in records))
 
 
 def best_match(left: list[PersonRecord], right: list[PersonRecord]) -> MatchResult | None:
@@ -86,13 +113,83 @@ def _evidence(result: MatchResult) -> list[dict[str, object]]:
 def case_screen(*, case: Case) -> list[MatchCandidate]:
     """Record the case's keyed blocking keys; open candidates for duplicates and list hits."""
     records = person_records(person=case.intake.person, record_id=str(case.pk))
-    key = _matching_key()
-    keys = set().union(*(blocking_keys(r, key=key) for r in records)) if records else set()
+    keys = record_keys(records)
     _lock_keys(keys)
     candidates = _duplicates(case=case, records=records, keys=keys)
     MatchKey.objects.bulk_create([MatchKey(case=case, key=k) for k in keys], ignore_conflicts=True)
-    candidates += _list_hits(case=case, records=records)
+    candidates += _list_hits(case=case, records=records, keys=keys)
     return candidates
+
+
+@dataclasses.dataclass(frozen=True)
+class OnlineCheck:
+    duplicates: list[tuple[int, MatchResult]]  # (case id, result) over the threshold
+    list_hits: list[tuple[int, MatchResult]]  # (list entry id, result) over the threshold
+
+
+def online_check(
+    records: Sequence[PersonRecord], *, keys: set[str], exclude: int | None = None
+) -> OnlineCheck:
+    """What ``case_screen`` finds for one person, without storing anything: the registered
+    cases and the active lists' entries over their thresholds."""
+    lists = list(ScreeningList.objects.filter(active=True))
+    return OnlineCheck(
+        duplicates=duplicate_matches(records, keys=keys, exclude=exclude),
+        list_hits=list_matches(records, keys=keys, lists=lists),
+    )
+
+
+def duplicate_matches(
+    records: Sequence[PersonRecord], *, keys: set[str], exclude: int | None = None
+) -> list[tuple[int, MatchResult]]:
+    found = []
+    for other_id, other_records in registered_records(candidate_case_ids(keys, exclude=exclude)):
+        result = best_match(list(records), other_records)
+        if result and result.score >= DUPLICATE_THRESHOLD:
+            found.append((other_id, result))
+    return found
+
+
+def _bounded_blocks(
+    *, table: str, member: str, keys: Iterable[str], scopes: Sequence[int | None] = (None,)
+) -> dict[tuple[int | None, str], list[int]]:
+    """The members of each block (key, within each scope), reading at most ``MAX_BLOCK + 1``
+    rows of each through the key index: one bounded query, however large the table."""
+    selects: list[str] = []
+    params: list[int | str] = []
+    scope_column = "screening_list_id"
+    for scope in scopes:
+        for key in sorted(keys):
+            where = "key = %s" if scope is None else f"{scope_column} = %s AND key = %s"
+            scope_out = "NULL" if scope is None else scope_column
+            selects.append(
+                f"SELECT * FROM (SELECT {scope_out} AS scope, key, {member} AS member "  # noqa: S608 - names from code
+                f"FROM {table} WHERE {where} LIMIT {MAX_BLOCK + 1}) AS b{len(selects)}"
+            )
+            params += ([] if scope is None else [scope]) + [key]
+    blocks: dict[tuple[int | None, str], list[int]] = {}
+    if not selects:
+        return blocks
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        for scope, key, member_id in cursor.fetchall():
+            blocks.setdefault((scope, key), []).append(member_id)
+    return blocks
+
+
+def _candidates(
+    blocks: Iterable[list[int]], *, limit: int, exclude: int | None = None
+) -> list[int]:
+    """Members of the blocks no larger than ``MAX_BLOCK``, rarest block first, up to ``limit``
+    (a key shared by more records is too common to compare on alone, as in batch)."""
+    found: dict[int, None] = {}
+    for members in sorted((m for m in blocks if len(m) <= MAX_BLOCK), key=len):
+        for member in members:
+            if member != exclude:
+                found.setdefault(member)
+        if len(found) >= limit:
+            break
+    return list(found)[:limit]
 
 
 def _lock_keys(keys: set[str]) -> None:
@@ -107,75 +204,127 @@ def _lock_keys(keys: set[str]) -> None:
 
 
 def _duplicates(*, case: Case, records: list[PersonRecord], keys: set[str]) -> list[MatchCandidate]:
-    from sulh.cases.models import Case
-
-    other_ids = list(
-        MatchKey.objects.filter(key__in=keys)
-        .exclude(case=case)
-        .values_list("case_id", flat=True)
-        .distinct()[:MAX_CANDIDATE_CASES]
-    )
-    found = []
-    for other in Case.objects.filter(pk__in=other_ids).select_related("intake__person"):
-        result = best_match(
-            records, person_records(person=other.intake.person, record_id=str(other.pk))
+    found = [
+        MatchCandidate(
+            case=case,
+            kind=CandidateKind.DUPLICATE,
+            other_case_id=other_id,
+            score=result.score,
+            evidence=_evidence(result),
+            model=result.model,
         )
-        if result and result.score >= DUPLICATE_THRESHOLD:
-            found.append(
-                MatchCandidate(
-                    case=case,
-                    kind=CandidateKind.DUPLICATE,
-                    other_case=other,
-                    score=result.score,
-                    evidence=_evidence(result),
-                    model=result.model,
-                )
-            )
+        for other_id, result in duplicate_matches(records, keys=keys, exclude=case.pk)
+    ]
     return MatchCandidate.objects.bulk_create(found)
 
 
-def _list_index(screening_list: ScreeningList) -> MatchIndex:
-    """The decrypted entries of one list version, indexed once per process."""
+def candidate_case_ids(keys: Iterable[str], *, exclude: int | None = None) -> list[int]:
+    """Registered cases sharing a blocking key with ``keys``: bounded by ``MAX_BLOCK`` per key
+    and ``MAX_CANDIDATE_CASES`` in all, read through the key index."""
+    blocks = _bounded_blocks(table=MatchKey._meta.db_table, member="case_id", keys=keys)
+    return _candidates(blocks.values(), limit=MAX_CANDIDATE_CASES, exclude=exclude)
+
+
+def registered_records(case_ids: Sequence[int]) -> list[tuple[int, list[PersonRecord]]]:
+    """The cases' people as records, decrypting only the fields matching compares."""
+    from sulh.cases.models import Case
+
+    if not case_ids:
+        return []
+    columns = [f"intake__person__{f}" for f in PERSON_FIELDS]
+    rows = Case.objects.filter(pk__in=case_ids).values_list("pk", *columns)
+    return [
+        (row[0], _records(dict(zip(PERSON_FIELDS, row[1:], strict=True)), record_id=str(row[0])))
+        for row in rows
+    ]
+
+
+def _entry_record(pk: int, sealed_json: str) -> PersonRecord:
+    fields = json.loads(sealed_json)
+    fields["aliases"] = tuple(fields.get("aliases", ()))
+    return PersonRecord(**{**fields, "record_id": str(pk)})
+
+
+def list_entry_records(entry_ids: Iterable[int]) -> dict[int, PersonRecord]:
+    """The list entries decrypted, through a bounded per-process cache (entries never change)."""
+    found: dict[int, PersonRecord] = {}
+    missing = []
     with _lock:
-        index = _list_indexes.get(screening_list.pk)
-        if index is None:
-            index = MatchIndex()
-            for entry in ListEntry.objects.filter(screening_list=screening_list):
-                fields = json.loads(entry.record)
-                fields["aliases"] = tuple(fields.get("aliases", ()))
-                index.add(PersonRecord(**{**fields, "record_id": str(entry.pk)}))
-            _list_indexes[screening_list.pk] = index
-    return index
+        for pk in entry_ids:
+            record = _entry_cache.get(pk)
+            if record is None:
+                missing.append(pk)
+            else:
+                _entry_cache.move_to_end(pk)
+                found[pk] = record
+    if missing:
+        fetched = {
+            pk: _entry_record(pk, text)
+            for pk, text in ListEntry.objects.filter(pk__in=missing).values_list("pk", "record")
+        }
+        found.update(fetched)
+        with _lock:
+            _entry_cache.update(fetched)
+            while len(_entry_cache) > LIST_CACHE_SIZE:
+                _entry_cache.popitem(last=False)
+    return found
+
+
+def list_matches(
+    records: Sequence[PersonRecord], *, keys: set[str], lists: Sequence[ScreeningList]
+) -> list[tuple[int, MatchResult]]:
+    """(list entry id, best result) for the entries of ``lists`` over the list threshold:
+    candidates by blocking key from ``ListKey`` (``MAX_BLOCK`` per key and list), the best
+    ``MAX_LIST_HITS`` per list and record."""
+    if not records or not lists:
+        return []
+    blocks = _bounded_blocks(
+        table=ListKey._meta.db_table, member="entry_id", keys=keys, scopes=[sl.pk for sl in lists]
+    )
+    per_list: dict[int, list[list[int]]] = {}
+    for (scope, _key), members in blocks.items():
+        assert scope is not None
+        per_list.setdefault(scope, []).append(members)
+    candidate_ids = {
+        scope: _candidates(found, limit=MAX_BLOCK * len(found)) for scope, found in per_list.items()
+    }
+    entries = list_entry_records({pk for ids in candidate_ids.values() for pk in ids})
+    out: list[tuple[int, MatchResult]] = []
+    for ids in candidate_ids.values():
+        best: dict[int, MatchResult] = {}
+        for record in records:
+            scored = []
+            for pk in ids:
+                result = compare(record, entries[pk], screening=True)
+                if result.score >= LIST_THRESHOLD:
+                    scored.append((pk, result))
+            scored.sort(key=lambda c: (-c[1].score, str(c[0])))
+            for pk, result in scored[:MAX_LIST_HITS]:
+                if pk not in best or result.score > best[pk].score:
+                    best[pk] = result
+        out += best.items()
+    return out
 
 
 def _list_hits(
-    *, case: Case, records: list[PersonRecord], only: ScreeningList | None = None
+    *,
+    case: Case,
+    records: list[PersonRecord],
+    keys: set[str],
+    only: ScreeningList | None = None,
 ) -> list[MatchCandidate]:
     lists = [only] if only else list(ScreeningList.objects.filter(active=True))
-    found = []
-    for screening_list in lists:
-        index = _list_index(screening_list)
-        best: dict[str, MatchResult] = {}
-        for record in records:
-            for candidate in index.query(
-                record, threshold=LIST_THRESHOLD, exclude_self=False, screening=True
-            ):
-                if (
-                    candidate.record_id not in best
-                    or candidate.result.score > best[candidate.record_id].score
-                ):
-                    best[candidate.record_id] = candidate.result
-        found += [
-            MatchCandidate(
-                case=case,
-                kind=CandidateKind.LIST,
-                list_entry_id=int(entry_pk),
-                score=result.score,
-                evidence=_evidence(result),
-                model=result.model,
-            )
-            for entry_pk, result in best.items()
-        ]
+    found = [
+        MatchCandidate(
+            case=case,
+            kind=CandidateKind.LIST,
+            list_entry_id=entry_pk,
+            score=result.score,
+            evidence=_evidence(result),
+            model=result.model,
+        )
+        for entry_pk, result in list_matches(records, keys=keys, lists=lists)
+    ]
     return MatchCandidate.objects.bulk_create(found)
 
 
@@ -227,10 +376,18 @@ def candidate_resolve(
     return candidate
 
 
-def list_import(*, path: Path, name: str, user: User | None, source: str = "") -> ScreeningList:
+def list_import(
+    *,
+    path: Path,
+    name: str,
+    user: User | None,
+    source: str = "",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ScreeningList:
     """Import a list version from CSV (the batch schema plus an optional aliases column) or
-    the UN Security Council consolidated list XML, then screen every registered case."""
-    from sulh.cases.models import Case
+    the UN Security Council consolidated list XML, then re-screen the registered cases that
+    share a blocking key with it (no other case can match it). ``progress(stage, done, total)``
+    is told how far the import and the re-screening are."""
     from sulh.matching.unsc import read_unsc_xml
 
     reader = read_unsc_xml if path.suffix.lower() == ".xml" else read_people_csv
@@ -252,19 +409,71 @@ def list_import(*, path: Path, name: str, user: User | None, source: str = "") -
             imported_by=user,
             entry_count=len(entries),
         )
-        ListEntry.objects.bulk_create(
+        list_entries_store(screening_list=screening_list, entries=entries, progress=progress)
+    list_rescreen(screening_list=screening_list, user=user, progress=progress)
+    return screening_list
+
+
+def list_entries_store(
+    *,
+    screening_list: ScreeningList,
+    entries: Sequence[PersonRecord],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """Seal the entries and store their keyed blocking keys, in batches."""
+    key = _matching_key()
+    for start in range(0, len(entries), IMPORT_BATCH):
+        batch = entries[start : start + IMPORT_BATCH]
+        stored = ListEntry.objects.bulk_create(
             ListEntry(
                 screening_list=screening_list,
                 entry_id=entry.record_id,
                 record=json.dumps(dataclasses.asdict(entry), ensure_ascii=False),
             )
-            for entry in entries
+            for entry in batch
         )
-    for case in Case.objects.select_related("intake__person").iterator(chunk_size=500):
-        records = person_records(person=case.intake.person, record_id=str(case.pk))
-        if _list_hits(case=case, records=records, only=screening_list):
-            _reopen_review(case=case, user=user)
-    return screening_list
+        rows = [
+            (screening_list.pk, row.pk, k)
+            for row, entry in zip(stored, batch, strict=True)
+            for k in blocking_keys(entry, key=key)
+        ]
+        with connection.cursor() as cursor:  # millions of rows: not one model object each
+            cursor.executemany(
+                f"INSERT INTO {ListKey._meta.db_table} (screening_list_id, entry_id, key) "  # noqa: S608 - names from code
+                "VALUES (%s, %s, %s)",
+                rows,
+            )
+        if progress:
+            progress("entries", start + len(batch), len(entries))
+
+
+def list_rescreen(
+    *,
+    screening_list: ScreeningList,
+    user: User | None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """Screen against one list version every registered case sharing a key with it."""
+    from sulh.cases.models import Case
+
+    usable = (  # keys of blocks small enough to compare on, as the screening uses them
+        ListKey.objects.filter(screening_list=screening_list)
+        .values("key")
+        .annotate(size=Count("id"))
+        .filter(size__lte=MAX_BLOCK)
+        .values("key")
+    )
+    shared = MatchKey.objects.filter(key__in=usable).values_list("case_id", flat=True).distinct()
+    case_ids = sorted(shared)
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start : start + 500]
+        for case in Case.objects.filter(pk__in=chunk).select_related("intake__person"):
+            records = person_records(person=case.intake.person, record_id=str(case.pk))
+            keys = record_keys(records)
+            if _list_hits(case=case, records=records, keys=keys, only=screening_list):
+                _reopen_review(case=case, user=user)
+        if progress:
+            progress("cases", start + len(chunk), len(case_ids))
 
 
 def _reopen_review(*, case: Case, user: User | None) -> None:

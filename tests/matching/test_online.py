@@ -126,3 +126,18 @@ def test_stored_matching_keys_reveal_no_names(personas, programs):
         stored = " ".join(row[0] for row in cursor.fetchall())
     for clue in ("smr", "drc", "سامر", "Samer", "1988"):
         assert clue not in stored
+
+
+def test_stored_list_keys_reveal_no_names_and_import_reports_progress(personas, tmp_path):
+    seen: list[tuple[str, int, int]] = []
+    services.list_import(
+        path=_list_file(tmp_path), name="wanted", user=None,
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )  # fmt: skip
+    assert ("entries", 1, 1) in seen
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM matching_listkey")
+        stored = " ".join(row[0] for row in cursor.fetchall())
+    assert stored
+    for clue in ("smr", "drc", "Samer", "Darwish", "1988"):
+        assert clue not in stored
