@@ -5,7 +5,8 @@ python -m bench matching_translit
 
 Every Arabic name is compared with every Latin spelling of the split; a hit is the right
 spelling alone at the top (a tie with another spelling counts as a miss). In the same run:
-the consonant skeleton alone (Sulh's cross-script comparison without the written vowels).
+Sulh without the learned spelling model (sulh/matching/translit.py, learned from the
+train split only), and the consonant skeleton alone (without the written vowels).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from sulh.matching import score as scoring
 from sulh.matching.normalize import name_skeletons
 from sulh.matching.score import name_similarity
 
@@ -25,6 +27,10 @@ DATA = (
 
 def _skeleton_only(a: str, b: str) -> float:
     return Levenshtein.normalized_similarity("".join(name_skeletons(a)), "".join(name_skeletons(b)))
+
+
+def _without_model(a: str, b: str) -> float:
+    return scoring.name_similarity.__wrapped__(a, b)  # type: ignore[attr-defined, no-any-return]
 
 
 def _top1(pairs: list[tuple[str, str]], score) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -45,13 +51,20 @@ def main(argv: list[str]) -> int:
         (a, b)
         for a, b in (line.rstrip("\n").split("\t", 1) for line in path.open(encoding="utf-8"))
     ]
+    gate = scoring.SPELLING_GATE
     print(f"{'matcher':<40} {'top-1':>7} {'seconds':>8}")
     for name, score in (
         ("Sulh name_similarity", name_similarity),
+        ("Sulh without the learned model", _without_model),
         ("consonant skeleton alone (same run)", _skeleton_only),
     ):
+        off = score is _without_model
+        scoring.SPELLING_GATE = 9.0 if off else gate  # 9: never reached, no model consulted
+        scoring.token_similarity.cache_clear()
         accuracy, seconds = _top1(pairs, score)
         print(f"{name:<40} {accuracy:>7.3f} {seconds:>8.1f}")
     print(f"{len(pairs)} Arabic-script names, each against all {len({b for _, b in pairs})} "
           "Latin spellings; target: >= 0.90")  # fmt: skip
+    scoring.SPELLING_GATE = gate
+    scoring.token_similarity.cache_clear()
     return 0

@@ -167,7 +167,14 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(_tokens(text))
 
 
-def _tokens(text: str) -> list[str]:
+@lru_cache(maxsize=100_000)
+def tokens_keeping_joined_article(text: str) -> tuple[str, ...]:
+    """``tokens`` of a Latin name without cutting al/el from the start of long words:
+    *Alegre*, *Almodovar* and *Elliott* are names, not the article before *Egre*."""
+    return tuple(_tokens(text, cut_joined=False))
+
+
+def _tokens(text: str, cut_joined: bool = True) -> list[str]:
     out: list[str] = []
     if script_of(text) == "ar":
         words = fold_arabic(text).split()
@@ -189,7 +196,7 @@ def _tokens(text: str) -> list[str]:
     for prefix in ARTICLE_PREFIXES:
         folded = re.sub(rf"(^|\s){re.escape(prefix)}", " ", folded)
     for word in re.split(r"[\s\-]+", folded):
-        if word[:2] in {"al", "el"} and len(word) >= 6:
+        if cut_joined and word[:2] in {"al", "el"} and len(word) >= 6:
             word = word[2:]  # article written joined: Alkassem, Elmasri
         if word.startswith("abd") and len(word) > 5:
             out.append("abd")
