@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import multiprocessing as mp
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
+
+import numpy as np
 
 from sulh.matching.index import MAX_BLOCK, MatchIndex, blocking_keys
 from sulh.matching.normalize import clean, script_of
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import NameStats, compare
+from sulh.matching.score import PRIOR, NameStats, _parse_birth, compare
 
 DEDUP_THRESHOLD = 0.5
 SCREEN_THRESHOLD = 0.5
@@ -146,11 +152,21 @@ def dedup(
     *,
     threshold: float | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> dict[str, str]:
-    """record_id → cluster_id for every record; records over the threshold share a cluster."""
+    """record_id → cluster_id for every record; records over the threshold share a cluster.
+
+    Clusters are the connected components of the candidate pairs scoring at or above
+    the threshold; a cluster is named after its first record in input order. The
+    result does not depend on ``workers`` (processes comparing pairs; default: the
+    usable cores) nor on the order pairs are compared in.
+    """
     records = list(records)
     threshold = DEDUP_THRESHOLD if threshold is None else threshold
     stats = NameStats.from_records(records)
+    left, right = _surviving_pairs(records, _candidate_codes(records), threshold)
+    total = len(left)
+    workers = _workers(workers, total)
     parent = list(range(len(records)))
 
     def find(i: int) -> int:
@@ -159,14 +175,25 @@ def dedup(
             i = parent[i]
         return i
 
-    pairs = _candidate_pairs(records)
-    for done, (i, j) in enumerate(pairs, start=1):
-        if find(i) != find(j) and compare(records[i], records[j], stats=stats).score >= threshold:
-            parent[find(i)] = find(j)
-        if progress and done % 5000 == 0:
-            progress(done, len(pairs))
+    if workers == 1:
+        for done, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True), start=1):
+            # a pair already in one cluster cannot change the clusters: skip its comparison
+            if find(i) != find(j) and compare(records[i], records[j], stats=stats).score >= (
+                threshold
+            ):
+                parent[find(i)] = find(j)
+            if progress and done % 5000 == 0:
+                progress(done, total)
+    else:
+        for done, matched in _compare_in_pool(records, stats, left, right, threshold, workers):
+            for i, j in matched:
+                root_i, root_j = find(i), find(j)
+                if root_i != root_j:
+                    parent[root_i] = root_j
+            if progress:
+                progress(done, total)
     if progress:
-        progress(len(pairs), len(pairs))
+        progress(total, total)
     clusters: dict[int, str] = {}
     out = {}
     for i, record in enumerate(records):
@@ -176,19 +203,198 @@ def dedup(
     return out
 
 
-def _candidate_pairs(records: list[PersonRecord]) -> list[tuple[int, int]]:
+def _workers(workers: int | None, pairs: int) -> int:
+    """Processes for comparing: as asked, else the usable cores (one for a small run)."""
+    if "fork" not in mp.get_all_start_methods():
+        return 1  # the workers inherit the records by fork; elsewhere one process
+    if workers is None:
+        if pairs < 50_000:
+            return 1
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            workers = os.cpu_count() or 1
+    return max(1, workers)
+
+
+def _candidate_codes(records: list[PersonRecord]) -> np.ndarray:
+    """Every pair sharing a blocking key (in a block of at most MAX_BLOCK), once:
+    sorted int64 codes ``i * n + j`` with ``i < j``."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, record in enumerate(records):
         for key in blocking_keys(record):
             blocks[key].append(i)
-    pairs: set[int] = set()
-    size = len(records)
+    by_size: dict[int, list[list[int]]] = defaultdict(list)
     for members in blocks.values():
         if 1 < len(members) <= MAX_BLOCK:
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    pairs.add(members[x] * size + members[y])
-    return [(p // size, p % size) for p in sorted(pairs)]
+            by_size[len(members)].append(members)
+    del blocks
+    size = len(records)
+    parts = []
+    for length, groups in by_size.items():
+        x, y = np.triu_indices(length, 1)
+        for start in range(0, len(groups), 4096):
+            rows = np.array(groups[start : start + 4096], dtype=np.int64)
+            # members are in ascending record order, so rows[:, x] < rows[:, y]
+            parts.append(np.unique((rows[:, x] * size + rows[:, y]).ravel()))
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(parts))
+
+
+# The most any pair can gain from its names, mother's name and birth place (log2 units,
+# score.py's weights): given 3.0 and family 3.5 at the rarest (× 1.4), father 2.5 (a full
+# name or an alias gains at most 7.0 × 1.4 = 9.8, less), mother 3.0, place 0.7.
+_MAX_NAMES_MOTHER_PLACE = 3.0 * 1.4 + 3.5 * 1.4 + 2.5 + 3.0 + 0.7
+_NID_DIGITS = 18  # longer national numbers are not pre-filtered (int64 holds 18 digits)
+
+
+def _birth_parts(records: list[PersonRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    year = np.zeros(len(records), dtype=np.int32)  # 0: no usable date
+    month = np.zeros(len(records), dtype=np.int16)  # 0: year only
+    day = np.zeros(len(records), dtype=np.int16)
+    for i, record in enumerate(records):
+        parsed = _parse_birth(record.birth_date)
+        if parsed is not None:
+            year[i] = parsed[0]
+            if parsed[1] is not None and parsed[2] is not None:
+                month[i], day[i] = parsed[1], parsed[2]
+    return year, month, day
+
+
+def _nid_parts(records: list[PersonRecord]) -> tuple[np.ndarray, np.ndarray]:
+    value = np.zeros(len(records), dtype=np.int64)
+    length = np.zeros(len(records), dtype=np.int8)  # 0: none; -1: not pre-filtered
+    for i, record in enumerate(records):
+        digits = "".join(ch for ch in record.national_id if ch.isdigit())
+        if not digits:
+            continue
+        if len(digits) > _NID_DIGITS or not digits.isascii():
+            length[i] = -1
+        else:
+            value[i], length[i] = int(digits), len(digits)
+    return value, length
+
+
+def _surviving_pairs(
+    records: list[PersonRecord], codes: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs whose score could reach the threshold, as (left, right) indices.
+
+    A pair is dropped only when even the best names, mother's name and place score.py
+    can give cannot lift its exact birth-date and national-number evidence over the
+    threshold, so the clusters are those of comparing every candidate pair.
+    """
+    size = max(len(records), 1)
+    lefts, rights = [], []
+    floor = threshold - 0.0001  # scores are rounded to 4 decimals
+    if floor <= 0 or threshold > 1:
+        return codes // size, codes % size
+    needed = math.log2(floor / (1 - floor)) if floor < 1 else math.inf
+    year, month, day = _birth_parts(records)
+    nid, nid_len = _nid_parts(records)
+    for start in range(0, len(codes), 2_000_000):
+        chunk = codes[start : start + 2_000_000]
+        i, j = chunk // size, chunk % size
+        best = (
+            PRIOR
+            + _MAX_NAMES_MOTHER_PLACE
+            + _birth_weight(year[i], month[i], day[i], year[j], month[j], day[j])
+            + _nid_weight_bound(nid[i], nid_len[i], nid[j], nid_len[j])
+        )
+        keep = best >= needed - 0.01
+        lefts.append(i[keep])
+        rights.append(j[keep])
+    if not lefts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def _birth_weight(
+    ya: np.ndarray, ma: np.ndarray, da: np.ndarray, yb: np.ndarray, mb: np.ndarray, db: np.ndarray
+) -> np.ndarray:
+    """score.birth_feature's weight (dedup: not lenient), pair by pair."""
+    gap = np.abs(ya - yb)
+    same_year = gap == 0
+    year_only = np.where(same_year, 1.5, np.where(gap == 1, -0.5, -4.0))
+    same_md = (ma == mb) & (da == db)
+    full = np.select(
+        [
+            same_year & same_md,
+            same_year & (ma == db) & (da == mb),
+            same_md & (gap == 1),
+            same_year & ((ma == mb) | (da == db)),
+            same_year,
+        ],
+        [4.5, 3.0, 1.0, 0.5, -1.5],
+        default=-5.0,
+    )
+    weight = np.where((ma == 0) | (mb == 0), year_only, full)
+    return np.where((ya == 0) | (yb == 0), 0.0, weight)
+
+
+def _nid_weight_bound(a: np.ndarray, la: np.ndarray, b: np.ndarray, lb: np.ndarray) -> np.ndarray:
+    """At least score.national_id_feature's weight: exact but for two differing digits,
+    which count as the +4.0 of a transposition wherever they are."""
+    differing = np.zeros(len(a), dtype=np.int8)
+    x, y = a.copy(), b.copy()
+    for _ in range(_NID_DIGITS):
+        differing += (x % 10) != (y % 10)
+        x //= 10
+        y //= 10
+    same_length = la == lb
+    weight = np.where(
+        same_length & (a == b), 9.0, np.where(same_length & (differing <= 2), 4.0, -8.0)
+    )
+    weight = np.where((la < 0) | (lb < 0), 9.0, weight)
+    return np.where((la == 0) | (lb == 0), 0.0, weight)
+
+
+_POOL_STATE: dict[str, object] = {}
+
+
+def _compare_chunk(bounds: tuple[int, int]) -> tuple[int, list[tuple[int, int]]]:
+    records = cast(list[PersonRecord], _POOL_STATE["records"])
+    stats = cast(NameStats, _POOL_STATE["stats"])
+    left = cast(np.ndarray, _POOL_STATE["left"])
+    right = cast(np.ndarray, _POOL_STATE["right"])
+    threshold = cast(float, _POOL_STATE["threshold"])
+    start, stop = bounds
+    matched = [
+        (i, j)
+        for i, j in zip(left[start:stop].tolist(), right[start:stop].tolist(), strict=True)
+        if compare(records[i], records[j], stats=stats).score >= threshold
+    ]
+    return stop - start, matched
+
+
+def _compare_in_pool(
+    records: list[PersonRecord],
+    stats: NameStats,
+    left: np.ndarray,
+    right: np.ndarray,
+    threshold: float,
+    workers: int,
+) -> Iterator[tuple[int, list[tuple[int, int]]]]:
+    """(pairs done so far, matched pairs of one chunk), chunk by chunk, in any order."""
+    _POOL_STATE.update(records=records, stats=stats, left=left, right=right, threshold=threshold)
+    chunk = 5000
+    bounds = [(s, min(s + chunk, len(left))) for s in range(0, len(left), chunk)]
+    done = 0
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            for count, matched in pool.imap_unordered(_compare_chunk, bounds):
+                done += count
+                yield done, matched
+    finally:
+        _POOL_STATE.clear()
+
+
+def _candidate_pairs(records: list[PersonRecord]) -> list[tuple[int, int]]:
+    """Every candidate pair (i < j), in order: for peers that score Sulh's candidates."""
+    codes = _candidate_codes(records)
+    size = max(len(records), 1)
+    return list(zip((codes // size).tolist(), (codes % size).tolist(), strict=True))
 
 
 def screen(
