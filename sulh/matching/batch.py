@@ -7,6 +7,7 @@ the rest of the run goes on.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import math
 import multiprocessing as mp
@@ -161,7 +162,21 @@ def dedup(
     result does not depend on ``workers`` (processes comparing pairs; default: the
     usable cores) nor on the order pairs are compared in.
     """
-    records = list(records)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of long-lived small objects: the cyclic collector only rescans them
+    try:
+        return _dedup(list(records), threshold, progress, workers)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _dedup(
+    records: list[PersonRecord],
+    threshold: float | None,
+    progress: Progress | None,
+    workers: int | None,
+) -> dict[str, str]:
     threshold = DEDUP_THRESHOLD if threshold is None else threshold
     stats = NameStats.from_records(records)
     left, right = _surviving_pairs(records, _candidate_codes(records), threshold)
@@ -381,12 +396,14 @@ def _compare_in_pool(
     chunk = 5000
     bounds = [(s, min(s + chunk, len(left))) for s in range(0, len(left), chunk)]
     done = 0
+    gc.freeze()  # the workers share the records' pages instead of copying them
     try:
         with mp.get_context("fork").Pool(workers) as pool:
             for count, matched in pool.imap_unordered(_compare_chunk, bounds):
                 done += count
                 yield done, matched
     finally:
+        gc.unfreeze()
         _POOL_STATE.clear()
 
 
