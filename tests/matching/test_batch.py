@@ -312,3 +312,15 @@ def test_no_candidate_pair_scores_above_the_names_bound():
         evidence = compare(a, b, stats=stats).evidence
         gain = sum(e.weight for e in evidence if e.field not in {"birth_date", "national_id"})
         assert gain <= _MAX_NAMES_MOTHER_PLACE + 1e-9
+
+
+def test_dedup_command_writes_the_same_clusters_with_two_workers(tmp_path):
+    source = _write(tmp_path / "people.csv", generate_registry(400, seed=9)[0])
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"clusters{workers}.csv"
+        args = ["match", "dedup", "--input", str(source), "--output", str(out)]
+        assert main([*args, "--workers", workers]) == 0
+        outputs.append(_read(out))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 400
