@@ -179,9 +179,7 @@ def _dedup(
 ) -> dict[str, str]:
     threshold = DEDUP_THRESHOLD if threshold is None else threshold
     stats = NameStats.from_records(records)
-    left, right = _surviving_pairs(records, _candidate_codes(records), threshold)
-    total = len(left)
-    workers = _workers(workers, total)
+    workers = _workers(workers, len(records))
     parent = list(range(len(records)))
 
     def find(i: int) -> int:
@@ -191,6 +189,10 @@ def _dedup(
         return i
 
     if workers == 1:
+        codes = _candidate_codes(records, map(blocking_keys, records))
+        left, right = _surviving_pairs(records, codes, threshold)
+        del codes
+        total = len(left)
         for done, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True), start=1):
             # a pair already in one cluster cannot change the clusters: skip its comparison
             if find(i) != find(j) and compare(records[i], records[j], stats=stats).score >= (
@@ -200,7 +202,8 @@ def _dedup(
             if progress and done % 5000 == 0:
                 progress(done, total)
     else:
-        for done, matched in _compare_in_pool(records, stats, left, right, threshold, workers):
+        total = 0
+        for done, total, matched in _in_pool(records, stats, threshold, workers):
             for i, j in matched:
                 root_i, root_j = find(i), find(j)
                 if root_i != root_j:
@@ -218,12 +221,12 @@ def _dedup(
     return out
 
 
-def _workers(workers: int | None, pairs: int) -> int:
-    """Processes for comparing: as asked, else the usable cores (one for a small run)."""
+def _workers(workers: int | None, records: int) -> int:
+    """Processes: as asked, else the usable cores (one for a small registry)."""
     if "fork" not in mp.get_all_start_methods():
         return 1  # the workers inherit the records by fork; elsewhere one process
     if workers is None:
-        if pairs < 50_000:
+        if records < 20_000:
             return 1
         try:
             workers = len(os.sched_getaffinity(0))
@@ -232,12 +235,15 @@ def _workers(workers: int | None, pairs: int) -> int:
     return max(1, workers)
 
 
-def _candidate_codes(records: list[PersonRecord]) -> np.ndarray:
+def _candidate_codes(
+    records: list[PersonRecord], keys: Iterable[Iterable[str]] | None = None
+) -> np.ndarray:
     """Every pair sharing a blocking key (in a block of at most MAX_BLOCK), once:
-    sorted int64 codes ``i * n + j`` with ``i < j``."""
+    sorted int64 codes ``i * n + j`` with ``i < j``. ``keys``: each record's blocking
+    keys, in record order (computed here when not given)."""
     blocks: dict[str, list[int]] = defaultdict(list)
-    for i, record in enumerate(records):
-        for key in blocking_keys(record):
+    for i, record_keys in enumerate(map(blocking_keys, records) if keys is None else keys):
+        for key in record_keys:
             blocks[key].append(i)
     by_size: dict[int, list[list[int]]] = defaultdict(list)
     for members in blocks.values():
@@ -368,40 +374,44 @@ def _nid_weight_bound(a: np.ndarray, la: np.ndarray, b: np.ndarray, lb: np.ndarr
 _POOL_STATE: dict[str, object] = {}
 
 
-def _compare_chunk(bounds: tuple[int, int]) -> tuple[int, list[tuple[int, int]]]:
+def _keys_chunk(bounds: tuple[int, int]) -> list[list[str]]:
+    records = cast(list[PersonRecord], _POOL_STATE["records"])
+    return [list(blocking_keys(record)) for record in records[bounds[0] : bounds[1]]]
+
+
+def _compare_chunk(pairs: tuple[np.ndarray, np.ndarray]) -> tuple[int, list[tuple[int, int]]]:
     records = cast(list[PersonRecord], _POOL_STATE["records"])
     stats = cast(NameStats, _POOL_STATE["stats"])
-    left = cast(np.ndarray, _POOL_STATE["left"])
-    right = cast(np.ndarray, _POOL_STATE["right"])
     threshold = cast(float, _POOL_STATE["threshold"])
-    start, stop = bounds
+    left, right = pairs
     matched = [
         (i, j)
-        for i, j in zip(left[start:stop].tolist(), right[start:stop].tolist(), strict=True)
+        for i, j in zip(left.tolist(), right.tolist(), strict=True)
         if compare(records[i], records[j], stats=stats).score >= threshold
     ]
-    return stop - start, matched
+    return len(left), matched
 
 
-def _compare_in_pool(
-    records: list[PersonRecord],
-    stats: NameStats,
-    left: np.ndarray,
-    right: np.ndarray,
-    threshold: float,
-    workers: int,
-) -> Iterator[tuple[int, list[tuple[int, int]]]]:
-    """(pairs done so far, matched pairs of one chunk), chunk by chunk, in any order."""
-    _POOL_STATE.update(records=records, stats=stats, left=left, right=right, threshold=threshold)
-    chunk = 5000
-    bounds = [(s, min(s + chunk, len(left))) for s in range(0, len(left), chunk)]
-    done = 0
+def _in_pool(
+    records: list[PersonRecord], stats: NameStats, threshold: float, workers: int
+) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+    """Blocking keys, then comparisons, in forked workers that inherit the records:
+    (pairs done so far, pairs to compare, matched pairs of one chunk), in any order."""
+    _POOL_STATE.update(records=records, stats=stats, threshold=threshold)
     gc.freeze()  # the workers share the records' pages instead of copying them
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            for count, matched in pool.imap_unordered(_compare_chunk, bounds):
+            step = 5000
+            ranges = [(s, min(s + step, len(records))) for s in range(0, len(records), step)]
+            keys = (k for chunk in pool.imap(_keys_chunk, ranges) for k in chunk)
+            codes = _candidate_codes(records, keys)
+            left, right = _surviving_pairs(records, codes, threshold)
+            del codes
+            total, done = len(left), 0
+            tasks = ((left[s : s + step], right[s : s + step]) for s in range(0, total, step))
+            for count, matched in pool.imap_unordered(_compare_chunk, tasks):
                 done += count
-                yield done, matched
+                yield done, total, matched
     finally:
         gc.unfreeze()
         _POOL_STATE.clear()
