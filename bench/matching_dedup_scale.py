@@ -70,9 +70,13 @@ def _timed(run: Callable[[], dict[str, str]]) -> tuple[dict[str, str], float]:
     return result, time.perf_counter() - started
 
 
+_STARTED = [0.0]
+
+
 def _progress(done: int, total: int) -> None:
     if done == total or done % 1_000_000 < 5000:
-        print(f"  compared {done:,}/{total:,} pairs", file=sys.stderr, flush=True)
+        seconds = time.perf_counter() - _STARTED[0]
+        print(f"  {seconds:6.0f} s: compared {done:,}/{total:,} pairs", file=sys.stderr, flush=True)
 
 
 def _registry(size: int, seed: int) -> tuple[list[PersonRecord], set[tuple[str, str]], float]:
@@ -123,6 +127,7 @@ def main(argv: list[str]) -> int:
         del records, truth
     records, truth, generated = _registry(args.records, args.seed)
     print(f"{args.records:>9,} generated in {generated:.1f} s", flush=True)
+    _STARTED[0] = time.perf_counter()
     row(
         args.records,
         "now",
