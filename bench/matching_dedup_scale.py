@@ -64,10 +64,19 @@ def _rss_mb() -> tuple[float, float]:
     return own, child
 
 
-def _timed(run: Callable[[], dict[str, str]]) -> tuple[dict[str, str], float]:
-    started = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the workers)."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(run: Callable[[], dict[str, str]]) -> tuple[dict[str, str], float, float]:
+    started, cpu = time.perf_counter(), _cpu()
     result = run()
-    return result, time.perf_counter() - started
+    return result, time.perf_counter() - started, _cpu() - cpu
 
 
 _STARTED = [0.0]
@@ -98,17 +107,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     header = f"{'records':>9} {'path':<22} {'cand. pairs':>11} {'compared':>10} {'F1':>6} "
-    print(header + f"{'seconds':>8} {'peak MB':>8} {'worker MB':>9}")
+    print(header + f"{'seconds':>8} {'CPU s':>8} {'peak MB':>8} {'worker MB':>9}")
 
     def row(size: int, name: str, records: list[PersonRecord], truth: set, run: Callable) -> float:
-        clusters, seconds = _timed(run)
+        clusters, seconds, cpu = _timed(run)
         own, child = _rss_mb()
         f1 = _prf(truth, _pairs(_grouped(clusters)))[2]
         codes = _candidate_codes(records)
         compared = len(_surviving_pairs(records, codes, 0.5)[0]) if name != "before" else len(codes)
         print(
             f"{size:>9,} {name:<22} {len(codes):>11,} {compared:>10,} {f1:>6.3f} "
-            f"{seconds:>8.1f} {own:>8.0f} {child:>9.0f}",
+            f"{seconds:>8.1f} {cpu:>8.1f} {own:>8.0f} {child:>9.0f}",
             flush=True,
         )
         return seconds
