@@ -7,16 +7,23 @@ the rest of the run goes on.
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import math
+import multiprocessing as mp
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
+
+import numpy as np
 
 from sulh.matching.index import MAX_BLOCK, MatchIndex, blocking_keys
 from sulh.matching.normalize import clean, script_of
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import NameStats, compare
+from sulh.matching.score import PRIOR, NameStats, _parse_birth, compare
 
 DEDUP_THRESHOLD = 0.5
 SCREEN_THRESHOLD = 0.5
@@ -146,11 +153,33 @@ def dedup(
     *,
     threshold: float | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> dict[str, str]:
-    """record_id → cluster_id for every record; records over the threshold share a cluster."""
-    records = list(records)
+    """record_id → cluster_id for every record; records over the threshold share a cluster.
+
+    Clusters are the connected components of the candidate pairs scoring at or above
+    the threshold; a cluster is named after its first record in input order. The
+    result does not depend on ``workers`` (processes comparing pairs; default: the
+    usable cores) nor on the order pairs are compared in.
+    """
+    collecting = gc.isenabled()
+    gc.disable()  # millions of long-lived small objects: the cyclic collector only rescans them
+    try:
+        return _dedup(list(records), threshold, progress, workers)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _dedup(
+    records: list[PersonRecord],
+    threshold: float | None,
+    progress: Progress | None,
+    workers: int | None,
+) -> dict[str, str]:
     threshold = DEDUP_THRESHOLD if threshold is None else threshold
     stats = NameStats.from_records(records)
+    workers = _workers(workers, len(records))
     parent = list(range(len(records)))
 
     def find(i: int) -> int:
@@ -159,14 +188,30 @@ def dedup(
             i = parent[i]
         return i
 
-    pairs = _candidate_pairs(records)
-    for done, (i, j) in enumerate(pairs, start=1):
-        if find(i) != find(j) and compare(records[i], records[j], stats=stats).score >= threshold:
-            parent[find(i)] = find(j)
-        if progress and done % 5000 == 0:
-            progress(done, len(pairs))
+    if workers == 1:
+        codes = _candidate_codes(records, map(blocking_keys, records))
+        left, right = _surviving_pairs(records, codes, threshold)
+        del codes
+        total = len(left)
+        for done, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True), start=1):
+            # a pair already in one cluster cannot change the clusters: skip its comparison
+            if find(i) != find(j) and compare(records[i], records[j], stats=stats).score >= (
+                threshold
+            ):
+                parent[find(i)] = find(j)
+            if progress and done % 5000 == 0:
+                progress(done, total)
+    else:
+        total = 0
+        for done, total, matched in _in_pool(records, stats, threshold, workers):
+            for i, j in matched:
+                root_i, root_j = find(i), find(j)
+                if root_i != root_j:
+                    parent[root_i] = root_j
+            if progress:
+                progress(done, total)
     if progress:
-        progress(len(pairs), len(pairs))
+        progress(total, total)
     clusters: dict[int, str] = {}
     out = {}
     for i, record in enumerate(records):
@@ -176,19 +221,207 @@ def dedup(
     return out
 
 
-def _candidate_pairs(records: list[PersonRecord]) -> list[tuple[int, int]]:
+def _workers(workers: int | None, records: int) -> int:
+    """Processes: as asked, else the usable cores (one for a small registry)."""
+    if "fork" not in mp.get_all_start_methods():
+        return 1  # the workers inherit the records by fork; elsewhere one process
+    if workers is None:
+        if records < 20_000:
+            return 1
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            workers = os.cpu_count() or 1
+    return max(1, workers)
+
+
+def _candidate_codes(
+    records: list[PersonRecord], keys: Iterable[Iterable[str]] | None = None
+) -> np.ndarray:
+    """Every pair sharing a blocking key (in a block of at most MAX_BLOCK), once:
+    sorted int64 codes ``i * n + j`` with ``i < j``. ``keys``: each record's blocking
+    keys, in record order (computed here when not given)."""
     blocks: dict[str, list[int]] = defaultdict(list)
-    for i, record in enumerate(records):
-        for key in blocking_keys(record):
+    for i, record_keys in enumerate(map(blocking_keys, records) if keys is None else keys):
+        for key in record_keys:
             blocks[key].append(i)
-    pairs: set[int] = set()
-    size = len(records)
+    by_size: dict[int, list[list[int]]] = defaultdict(list)
     for members in blocks.values():
         if 1 < len(members) <= MAX_BLOCK:
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    pairs.add(members[x] * size + members[y])
-    return [(p // size, p % size) for p in sorted(pairs)]
+            by_size[len(members)].append(members)
+    del blocks
+    size = len(records)
+    parts = []
+    for length, groups in by_size.items():
+        x, y = np.triu_indices(length, 1)
+        for start in range(0, len(groups), 4096):
+            rows = np.array(groups[start : start + 4096], dtype=np.int64)
+            # members are in ascending record order, so rows[:, x] < rows[:, y]
+            parts.append(np.unique((rows[:, x] * size + rows[:, y]).ravel()))
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(parts))
+
+
+# The most any pair can gain from its names, mother's name and birth place (log2 units,
+# score.py's weights): given 3.0 and family 3.5 at the rarest (× 1.4), father 2.5 (a full
+# name or an alias gains at most 7.0 × 1.4 = 9.8, less), mother 3.0, place 0.7.
+_MAX_NAMES_MOTHER_PLACE = 3.0 * 1.4 + 3.5 * 1.4 + 2.5 + 3.0 + 0.7
+_NID_DIGITS = 18  # longer national numbers are not pre-filtered (int64 holds 18 digits)
+
+
+def _birth_parts(records: list[PersonRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    year = np.zeros(len(records), dtype=np.int32)  # 0: no usable date
+    month = np.zeros(len(records), dtype=np.int16)  # 0: year only
+    day = np.zeros(len(records), dtype=np.int16)
+    for i, record in enumerate(records):
+        parsed = _parse_birth(record.birth_date)
+        if parsed is not None:
+            year[i] = parsed[0]
+            if parsed[1] is not None and parsed[2] is not None:
+                month[i], day[i] = parsed[1], parsed[2]
+    return year, month, day
+
+
+def _nid_parts(records: list[PersonRecord]) -> tuple[np.ndarray, np.ndarray]:
+    value = np.zeros(len(records), dtype=np.int64)
+    length = np.zeros(len(records), dtype=np.int8)  # 0: none; -1: not pre-filtered
+    for i, record in enumerate(records):
+        digits = "".join(ch for ch in record.national_id if ch.isdigit())
+        if not digits:
+            continue
+        if len(digits) > _NID_DIGITS or not digits.isascii():
+            length[i] = -1
+        else:
+            value[i], length[i] = int(digits), len(digits)
+    return value, length
+
+
+def _surviving_pairs(
+    records: list[PersonRecord], codes: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs whose score could reach the threshold, as (left, right) indices.
+
+    A pair is dropped only when even the best names, mother's name and place score.py
+    can give cannot lift its exact birth-date and national-number evidence over the
+    threshold, so the clusters are those of comparing every candidate pair.
+    """
+    size = max(len(records), 1)
+    lefts, rights = [], []
+    floor = threshold - 0.0001  # scores are rounded to 4 decimals
+    if floor <= 0 or threshold > 1:
+        return codes // size, codes % size
+    needed = math.log2(floor / (1 - floor)) if floor < 1 else math.inf
+    year, month, day = _birth_parts(records)
+    nid, nid_len = _nid_parts(records)
+    for start in range(0, len(codes), 2_000_000):
+        chunk = codes[start : start + 2_000_000]
+        i, j = chunk // size, chunk % size
+        best = (
+            PRIOR
+            + _MAX_NAMES_MOTHER_PLACE
+            + _birth_weight(year[i], month[i], day[i], year[j], month[j], day[j])
+            + _nid_weight_bound(nid[i], nid_len[i], nid[j], nid_len[j])
+        )
+        keep = best >= needed - 0.01
+        lefts.append(i[keep])
+        rights.append(j[keep])
+    if not lefts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def _birth_weight(
+    ya: np.ndarray, ma: np.ndarray, da: np.ndarray, yb: np.ndarray, mb: np.ndarray, db: np.ndarray
+) -> np.ndarray:
+    """score.birth_feature's weight (dedup: not lenient), pair by pair."""
+    gap = np.abs(ya - yb)
+    same_year = gap == 0
+    year_only = np.where(same_year, 1.5, np.where(gap == 1, -0.5, -4.0))
+    same_md = (ma == mb) & (da == db)
+    full = np.select(
+        [
+            same_year & same_md,
+            same_year & (ma == db) & (da == mb),
+            same_md & (gap == 1),
+            same_year & ((ma == mb) | (da == db)),
+            same_year,
+        ],
+        [4.5, 3.0, 1.0, 0.5, -1.5],
+        default=-5.0,
+    )
+    weight = np.where((ma == 0) | (mb == 0), year_only, full)
+    return np.where((ya == 0) | (yb == 0), 0.0, weight)
+
+
+def _nid_weight_bound(a: np.ndarray, la: np.ndarray, b: np.ndarray, lb: np.ndarray) -> np.ndarray:
+    """At least score.national_id_feature's weight: exact but for two differing digits,
+    which count as the +4.0 of a transposition wherever they are."""
+    differing = np.zeros(len(a), dtype=np.int8)
+    x, y = a.copy(), b.copy()
+    for _ in range(_NID_DIGITS):
+        differing += (x % 10) != (y % 10)
+        x //= 10
+        y //= 10
+    same_length = la == lb
+    weight = np.where(
+        same_length & (a == b), 9.0, np.where(same_length & (differing <= 2), 4.0, -8.0)
+    )
+    weight = np.where((la < 0) | (lb < 0), 9.0, weight)
+    return np.where((la == 0) | (lb == 0), 0.0, weight)
+
+
+_POOL_STATE: dict[str, object] = {}
+
+
+def _keys_chunk(bounds: tuple[int, int]) -> list[list[str]]:
+    records = cast(list[PersonRecord], _POOL_STATE["records"])
+    return [list(blocking_keys(record)) for record in records[bounds[0] : bounds[1]]]
+
+
+def _compare_chunk(pairs: tuple[np.ndarray, np.ndarray]) -> tuple[int, list[tuple[int, int]]]:
+    records = cast(list[PersonRecord], _POOL_STATE["records"])
+    stats = cast(NameStats, _POOL_STATE["stats"])
+    threshold = cast(float, _POOL_STATE["threshold"])
+    left, right = pairs
+    matched = [
+        (i, j)
+        for i, j in zip(left.tolist(), right.tolist(), strict=True)
+        if compare(records[i], records[j], stats=stats).score >= threshold
+    ]
+    return len(left), matched
+
+
+def _in_pool(
+    records: list[PersonRecord], stats: NameStats, threshold: float, workers: int
+) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+    """Blocking keys, then comparisons, in forked workers that inherit the records:
+    (pairs done so far, pairs to compare, matched pairs of one chunk), in any order."""
+    _POOL_STATE.update(records=records, stats=stats, threshold=threshold)
+    gc.freeze()  # the workers share the records' pages instead of copying them
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            step = 5000
+            ranges = [(s, min(s + step, len(records))) for s in range(0, len(records), step)]
+            keys = (k for chunk in pool.imap(_keys_chunk, ranges) for k in chunk)
+            codes = _candidate_codes(records, keys)
+            left, right = _surviving_pairs(records, codes, threshold)
+            del codes
+            total, done = len(left), 0
+            tasks = ((left[s : s + step], right[s : s + step]) for s in range(0, total, step))
+            for count, matched in pool.imap_unordered(_compare_chunk, tasks):
+                done += count
+                yield done, total, matched
+    finally:
+        gc.unfreeze()
+        _POOL_STATE.clear()
+
+
+def _candidate_pairs(records: list[PersonRecord]) -> list[tuple[int, int]]:
+    """Every candidate pair (i < j), in order: for peers that score Sulh's candidates."""
+    codes = _candidate_codes(records)
+    size = max(len(records), 1)
+    return list(zip((codes // size).tolist(), (codes % size).tolist(), strict=True))
 
 
 def screen(

@@ -28,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dedup_cmd.add_argument("--threshold", type=float)
     dedup_cmd.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
     _engine(dedup_cmd)
+    dedup_cmd.add_argument(
+        "--workers", type=int, help="processes comparing pairs (default: the usable cores)"
+    )
     dedup_cmd.set_defaults(handler=_dedup)
     screen_cmd = commands.add_parser("screen", help="check registrants against a list")
     screen_cmd.add_argument("--list", required=True, dest="list_file")
@@ -99,7 +102,9 @@ def _dedup(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _report(rejections, args.input, args.rejections)
-    clusters = dedup(records, threshold=args.threshold, progress=_progress("dedup"))
+    clusters = dedup(
+        records, threshold=args.threshold, progress=_progress("dedup"), workers=args.workers
+    )
     with args.output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["record_id", "cluster_id"])

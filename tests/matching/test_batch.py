@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -199,3 +199,128 @@ def test_the_csv_reader_never_fails_on_any_input(tmp_path_factory, rows, junk):
     else:
         assert all(r.row_number >= 2 and r.field and r.message for r in rejections)
         assert len({r.record_id for r in records}) == len(records)
+
+
+def _reference_dedup(records: list[PersonRecord], threshold: float) -> dict[str, str]:
+    """Every candidate pair compared, no pre-filter, no pool: what dedup must equal."""
+    from sulh.matching.batch import _candidate_pairs
+    from sulh.matching.score import NameStats, compare
+
+    stats = NameStats.from_records(records)
+    parent = list(range(len(records)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in _candidate_pairs(records):
+        if compare(records[i], records[j], stats=stats).score >= threshold:
+            parent[find(i)] = find(j)
+    first: dict[int, str] = {}
+    return {r.record_id: first.setdefault(find(i), r.record_id) for i, r in enumerate(records)}
+
+
+def test_dedup_gives_the_same_clusters_with_one_or_two_workers_as_comparing_every_pair():
+    rows, _ = generate_registry(2500, seed=23)
+    records = [PersonRecord(**row) for row in rows]
+    for threshold in (0.5, 0.9):
+        expected = _reference_dedup(records, threshold)
+        assert len(set(expected.values())) < len(records)  # some duplicates found
+        one = dedup(records, threshold=threshold, workers=1)
+        two = dedup(records, threshold=threshold, workers=2)
+        assert one == two == expected
+
+
+def test_dedup_progress_reaches_the_end_with_a_pool():
+    rows, _ = generate_registry(800, seed=3)
+    seen: list[tuple[int, int]] = []
+    dedup(
+        [PersonRecord(**row) for row in rows], workers=2, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert all(d <= t for d, t in seen)
+
+
+def test_pre_filter_never_underrates_birth_date_or_national_number():
+    import numpy as np
+
+    from sulh.matching.batch import _birth_parts, _birth_weight, _nid_parts, _nid_weight_bound
+    from sulh.matching.score import birth_feature, national_id_feature
+
+    births = [
+        "",
+        "1980",
+        "1980-01-01",
+        "1981",
+        "1982-03-04",
+        "1980-03-04",
+        "1980-04-03",
+        "1981-03-04",
+        "1980-03-05",
+        "1980-05-04",
+        "1980-07-09",
+        "1979-03-04",
+        "garbage",
+    ]
+    nids = [
+        "",
+        "12345678901",
+        "12345678902",
+        "12345678910",
+        "21345678901",
+        "12345",
+        "012345",
+        "92345678909",
+        "12-345-678-901",
+        "1234567890123456789012",
+        "١٢٣٤٥٦٧٨٩٠١",
+    ]
+    records = [
+        PersonRecord(str(k), given_name="x", birth_date=b, national_id=nid)
+        for k, (b, nid) in enumerate((b, n) for b in births for n in nids)
+    ]
+    i, j = (np.array(v) for v in zip(*combinations(range(len(records)), 2), strict=True))
+    year, month, day = _birth_parts(records)
+    value, length = _nid_parts(records)
+    birth = _birth_weight(year[i], month[i], day[i], year[j], month[j], day[j])
+    nid = _nid_weight_bound(value[i], length[i], value[j], length[j])
+    for k, (a, b) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
+        ra, rb = records[a], records[b]
+        assert birth[k] == birth_feature(ra.birth_date, rb.birth_date).weight, (ra, rb)
+        assert nid[k] >= national_id_feature(ra.national_id, rb.national_id).weight, (ra, rb)
+
+
+def test_no_candidate_pair_scores_above_the_names_bound():
+    from sulh.matching.batch import _MAX_NAMES_MOTHER_PLACE
+    from sulh.matching.score import NameStats, compare
+
+    rows, _ = generate_registry(1500, seed=2)
+    records = [PersonRecord(**row) for row in rows]
+    rare = PersonRecord(
+        "r",
+        given_name="Zebulon",
+        father_name="Quirinus",
+        family_name="Xanthopoulos",
+        mother_name="Ysolde Vantongeren",
+        birth_place="Ushuaia",
+    )
+    records.append(rare)
+    stats = NameStats.from_records(records)
+    pairs = [(r, r) for r in records] + list(pairwise(records))
+    for a, b in pairs:
+        evidence = compare(a, b, stats=stats).evidence
+        gain = sum(e.weight for e in evidence if e.field not in {"birth_date", "national_id"})
+        assert gain <= _MAX_NAMES_MOTHER_PLACE + 1e-9
+
+
+def test_dedup_command_writes_the_same_clusters_with_two_workers(tmp_path):
+    source = _write(tmp_path / "people.csv", generate_registry(400, seed=9)[0])
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"clusters{workers}.csv"
+        args = ["match", "dedup", "--input", str(source), "--output", str(out)]
+        assert main([*args, "--workers", workers]) == 0
+        outputs.append(_read(out))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 400
