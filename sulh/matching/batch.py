@@ -86,8 +86,12 @@ def _birth_ok(value: str) -> bool:
 def parse_people(
     text: str, *, extra: Sequence[str] = ()
 ) -> tuple[list[PersonRecord], list[RowRejection]]:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    # newline="": the reader itself takes \r, \n and \r\n as row ends, also a lone \r.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InputError(f"the header row cannot be read as CSV ({exc})") from None
     if not header:
         raise InputError("the file is empty: a header row is required")
     header = [h.strip().lstrip("\ufeff") for h in header]
@@ -96,7 +100,7 @@ def parse_people(
     records: list[PersonRecord] = []
     rejections: list[RowRejection] = []
     seen: set[str] = set()
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(_rows(reader, rejections), start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -119,6 +123,22 @@ def parse_people(
         )
         records.append(PersonRecord(**{c: values.get(c, "") for c in COLUMNS}, aliases=aliases))
     return records, rejections
+
+
+def _rows(reader: Iterator[list[str]], rejections: list[RowRejection]) -> Iterator[list[str]]:
+    """The reader's rows; a row the csv module cannot read (a field over its limit) is
+    reported with its number and yielded empty, so the numbering and the rest go on."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            rejections.append(RowRejection(number, "(row)", f"cannot be read as CSV ({exc})"))
+            row = []
+        yield row
 
 
 def _row_problem(values: dict[str, str], seen: set[str]) -> tuple[str, str] | None:

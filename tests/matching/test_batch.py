@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sulh.cli import main
-from sulh.matching.batch import COLUMNS, InputError, dedup, read_people_csv
+from sulh.matching.batch import COLUMNS, InputError, dedup, parse_people, read_people_csv
 from sulh.matching.record import PersonRecord
 from sulh.synth import CSV_FIELDS, generate_registry
 
@@ -324,3 +324,17 @@ def test_dedup_command_writes_the_same_clusters_with_two_workers(tmp_path):
         outputs.append(_read(out))
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 400
+
+
+def test_a_lone_carriage_return_ends_a_row_and_an_unreadable_row_is_reported():
+    text = (
+        HEADER
+        + "R1,Omar,,Haddad,,,1980,,\rR2,Ali,,Nasser,,,1981,,\n"
+        + 'R3,"'
+        + "x" * 200_000
+        + '",,,,,,,\nR4,Huda,,Saleh,,,1990,,\n'
+    )
+    records, rejections = parse_people(text)
+    assert [r.record_id for r in records] == ["R1", "R2", "R4"]
+    assert [(r.row_number, r.field) for r in rejections] == [(4, "(row)")]
+    assert "cannot be read as CSV" in rejections[0].message
