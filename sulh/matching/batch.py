@@ -351,6 +351,28 @@ def _surviving_pairs(
     return np.concatenate(lefts), np.concatenate(rights)
 
 
+def reachable(
+    pairs: Sequence[tuple[PersonRecord, PersonRecord]], *, threshold: float
+) -> list[bool]:
+    """For each pair, whether its registry comparison could reach ``threshold``: False only
+    when even the best names, mother's name and place cannot lift its birth-date and
+    national-number evidence over it (the bound ``_surviving_pairs`` applies in batch)."""
+    floor = threshold - 0.0001
+    if not pairs or floor <= 0 or threshold > 1:
+        return [True] * len(pairs)
+    needed = math.log2(floor / (1 - floor)) if floor < 1 else math.inf
+    left, right = [a for a, _ in pairs], [b for _, b in pairs]
+    (ya, ma, da), (yb, mb, db) = _birth_parts(left), _birth_parts(right)
+    (na, la), (nb, lb) = _nid_parts(left), _nid_parts(right)
+    best = (
+        PRIOR
+        + _MAX_NAMES_MOTHER_PLACE
+        + _birth_weight(ya, ma, da, yb, mb, db)
+        + _nid_weight_bound(na, la, nb, lb)
+    )
+    return [bool(keep) for keep in best >= needed - 0.01]
+
+
 def _birth_weight(
     ya: np.ndarray, ma: np.ndarray, da: np.ndarray, yb: np.ndarray, mb: np.ndarray, db: np.ndarray
 ) -> np.ndarray:

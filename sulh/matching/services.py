@@ -24,7 +24,7 @@ from sulh.accounts.models import Role, User
 from sulh.audit.services import audit_record
 from sulh.core.crypto import derived_key
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
-from sulh.matching.batch import InputError, read_people_csv
+from sulh.matching.batch import InputError, reachable, read_people_csv
 from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.models import (
     CandidateKind,
@@ -142,8 +142,22 @@ def online_check(
 def duplicate_matches(
     records: Sequence[PersonRecord], *, keys: set[str], exclude: int | None = None
 ) -> list[tuple[int, MatchResult]]:
-    found = []
-    for other_id, other_records in registered_records(candidate_case_ids(keys, exclude=exclude)):
+    found: list[tuple[int, MatchResult]] = []
+    candidates = [
+        (other_id, other_records)
+        for other_id, other_records in registered_records(candidate_case_ids(keys, exclude=exclude))
+        if other_records
+    ]
+    if not records or not candidates:
+        return found
+    # Birth date and national number are the person's, whatever script the desk used: a
+    # candidate whose two cannot be outweighed by the best names is not compared at all.
+    could = reachable(
+        [(records[0], other[0]) for _, other in candidates], threshold=DUPLICATE_THRESHOLD
+    )
+    for (other_id, other_records), possible in zip(candidates, could, strict=True):
+        if not possible:
+            continue
         result = best_match(list(records), other_records)
         if result and result.score >= DUPLICATE_THRESHOLD:
             found.append((other_id, result))

@@ -338,3 +338,34 @@ def test_a_lone_carriage_return_ends_a_row_and_an_unreadable_row_is_reported():
     assert [r.record_id for r in records] == ["R1", "R2", "R4"]
     assert [(r.row_number, r.field) for r in rejections] == [(4, "(row)")]
     assert "cannot be read as CSV" in rejections[0].message
+
+
+def test_a_pair_ruled_out_before_comparing_never_reaches_the_threshold():
+    """The online check skips a registered namesake whose birth date and national number
+    the best names cannot outweigh: such a pair would never have been a candidate."""
+    from sulh.matching.batch import reachable
+    from sulh.matching.score import compare
+
+    one = PersonRecord(
+        "a", given_name="Omar", father_name="Khaled", family_name="Haddad",
+        birth_date="1980-05-02", national_id="01020304050",
+    )  # fmt: skip
+    namesake = PersonRecord(
+        "b", given_name="Omar", father_name="Khaled", family_name="Haddad",
+        birth_date="1994-11-23", national_id="09080706050",
+    )  # fmt: skip
+    again = PersonRecord(
+        "c", given_name="عمر", father_name="خالد", family_name="حداد",
+        birth_date="1980-02-05", national_id="01020304060",
+    )  # fmt: skip
+    assert reachable([(one, namesake), (one, again)], threshold=0.5) == [False, True]
+    assert compare(one, again).score >= 0.5
+
+    rows, _ = generate_registry(1200, seed=4)
+    records = [PersonRecord(**row) for row in rows]
+    pairs = list(pairwise(records)) + [(records[k], records[-k - 1]) for k in range(600)]
+    kept = reachable(pairs, threshold=0.5)
+    assert not all(kept)  # the bound rules some out
+    for (a, b), possible in zip(pairs, kept, strict=True):
+        if not possible:
+            assert compare(a, b).score < 0.5, (a.record_id, b.record_id)
