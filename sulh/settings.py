@@ -59,9 +59,18 @@ def _development_secret(keys_dir: Path) -> str:
     keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = keys_dir / "django-secret"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a private name, then linked into place: processes starting
+        # together all read the one secret that won, never a half-written file.
+        draft = keys_dir / f".django-secret.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: use its secret
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
