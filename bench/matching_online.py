@@ -267,14 +267,14 @@ def _without_prefilter(records: list[Any], keys: set[str]) -> float:
     """The same check with every candidate compared (the peer for the pre-filter)."""
     from sulh.matching import services
 
-    saved = services.reachable
-    services.reachable = lambda pairs, *, threshold: [True] * len(pairs)  # type: ignore[assignment]
+    saved = services.could_reach
+    services.could_reach = lambda *_, **__: True  # type: ignore[assignment]
     try:
         started = time.perf_counter()
         services.online_check(records, keys=keys)
         return time.perf_counter() - started
     finally:
-        services.reachable = saved
+        services.could_reach = saved
 
 
 def _measure(intakes: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import math
 import multiprocessing as mp
 import os
 from collections import defaultdict
@@ -23,7 +22,20 @@ import numpy as np
 from sulh.matching.index import MAX_BLOCK, MatchIndex, blocking_keys
 from sulh.matching.normalize import clean, script_of
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import PRIOR, NameStats, _parse_birth, compare
+from sulh.matching.score import (
+    FAMILY,
+    FATHER,
+    GIVEN,
+    MOTHER,
+    PLACE_WEIGHT,
+    PRIOR,
+    RARITY_MAX,
+    NameStats,
+    _parse_birth,
+    best_gain,
+    compare,
+    needed_weight,
+)
 
 DEDUP_THRESHOLD = 0.5
 SCREEN_THRESHOLD = 0.5
@@ -210,14 +222,13 @@ def _dedup(
 
     if workers == 1:
         codes = _candidate_codes(records, map(blocking_keys, records))
-        left, right = _surviving_pairs(records, codes, threshold)
+        left, right, known = _surviving_pairs(records, codes, threshold)
         del codes
         total = len(left)
-        for done, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True), start=1):
+        pairs = zip(left.tolist(), right.tolist(), known.tolist(), strict=True)
+        for done, (i, j, weight) in enumerate(pairs, start=1):
             # a pair already in one cluster cannot change the clusters: skip its comparison
-            if find(i) != find(j) and compare(records[i], records[j], stats=stats).score >= (
-                threshold
-            ):
+            if find(i) != find(j) and _matches(records[i], records[j], weight, stats, threshold):
                 parent[find(i)] = find(j)
             if progress and done % 5000 == 0:
                 progress(done, total)
@@ -284,9 +295,9 @@ def _candidate_codes(
 
 
 # The most any pair can gain from its names, mother's name and birth place (log2 units,
-# score.py's weights): given 3.0 and family 3.5 at the rarest (× 1.4), father 2.5 (a full
-# name or an alias gains at most 7.0 × 1.4 = 9.8, less), mother 3.0, place 0.7.
-_MAX_NAMES_MOTHER_PLACE = 3.0 * 1.4 + 3.5 * 1.4 + 2.5 + 3.0 + 0.7
+# score.py's weights): given and family names at the rarest, father, mother, place (a full
+# name or an alias gains at most WHOLE × RARITY_MAX, less).
+_MAX_NAMES_MOTHER_PLACE = (GIVEN[1] + FAMILY[1]) * RARITY_MAX + FATHER[1] + MOTHER[1] + PLACE_WEIGHT
 _NID_DIGITS = 18  # longer national numbers are not pre-filtered (int64 holds 18 digits)
 
 
@@ -319,58 +330,32 @@ def _nid_parts(records: list[PersonRecord]) -> tuple[np.ndarray, np.ndarray]:
 
 def _surviving_pairs(
     records: list[PersonRecord], codes: np.ndarray, threshold: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs whose score could reach the threshold, as (left, right) indices.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate pairs whose score could reach the threshold, as (left, right) indices,
+    with each pair's birth-date and national-number weight (at least that of ``compare``).
 
     A pair is dropped only when even the best names, mother's name and place score.py
     can give cannot lift its exact birth-date and national-number evidence over the
     threshold, so the clusters are those of comparing every candidate pair.
     """
     size = max(len(records), 1)
-    lefts, rights = [], []
-    floor = threshold - 0.0001  # scores are rounded to 4 decimals
-    if floor <= 0 or threshold > 1:
-        return codes // size, codes % size
-    needed = math.log2(floor / (1 - floor)) if floor < 1 else math.inf
+    lefts, rights, weights = [], [], []
+    needed = needed_weight(threshold)
     year, month, day = _birth_parts(records)
     nid, nid_len = _nid_parts(records)
     for start in range(0, len(codes), 2_000_000):
         chunk = codes[start : start + 2_000_000]
         i, j = chunk // size, chunk % size
-        best = (
-            PRIOR
-            + _MAX_NAMES_MOTHER_PLACE
-            + _birth_weight(year[i], month[i], day[i], year[j], month[j], day[j])
-            + _nid_weight_bound(nid[i], nid_len[i], nid[j], nid_len[j])
-        )
-        keep = best >= needed - 0.01
+        known = _birth_weight(year[i], month[i], day[i], year[j], month[j], day[j])
+        known += _nid_weight_bound(nid[i], nid_len[i], nid[j], nid_len[j])
+        keep = PRIOR + _MAX_NAMES_MOTHER_PLACE + known >= needed
         lefts.append(i[keep])
         rights.append(j[keep])
+        weights.append(known[keep].astype(np.float32))
     if not lefts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(lefts), np.concatenate(rights)
-
-
-def reachable(
-    pairs: Sequence[tuple[PersonRecord, PersonRecord]], *, threshold: float
-) -> list[bool]:
-    """For each pair, whether its registry comparison could reach ``threshold``: False only
-    when even the best names, mother's name and place cannot lift its birth-date and
-    national-number evidence over it (the bound ``_surviving_pairs`` applies in batch)."""
-    floor = threshold - 0.0001
-    if not pairs or floor <= 0 or threshold > 1:
-        return [True] * len(pairs)
-    needed = math.log2(floor / (1 - floor)) if floor < 1 else math.inf
-    left, right = [a for a, _ in pairs], [b for _, b in pairs]
-    (ya, ma, da), (yb, mb, db) = _birth_parts(left), _birth_parts(right)
-    (na, la), (nb, lb) = _nid_parts(left), _nid_parts(right)
-    best = (
-        PRIOR
-        + _MAX_NAMES_MOTHER_PLACE
-        + _birth_weight(ya, ma, da, yb, mb, db)
-        + _nid_weight_bound(na, la, nb, lb)
-    )
-    return [bool(keep) for keep in best >= needed - 0.01]
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    return np.concatenate(lefts), np.concatenate(rights), np.concatenate(weights)
 
 
 def _birth_weight(
@@ -413,6 +398,16 @@ def _nid_weight_bound(a: np.ndarray, la: np.ndarray, b: np.ndarray, lb: np.ndarr
     return np.where((la == 0) | (lb == 0), 0.0, weight)
 
 
+def _matches(
+    a: PersonRecord, b: PersonRecord, known: float, stats: NameStats, threshold: float
+) -> bool:
+    """compare's verdict; ``known``: the pair's birth-date and national-number weight (at
+    least compare's). Most candidate pairs are ruled out by the cheaper bound first."""
+    if PRIOR + known + best_gain(a, b, stats=stats) < needed_weight(threshold):
+        return False
+    return compare(a, b, stats=stats).score >= threshold
+
+
 _POOL_STATE: dict[str, object] = {}
 
 
@@ -421,15 +416,17 @@ def _keys_chunk(bounds: tuple[int, int]) -> list[list[str]]:
     return [list(blocking_keys(record)) for record in records[bounds[0] : bounds[1]]]
 
 
-def _compare_chunk(pairs: tuple[np.ndarray, np.ndarray]) -> tuple[int, list[tuple[int, int]]]:
+def _compare_chunk(
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[int, list[tuple[int, int]]]:
     records = cast(list[PersonRecord], _POOL_STATE["records"])
     stats = cast(NameStats, _POOL_STATE["stats"])
     threshold = cast(float, _POOL_STATE["threshold"])
-    left, right = pairs
+    left, right, known = pairs
     matched = [
         (i, j)
-        for i, j in zip(left.tolist(), right.tolist(), strict=True)
-        if compare(records[i], records[j], stats=stats).score >= threshold
+        for i, j, weight in zip(left.tolist(), right.tolist(), known.tolist(), strict=True)
+        if _matches(records[i], records[j], weight, stats, threshold)
     ]
     return len(left), matched
 
@@ -447,10 +444,13 @@ def _in_pool(
             ranges = [(s, min(s + step, len(records))) for s in range(0, len(records), step)]
             keys = (k for chunk in pool.imap(_keys_chunk, ranges) for k in chunk)
             codes = _candidate_codes(records, keys)
-            left, right = _surviving_pairs(records, codes, threshold)
+            left, right, known = _surviving_pairs(records, codes, threshold)
             del codes
             total, done = len(left), 0
-            tasks = ((left[s : s + step], right[s : s + step]) for s in range(0, total, step))
+            tasks = (
+                (left[s : s + step], right[s : s + step], known[s : s + step])
+                for s in range(0, total, step)
+            )
             for count, matched in pool.imap_unordered(_compare_chunk, tasks):
                 done += count
                 yield done, total, matched

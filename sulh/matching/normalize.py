@@ -128,6 +128,12 @@ LEGAL_PHRASES = (
 )
 
 
+_LEGAL_SHORT = dict(LEGAL_PHRASES)
+_LEGAL = re.compile("|".join(rf"\b{re.escape(phrase)}\b" for phrase, _ in LEGAL_PHRASES))
+# an article after the start or a space; the space before it is kept (words split on it)
+_ARTICLE = re.compile("(?:^|(?<=\\s))(?:" + "|".join(re.escape(p) for p in ARTICLE_PREFIXES) + ")")
+
+
 def clean(text: str) -> str:
     """NFC, no control or bidi characters, single spaces."""
     text = _CONTROL.sub("", unicodedata.normalize("NFC", text or ""))
@@ -191,10 +197,8 @@ def _tokens(text: str, cut_joined: bool = True) -> list[str]:
         return out
     # names written glued in camel case (RamiMakhlouf) are two names
     folded = fold_latin(re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", clean(text)))
-    for phrase, short in LEGAL_PHRASES:
-        folded = re.sub(rf"\b{phrase}\b", short, folded)
-    for prefix in ARTICLE_PREFIXES:
-        folded = re.sub(rf"(^|\s){re.escape(prefix)}", " ", folded)
+    folded = _LEGAL.sub(lambda m: _LEGAL_SHORT[m.group(0)], folded)
+    folded = _ARTICLE.sub(" ", folded)
     for word in re.split(r"[\s\-]+", folded):
         if cut_joined and word[:2] in {"al", "el"} and len(word) >= 6:
             word = word[2:]  # article written joined: Alkassem, Elmasri

@@ -67,8 +67,10 @@ class NameStats:
 
     counts: Counter[str] = field(default_factory=Counter)
     total: int = 0
+    _by_name: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, record: PersonRecord) -> None:
+        self._by_name.clear()
         for part in (record.given_name, record.family_name, record.full_name):
             for key in name_skeletons(part):
                 self.counts[key] += 1
@@ -80,6 +82,13 @@ class NameStats:
         for record in records:
             stats.add(record)
         return stats
+
+    def rarity_of(self, name: str) -> float:
+        """``rarity`` of the name's skeletons, remembered for each name."""
+        found = self._by_name.get(name)
+        if found is None:
+            found = self._by_name[name] = self.rarity(name_skeletons(name))
+        return found
 
     def rarity(self, skeletons: tuple[str, ...]) -> float:
         """0.6 for the most common names, up to 1.4 for rare ones; 1.0 without statistics."""
@@ -214,13 +223,20 @@ def _interpolate(similarity: float, agree: float, disagree: float, floor: float 
     return disagree + (agree - disagree) * share**1.5
 
 
+def _name_weight(similarity: float, agree: float, disagree: float, rarity: float = 1.0) -> float:
+    """A name's log2 weight from its similarity (0 when not recorded on both)."""
+    if similarity < 0:
+        return 0.0
+    return _interpolate(similarity, agree * rarity, disagree)
+
+
 def _name_feature(
     label: str, a: str, b: str, *, agree: float, disagree: float, rarity: float = 1.0
 ) -> FieldEvidence:
     similarity = name_similarity(a, b)
     if similarity < 0:
         return FieldEvidence(label, -1, 0.0, a, b, "not recorded on both")
-    weight = _interpolate(similarity, agree * rarity, disagree)
+    weight = _name_weight(similarity, agree, disagree, rarity)
     word = "same" if similarity >= 0.95 else ("similar" if similarity >= 0.8 else "different")
     return FieldEvidence(
         label, round(similarity, 3), round(weight, 2), a, b, f"{word} ({similarity:.2f})"
@@ -234,37 +250,57 @@ def _full(record: PersonRecord) -> str:
     return record.full_name
 
 
+# (field, agree, disagree) of the name parts; given and family names weigh by rarity.
+GIVEN = ("given_name", 3.0, -4.0)
+FAMILY = ("family_name", 3.5, -3.0)
+FATHER = ("father_name", 2.5, -2.5)
+WHOLE_SWAPPED = ("full_name", 3.0, 0.0)  # parts swapped between fields: the whole name
+WHOLE = ("full_name", 7.0, -7.0)  # records without parts, and a list entry's aliases
+MOTHER = ("mother_name", 3.0, -3.5)
+PLACE_WEIGHT = 0.7
+RARITY_MAX = 1.4  # NameStats.rarity's largest factor
+
+
+def _swapped_parts_possible(family_score: float, a: PersonRecord, b: PersonRecord) -> bool:
+    return family_score < 0.8 and bool(a.family_name and b.family_name)
+
+
 def _names(a: PersonRecord, b: PersonRecord, stats: NameStats) -> list[FieldEvidence]:
     if a.has_parts() and b.has_parts():
-        rarity_given = stats.rarity(name_skeletons(a.given_name))
-        rarity_family = stats.rarity(name_skeletons(a.family_name))
+        rarity_given = stats.rarity_of(a.given_name)
+        rarity_family = stats.rarity_of(a.family_name)
+        (g, g_agree, g_disagree), (f, f_agree, f_disagree) = GIVEN, FAMILY
         evidence = [
             _name_feature(
-                "given_name",
+                g,
                 a.given_name,
                 b.given_name,
-                agree=3.0,
-                disagree=-4.0,
+                agree=g_agree,
+                disagree=g_disagree,
                 rarity=rarity_given,
             ),
             _name_feature(
-                "family_name",
+                f,
                 a.family_name,
                 b.family_name,
-                agree=3.5,
-                disagree=-3.0,
+                agree=f_agree,
+                disagree=f_disagree,
                 rarity=rarity_family,
             ),
-            _name_feature("father_name", a.father_name, b.father_name, agree=2.5, disagree=-2.5),
+            _name_feature(
+                FATHER[0], a.father_name, b.father_name, agree=FATHER[1], disagree=FATHER[2]
+            ),
         ]
-        if evidence[1].score < 0.8 and a.family_name and b.family_name:
+        if _swapped_parts_possible(evidence[1].score, a, b):
             # Parts swapped between fields (family written as given...): compare the whole.
-            whole = _name_feature("full_name", _full(a), _full(b), agree=3.0, disagree=0.0)
+            label, agree, disagree = WHOLE_SWAPPED
+            whole = _name_feature(label, _full(a), _full(b), agree=agree, disagree=disagree)
             if whole.score > 0.9:
                 evidence = [evidence[0], evidence[2], whole]
         return evidence
-    rarity = stats.rarity(name_skeletons(_full(a)))
-    return [_name_feature("full_name", _full(a), _full(b), agree=7.0, disagree=-7.0, rarity=rarity)]
+    rarity = stats.rarity_of(_full(a))
+    label, agree, disagree = WHOLE
+    return [_name_feature(label, _full(a), _full(b), agree=agree, disagree=disagree, rarity=rarity)]
 
 
 def _aliases(
@@ -280,9 +316,9 @@ def _aliases(
                 "alias",
                 _full(a),
                 alias,
-                agree=7.0,
-                disagree=-7.0,
-                rarity=stats.rarity(name_skeletons(alias)),
+                agree=WHOLE[1],
+                disagree=WHOLE[2],
+                rarity=stats.rarity_of(alias),
             )
         ]
         total = sum(e.weight for e in candidate)
@@ -371,7 +407,7 @@ def place_feature(a: str, b: str) -> FieldEvidence:
     similarity = name_similarity(a, b)
     if similarity < 0:
         return FieldEvidence("birth_place", -1, 0.0, a, b, "not recorded on both")
-    weight = 0.7 if similarity >= 0.85 else -0.7
+    weight = PLACE_WEIGHT if similarity >= 0.85 else -PLACE_WEIGHT
     return FieldEvidence(
         "birth_place",
         round(similarity, 3),
@@ -391,8 +427,9 @@ def compare(
     """``screening``: ``b`` is a list entry (approximate birth dates, aliases)."""
     stats = stats or _DEFAULT_STATS
     evidence = _aliases(a, b, stats, _names(a, b, stats))
+    label, agree, disagree = MOTHER
     evidence.append(
-        _name_feature("mother_name", a.mother_name, b.mother_name, agree=3.0, disagree=-3.5)
+        _name_feature(label, a.mother_name, b.mother_name, agree=agree, disagree=disagree)
     )
     evidence.append(birth_feature(a.birth_date, b.birth_date, lenient=screening))
     evidence.append(national_id_feature(a.national_id, b.national_id))
@@ -400,6 +437,62 @@ def compare(
     total = (SCREEN_PRIOR if screening else PRIOR) + sum(e.weight for e in evidence)
     score = 1.0 / (1.0 + 2.0 ** (-total))
     return MatchResult(score=round(score, 4), evidence=tuple(evidence))
+
+
+def best_gain(a: PersonRecord, b: PersonRecord, *, stats: NameStats | None = None) -> float:
+    """At least what the names, the mother's name and the birth place add in ``compare``:
+    the name parts weigh exactly as there; the mother's name, the place, a whole name and
+    aliases count at their best. Only cached look-ups: a fraction of ``compare``'s cost."""
+    stats = stats or _DEFAULT_STATS
+    if a.has_parts() and b.has_parts():
+        family = name_similarity(a.family_name, b.family_name)
+        family_weight = _name_weight(family, FAMILY[1], FAMILY[2], stats.rarity_of(a.family_name))
+        if _swapped_parts_possible(round(family, 3), a, b):
+            family_weight = max(family_weight, WHOLE_SWAPPED[1])
+        names = (
+            _name_weight(
+                name_similarity(a.given_name, b.given_name),
+                GIVEN[1],
+                GIVEN[2],
+                stats.rarity_of(a.given_name),
+            )
+            + family_weight
+            + _name_weight(name_similarity(a.father_name, b.father_name), FATHER[1], FATHER[2])
+        )
+    else:
+        names = WHOLE[1] * RARITY_MAX
+    if b.aliases:
+        names = max(names, WHOLE[1] * RARITY_MAX)
+    mother = MOTHER[1] if a.mother_name and b.mother_name else 0.0
+    return names + mother + (PLACE_WEIGHT if a.birth_place and b.birth_place else 0.0)
+
+
+def needed_weight(threshold: float) -> float:
+    """The log2 weight (prior included) a pair needs for ``compare`` to score ``threshold``;
+    each weight there is rounded to 2 decimals, so this errs low by 0.005 for 8 fields."""
+    floor = threshold - 0.0001  # scores are rounded to 4 decimals
+    if floor <= 0:
+        return -math.inf
+    if floor >= 1:
+        return math.inf
+    return math.log2(floor / (1 - floor)) - 0.04
+
+
+def could_reach(
+    a: PersonRecord,
+    b: PersonRecord,
+    *,
+    threshold: float,
+    stats: NameStats | None = None,
+    screening: bool = False,
+) -> bool:
+    """Whether ``compare(a, b, ...)`` can score ``threshold`` or more: ``best_gain`` with the
+    birth date and national number. False only when even that falls short, so skipping
+    such a pair changes no result."""
+    total = (SCREEN_PRIOR if screening else PRIOR) + best_gain(a, b, stats=stats)
+    total += birth_feature(a.birth_date, b.birth_date, lenient=screening).weight
+    total += national_id_feature(a.national_id, b.national_id).weight
+    return total >= needed_weight(threshold)
 
 
 def fold_any(text: str) -> str:

@@ -24,7 +24,7 @@ from sulh.accounts.models import Role, User
 from sulh.audit.services import audit_record
 from sulh.core.crypto import derived_key
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
-from sulh.matching.batch import InputError, reachable, read_people_csv
+from sulh.matching.batch import InputError, read_people_csv
 from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.models import (
     CandidateKind,
@@ -36,7 +36,7 @@ from sulh.matching.models import (
     ScreeningList,
 )
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import MatchResult, compare
+from sulh.matching.score import MatchResult, compare, could_reach
 
 if TYPE_CHECKING:
     from sulh.cases.models import Case
@@ -150,16 +150,19 @@ def duplicate_matches(
     ]
     if not records or not candidates:
         return found
-    # Birth date and national number are the person's, whatever script the desk used: a
-    # candidate whose two cannot be outweighed by the best names is not compared at all.
-    could = reachable(
-        [(records[0], other[0]) for _, other in candidates], threshold=DUPLICATE_THRESHOLD
-    )
-    for (other_id, other_records), possible in zip(candidates, could, strict=True):
-        if not possible:
+    for other_id, other_records in candidates:
+        # a pair of records that cannot reach the threshold is not compared: the best of
+        # the others is the best of all whenever it counts
+        pairs = [
+            (a, b)
+            for a in records
+            for b in other_records
+            if could_reach(a, b, threshold=DUPLICATE_THRESHOLD)
+        ]
+        if not pairs:
             continue
-        result = best_match(list(records), other_records)
-        if result and result.score >= DUPLICATE_THRESHOLD:
+        result = max((compare(a, b) for a, b in pairs), key=lambda r: r.score)
+        if result.score >= DUPLICATE_THRESHOLD:
             found.append((other_id, result))
     return found
 
@@ -309,6 +312,8 @@ def list_matches(
         for record in records:
             scored = []
             for pk in ids:
+                if not could_reach(record, entries[pk], threshold=LIST_THRESHOLD, screening=True):
+                    continue
                 result = compare(record, entries[pk], screening=True)
                 if result.score >= LIST_THRESHOLD:
                     scored.append((pk, result))

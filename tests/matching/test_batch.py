@@ -341,10 +341,10 @@ def test_a_lone_carriage_return_ends_a_row_and_an_unreadable_row_is_reported():
 
 
 def test_a_pair_ruled_out_before_comparing_never_reaches_the_threshold():
-    """The online check skips a registered namesake whose birth date and national number
-    the best names cannot outweigh: such a pair would never have been a candidate."""
-    from sulh.matching.batch import reachable
-    from sulh.matching.score import compare
+    """Batch and the online check skip a pair whose names, birth date and national number
+    cannot reach the threshold even with the best mother's name and place: such a pair
+    would never have scored over it, in dedup or against a list."""
+    from sulh.matching.score import NameStats, compare, could_reach
 
     one = PersonRecord(
         "a", given_name="Omar", father_name="Khaled", family_name="Haddad",
@@ -358,14 +358,37 @@ def test_a_pair_ruled_out_before_comparing_never_reaches_the_threshold():
         "c", given_name="عمر", father_name="خالد", family_name="حداد",
         birth_date="1980-02-05", national_id="01020304060",
     )  # fmt: skip
-    assert reachable([(one, namesake), (one, again)], threshold=0.5) == [False, True]
+    other = PersonRecord(
+        "d", given_name="Yusuf", father_name="Nabil", family_name="Haddad",
+        birth_date="1980-05-02",
+    )  # fmt: skip
+    assert [could_reach(one, x, threshold=0.5) for x in (namesake, again, other)] == [
+        False,
+        True,
+        False,
+    ]
     assert compare(one, again).score >= 0.5
 
     rows, _ = generate_registry(1200, seed=4)
     records = [PersonRecord(**row) for row in rows]
+    stats = NameStats.from_records(records)
+    listed = [
+        PersonRecord(r.record_id, full_name=r.full_name or f"{r.given_name} {r.family_name}",
+                     birth_date=r.birth_date[:4], aliases=(r.mother_name,) if r.mother_name else ())
+        for r in records[::7]
+    ]  # fmt: skip
     pairs = list(pairwise(records)) + [(records[k], records[-k - 1]) for k in range(600)]
-    kept = reachable(pairs, threshold=0.5)
-    assert not all(kept)  # the bound rules some out
-    for (a, b), possible in zip(pairs, kept, strict=True):
-        if not possible:
-            assert compare(a, b).score < 0.5, (a.record_id, b.record_id)
+    by_block: dict[str, list[PersonRecord]] = defaultdict(list)
+    for record in records:
+        by_block[record.family_name[:3]].append(record)
+    pairs += [p for block in by_block.values() for p in combinations(block[:30], 2)]
+    for threshold in (0.3, 0.5, 0.9):
+        ruled_out = 0
+        for a, b in pairs:
+            if not could_reach(a, b, threshold=threshold, stats=stats):
+                ruled_out += 1
+                assert compare(a, b, stats=stats).score < threshold, (a, b)
+        assert ruled_out > len(pairs) // 2  # the bound does rule pairs out
+        for a, b in zip(records[::7], listed, strict=True):
+            if not could_reach(a, b, threshold=threshold, screening=True):
+                assert compare(a, b, screening=True).score < threshold, (a, b)
