@@ -24,6 +24,10 @@ size and ``bench intake_load`` measures them. 100 intakes warm the process first
 a long-lived server worker is. Peers measured in the same run: the same check when
 the registry held only ``--peer-records`` (and the list in proportion), and the bare
 blocking-key SELECTs of each intake (the two bounded look-ups, nothing decrypted).
+
+``--keep DIR`` (SQLite) builds the installation in DIR and keeps it; a later run with the
+same sizes and seed measures on it without building again (the full size only: the
+smaller registry is not there any more). Delete DIR when the stored keys or records change.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import argparse
 import contextlib
 import json
 import os
+import pickle
 import random
 import secrets
 import statistics
@@ -47,6 +52,8 @@ PROGRAM = "aleppo-2016-amnesty"
 TARGET_P99_MS = 50.0
 CHUNK = 10_000
 WARMUP = 100
+BUILT = "bench-built.json"  # in a kept installation: what was built there
+KEPT = "bench-kept.pickle"  # the generated people the intakes register again
 
 
 # --- In the child: one database -------------------------------------------------------
@@ -63,23 +70,26 @@ class _Builder:
         from django.conf import settings
         from django.core.management import call_command
 
-        from sulh.accounts.models import Role
+        from sulh.accounts.models import Role, Station, User
         from sulh.accounts.services import station_create, user_create
         from sulh.matching.models import ScreeningList
         from sulh.programs.models import Program
         from sulh.programs.services import program_sync
 
         call_command("migrate", verbosity=0, interactive=False)
-        program_sync(directory=settings.SULH_PROGRAMS_DIR)
+        if not Program.objects.filter(code=PROGRAM).exists():
+            program_sync(directory=settings.SULH_PROGRAMS_DIR)
         self.program = Program.objects.get(code=PROGRAM)
-        self.station = station_create(code="bench", name_ar="مركز", name_en="Bench centre")
-        self.clerk = user_create(
+        self.station = Station.objects.filter(code="bench").first() or station_create(
+            code="bench", name_ar="مركز", name_en="Bench centre"
+        )
+        self.clerk = User.objects.filter(username="clerk-bench").first() or user_create(
             username="clerk-bench", password=secrets.token_urlsafe(16), role=Role.CLERK,
             station=self.station,
         )  # fmt: skip
-        self.screening_list = ScreeningList.objects.create(
-            name="bench-list", version=1, source="generated", entry_count=0
-        )
+        self.screening_list = ScreeningList.objects.get_or_create(
+            name="bench-list", version=1, defaults={"source": "generated", "entry_count": 0}
+        )[0]
         self.when = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
         self.rng = random.Random(seed)
         self.seed = seed
@@ -333,8 +343,18 @@ def _child(args: argparse.Namespace) -> int:
     from sulh.cli import setup_django
 
     setup_django()
+    folder = Path(os.environ["SULH_DATA_DIR"])
+    built = {"records": args.records, "list_size": args.list_size, "seed": args.seed}
+    kept = args.keep and (folder / BUILT).exists()
+    if kept and json.loads((folder / BUILT).read_text()) != built:
+        print(f"{folder} holds another build: delete it or change --keep", file=sys.stderr)
+        return 2
     builder = _Builder(args.seed)
     sizes = sorted({min(args.peer_records, args.records), args.records})
+    if kept:  # measured on what an earlier run built and kept
+        builder.kept_registered, builder.kept_listed = pickle.loads((folder / KEPT).read_bytes())  # noqa: S301 - written by this benchmark, in its folder
+        builder.records, builder.listed = args.records, args.list_size
+        sizes = [args.records]
     intakes: list[tuple[str, dict[str, str]]] = []
     results = []
     for size in sizes:
@@ -346,6 +366,9 @@ def _child(args: argparse.Namespace) -> int:
         results.append(
             {"records": size, "listed": listed, "build_s": builder.seconds, **_measure(intakes)}
         )
+    if args.keep and not kept:
+        (folder / KEPT).write_bytes(pickle.dumps((builder.kept_registered, builder.kept_listed)))
+        (folder / BUILT).write_text(json.dumps(built))
     print(json.dumps(results))
     return 0
 
@@ -357,8 +380,13 @@ def _run_backend(backend: str, args: argparse.Namespace, argv: list[str]) -> lis
     from tests.trust.live_server import pg_scratch_database
 
     scratch = pg_scratch_database("sulh_bench") if backend == "postgresql" else None
+    keep = args.keep and backend == "sqlite"
+    if keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
     with (
-        tempfile.TemporaryDirectory(prefix="sulh-bench-", dir=args.tmp) as folder,
+        contextlib.nullcontext(str(Path(args.keep).resolve()))
+        if keep
+        else tempfile.TemporaryDirectory(prefix="sulh-bench-", dir=args.tmp) as folder,
         scratch or contextlib.nullcontext("") as database_url,
     ):
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -368,13 +396,26 @@ def _run_backend(backend: str, args: argparse.Namespace, argv: list[str]) -> lis
         )  # fmt: skip
         if database_url:
             env["DATABASE_URL"] = database_url
+        child = argv if keep else _without_keep(argv)
         done = subprocess.run(
-            [sys.executable, "-m", "bench.matching_online", "--child", *argv],
+            [sys.executable, "-m", "bench.matching_online", "--child", *child],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=False,
         )  # fmt: skip
         if done.returncode != 0:
             raise RuntimeError(f"[{backend}] the measuring process failed ({done.returncode})")
         return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _without_keep(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--keep":
+            skip = True
+        elif not arg.startswith("--keep="):
+            out.append(arg)
+    return out
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -386,6 +427,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--tmp", default=None, help="folder for the SQLite scratch installation")
     parser.add_argument("--seed", type=int, default=2016)
+    parser.add_argument("--keep", default="", help="SQLite: build in this folder and keep it")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -433,11 +475,15 @@ def main(argv: list[str]) -> int:
                 "  (the other half of the intakes, every candidate compared: no pre-filter)"
             )
         small, large = results[0], results[-1]
+        growth = (
+            f"p99 at {large['records']:,} ÷ p99 at {small['records']:,}: "
+            f"{large['p99'] / small['p99']:.2f}; "
+            if len(results) > 1
+            else "measured on a kept installation; "
+        )
         print(
-            f"{backend}: built in {large['build_s']:.0f} s, {seconds:.0f} s in all; p99 at "
-            f"{large['records']:,} ÷ p99 at {small['records']:,}: "
-            f"{large['p99'] / small['p99']:.2f}; check p50 ÷ SELECT p50: "
-            f"{large['p50'] / large['select_p50']:.1f}"
+            f"{backend}: built in {large['build_s']:.0f} s, {seconds:.0f} s in all; {growth}"
+            f"check p50 ÷ SELECT p50: {large['p50'] / large['select_p50']:.1f}"
         )
         met = large["p99"] <= TARGET_P99_MS
         print(
