@@ -31,6 +31,7 @@ from sulh.matching.score import (
     PRIOR,
     RARITY_MAX,
     NameStats,
+    _digits,
     _parse_birth,
     best_gain,
     compare,
@@ -318,7 +319,7 @@ def _nid_parts(records: list[PersonRecord]) -> tuple[np.ndarray, np.ndarray]:
     value = np.zeros(len(records), dtype=np.int64)
     length = np.zeros(len(records), dtype=np.int8)  # 0: none; -1: not pre-filtered
     for i, record in enumerate(records):
-        digits = "".join(ch for ch in record.national_id if ch.isdigit())
+        digits = _digits(record.national_id)
         if not digits:
             continue
         if len(digits) > _NID_DIGITS or not digits.isascii():

@@ -32,7 +32,7 @@ from sulh.matching.normalize import (
 from sulh.matching.record import PersonRecord
 from sulh.matching.translit import surprise
 
-MODEL = "sulh-fs-2026.11b"
+MODEL = "sulh-fs-2026.12"
 PRIOR = -7.0  # log2 odds that two records drawn from a registry are one person
 # Against a list, every candidate already shares a blocking key with the registrant, and
 # a missed listed person costs more than a lead a vetting officer clears. Chosen on the
@@ -330,6 +330,7 @@ def _aliases(
 # --- Birth date, national number, place ----------------------------------------------
 
 
+@lru_cache(maxsize=1 << 18)
 def _parse_birth(text: str) -> tuple[int, int | None, int | None] | None:
     text = (text or "").strip()
     if len(text) == 4 and text.isdigit():
@@ -343,64 +344,90 @@ def _parse_birth(text: str) -> tuple[int, int | None, int | None] | None:
     return born.year, born.month, born.day
 
 
+_Outcome = tuple[float, float, str]  # score, weight, explanation
+
+
 def birth_feature(a: str, b: str, *, lenient: bool = False) -> FieldEvidence:
     """``lenient``: list entries often carry approximate birth years, so distance costs less."""
-    found = _birth_feature(a, b)
-    if lenient and found.weight < -1.0 and found.score == 0.0:
-        return FieldEvidence(
-            found.field,
-            found.score,
-            -1.5,
-            a,
-            b,
-            found.explanation + " (list dates are approximate)",
-        )
+    score, weight, explanation = _birth_outcome(a, b, lenient=lenient)
+    return FieldEvidence("birth_date", score, weight, a, b, explanation)
+
+
+def birth_weight(a: str, b: str, *, lenient: bool = False) -> float:
+    """``birth_feature(a, b, lenient=lenient).weight``, without building the evidence."""
+    return _birth_outcome(a, b, lenient=lenient)[1]
+
+
+def _birth_outcome(a: str, b: str, *, lenient: bool) -> _Outcome:
+    found = _birth_dates(a, b)
+    if lenient and found[1] < -1.0 and found[0] == 0.0:
+        return found[0], -1.5, found[2] + " (list dates are approximate)"
     return found
 
 
-def _birth_feature(a: str, b: str) -> FieldEvidence:
+def _birth_dates(a: str, b: str) -> _Outcome:
     pa, pb = _parse_birth(a), _parse_birth(b)
     if pa is None or pb is None:
-        return FieldEvidence("birth_date", -1, 0.0, a, b, "not recorded on both")
+        return -1, 0.0, "not recorded on both"
     (ya, ma, da), (yb, mb, db) = pa, pb
     if ma is None or mb is None:
         if ya == yb:
-            return FieldEvidence("birth_date", 0.8, 1.5, a, b, "same year (one date is year-only)")
+            return 0.8, 1.5, "same year (one date is year-only)"
         if abs(ya - yb) == 1:
-            return FieldEvidence(
-                "birth_date", 0.4, -0.5, a, b, "years one apart (one date is year-only)"
-            )
-        return FieldEvidence("birth_date", 0.0, -4.0, a, b, f"years {abs(ya - yb)} apart")
+            return 0.4, -0.5, "years one apart (one date is year-only)"
+        return 0.0, -4.0, f"years {abs(ya - yb)} apart"
     if (ya, ma, da) == (yb, mb, db):
-        return FieldEvidence("birth_date", 1.0, 4.5, a, b, "same date")
+        return 1.0, 4.5, "same date"
     if ya == yb and (ma, da) == (db, mb):
-        return FieldEvidence("birth_date", 0.85, 3.0, a, b, "day and month swapped")
+        return 0.85, 3.0, "day and month swapped"
     if (ma, da) == (mb, db) and abs(ya - yb) == 1:
-        return FieldEvidence("birth_date", 0.6, 1.0, a, b, "same day and month, year one apart")
+        return 0.6, 1.0, "same day and month, year one apart"
     if ya == yb and (ma == mb or da == db):
-        return FieldEvidence("birth_date", 0.6, 0.5, a, b, "same year, one of day or month differs")
+        return 0.6, 0.5, "same year, one of day or month differs"
     if ya == yb:
-        return FieldEvidence("birth_date", 0.4, -1.5, a, b, "same year, different day")
-    return FieldEvidence("birth_date", 0.0, -5.0, a, b, "different dates")
+        return 0.4, -1.5, "same year, different day"
+    return 0.0, -5.0, "different dates"
+
+
+@lru_cache(maxsize=1 << 18)
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def national_id_feature(a: str, b: str) -> FieldEvidence:
-    a, b = "".join(ch for ch in a if ch.isdigit()), "".join(ch for ch in b if ch.isdigit())
+    a, b = _digits(a), _digits(b)
+    score, weight, explanation = _national_id_outcome(a, b)
+    return FieldEvidence("national_id", score, weight, a, b, explanation)
+
+
+def national_id_weight(a: str, b: str) -> float:
+    """``national_id_feature(a, b).weight``, without building the evidence."""
+    return _national_id_outcome(_digits(a), _digits(b))[1]
+
+
+def _national_id_outcome(a: str, b: str) -> _Outcome:
+    """``a`` and ``b`` are digits only."""
     if not a or not b:
-        return FieldEvidence("national_id", -1, 0.0, a, b, "not recorded on both")
+        return -1, 0.0, "not recorded on both"
     if a == b:
-        return FieldEvidence("national_id", 1.0, 9.0, a, b, "same number")
+        return 1.0, 9.0, "same number"
     if len(a) == len(b):
-        differing = [i for i in range(len(a)) if a[i] != b[i]]
+        differing = []
+        for i in range(len(a)):
+            if a[i] != b[i]:
+                differing.append(i)
+                if len(differing) > 2:
+                    break
         if len(differing) == 1:
-            return FieldEvidence("national_id", 0.9, 4.0, a, b, "one digit differs")
+            return 0.9, 4.0, "one digit differs"
         if (
             len(differing) == 2
             and differing[1] == differing[0] + 1
             and a[differing[0]] == b[differing[1]]
+            and a[differing[1]] == b[differing[0]]
         ):
-            return FieldEvidence("national_id", 0.9, 4.0, a, b, "two digits transposed")
-    return FieldEvidence("national_id", 0.0, -8.0, a, b, "different numbers")
+            return 0.9, 4.0, "two digits transposed"
+    return 0.0, -8.0, "different numbers"
 
 
 def place_feature(a: str, b: str) -> FieldEvidence:
@@ -490,8 +517,8 @@ def could_reach(
     birth date and national number. False only when even that falls short, so skipping
     such a pair changes no result."""
     total = (SCREEN_PRIOR if screening else PRIOR) + best_gain(a, b, stats=stats)
-    total += birth_feature(a.birth_date, b.birth_date, lenient=screening).weight
-    total += national_id_feature(a.national_id, b.national_id).weight
+    total += birth_weight(a.birth_date, b.birth_date, lenient=screening)
+    total += national_id_weight(a.national_id, b.national_id)
     return total >= needed_weight(threshold)
 
 

@@ -9,12 +9,13 @@ rules may use.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -22,8 +23,9 @@ from django.utils import timezone
 
 from sulh.accounts.models import Role, User
 from sulh.audit.services import audit_record
-from sulh.core.crypto import derived_key
+from sulh.core.crypto import derived_key, open_sealed_many
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.core.fields import EncryptedTextField
 from sulh.matching.batch import InputError, read_people_csv
 from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.models import (
@@ -47,6 +49,7 @@ LIST_THRESHOLD = 0.5
 MAX_CANDIDATE_CASES = 200  # registered cases compared with one intake, at most
 MAX_LIST_HITS = 20  # per list and record, best first
 LIST_CACHE_SIZE = 50_000  # decrypted list entries kept per process (list versions never change)
+CASE_CACHE_SIZE = 50_000  # registered people's records kept per process, by sealed digest
 IMPORT_BATCH = 5_000
 PERSON_FIELDS = (
     *(
@@ -59,6 +62,7 @@ PERSON_FIELDS = (
     "national_id",
 )
 _entry_cache: OrderedDict[int, PersonRecord] = OrderedDict()
+_case_cache: OrderedDict[int, tuple[bytes, list[PersonRecord]]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -243,17 +247,47 @@ def candidate_case_ids(keys: Iterable[str], *, exclude: int | None = None) -> li
 
 
 def registered_records(case_ids: Sequence[int]) -> list[tuple[int, list[PersonRecord]]]:
-    """The cases' people as records, decrypting only the fields matching compares."""
+    """The cases' people as records. The sealed fields are read as stored and a case is
+    decrypted only when its sealed values differ from those this process opened last (a
+    digest of them is kept beside the records): a person corrected or erased since has
+    new sealed values."""
     from sulh.cases.models import Case
+    from sulh.registry.models import Person
 
     if not case_ids:
         return []
-    columns = [f"intake__person__{f}" for f in PERSON_FIELDS]
-    rows = Case.objects.filter(pk__in=case_ids).values_list("pk", *columns)
-    return [
-        (row[0], _records(dict(zip(PERSON_FIELDS, row[1:], strict=True)), record_id=str(row[0])))
-        for row in rows
+    contexts = [
+        cast(EncryptedTextField, Person._meta.get_field(f))._context() for f in PERSON_FIELDS
     ]
+    query = Case.objects.filter(pk__in=case_ids).values_list(
+        "pk", *(f"intake__person__{f}" for f in PERSON_FIELDS)
+    )
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:  # the columns as stored: no field opens them
+        cursor.execute(sql, params)
+        rows = [(row[0], [s or "" for s in row[1:]]) for row in cursor.fetchall()]
+    found: dict[int, list[PersonRecord]] = {}
+    missing = []
+    with _lock:
+        for pk, sealed in rows:
+            digest = hashlib.blake2b("\n".join(sealed).encode(), digest_size=16).digest()
+            cached = _case_cache.get(pk)
+            if cached is not None and cached[0] == digest:
+                _case_cache.move_to_end(pk)
+                found[pk] = cached[1]
+            else:
+                missing.append((pk, digest, sealed))
+    fresh = {}
+    for pk, digest, sealed in missing:
+        plain = dict(zip(PERSON_FIELDS, open_sealed_many(sealed, contexts), strict=True))
+        found[pk] = _records(plain, record_id=str(pk))
+        fresh[pk] = (digest, found[pk])
+    if fresh:
+        with _lock:
+            _case_cache.update(fresh)
+            while len(_case_cache) > CASE_CACHE_SIZE:
+                _case_cache.popitem(last=False)
+    return [(pk, found[pk]) for pk, _ in rows]
 
 
 def _entry_record(pk: int, sealed_json: str) -> PersonRecord:

@@ -97,6 +97,17 @@ def test_a_different_national_number_pulls_the_score_down():
     assert compare(SAME_ARABIC, other).score < compare(SAME_ARABIC, SAME_LATIN).score
 
 
+def test_only_two_digits_swapped_in_place_count_as_a_transposition():
+    from sulh.matching.score import national_id_feature, national_id_weight
+
+    swapped = national_id_feature("0912345678", "0921345678")
+    assert (swapped.explanation, swapped.weight) == ("two digits transposed", 4.0)
+    # two neighbouring digits differ, one of them shifted: not a transposition
+    other = national_id_feature("0912345678", "0941345678")
+    assert (other.explanation, other.weight) == ("different numbers", -8.0)
+    assert national_id_weight("09-12 345678", "0912345679") == 4.0
+
+
 def test_a_year_only_birth_date_written_as_1_january_still_agrees():
     evidence = {e.field: e for e in compare(_person("x", full_name="Omar Khaled", birth_date="1980-01-01"),
                                             _person("y", full_name="عمر خالد", birth_date="1980-06-15")).evidence}  # fmt: skip

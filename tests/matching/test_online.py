@@ -141,3 +141,15 @@ def test_stored_list_keys_reveal_no_names_and_import_reports_progress(personas, 
     assert stored
     for clue in ("smr", "drc", "Samer", "Darwish", "1988"):
         assert clue not in stored
+
+
+def test_a_corrected_person_is_compared_as_corrected(personas, programs):
+    case = _register(personas, "clerk", ARABIC)
+    [(pk, before)] = services.registered_records([case.pk])
+    assert pk == case.pk and before[0].family_name == "الدرويش"
+    person = case.intake.person
+    person.family_name_ar = "الحلبي"
+    person.save()  # sealed again: the records this process kept for the case no longer hold
+    [(_, after)] = services.registered_records([case.pk])
+    assert after[0].family_name == "الحلبي"
+    assert services.registered_records([case.pk])[0][1] is after  # unchanged: not opened again
