@@ -277,14 +277,19 @@ def _without_prefilter(records: list[Any], keys: set[str]) -> float:
     """The same check with every candidate compared (the peer for the pre-filter)."""
     from sulh.matching import services
 
-    saved = services.could_reach
-    services.could_reach = lambda *_, **__: True  # type: ignore[assignment]
+    saved = services.compare_reaching
+
+    def compare_all(a: Any, b: Any, *, threshold: float, screening: bool = False) -> Any:
+        result = services.compare(a, b, screening=screening)
+        return result if result.score >= threshold else None
+
+    services.compare_reaching = compare_all  # type: ignore[assignment]
     try:
         started = time.perf_counter()
         services.online_check(records, keys=keys)
         return time.perf_counter() - started
     finally:
-        services.could_reach = saved
+        services.compare_reaching = saved
 
 
 def _measure(intakes: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:

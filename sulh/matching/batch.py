@@ -34,7 +34,7 @@ from sulh.matching.score import (
     _digits,
     _parse_birth,
     best_gain,
-    compare,
+    compare_reaching,
     needed_weight,
 )
 
@@ -406,7 +406,7 @@ def _matches(
     least compare's). Most candidate pairs are ruled out by the cheaper bound first."""
     if PRIOR + known + best_gain(a, b, stats=stats) < needed_weight(threshold):
         return False
-    return compare(a, b, stats=stats).score >= threshold
+    return compare_reaching(a, b, threshold=threshold, stats=stats) is not None
 
 
 _POOL_STATE: dict[str, object] = {}

@@ -454,16 +454,61 @@ def compare(
     """``screening``: ``b`` is a list entry (approximate birth dates, aliases)."""
     stats = stats or _DEFAULT_STATS
     evidence = _aliases(a, b, stats, _names(a, b, stats))
-    label, agree, disagree = MOTHER
-    evidence.append(
-        _name_feature(label, a.mother_name, b.mother_name, agree=agree, disagree=disagree)
-    )
+    evidence.append(_mother_feature(a, b))
     evidence.append(birth_feature(a.birth_date, b.birth_date, lenient=screening))
     evidence.append(national_id_feature(a.national_id, b.national_id))
     evidence.append(place_feature(a.birth_place, b.birth_place))
+    return _result(evidence, screening=screening)
+
+
+def _mother_feature(a: PersonRecord, b: PersonRecord) -> FieldEvidence:
+    label, agree, disagree = MOTHER
+    return _name_feature(label, a.mother_name, b.mother_name, agree=agree, disagree=disagree)
+
+
+def _result(evidence: list[FieldEvidence], *, screening: bool) -> MatchResult:
     total = (SCREEN_PRIOR if screening else PRIOR) + sum(e.weight for e in evidence)
     score = 1.0 / (1.0 + 2.0 ** (-total))
     return MatchResult(score=round(score, 4), evidence=tuple(evidence))
+
+
+def compare_reaching(
+    a: PersonRecord,
+    b: PersonRecord,
+    *,
+    threshold: float,
+    stats: NameStats | None = None,
+    screening: bool = False,
+) -> MatchResult | None:
+    """``compare(a, b, ...)`` when it scores ``threshold`` or more, else None. A pair is
+    given up as soon as what is left to weigh, counted at its best, cannot lift it over:
+    first ``could_reach``'s bound, then with the names (and aliases) weighed, then with
+    the mother's name; each field is weighed once, as ``compare`` weighs it."""
+    stats = stats or _DEFAULT_STATS
+    need = needed_weight(threshold)
+    known = (SCREEN_PRIOR if screening else PRIOR) + birth_weight(
+        a.birth_date, b.birth_date, lenient=screening
+    )
+    known += national_id_weight(a.national_id, b.national_id)
+    if known + best_gain(a, b, stats=stats) < need:
+        return None
+    place_best = PLACE_WEIGHT if a.birth_place and b.birth_place else 0.0
+    mother_best = MOTHER[1] if a.mother_name and b.mother_name else 0.0
+    evidence = _aliases(a, b, stats, _names(a, b, stats))
+    known += sum(e.weight for e in evidence)
+    if known + mother_best + place_best < need:
+        return None
+    mother = _mother_feature(a, b)
+    if known + mother.weight + place_best < need:
+        return None
+    evidence += [
+        mother,
+        birth_feature(a.birth_date, b.birth_date, lenient=screening),
+        national_id_feature(a.national_id, b.national_id),
+        place_feature(a.birth_place, b.birth_place),
+    ]
+    result = _result(evidence, screening=screening)
+    return result if result.score >= threshold else None
 
 
 def best_gain(a: PersonRecord, b: PersonRecord, *, stats: NameStats | None = None) -> float:

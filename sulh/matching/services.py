@@ -38,7 +38,7 @@ from sulh.matching.models import (
     ScreeningList,
 )
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import MatchResult, compare, could_reach
+from sulh.matching.score import MatchResult, compare, compare_reaching
 
 if TYPE_CHECKING:
     from sulh.cases.models import Case
@@ -155,19 +155,16 @@ def duplicate_matches(
     if not records or not candidates:
         return found
     for other_id, other_records in candidates:
-        # a pair of records that cannot reach the threshold is not compared: the best of
-        # the others is the best of all whenever it counts
-        pairs = [
-            (a, b)
+        # a pair of records given up under the threshold is not compared to the end: the
+        # best of the others is the best of all whenever it counts
+        results = [
+            result
             for a in records
             for b in other_records
-            if could_reach(a, b, threshold=DUPLICATE_THRESHOLD)
+            if (result := compare_reaching(a, b, threshold=DUPLICATE_THRESHOLD)) is not None
         ]
-        if not pairs:
-            continue
-        result = max((compare(a, b) for a, b in pairs), key=lambda r: r.score)
-        if result.score >= DUPLICATE_THRESHOLD:
-            found.append((other_id, result))
+        if results:
+            found.append((other_id, max(results, key=lambda r: r.score)))
     return found
 
 
@@ -346,10 +343,10 @@ def list_matches(
         for record in records:
             scored = []
             for pk in ids:
-                if not could_reach(record, entries[pk], threshold=LIST_THRESHOLD, screening=True):
-                    continue
-                result = compare(record, entries[pk], screening=True)
-                if result.score >= LIST_THRESHOLD:
+                result = compare_reaching(
+                    record, entries[pk], threshold=LIST_THRESHOLD, screening=True
+                )
+                if result is not None:
                     scored.append((pk, result))
             scored.sort(key=lambda c: (-c[1].score, str(c[0])))
             for pk, result in scored[:MAX_LIST_HITS]:

@@ -344,7 +344,7 @@ def test_a_pair_ruled_out_before_comparing_never_reaches_the_threshold():
     """Batch and the online check skip a pair whose names, birth date and national number
     cannot reach the threshold even with the best mother's name and place: such a pair
     would never have scored over it, in dedup or against a list."""
-    from sulh.matching.score import NameStats, compare, could_reach
+    from sulh.matching.score import NameStats, compare, compare_reaching, could_reach
 
     one = PersonRecord(
         "a", given_name="Omar", father_name="Khaled", family_name="Haddad",
@@ -383,12 +383,21 @@ def test_a_pair_ruled_out_before_comparing_never_reaches_the_threshold():
         by_block[record.family_name[:3]].append(record)
     pairs += [p for block in by_block.values() for p in combinations(block[:30], 2)]
     for threshold in (0.3, 0.5, 0.9):
-        ruled_out = 0
+        ruled_out = given_up = 0
         for a, b in pairs:
+            full = compare(a, b, stats=stats)
             if not could_reach(a, b, threshold=threshold, stats=stats):
                 ruled_out += 1
-                assert compare(a, b, stats=stats).score < threshold, (a, b)
+                assert full.score < threshold, (a, b)
+            # compare_reaching gives up on the way, but never on a pair over the threshold
+            reached = compare_reaching(a, b, threshold=threshold, stats=stats)
+            assert reached == (full if full.score >= threshold else None), (a, b)
+            given_up += reached is None
         assert ruled_out > len(pairs) // 2  # the bound does rule pairs out
+        assert given_up > ruled_out  # and weighing the names first gives up on more
         for a, b in zip(records[::7], listed, strict=True):
+            full = compare(a, b, screening=True)
             if not could_reach(a, b, threshold=threshold, screening=True):
-                assert compare(a, b, screening=True).score < threshold, (a, b)
+                assert full.score < threshold, (a, b)
+            reached = compare_reaching(a, b, threshold=threshold, screening=True)
+            assert reached == (full if full.score >= threshold else None), (a, b)
