@@ -369,8 +369,11 @@ def _child(args: argparse.Namespace) -> int:
             intakes = _intakes(builder, args.intakes + WARMUP, seed=args.seed + 1)
         print(f"  checking {len(intakes)} intakes …", file=sys.stderr, flush=True)
         results.append(
-            {"records": size, "listed": listed, "build_s": builder.seconds, **_measure(intakes)}
-        )
+            {
+                "records": size, "listed": listed, "build_s": builder.seconds, "kept": bool(kept),
+                **_measure(intakes),
+            }
+        )  # fmt: skip
     if args.keep and not kept:
         (folder / KEPT).write_bytes(pickle.dumps((builder.kept_registered, builder.kept_listed)))
         (folder / BUILT).write_text(json.dumps(built))
@@ -484,7 +487,7 @@ def main(argv: list[str]) -> int:
             f"p99 at {large['records']:,} ÷ p99 at {small['records']:,}: "
             f"{large['p99'] / small['p99']:.2f}; "
             if len(results) > 1
-            else "measured on a kept installation; "
+            else ("measured on a kept installation; " if large["kept"] else "")
         )
         print(
             f"{backend}: built in {large['build_s']:.0f} s, {seconds:.0f} s in all; {growth}"

@@ -17,7 +17,7 @@ from itertools import combinations
 
 from sulh.matching.normalize import name_skeletons
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import MatchResult, NameStats, compare
+from sulh.matching.score import MatchResult, NameStats, _parse_birth, compare
 
 MAX_BLOCK = 120  # a key shared by more records than this is too common to compare on alone
 
@@ -55,11 +55,23 @@ def plain_keys(record: PersonRecord) -> set[str]:
             keys.add(f"p:{pair}")
             if year:
                 keys.add(f"y:{pair}|{year}")
+            # Where thousands share a name (the keys of names alone, or with the year, pass
+            # MAX_BLOCK), the names with the whole birth date still block: day and month
+            # in either order, as clerks swap them.
+            born = _parse_birth(record.birth_date)
+            if born is not None and born[1] is not None and born[2] is not None:
+                year_, month, day = born[0], born[1], born[2]
+                keys.add(f"d:{pair}|{year_}|{min(month, day)}|{max(month, day)}")
         if given and father and family:
-            keys.add("t:" + "|".join(sorted((given, father, family))))
+            triple = "|".join(sorted((given, father, family)))
+            keys.add(f"t:{triple}")
+            if year:
+                keys.add(f"f:{triple}|{year}")
         mother = _first(record.mother_name)
         if given and mother:
             keys.add(f"m:{given}|{mother}|{family or father}")
+            if year:
+                keys.add(f"g:{given}|{mother}|{family or father}|{year}")
         names = list(record.aliases)
     for name in names:
         found = _skeletons(name)[:5]
