@@ -15,10 +15,12 @@ from sulh.core.fields import EncryptedJSONField, EncryptedTextField
 
 class MatchKey(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="match_keys")
-    key = models.CharField(max_length=32, db_index=True)
+    key = models.CharField(max_length=32)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "key"], name="match_key_unique")]
+        # a block's members are read from the index alone, however large the table
+        indexes = [models.Index(fields=["key", "case"], name="match_key_lookup")]
 
 
 class ScreeningList(models.Model):
@@ -60,7 +62,9 @@ class ListKey(models.Model):
     key = models.CharField(max_length=32)
 
     class Meta:
-        indexes = [models.Index(fields=["screening_list", "key"], name="list_key_lookup")]
+        indexes = [  # a block's members are read from the index alone
+            models.Index(fields=["screening_list", "key", "entry"], name="list_key_members")
+        ]
 
 
 class CandidateKind(models.TextChoices):
