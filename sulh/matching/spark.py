@@ -10,7 +10,7 @@ The steps are the embedded engine's, each on the cluster:
    machine;
 3. every record's blocking keys (``blocking_keys``) are exploded and self-joined on the
    key; keys shared by more than ``MAX_BLOCK`` records are dropped, as on one machine;
-   the distinct pairs are scored with ``compare`` in ``mapPartitions``;
+   the distinct pairs are scored with ``compare_reaching`` in ``mapPartitions``;
 4. the pairs at or above the threshold are collected on the driver and joined into
    clusters with union-find. They are few (about one per duplicate), so one pass on the
    driver beats iterating label propagation over the cluster; the cluster id is the
@@ -36,7 +36,7 @@ from sulh.matching.batch import (
 )
 from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import NameStats, compare
+from sulh.matching.score import NameStats, compare_reaching
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -160,7 +160,7 @@ def dedup_frame(frame: DataFrame, *, threshold: float | None = None) -> SparkDed
         table = stats.value
         for row in partition:
             a, b = _person(row, "l_"), _person(row, "r_")
-            if compare(a, b, stats=table).score >= threshold:
+            if compare_reaching(a, b, threshold=threshold, stats=table) is not None:
                 yield row["i"], row["j"]
 
     labels = _components(both.rdd.mapPartitions(score).collect())
@@ -209,8 +209,11 @@ def screen_frame(
     def score(partition: Iterable[Any]) -> Iterator[tuple[int, str, str, float, str]]:
         table = stats.value
         for row in partition:
-            result = compare(_person(row, "q_"), _person(row, "e_"), stats=table, screening=True)
-            if result.score >= threshold:
+            result = compare_reaching(
+                _person(row, "q_"), _person(row, "e_"), threshold=threshold, stats=table,
+                screening=True,
+            )  # fmt: skip
+            if result is not None:
                 yield (
                     row["q"],
                     row["q_record_id"],
