@@ -52,7 +52,7 @@ def _engine(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _progress(label: str) -> Callable[[int, int], None] | None:
+def progress_bar(label: str) -> Callable[[int, int], None] | None:
     if not sys.stderr.isatty():
         return None
 
@@ -103,7 +103,7 @@ def _dedup(args: argparse.Namespace) -> int:
         return 2
     _report(rejections, args.input, args.rejections)
     clusters = dedup(
-        records, threshold=args.threshold, progress=_progress("dedup"), workers=args.workers
+        records, threshold=args.threshold, progress=progress_bar("dedup"), workers=args.workers
     )
     with args.output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -187,7 +187,7 @@ def _screen(args: argparse.Namespace) -> int:
         return 2
     _report(list_rejections, args.list_file, None)
     _report(rejections, args.input, args.rejections)
-    hits = screen(entries, records, threshold=args.threshold, progress=_progress("screen"))
+    hits = screen(entries, records, threshold=args.threshold, progress=progress_bar("screen"))
     with args.output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["record_id", "list_id", "score", "evidence"])

@@ -487,14 +487,19 @@ def list_entries_store(
             for row, entry in zip(stored, batch, strict=True)
             for k in blocking_keys(entry, key=key)
         ]
-        with connection.cursor() as cursor:  # millions of rows: not one model object each
-            cursor.executemany(
-                f"INSERT INTO {ListKey._meta.db_table} (screening_list_id, entry_id, key) "  # noqa: S608 - names from code
-                "VALUES (%s, %s, %s)",
-                rows,
-            )
+        _list_keys_insert(rows)
         if progress:
             progress("entries", start + len(batch), len(entries))
+
+
+def _list_keys_insert(rows: list[tuple[int, int, str]]) -> None:
+    """(list, entry, key) rows: millions of them, so not one model object each."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {ListKey._meta.db_table} (screening_list_id, entry_id, key) "  # noqa: S608 - names from code
+            "VALUES (%s, %s, %s)",
+            rows,
+        )
 
 
 def list_rescreen(
@@ -524,6 +529,49 @@ def list_rescreen(
                 _reopen_review(case=case, user=user)
         if progress:
             progress("cases", start + len(chunk), len(case_ids))
+
+
+def keys_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> tuple[int, int]:
+    """Store again every blocking key of the registered cases and the active list entries,
+    as this version of the normalisation and blocking makes them: after an upgrade that
+    changes them (a new ``MODEL``), records stored before would otherwise be looked up
+    under keys that are no longer made. Erased cases have no keys and get none. Each chunk
+    of cases and each list is replaced in one transaction, so screening meanwhile sees a
+    record's old keys or its new ones, never none. Returns (cases, list entries) re-keyed."""
+    from sulh.cases.models import Case
+
+    key = _matching_key()
+    case_ids = sorted(set(MatchKey.objects.values_list("case_id", flat=True)))
+    for start in range(0, len(case_ids), IMPORT_BATCH):
+        chunk = case_ids[start : start + IMPORT_BATCH]
+        cases = Case.objects.filter(pk__in=chunk).select_related("intake__person")
+        rows = [
+            MatchKey(case_id=case.pk, key=k)
+            for case in cases
+            for k in record_keys(person_records(person=case.intake.person, record_id=str(case.pk)))
+        ]
+        with transaction.atomic():
+            MatchKey.objects.filter(case_id__in=chunk).delete()
+            MatchKey.objects.bulk_create(rows, batch_size=IMPORT_BATCH)
+        if progress:
+            progress("cases", start + len(chunk), len(case_ids))
+    entries = 0
+    for screening_list in ScreeningList.objects.filter(active=True).order_by("pk"):
+        with transaction.atomic():
+            ListKey.objects.filter(screening_list=screening_list).delete()
+            stored = ListEntry.objects.filter(screening_list=screening_list).order_by("pk")
+            total, rows = stored.count(), []
+            pairs = stored.values_list("pk", "record").iterator(chunk_size=IMPORT_BATCH)
+            for done, (pk, text) in enumerate(pairs, start=1):
+                keys = blocking_keys(_entry_record(pk, text), key=key)
+                rows += [(screening_list.pk, pk, k) for k in keys]
+                if done % IMPORT_BATCH == 0 or done == total:
+                    _list_keys_insert(rows)
+                    rows = []
+                    if progress:
+                        progress(f"list {screening_list.name}", done, total)
+        entries += total
+    return len(case_ids), entries
 
 
 def _reopen_review(*, case: Case, user: User | None) -> None:

@@ -153,3 +153,27 @@ def test_a_corrected_person_is_compared_as_corrected(personas, programs):
     [(_, after)] = services.registered_records([case.pk])
     assert after[0].family_name == "الحلبي"
     assert services.registered_records([case.pk])[0][1] is after  # unchanged: not opened again
+
+
+def test_rebuilding_the_keys_finds_records_stored_under_an_older_scheme(
+    personas, programs, tmp_path, capsys
+):
+    from sulh.cli import main
+    from sulh.matching.models import ListKey
+
+    first = _register(personas, "clerk", ARABIC)
+    services.list_import(path=_list_file(tmp_path), name="wanted", user=None)
+    current = (set(MatchKey.objects.values_list("case_id", "key")), set(ListKey.objects.values_list("entry_id", "key")))  # fmt: skip
+    MatchKey.objects.all().delete()  # as an earlier release would have keyed them
+    MatchKey.objects.create(case=first, key="stale")
+    ListKey.objects.update(key="stale")
+    records = services.person_records(person=first.intake.person, record_id="new")
+    before = services.online_check(records, keys=services.record_keys(records))
+    assert before.duplicates == [] and before.list_hits == []
+
+    assert main(["keys", "rebuild"]) == 0
+    assert "1 cases and 1 active list entries" in capsys.readouterr().out
+    assert set(MatchKey.objects.values_list("case_id", "key")) == current[0]
+    assert set(ListKey.objects.values_list("entry_id", "key")) == current[1]
+    after = services.online_check(records, keys=services.record_keys(records))
+    assert [pk for pk, _ in after.duplicates] == [first.pk] and len(after.list_hits) == 1
