@@ -560,14 +560,15 @@ def keys_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> 
         with transaction.atomic():
             ListKey.objects.filter(screening_list=screening_list).delete()
             stored = ListEntry.objects.filter(screening_list=screening_list).order_by("pk")
-            total, rows = stored.count(), []
+            total = stored.count()
+            pending: list[tuple[int, int, str]] = []
             pairs = stored.values_list("pk", "record").iterator(chunk_size=IMPORT_BATCH)
             for done, (pk, text) in enumerate(pairs, start=1):
                 keys = blocking_keys(_entry_record(pk, text), key=key)
-                rows += [(screening_list.pk, pk, k) for k in keys]
+                pending += [(screening_list.pk, pk, k) for k in keys]
                 if done % IMPORT_BATCH == 0 or done == total:
-                    _list_keys_insert(rows)
-                    rows = []
+                    _list_keys_insert(pending)
+                    pending = []
                     if progress:
                         progress(f"list {screening_list.name}", done, total)
         entries += total
