@@ -1,4 +1,4 @@
-"""Dedup at scale: seconds, peak memory, candidate pairs and F1 at up to a million records.
+"""Dedup at scale: seconds, peak memory, candidate pairs, P/R/F1 at up to a million records.
 
 The peer is the single-process path Sulh had before (a Python set of every candidate
 pair, each compared unless already joined), run in the same process at ``--peer-size``
@@ -106,17 +106,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    header = f"{'records':>9} {'path':<22} {'cand. pairs':>11} {'compared':>10} {'F1':>6} "
+    header = f"{'records':>9} {'path':<22} {'cand. pairs':>11} {'compared':>10} "
+    header += f"{'P':>6} {'R':>6} {'F1':>6} "
     print(header + f"{'seconds':>8} {'CPU s':>8} {'peak MB':>8} {'worker MB':>9}")
 
     def row(size: int, name: str, records: list[PersonRecord], truth: set, run: Callable) -> float:
         clusters, seconds, cpu = _timed(run)
         own, child = _rss_mb()
-        f1 = _prf(truth, _pairs(_grouped(clusters)))[2]
+        precision, recall, f1 = _prf(truth, _pairs(_grouped(clusters)))
         codes = _candidate_codes(records)
         compared = len(_surviving_pairs(records, codes, 0.5)[0]) if name != "before" else len(codes)
         print(
-            f"{size:>9,} {name:<22} {len(codes):>11,} {compared:>10,} {f1:>6.3f} "
+            f"{size:>9,} {name:<22} {len(codes):>11,} {compared:>10,} "
+            f"{precision:>6.3f} {recall:>6.3f} {f1:>6.3f} "
             f"{seconds:>8.1f} {cpu:>8.1f} {own:>8.0f} {child:>9.0f}",
             flush=True,
         )
