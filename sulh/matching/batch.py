@@ -97,8 +97,11 @@ def _birth_ok(value: str) -> bool:
 
 
 def parse_people(
-    text: str, *, extra: Sequence[str] = ()
+    text: str, *, extra: Sequence[str] = (), one_part_ok: bool = False
 ) -> tuple[list[PersonRecord], list[RowRejection]]:
+    """Records from CSV text, and a rejection (row number, field, why) for each bad row. A
+    registrant needs two name parts, as at intake; a list entry (``one_part_ok``) may have
+    one, since lists name some people by one name alone."""
     # newline="": the reader itself takes \r, \n and \r\n as row ends, also a lone \r.
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -124,7 +127,7 @@ def parse_people(
             )
             continue
         values = {h: clean(v) for h, v in zip(header, row, strict=True)}
-        problem = _row_problem(values, seen)
+        problem = _row_problem(values, seen, one_part_ok=one_part_ok)
         if problem:
             rejections.append(RowRejection(number, *problem))
             continue
@@ -154,7 +157,9 @@ def _rows(reader: Iterator[list[str]], rejections: list[RowRejection]) -> Iterat
         yield row
 
 
-def _row_problem(values: dict[str, str], seen: set[str]) -> tuple[str, str] | None:
+def _row_problem(
+    values: dict[str, str], seen: set[str], *, one_part_ok: bool
+) -> tuple[str, str] | None:
     record_id = values.get("record_id", "")
     if not record_id:
         return "record_id", "is empty"
@@ -166,10 +171,19 @@ def _row_problem(values: dict[str, str], seen: set[str]) -> tuple[str, str] | No
             return column, message
     if not any(values.get(c) for c in ("given_name", "father_name", "family_name", "full_name")):
         return "given_name", "no name at all (given, father, family or full name)"
+    parts = sum(bool(values.get(c)) for c in ("given_name", "father_name", "family_name"))
+    if not one_part_ok and parts + len(values.get("full_name", "").split()) < 2:
+        field = "full_name" if values.get("full_name") else "family_name"
+        return field, (
+            "only one name part: add the father's or family name (or a full name of two "
+            "words or more), as at intake, so namesakes can be told apart"
+        )
     return None
 
 
-def read_people_csv(path: str | Path) -> tuple[list[PersonRecord], list[RowRejection]]:
+def read_people_csv(
+    path: str | Path, *, one_part_ok: bool = False
+) -> tuple[list[PersonRecord], list[RowRejection]]:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -178,7 +192,7 @@ def read_people_csv(path: str | Path) -> tuple[list[PersonRecord], list[RowRejec
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
-    return parse_people(text)
+    return parse_people(text, one_part_ok=one_part_ok)
 
 
 def dedup(

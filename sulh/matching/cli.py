@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -178,7 +179,11 @@ def _screen(args: argparse.Namespace) -> int:
 
     # A list is the batch CSV (with an optional aliases column) or the UN Security Council
     # consolidated list as published (XML); each error names the file it is about.
-    read_list = read_unsc_xml if args.list_file.suffix.lower() == ".xml" else read_people_csv
+    read_list = (
+        read_unsc_xml
+        if args.list_file.suffix.lower() == ".xml"
+        else functools.partial(read_people_csv, one_part_ok=True)  # lists name some by one name
+    )
     try:
         entries, list_rejections = _read(read_list, args.list_file, "--list")
         records, rejections = _read(read_people_csv, args.input, "--input")

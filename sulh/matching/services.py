@@ -440,9 +440,11 @@ def list_import(
     is told how far the import and the re-screening are."""
     from sulh.matching.unsc import read_unsc_xml
 
-    reader = read_unsc_xml if path.suffix.lower() == ".xml" else read_people_csv
     try:
-        entries, rejections = reader(path)
+        if path.suffix.lower() == ".xml":
+            entries, rejections = read_unsc_xml(path)
+        else:  # lists name some people by one name alone
+            entries, rejections = read_people_csv(path, one_part_ok=True)
     except InputError as exc:
         raise ValidationFailed(str(exc), field="file") from None
     if rejections:

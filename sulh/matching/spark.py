@@ -22,6 +22,7 @@ No Django here, and pyspark is imported only by this module.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -58,7 +59,9 @@ class SparkScreen:
     list_rejections: list[RowRejection]
 
 
-def _check(rows: Iterable[tuple[dict[str, str | None], int]]) -> Iterator[tuple[Any, ...]]:
+def _check(
+    rows: Iterable[tuple[dict[str, str | None], int]], *, one_part_ok: bool
+) -> Iterator[tuple[Any, ...]]:
     """One partition's rows through the batch reader: accepted records or rejections."""
     rows = [(row, pos) for row, pos in rows if any((v or "").strip() for v in row.values())]
     header = [c for c in FIELDS if c in COLUMNS or any(row.get(c) for row, _ in rows)]
@@ -66,7 +69,7 @@ def _check(rows: Iterable[tuple[dict[str, str | None], int]]) -> Iterator[tuple[
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows([row.get(c) or "" for c in header] for row, _ in rows)
-    records, rejections = parse_people(buffer.getvalue())
+    records, rejections = parse_people(buffer.getvalue(), one_part_ok=one_part_ok)
     rejected = {r.row_number - 2 for r in rejections}
     for rejection in rejections:
         yield ("rejected", rows[rejection.row_number - 2][1], rejection.field, rejection.message)
@@ -89,8 +92,11 @@ def _person(row: Any, prefix: str = "") -> PersonRecord:
     return PersonRecord(**{c: row[f"{prefix}{c}"] for c in COLUMNS}, aliases=aliases)
 
 
-def _accepted(frame: DataFrame) -> tuple[DataFrame, list[RowRejection]]:
-    """(pos, the batch columns, aliases) for the rows the batch reader accepts; the rest."""
+def _accepted(
+    frame: DataFrame, *, one_part_ok: bool = False
+) -> tuple[DataFrame, list[RowRejection]]:
+    """(pos, the batch columns, aliases) for the rows the batch reader accepts; the rest.
+    ``one_part_ok`` for a list, which names some people by one name alone."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql.types import LongType, StringType, StructField, StructType
@@ -100,7 +106,9 @@ def _accepted(frame: DataFrame) -> tuple[DataFrame, list[RowRejection]]:
             frame = frame.withColumn(column, F.lit(None).cast("string"))
     frame = frame.select(*(F.col(c).cast("string") for c in FIELDS))
     checked = (
-        frame.rdd.zipWithIndex().map(lambda rp: (rp[0].asDict(), rp[1])).mapPartitions(_check)
+        frame.rdd.zipWithIndex()
+        .map(lambda rp: (rp[0].asDict(), rp[1]))
+        .mapPartitions(functools.partial(_check, one_part_ok=one_part_ok))
     ).cache()
     rejections = [
         RowRejection(pos + 2, field, message)
@@ -195,7 +203,7 @@ def screen_frame(
 
     threshold = SCREEN_THRESHOLD if threshold is None else threshold
     spark = frame.sparkSession
-    entries, list_rejections = _accepted(list_frame)
+    entries, list_rejections = _accepted(list_frame, one_part_ok=True)
     records, rejections = _accepted(frame)
     stats = spark.sparkContext.broadcast(entries.rdd.mapPartitions(_stats).treeReduce(_merge))
     listed = _keys(entries).select("key", F.col("pos").alias("e"))

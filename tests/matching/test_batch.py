@@ -115,6 +115,8 @@ def test_bad_rows_are_rejected_by_number_and_the_rest_runs(tmp_path, capsys):
             "R5," + "x" * 10_000 + ",,Haddad,,,1980,,",
             "R6,,,,,,1980,,",
             "R7,Omar\x07,,Hadad,,,1980,,",
+            "R8,Omar,,,,,1980,,",
+            "R9,,,,,Haddad,1980,,",
         ]
     )
     people = tmp_path / "people.csv"
@@ -143,6 +145,8 @@ def test_bad_rows_are_rejected_by_number_and_the_rest_runs(tmp_path, capsys):
         ("6", "birth_date"),
         ("7", "given_name"),
         ("8", "given_name"),
+        ("10", "family_name"),
+        ("11", "full_name"),
     }
     clusters = {r["record_id"]: r["cluster_id"] for r in _read(out)}
     assert set(clusters) == {"R1", "R7"}  # the control character is cleaned away, the row kept
@@ -401,3 +405,24 @@ def test_a_pair_ruled_out_before_comparing_never_reaches_the_threshold():
                 assert full.score < threshold, (a, b)
             reached = compare_reaching(a, b, threshold=threshold, screening=True)
             assert reached == (full if full.score >= threshold else None), (a, b)
+
+
+def test_a_list_may_name_someone_by_one_name_but_a_registrant_needs_two(tmp_path, capsys):
+    listed = [{"record_id": "L1", "full_name": "Zarqawan", "birth_date": "1975"}]
+    people = [
+        {
+            "record_id": "P1",
+            "given_name": "Zarqawan",
+            "family_name": "Haddad",
+            "birth_date": "1975",
+        },
+        {"record_id": "P2", "given_name": "Zarqawan", "birth_date": "1975"},
+    ]
+    out = tmp_path / "hits.csv"
+    args = ["match", "screen", "--list", str(_write(tmp_path / "list.csv", listed)),
+            "--input", str(_write(tmp_path / "people.csv", people)), "--output", str(out)]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "list.csv" not in err  # the one-name entry was read
+    assert "people.csv: row 3: family_name: only one name part" in err
+    assert {h["record_id"] for h in _read(out)} <= {"P1"}
