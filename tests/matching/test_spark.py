@@ -61,6 +61,7 @@ def test_spark_engine_gives_the_embedded_clusters_and_rejections(tmp_path, local
         {**rows[0]},  # the same record id again: rejected, the first row kept
         {"record_id": "X1", "given_name": "Ahmad محمد", "family_name": "Saleh"},
         {"record_id": "X2", "birth_date": "1980"},  # no name at all
+        {"record_id": "X3", "given_name": "Saleh", "birth_date": "1980"},  # one name part
     ]
     people = tmp_path / "people.csv"
     with people.open("w", newline="", encoding="utf-8") as handle:
@@ -82,13 +83,16 @@ def test_spark_engine_gives_the_embedded_clusters_and_rejections(tmp_path, local
         ["152", "record_id"],
         ["153", "given_name"],
         ["154", "given_name"],
+        ["155", "family_name"],
     ]
 
 
-def test_spark_engine_gives_the_embedded_screening_hits(tmp_path, local_spark):
+def test_spark_engine_gives_the_embedded_screening_hits(tmp_path, local_spark, capsys):
     rows, _ = generate_registry(200, seed=29)
     listed = [{**row, "record_id": f"L{i}", "national_id": ""} for i, row in enumerate(rows[:30])]
     listed[0]["aliases"] = "Abu Khalil|أبو خليل"
+    # a list may name someone by one name alone (a registrant needs two name parts)
+    listed.append({"record_id": "L-one", "full_name": rows[0]["given_name"] or "Zarqawan"})
     list_file = tmp_path / "list.csv"
     with list_file.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=[*CSV_FIELDS, "aliases"], restval="")
@@ -107,3 +111,4 @@ def test_spark_engine_gives_the_embedded_screening_hits(tmp_path, local_spark):
         outputs[engine] = _read(out)
     assert outputs["spark"] == outputs["embedded"]  # the same hits, scores and evidence, in order
     assert len(outputs["spark"]) > 30  # every listed person is found in the registry
+    assert "list.csv" not in capsys.readouterr().err  # no list row rejected, by either engine
