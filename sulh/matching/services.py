@@ -38,7 +38,7 @@ from sulh.matching.models import (
     ScreeningList,
 )
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import MatchResult, compare, compare_reaching
+from sulh.matching.score import MODEL, MatchResult, compare, compare_reaching
 
 if TYPE_CHECKING:
     from sulh.cases.models import Case
@@ -462,7 +462,17 @@ def list_import(
             entry_count=len(entries),
         )
         list_entries_store(screening_list=screening_list, entries=entries, progress=progress)
-    list_rescreen(screening_list=screening_list, user=user, progress=progress)
+        audit_record(
+            actor=user, action="list.imported", obj_type="screening_list",
+            obj_id=f"{screening_list.name}:{screening_list.version}",
+            details={"entries": len(entries), "source": screening_list.source},
+        )  # fmt: skip
+    matched = list_rescreen(screening_list=screening_list, user=user, progress=progress)
+    audit_record(
+        actor=user, action="list.rescreened", obj_type="screening_list",
+        obj_id=f"{screening_list.name}:{screening_list.version}",
+        details={"cases_matched": matched},
+    )  # fmt: skip
     return screening_list
 
 
@@ -509,8 +519,10 @@ def list_rescreen(
     screening_list: ScreeningList,
     user: User | None,
     progress: Callable[[str, int, int], None] | None = None,
-) -> None:
-    """Screen against one list version every registered case sharing a key with it."""
+) -> int:
+    """Screen against one list version every registered case sharing a key with it; the
+    number of cases it matched (each goes back to review when it was waiting on a
+    decision)."""
     from sulh.cases.models import Case
 
     usable = (  # keys of blocks small enough to compare on, as the screening uses them
@@ -522,15 +534,18 @@ def list_rescreen(
     )
     shared = MatchKey.objects.filter(key__in=usable).values_list("case_id", flat=True).distinct()
     case_ids = sorted(shared)
+    matched = 0
     for start in range(0, len(case_ids), 500):
         chunk = case_ids[start : start + 500]
         for case in Case.objects.filter(pk__in=chunk).select_related("intake__person"):
             records = person_records(person=case.intake.person, record_id=str(case.pk))
             keys = record_keys(records)
             if _list_hits(case=case, records=records, keys=keys, only=screening_list):
+                matched += 1
                 _reopen_review(case=case, user=user)
         if progress:
             progress("cases", start + len(chunk), len(case_ids))
+    return matched
 
 
 def keys_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> tuple[int, int]:
@@ -574,6 +589,10 @@ def keys_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> 
                     if progress:
                         progress(f"list {screening_list.name}", done, total)
         entries += total
+    audit_record(
+        actor=None, action="matching.keys_rebuilt", obj_type="matching_keys", obj_id=MODEL,
+        details={"cases": len(case_ids), "list_entries": entries},
+    )  # fmt: skip
     return len(case_ids), entries
 
 

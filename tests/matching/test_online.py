@@ -177,3 +177,24 @@ def test_rebuilding_the_keys_finds_records_stored_under_an_older_scheme(
     assert set(ListKey.objects.values_list("entry_id", "key")) == current[1]
     after = services.online_check(records, keys=services.record_keys(records))
     assert [pk for pk, _ in after.duplicates] == [first.pk] and len(after.list_hits) == 1
+
+
+def test_an_import_and_its_rescreening_are_in_the_audit_trail_without_names(
+    personas, programs, tmp_path
+):
+    from sulh.audit.models import AuditEntry
+    from sulh.audit.services import audit_verify
+
+    _register(personas, "clerk", ARABIC)
+    services.list_import(path=_list_file(tmp_path), name="wanted", user=personas["vetter"])
+    services.keys_rebuild()
+    entries = {e.action: e for e in AuditEntry.objects.filter(action__in=["list.imported", "list.rescreened", "matching.keys_rebuilt"])}  # fmt: skip
+    assert entries["list.imported"].obj_id == "wanted:1"
+    assert entries["list.imported"].details["entries"] == 1
+    assert entries["list.imported"].actor == personas["vetter"].username
+    assert entries["list.rescreened"].details == {"cases_matched": 1}
+    assert entries["matching.keys_rebuilt"].details == {"cases": 1, "list_entries": 1}
+    written = " ".join(str(e.details) for e in entries.values())
+    for clue in ("Samer", "Darwish", "سامر", "1988"):
+        assert clue not in written
+    assert audit_verify().broken_at is None
