@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -175,17 +174,12 @@ def _screen(args: argparse.Namespace) -> int:
         return _spark(args)
     args.list_file, args.input = Path(args.list_file), Path(args.input)
     args.output = Path(args.output)
-    from sulh.matching.unsc import read_unsc_xml
+    from sulh.matching.unsc import read_list_file
 
     # A list is the batch CSV (with an optional aliases column) or the UN Security Council
     # consolidated list as published (XML); each error names the file it is about.
-    read_list = (
-        read_unsc_xml
-        if args.list_file.suffix.lower() == ".xml"
-        else functools.partial(read_people_csv, one_part_ok=True)  # lists name some by one name
-    )
     try:
-        entries, list_rejections = _read(read_list, args.list_file, "--list")
+        entries, list_rejections = _read(read_list_file, args.list_file, "--list")
         records, rejections = _read(read_people_csv, args.input, "--input")
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -26,7 +26,7 @@ from sulh.audit.services import audit_record
 from sulh.core.crypto import derived_key, open_sealed_many
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sulh.core.fields import EncryptedTextField
-from sulh.matching.batch import InputError, read_people_csv
+from sulh.matching.batch import InputError
 from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.models import (
     CandidateKind,
@@ -438,13 +438,10 @@ def list_import(
     the UN Security Council consolidated list XML, then re-screen the registered cases that
     share a blocking key with it (no other case can match it). ``progress(stage, done, total)``
     is told how far the import and the re-screening are."""
-    from sulh.matching.unsc import read_unsc_xml
+    from sulh.matching.unsc import read_list_file
 
     try:
-        if path.suffix.lower() == ".xml":
-            entries, rejections = read_unsc_xml(path)
-        else:  # lists name some people by one name alone
-            entries, rejections = read_people_csv(path, one_part_ok=True)
+        entries, rejections = read_list_file(path)
     except InputError as exc:
         raise ValidationFailed(str(exc), field="file") from None
     if rejections:
@@ -558,7 +555,9 @@ def keys_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> 
     from sulh.cases.models import Case
 
     key = _matching_key()
-    case_ids = sorted(set(MatchKey.objects.values_list("case_id", flat=True)))
+    case_ids = list(
+        MatchKey.objects.order_by("case_id").values_list("case_id", flat=True).distinct()
+    )
     for start in range(0, len(case_ids), IMPORT_BATCH):
         chunk = case_ids[start : start + IMPORT_BATCH]
         cases = Case.objects.filter(pk__in=chunk).select_related("intake__person")

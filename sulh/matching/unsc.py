@@ -11,7 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from sulh.matching.batch import InputError, RowRejection
+from sulh.matching.batch import InputError, RowRejection, read_people_csv
 from sulh.matching.record import PersonRecord
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -101,3 +101,12 @@ def read_unsc_xml(path: str | Path) -> tuple[list[PersonRecord], list[RowRejecti
             )
         )
     return records, rejections
+
+
+def read_list_file(path: str | Path) -> tuple[list[PersonRecord], list[RowRejection]]:
+    """A screening list: the UN Security Council consolidated list as published (``.xml``)
+    or the batch CSV with an optional aliases column, where an entry may have one name
+    (lists name some people by one name alone; a registrant needs two)."""
+    if Path(path).suffix.lower() == ".xml":
+        return read_unsc_xml(path)
+    return read_people_csv(path, one_part_ok=True)
