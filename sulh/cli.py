@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
@@ -18,7 +17,8 @@ from sulh.core.errors import SulhError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "sulh.core.cli",
-    "sulh.core.backup_cli",
+    "sulh.keys.cli",
+    "sulh.site.cli",
     "sulh.programs.cli",
     "sulh.matching.cli",
     "sulh.matching.lists_cli",
@@ -27,15 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.ledger.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
-    "sulh.registry.data_cli",
 )
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sulh.settings")
-    import django
-
-    django.setup()
 
 
 def build_parser() -> argparse.ArgumentParser:

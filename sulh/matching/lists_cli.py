@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sulh.cli import setup_django
+from sulh.core.setup import setup_django
 from sulh.matching.cli import progress_bar
 
 

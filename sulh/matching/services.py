@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from sulh.accounts.models import Role, User
 from sulh.audit.services import audit_record
-from sulh.core.crypto import derived_key, open_sealed_many
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
-from sulh.core.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedTextField
+from sulh.keys.sealing import derived_key, open_sealed_many
 from sulh.matching.batch import InputError
 from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.models import (

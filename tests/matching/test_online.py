@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, State
 from sulh.core.errors import PermissionDenied, SulhError
 from sulh.core.validation import parse
@@ -18,7 +19,6 @@ from sulh.matching import services
 from sulh.matching.batch import COLUMNS
 from sulh.matching.models import MatchKey
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Model fields whose values are sealed at rest (sulh.core.crypto).
+"""Model fields whose values are sealed at rest (sulh.keys.sealing).
 
 The column holds ``v1:<kid>:<ciphertext>``; Python code sees plain text. Only
 ``isnull`` lookups make sense on such a column: equality lookups go through a
@@ -12,14 +12,27 @@ from typing import Any
 
 from django.db import models
 
-from sulh.core.crypto import open_sealed, seal
+from sulh.keys.sealing import open_sealed, seal
 
 
 class EncryptedTextField(models.TextField):
     description = "Text sealed with the installation's data key"
 
+    def __init__(self, *args: Any, context: str = "", **kwargs: Any) -> None:
+        # The associated data a value is sealed under: the model's label and the field's
+        # name, unless the field says otherwise (a model moved between packages keeps the
+        # context its values were sealed under).
+        self.context = context
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.context:
+            kwargs["context"] = self.context
+        return name, path, args, kwargs
+
     def _context(self) -> str:
-        return f"{self.model._meta.label}.{self.name}"
+        return self.context or f"{self.model._meta.label}.{self.name}"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":
