@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import transaction
 from django.utils import timezone
 
+from sulh.accounts.policy import Action, require
 from sulh.cards.keys import b64u, canonical, sign_raw
 from sulh.core.crypto import derived_key
 from sulh.core.errors import ValidationFailed
@@ -178,15 +179,11 @@ def corridor_tally_record(
     *, program_code: str, point: str, day: dt.date, count: int, user: Any
 ) -> LedgerLeaf:
     """Log a count that is not per person (e.g. civilians crossing at a point on a day)."""
-    from sulh.accounts.models import Role, Station
+    from sulh.accounts.models import Station
     from sulh.audit.services import audit_record
-    from sulh.core.errors import PermissionDenied
     from sulh.programs.services import program_get
 
-    if not (user.has_role(Role.EVACUATION_COORDINATOR) or user.has_role(Role.PROGRAM_MANAGER)):
-        raise PermissionDenied(
-            "only evacuation coordinators and program managers record tallies", field="user"
-        )
+    require(user, Action.RECORD_CORRIDOR_TALLY)
     program = program_get(code=program_code)
     if not Station.objects.filter(code=point).exists():
         raise ValidationFailed(f"no crossing point or station {point!r}", field="point")
