@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
+from sulh.accounts.roles import Role
 from sulh.keys.fields import EncryptedTextField
 
-
-class Role(models.TextChoices):
-    CLERK = "clerk", _("Registration clerk")
-    VETTING_OFFICER = "vetting_officer", _("Vetting officer")
-    DECIDING_OFFICER = "deciding_officer", _("Deciding officer")
-    CARD_OFFICER = "card_officer", _("Card officer")
-    EVACUATION_COORDINATOR = "evacuation_coordinator", _("Evacuation coordinator")
-    CHECKPOINT_OFFICER = "checkpoint_officer", _("Checkpoint officer")
-    CHILD_PROTECTION = "child_protection", _("Child-protection officer")
-    PROGRAM_MANAGER = "program_manager", _("Program manager")
-    MONITOR = "monitor", _("Independent monitor")
-    ADMINISTRATOR = "administrator", _("Administrator")
+__all__ = ["ApiToken", "LoginState", "Role", "Station", "User"]
 
 
 class Station(models.Model):
@@ -40,9 +29,6 @@ class User(AbstractUser):
         Station, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     language = models.CharField(max_length=8, default="ar", choices=[("ar", "ar"), ("en", "en")])
-
-    def has_role(self, *roles: str) -> bool:
-        return self.is_active and self.role in roles
 
 
 class ApiToken(models.Model):

@@ -19,20 +19,18 @@ from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from django.db import transaction
 from django.utils import timezone
 
-from sulh.accounts.models import LoginState, Role, User
+from sulh.accounts import policy
+from sulh.accounts.models import LoginState, User
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 STEP = 30
 DIGITS = 6
-# Officers who decide, revoke or export sign in with a second factor.
-TOTP_ROLES = frozenset(
-    {Role.DECIDING_OFFICER, Role.CARD_OFFICER, Role.PROGRAM_MANAGER, Role.ADMINISTRATOR}
-)
 
 
 def needs_second_factor(user: User) -> bool:
-    return user.role in TOTP_ROLES
+    """Officers who decide, revoke or export sign in with a second factor (the policy's)."""
+    return policy.needs_second_factor(user)
 
 
 def _state(user: User, *, lock: bool = False) -> LoginState:

@@ -13,7 +13,8 @@ from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from sulh.accounts.models import Role, User
+from sulh.accounts.policy import Action, require
+from sulh.accounts.selectors import request_user as _user
 from sulh.api.auth import AUTH
 from sulh.api.schemas import (
     BulletinOut,
@@ -37,20 +38,21 @@ from sulh.api.schemas import (
 from sulh.bulletins.figures import program_figures
 from sulh.cards import services as card_services
 from sulh.cards.models import Card
+from sulh.cards.selectors import card_get_for_user
 from sulh.cases import exports
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, Decision
-from sulh.core.errors import NotFound, PermissionDenied, SulhError
+from sulh.core.errors import NotFound, SulhError
 from sulh.core.validation import describe
 from sulh.ledger import services as ledger_services
-from sulh.matching import selectors as matching_selectors
 from sulh.matching import services as matching_services
 from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get, program_get_definition, programs_all
 from sulh.registry.models import ExportRequest
 from sulh.registry.schemas import IntakeIn
+from sulh.registry.selectors import export_get_for_user
 
 api = NinjaAPI(
     title="Sulh API",
@@ -100,12 +102,6 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "http_error", str(exc), None)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _case_out(case: Case, *, replayed: bool = False) -> CaseOut:
@@ -176,6 +172,7 @@ def _program_out(code: str) -> ProgramOut:
 
 @api.post("/intakes", response={200: CaseOut, 201: CaseOut, **ERRORS}, tags=["intakes"])
 def intakes_create(request: HttpRequest, payload: IntakeIn) -> Status[CaseOut]:
+    require(_user(request), Action.REGISTER)
     result = intake_register(data=payload, clerk=_user(request))
     return Status(
         201 if result.created else 200, _case_out(result.case, replayed=not result.created)
@@ -206,7 +203,9 @@ def cases_events(request: HttpRequest, serial: str) -> list[CaseEventOut]:
 
 @api.post("/cases/{serial}/decisions", response={201: DecisionOut, **ERRORS}, tags=["decisions"])
 def decisions_create(request: HttpRequest, serial: str, payload: DecisionIn) -> Status[DecisionOut]:
-    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    case = case_selectors.case_get_for_user(
+        user=_user(request), serial=serial, action=Action.DECIDE
+    )
     decision = case_services.decision_record(
         case=case,
         user=_user(request),
@@ -221,7 +220,9 @@ def decisions_create(request: HttpRequest, serial: str, payload: DecisionIn) -> 
     "/decisions/{decision_id}/confirm", response={200: DecisionOut, **ERRORS}, tags=["decisions"]
 )
 def decisions_confirm(request: HttpRequest, decision_id: int, payload: ReasonIn) -> DecisionOut:
-    decision = case_selectors.decision_get_for_user(user=_user(request), decision_id=decision_id)
+    decision = case_selectors.decision_get_for_user(
+        user=_user(request), decision_id=decision_id, action=Action.CONFIRM_ADVERSE_DECISION
+    )
     return _decision_out(
         case_services.decision_confirm(
             decision=decision, user=_user(request), reason=payload.reason
@@ -233,7 +234,9 @@ def decisions_confirm(request: HttpRequest, decision_id: int, payload: ReasonIn)
     "/decisions/{decision_id}/reject", response={200: DecisionOut, **ERRORS}, tags=["decisions"]
 )
 def decisions_reject(request: HttpRequest, decision_id: int, payload: ReasonIn) -> DecisionOut:
-    decision = case_selectors.decision_get_for_user(user=_user(request), decision_id=decision_id)
+    decision = case_selectors.decision_get_for_user(
+        user=_user(request), decision_id=decision_id, action=Action.CONFIRM_ADVERSE_DECISION
+    )
     return _decision_out(
         case_services.decision_reject(decision=decision, user=_user(request), reason=payload.reason)
     )
@@ -241,14 +244,18 @@ def decisions_reject(request: HttpRequest, decision_id: int, payload: ReasonIn) 
 
 @api.post("/cases/{serial}/appeal", response={200: CaseOut, **ERRORS}, tags=["cases"])
 def cases_appeal(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOut:
-    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    case = case_selectors.case_get_for_user(
+        user=_user(request), serial=serial, action=Action.RECORD_APPEAL
+    )
     case_services.case_appeal(case=case, user=_user(request), reason=payload.reason)
     return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
 
 
 @api.post("/cases/{serial}/revoke-eligibility", response={200: CaseOut, **ERRORS}, tags=["cases"])
 def cases_revoke(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOut:
-    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    case = case_selectors.case_get_for_user(
+        user=_user(request), serial=serial, action=Action.REVOKE_ELIGIBILITY
+    )
     case_services.case_revoke_eligibility(case=case, user=_user(request), reason=payload.reason)
     return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
 
@@ -257,21 +264,16 @@ def cases_revoke(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOu
     "/cases/{serial}/candidates", response={200: list[CandidateOut], **ERRORS}, tags=["matching"]
 )
 def candidates_list(request: HttpRequest, serial: str) -> list[CandidateOut]:
-    user = _user(request)
-    if not user.has_role(Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CHILD_PROTECTION):
-        raise PermissionDenied(
-            "match candidates are for vetting and deciding officers", field="user"
-        )
-    case = case_selectors.case_get_for_user(user=user, serial=serial)
-    return [_candidate_out(c) for c in matching_selectors.candidates_for_case(case=case)]
+    candidates = case_selectors.candidates_get_for_user(user=_user(request), serial=serial)
+    return [_candidate_out(c) for c in candidates]
 
 
 @api.post(
     "/candidates/{candidate_id}/resolve", response={200: CandidateOut, **ERRORS}, tags=["matching"]
 )
 def candidates_resolve(request: HttpRequest, candidate_id: int, payload: ResolveIn) -> CandidateOut:
-    candidate = matching_selectors.candidate_get_for_user(
-        user=_user(request), candidate_id=candidate_id
+    candidate = case_selectors.candidate_get_for_user(
+        user=_user(request), candidate_id=candidate_id, action=Action.RESOLVE_CANDIDATE
     )
     resolved = matching_services.candidate_resolve(
         candidate=candidate, user=_user(request), decision=payload.decision, reason=payload.reason
@@ -293,7 +295,9 @@ def _candidate_out(candidate: MatchCandidate) -> CandidateOut:
 
 @api.post("/cases/{serial}/cards", response={201: CardOut, **ERRORS}, tags=["cards"])
 def cards_issue(request: HttpRequest, serial: str, payload: ReasonIn) -> Status[CardOut]:
-    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    case = case_selectors.case_get_for_user(
+        user=_user(request), serial=serial, action=Action.ISSUE_CARD
+    )
     card = card_services.card_issue(case=case, user=_user(request), reason=payload.reason)
     return Status(201, _card_out(card))
 
@@ -301,29 +305,20 @@ def cards_issue(request: HttpRequest, serial: str, payload: ReasonIn) -> Status[
 @api.post("/cards/{card_id}/state", response={200: CardOut, **ERRORS}, tags=["cards"])
 def cards_state(request: HttpRequest, card_id: str, payload: CardStateIn) -> CardOut:
     user = _user(request)
+    card = card_get_for_user(user=user, card_id=card_id, action=Action.CHANGE_CARD_STATE)
     return _card_out(
         card_services.card_set_state(
-            card=_card_for(user, card_id), user=user, state=payload.state, reason=payload.reason
+            card=card, user=user, state=payload.state, reason=payload.reason
         )
     )
-
-
-def _card_for(user: User, card_id: str) -> Card:
-    card = (
-        Card.objects.filter(card_id=card_id, case__in=case_selectors.cases_visible_to(user=user))
-        .select_related("case__intake__person", "case__program", "station")
-        .first()
-    )
-    if card is None:
-        raise NotFound(f"no card {card_id!r} that you may see", field="card_id")
-    return card
 
 
 @api.post("/cards/{card_id}/renew", response={201: CardOut, **ERRORS}, tags=["cards"])
 def cards_renew(request: HttpRequest, card_id: str, payload: ReasonIn) -> Status[CardOut]:
     """A new card with a fresh validity for the same case; the old one is revoked."""
     user = _user(request)
-    card = card_services.card_renew(card=_card_for(user, card_id), user=user, reason=payload.reason)
+    card = card_get_for_user(user=user, card_id=card_id, action=Action.RENEW_CARD)
+    card = card_services.card_renew(card=card, user=user, reason=payload.reason)
     return Status(201, _card_out(card))
 
 
@@ -331,7 +326,7 @@ def cards_renew(request: HttpRequest, card_id: str, payload: ReasonIn) -> Status
 def cards_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
     """The printable card (card officers only; every print is audited)."""
     user = _user(request)
-    card = _card_for(user, card_id)
+    card = card_get_for_user(user=user, card_id=card_id, action=Action.PRINT_CARD)
     pdf = card_services.card_print(card=card, user=user)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="card-{card.card_id}.pdf"'
@@ -347,6 +342,7 @@ def cards_extend(
     request: HttpRequest, code: str, payload: CardExtensionIn
 ) -> Status[CardExtensionOut]:
     """Extend the validity of every card the program issued so far (program managers)."""
+    require(_user(request), Action.EXTEND_CARDS)
     extension = card_services.cards_extend(
         program=program_get(code=code),
         user=_user(request),
@@ -372,6 +368,7 @@ def corridor_tally(
     request: HttpRequest, code: str, payload: CorridorTallyIn
 ) -> Status[dict[str, Any]]:
     """Record a count that is not per person (crossings at a point on a day); it is logged."""
+    require(_user(request), Action.RECORD_CORRIDOR_TALLY)
     row = ledger_services.corridor_tally_record(
         program_code=code,
         point=payload.point,
@@ -392,34 +389,35 @@ def _export_out(request: ExportRequest) -> ExportOut:
     )
 
 
-def _export(request_id: int) -> ExportRequest:
-    found = ExportRequest.objects.select_related("program", "requested_by", "approved_by").filter(
-        pk=request_id
-    )
-    if not found:
-        raise NotFound(f"no export {request_id}", field="id")
-    return found[0]
-
-
 @api.post("/exports", response={201: ExportOut, **ERRORS}, tags=["exports"])
 def exports_request(request: HttpRequest, payload: ExportIn) -> Status[ExportOut]:
     """Ask to export a program's personal data, saying why; a second officer approves."""
+    user = _user(request)
+    require(user, Action.REQUEST_EXPORT)
     created = exports.export_request(
-        user=_user(request), program_code=payload.program, purpose=payload.purpose
+        user=user, program_code=payload.program, purpose=payload.purpose
     )
-    return Status(201, _export_out(_export(created.pk)))
+    return Status(
+        201,
+        _export_out(
+            export_get_for_user(user=user, export_id=created.pk, action=Action.REQUEST_EXPORT)
+        ),
+    )
 
 
 @api.post("/exports/{request_id}/approve", response={200: ExportOut, **ERRORS}, tags=["exports"])
 def exports_approve(request: HttpRequest, request_id: int) -> ExportOut:
-    exports.export_approve(request=_export(request_id), user=_user(request))
-    return _export_out(_export(request_id))
+    user = _user(request)
+    export = export_get_for_user(user=user, export_id=request_id, action=Action.APPROVE_EXPORT)
+    return _export_out(exports.export_approve(request=export, user=user))
 
 
 @api.get("/exports/{request_id}/people.csv", response={200: None, **ERRORS}, tags=["exports"])
 def exports_write(request: HttpRequest, request_id: int) -> HttpResponse:
     """The approved export, once, for the officer who asked."""
-    text = exports.export_write(request=_export(request_id), user=_user(request))
+    user = _user(request)
+    export = export_get_for_user(user=user, export_id=request_id, action=Action.WRITE_EXPORT)
+    text = exports.export_write(request=export, user=user)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="export-{request_id}.csv"'
     return response
@@ -475,8 +473,7 @@ def _card_out(card: Card) -> CardOut:
 
 @api.get("/bulletins/{code}", response={200: BulletinOut, **ERRORS}, tags=["bulletins"])
 def bulletins_current(request: HttpRequest, code: str) -> dict[str, Any]:
-    if not _user(request).has_role(Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR):
-        raise PermissionDenied("figures are for program managers and monitors", field="user")
+    require(_user(request), Action.SEE_FIGURES)
     program_get(code=code)
     return program_figures(program_code=code)
 

@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import transaction
 from django.utils import timezone
 
-from sulh.accounts.models import Role, Station, User
+from sulh.accounts.models import Station, User
+from sulh.accounts.policy import Action, require
 from sulh.audit.services import audit_record
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.models import (
@@ -25,7 +26,7 @@ from sulh.cards.status import CardStatus, StatusList
 from sulh.cards.trust import StationKey, trust_list_sign
 from sulh.cases import services as case_services
 from sulh.cases.models import Case, Outcome, State
-from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.models import SigningKey
 from sulh.keys.services import (
     SIGNING_KEY_DAYS,
@@ -98,11 +99,6 @@ def _trust_list(root_private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
     )
 
 
-def _require_card_officer(user: User) -> None:
-    if not user.has_role(Role.CARD_OFFICER):
-        raise PermissionDenied("only a card officer issues, renews or revokes cards", field="user")
-
-
 def _holder(case: Case) -> Holder:
     person = case.intake.person
     name_ar = " ".join(
@@ -117,7 +113,7 @@ def _holder(case: Case) -> Holder:
 
 def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
     """Issue a card for a decided, non-adverse case (amnesty or departure)."""
-    _require_card_officer(user)
+    require(user, Action.ISSUE_CARD)
     with transaction.atomic():
         case = (
             Case.objects.select_for_update()
@@ -174,7 +170,7 @@ def _issue(*, case: Case, user: User) -> Card:
 
 def card_renew(*, card: Card, user: User, reason: str) -> Card:
     """A new card for the same case with a fresh validity; the old one is revoked with it."""
-    _require_card_officer(user)
+    require(user, Action.RENEW_CARD)
     if not (reason or "").strip():
         raise ValidationFailed("a reason is required", field="reason")
     with transaction.atomic():
@@ -206,8 +202,7 @@ def cards_extend(
     The extension travels in the signed trust list; checkpoints that refresh it accept
     the cards until the new date.
     """
-    if not user.has_role(Role.PROGRAM_MANAGER):
-        raise PermissionDenied("only a program manager extends a program's cards", field="user")
+    require(user, Action.EXTEND_CARDS)
     if not (reason or "").strip():
         raise ValidationFailed("a reason is required", field="reason")
     now = timezone.now()
@@ -251,7 +246,7 @@ def card_printed(*, card: Card) -> PrintedCard:
 
 def card_print(*, card: Card, user: User) -> bytes:
     """The card as a PDF for the card officer to print; recorded in the audit trail."""
-    _require_card_officer(user)
+    require(user, Action.PRINT_CARD)
     if card.state != CardState.VALID:
         raise Conflict(f"the card is {card.state}: print a valid card", field="state")
     audit_record(actor=user, action="card_printed", obj_type="card", obj_id=card.card_id)
@@ -268,7 +263,7 @@ def _next_status_index() -> int:
 
 def card_set_state(*, card: Card, user: User, state: str, reason: str) -> Card:
     """Revoke, suspend or reinstate a card, with a reason; recorded on the case."""
-    _require_card_officer(user)
+    require(user, Action.CHANGE_CARD_STATE)
     if state not in CardState.values:
         raise ValidationFailed(f"must be one of {', '.join(CardState.values)}", field="state")
     if not (reason or "").strip():

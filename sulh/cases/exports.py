@@ -9,14 +9,14 @@ import io
 from django.db import transaction
 from django.utils import timezone
 
-from sulh.accounts.models import Role, User
+from sulh.accounts.models import User
+from sulh.accounts.policy import Action, require, require_same_officer, require_second_officer
 from sulh.audit.services import audit_record
 from sulh.cases.models import Case
-from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.core.errors import Conflict, ValidationFailed
 from sulh.programs.services import program_get
 from sulh.registry.models import ExportRequest
 
-EXPORT_ROLES = (Role.PROGRAM_MANAGER, Role.ADMINISTRATOR)
 COLUMNS = (
     "serial", "station", "state", "outcome", "given_name_ar", "father_name_ar",
     "family_name_ar", "given_name_lat", "father_name_lat", "family_name_lat", "birth_date",
@@ -24,15 +24,8 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def _require(user: User) -> None:
-    if not user.has_role(*EXPORT_ROLES):
-        raise PermissionDenied(
-            "only program managers and administrators handle exports", field="user"
-        )
-
-
 def export_request(*, user: User, program_code: str, purpose: str) -> ExportRequest:
-    _require(user)
+    require(user, Action.REQUEST_EXPORT)
     purpose = (purpose or "").strip()
     if len(purpose) < 10:
         raise ValidationFailed(
@@ -49,11 +42,10 @@ def export_request(*, user: User, program_code: str, purpose: str) -> ExportRequ
 
 
 def export_approve(*, request: ExportRequest, user: User) -> ExportRequest:
-    _require(user)
+    require(user, Action.APPROVE_EXPORT)
     with transaction.atomic():
         request = ExportRequest.objects.select_for_update().get(pk=request.pk)
-        if request.requested_by_id == user.pk:
-            raise PermissionDenied("a second officer approves an export", field="user")
+        require_second_officer(user, Action.APPROVE_EXPORT, first=request.requested_by_id)
         if request.approved_at is not None:
             raise Conflict("this export is already approved", field="export")
         request.approved_by, request.approved_at = user, timezone.now()
@@ -66,11 +58,10 @@ def export_approve(*, request: ExportRequest, user: User) -> ExportRequest:
 
 def export_write(*, request: ExportRequest, user: User) -> str:
     """The CSV, once, for the officer who asked, after approval."""
-    _require(user)
+    require(user, Action.WRITE_EXPORT)
     with transaction.atomic():
         request = ExportRequest.objects.select_for_update().get(pk=request.pk)
-        if request.requested_by_id != user.pk:
-            raise PermissionDenied("only the officer who asked writes the export", field="user")
+        require_same_officer(user, Action.WRITE_EXPORT, first=request.requested_by_id)
         if request.approved_at is None:
             raise Conflict("a second officer has not approved this export yet", field="export")
         if request.written_at is not None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sulh.accounts.models import Role, Station, User
+from sulh.accounts.models import Station, User
+from sulh.accounts.policy import Action, allows
 from sulh.cases.models import Case
 from sulh.cases.services import case_open
 from sulh.core.deferred import appends_at_end
@@ -76,7 +77,7 @@ def _earlier_submission(*, key: str, digest: str) -> Case | None:
 
 
 def _intake_station(*, data: IntakeIn, clerk: User) -> Station:
-    if not clerk.has_role(Role.CLERK) or clerk.station is None:
+    if not allows(clerk, Action.REGISTER) or clerk.station is None:
         raise PermissionDenied("only a registration clerk may register intakes", field="user")
     if data.station and data.station != clerk.station.code:
         raise PermissionDenied("you register at your own station only", field="station")

@@ -1,49 +1,46 @@
-"""Reads of cases, each through one access helper: the default is deny.
+"""Reads of cases, decisions and match candidates, each through one access helper that
+asks the policy (``sulh.accounts.policy``): the default is deny.
 
-Who may see a case (docs/permissions.md):
-- registration clerks: the cases of their own station, except children's cases;
-- vetting, deciding, card officers and evacuation coordinators: every case of the
-  programs they serve, except children's cases;
-- child-protection officers: children's cases only (under 18 or disputed age);
-- checkpoint officers, monitors, program managers and administrators: no case
-  (they see figures, cards or accounts, never personal data).
+Who may see a case is the policy's: roles that may open an adult's case see adults'
+cases, roles that may open a child's case see children's cases, and station-bound roles
+(registration clerks) only their own station's. Everyone else sees no case.
+
+A case (or decision, or candidate) the user may not see is NotFound (404, its existence
+is not confirmed); an action the user's role may not take on one they see is
+PermissionDenied (403).
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from sulh.accounts.models import Role, User
+from sulh.accounts.models import User
+from sulh.accounts.policy import Action, allows, require, station_bound
 from sulh.audit.services import audit_record
 from sulh.cases.models import Case, Decision
 from sulh.core.errors import NotFound
-
-CASE_OFFICER_ROLES = frozenset(
-    {
-        Role.VETTING_OFFICER,
-        Role.DECIDING_OFFICER,
-        Role.CARD_OFFICER,
-        Role.EVACUATION_COORDINATOR,
-    }
-)
+from sulh.matching.models import MatchCandidate
+from sulh.matching.selectors import candidates_for_case
 
 
 def cases_visible_to(*, user: User) -> QuerySet[Case]:
     """Every case ``user`` may read; an empty set for roles that see no personal data."""
     cases = Case.objects.select_related("intake", "intake__person", "program", "station")
-    if not user.is_authenticated or not user.is_active:
+    adults, children = allows(user, Action.VIEW_CASE), allows(user, Action.VIEW_CHILDS_CASE)
+    if not (adults or children):
         return cases.none()
-    if user.role == Role.CLERK and user.station_id is not None:
-        return cases.filter(station_id=user.station_id, is_child=False)
-    if user.role in CASE_OFFICER_ROLES:
-        return cases.filter(is_child=False)
-    if user.role == Role.CHILD_PROTECTION:
-        return cases.filter(is_child=True)
-    return cases.none()
+    if station_bound(user):
+        if user.station_id is None:
+            return cases.none()
+        cases = cases.filter(station_id=user.station_id)
+    return cases if adults and children else cases.filter(is_child=children)
 
 
-def case_get_for_user(*, user: User, serial: str, purpose: str = "") -> Case:
-    """One case by its serial, or NotFound (also when it exists but is not the user's to see).
+def case_get_for_user(
+    *, user: User, serial: str, action: Action | None = None, purpose: str = ""
+) -> Case:
+    """One case by its serial, or NotFound (also when it exists but is not the user's to
+    see); then PermissionDenied unless the user's role may take ``action`` on it.
 
     Opening a case shows personal data: the read is recorded in the audit trail."""
     case = cases_visible_to(user=user).filter(intake__serial=serial).first()
@@ -59,20 +56,26 @@ def case_get_for_user(*, user: User, serial: str, purpose: str = "") -> Case:
     audit_record(
         actor=user, action="case.read", obj_type="case", obj_id=str(case.pk), purpose=purpose
     )
+    if action is not None:
+        require(user, action)
     return case
 
 
-def decision_get_for_user(*, user: User, decision_id: int) -> Decision:
+def decision_get_for_user(
+    *, user: User, decision_id: int, action: Action | None = None
+) -> Decision:
     visible = cases_visible_to(user=user)
     decision = Decision.objects.filter(pk=decision_id, case__in=visible).first()
     if decision is None:
         raise NotFound(f"no decision {decision_id} that you may see", field="decision")
+    if action is not None:
+        require(user, action)
     return decision
 
 
 def decisions_awaiting_second(*, user: User) -> QuerySet[Decision]:
     """The four-eyes queue: adverse decisions someone else proposed."""
-    if not user.has_role(Role.DECIDING_OFFICER):
+    if not allows(user, Action.CONFIRM_ADVERSE_DECISION):
         return Decision.objects.none()
     return (
         Decision.objects.filter(status="awaiting_second", case__in=cases_visible_to(user=user))
@@ -80,3 +83,25 @@ def decisions_awaiting_second(*, user: User) -> QuerySet[Decision]:
         .select_related("case", "case__intake")
         .order_by("decided_at")
     )
+
+
+def candidates_get_for_user(*, user: User, serial: str) -> QuerySet[MatchCandidate]:
+    """A case's match candidates: the role is asked first (403), then the case (404)."""
+    require(user, Action.SEE_CANDIDATES)
+    return candidates_for_case(case=case_get_for_user(user=user, serial=serial))
+
+
+def candidate_get_for_user(
+    *, user: User, candidate_id: int, action: Action | None = None
+) -> MatchCandidate:
+    """One candidate of a case the user sees, for a role that sees candidates (else 404);
+    then PermissionDenied unless the role may take ``action`` on it."""
+    candidate = None
+    if allows(user, Action.SEE_CANDIDATES):
+        visible = cases_visible_to(user=user)
+        candidate = MatchCandidate.objects.filter(pk=candidate_id, case__in=visible).first()
+    if candidate is None:
+        raise NotFound(f"no candidate {candidate_id} that you may see", field="candidate")
+    if action is not None:
+        require(user, action)
+    return candidate

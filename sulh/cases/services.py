@@ -12,7 +12,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from sulh.accounts.models import Role, User
+from sulh.accounts.models import User
+from sulh.accounts.policy import (
+    Action,
+    allows,
+    require,
+    require_not_registrar,
+    require_second_officer,
+)
 from sulh.audit.services import audit_record, audit_record_soon
 from sulh.cases import hooks
 from sulh.cases.models import (
@@ -24,7 +31,8 @@ from sulh.cases.models import (
     Outcome,
     State,
 )
-from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.cases.selectors import cases_visible_to
+from sulh.core.errors import Conflict, ValidationFailed
 from sulh.matching import services as matching_services
 from sulh.programs.definition import CaseFacts, Proposal
 from sulh.programs.services import program_get_definition
@@ -119,8 +127,7 @@ def case_open(*, case: Case, actor: User, at: dt.datetime) -> None:
 
 def child_handover_record(*, case: Case, user: User, agency: str) -> Case:
     """A child-protection officer records that the child was handed over, and to whom."""
-    if not user.has_role(Role.CHILD_PROTECTION):
-        raise PermissionDenied("only child-protection officers record a hand-over", field="user")
+    require(user, Action.RECORD_CHILD_HANDOVER)
     agency = " ".join((agency or "").split())
     if not 3 <= len(agency) <= 120:
         raise ValidationFailed("name the receiving agency (3 to 120 characters)", field="agency")
@@ -146,10 +153,11 @@ def child_handover_record(*, case: Case, user: User, agency: str) -> Case:
 
 def children_awaiting_handover(*, user: User) -> Any:
     """Children's cases not yet handed over, the most urgent first (child protection)."""
-    if not user.has_role(Role.CHILD_PROTECTION):
+    if not allows(user, Action.RECORD_CHILD_HANDOVER):
         return Case.objects.none()
     return (
-        Case.objects.filter(is_child=True, handed_over_at__isnull=True)
+        cases_visible_to(user=user)
+        .filter(is_child=True, handed_over_at__isnull=True)
         .select_related("intake", "station")
         .order_by("handover_due_at")
     )
@@ -227,26 +235,18 @@ def case_propose(*, case: Case) -> Proposal:
     return proposal
 
 
-def _require_decider(user: User) -> None:
-    if not user.has_role(Role.DECIDING_OFFICER):
-        raise PermissionDenied("only a deciding officer may decide", field="user")
-
-
 def decision_record(
     *, case: Case, user: User, outcome: str, reason: str, destination: str = ""
 ) -> Decision:
     """An officer decides. Adverse outcomes wait for a second officer (four eyes)."""
-    _require_decider(user)
+    require(user, Action.DECIDE)
     if outcome not in Outcome.values:
         raise ValidationFailed(f"must be one of {', '.join(Outcome.values)}", field="outcome")
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("intake", "program").get(pk=case.pk)
         if case.state not in DECIDABLE_STATES:
             raise Conflict(f"a case that is {case.state} cannot be decided now", field="state")
-        if case.intake.clerk_id == user.pk:
-            raise PermissionDenied(
-                "you registered this case; another officer must decide", field="user"
-            )
+        require_not_registrar(user, Action.DECIDE, registered_by=case.intake.clerk_id)
         follows = outcome == case.proposed_outcome
         reason = _clean_reason(reason, required=(not follows) or outcome in ADVERSE_OUTCOMES)
         destination = _check_destination(case=case, outcome=outcome, destination=destination)
@@ -327,17 +327,14 @@ def decision_reject(*, decision: Decision, user: User, reason: str) -> Decision:
 
 
 def _second_officer(*, decision: Decision, user: User, reason: str, confirm: bool) -> Decision:
-    _require_decider(user)
+    action = Action.CONFIRM_ADVERSE_DECISION
+    require(user, action)
     with transaction.atomic():
         decision = Decision.objects.select_for_update().select_related("case").get(pk=decision.pk)
         if decision.status != DecisionStatus.AWAITING_SECOND:
             raise Conflict("this decision is not awaiting a second officer", field="decision")
-        if decision.decided_by_id == user.pk:
-            raise PermissionDenied(
-                "a second, different officer must confirm an adverse decision", field="user"
-            )
-        if decision.case.intake.clerk_id == user.pk:
-            raise PermissionDenied("you registered this case", field="user")
+        require_second_officer(user, action, first=decision.decided_by_id)
+        require_not_registrar(user, action, registered_by=decision.case.intake.clerk_id)
         reason = _clean_reason(reason, required=not confirm)
         decision.status = DecisionStatus.CONFIRMED if confirm else DecisionStatus.REJECTED
         decision.second_officer = user
@@ -364,8 +361,7 @@ def _second_officer(*, decision: Decision, user: User, reason: str, confirm: boo
 
 def case_appeal(*, case: Case, user: User, reason: str) -> None:
     """Record an appeal against a decision or a revocation; deciders decide again."""
-    if not user.has_role(Role.DECIDING_OFFICER, Role.VETTING_OFFICER, Role.CLERK):
-        raise PermissionDenied("you may not record an appeal", field="user")
+    require(user, Action.RECORD_APPEAL)
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
@@ -374,7 +370,7 @@ def case_appeal(*, case: Case, user: User, reason: str) -> None:
 
 def case_revoke_eligibility(*, case: Case, user: User, reason: str) -> None:
     """Evidence emerged after the decision: eligibility is revoked, with a reason."""
-    _require_decider(user)
+    require(user, Action.REVOKE_ELIGIBILITY)
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)

@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.utils import timezone
 
-from sulh.accounts.models import Role, Station
+from sulh.accounts.models import Station
+from sulh.accounts.policy import Action, require
 from sulh.audit.services import audit_record
-from sulh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from sulh.core.errors import NotFound, ValidationFailed
 from sulh.keys.sealing import derived_key
 from sulh.keys.services import public_key_of, publication_key, publication_signer
 from sulh.keys.signing import b64u, canonical
@@ -178,10 +179,7 @@ def corridor_tally_record(
     *, program_code: str, point: str, day: dt.date, count: int, user: Any
 ) -> LedgerLeaf:
     """Log a count that is not per person (e.g. civilians crossing at a point on a day)."""
-    if not (user.has_role(Role.EVACUATION_COORDINATOR) or user.has_role(Role.PROGRAM_MANAGER)):
-        raise PermissionDenied(
-            "only evacuation coordinators and program managers record tallies", field="user"
-        )
+    require(user, Action.RECORD_CORRIDOR_TALLY)
     program = program_get(code=program_code)
     if not Station.objects.filter(code=point).exists():
         raise ValidationFailed(f"no crossing point or station {point!r}", field="point")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sulh.accounts.models import User
+from sulh.accounts.policy import Action, require
 from sulh.audit.services import audit_record
 from sulh.cases.models import Case
 from sulh.cases.selectors import cases_visible_to
@@ -48,6 +49,7 @@ def _candidate_ids(query: PersonRecord) -> list[int]:
 
 
 def person_search(*, user: User, query: PersonRecord, purpose: str) -> list[SearchHit]:
+    require(user, Action.SEARCH)
     purpose = " ".join((purpose or "").split())
     if len(purpose) < 5:
         raise ValidationFailed("say why you search (at least 5 characters)", field="purpose")
@@ -69,6 +71,7 @@ def person_search(*, user: User, query: PersonRecord, purpose: str) -> list[Sear
 def intake_precheck(*, user: User, query: PersonRecord) -> dict[str, int]:
     """For the clerk, while typing: how many registered people and list entries look like
     this person. Counts only: the candidates themselves go to a vetting officer."""
+    require(user, Action.REGISTER)
     _check(query)
     duplicates = 0
     for _case_id, records in registered_records(_candidate_ids(query)):

@@ -21,9 +21,10 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from sulh.accounts.models import Role, User
+from sulh.accounts.models import User
+from sulh.accounts.policy import Action, require
 from sulh.audit.services import audit_record
-from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.fields import EncryptedTextField
 from sulh.keys.sealing import derived_key, open_sealed_many
 from sulh.matching.batch import InputError
@@ -398,8 +399,7 @@ def candidate_resolve(
     """A vetting officer confirms (link) or clears a candidate, with a reason."""
     from sulh.cases import services as case_services
 
-    if not user.has_role(Role.VETTING_OFFICER):
-        raise PermissionDenied("only a vetting officer resolves match candidates", field="user")
+    require(user, Action.RESOLVE_CANDIDATE)
     if decision not in {"link", "clear"}:
         raise ValidationFailed("must be link or clear", field="decision")
     reason = (reason or "").strip()

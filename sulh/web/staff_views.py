@@ -1,7 +1,8 @@
 """Staff pages for the case's life: intake, review queue, decisions, cards, dashboard.
 
-Thin views: they read through the selectors (which authorise and audit), write through
-the services (which check roles), and show any SulhError next to the field it names.
+Thin views: they authorise through the policy's helpers (``require``, the selectors'
+``*_get_for_user``, which also audit), write through the services (which ask the policy
+again), and show any SulhError next to the field it names.
 """
 
 from __future__ import annotations
@@ -20,33 +21,25 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
-from sulh.accounts.models import Role, User
+from sulh.accounts.policy import Action, require
+from sulh.accounts.selectors import request_user as _user
 from sulh.cards import services as card_services
 from sulh.cards.models import Card
+from sulh.cards.selectors import card_get_for_user
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, State
-from sulh.core.errors import NotFound, PermissionDenied, SulhError
+from sulh.core.errors import NotFound, SulhError
 from sulh.core.validation import parse
 from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.monitor import bulletin_from_leaves
 from sulh.ledger.render import LABELS, bars, bulletin_html
-from sulh.matching import selectors as matching_selectors
 from sulh.matching import services as matching_services
 from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
 from sulh.web.forms import day_first_date, intake_payload, western_digits
-
-DASHBOARD_ROLES = (Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR)
-QUEUE_ROLES = (Role.VETTING_OFFICER, Role.DECIDING_OFFICER)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _text(value: Any) -> str:
@@ -70,8 +63,7 @@ def _open_programs() -> list[dict[str, Any]]:
 @login_required
 def intake_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(Role.CLERK):
-        raise PermissionDenied("only registration clerks register people", field="user")
+    require(user, Action.REGISTER)
     programs = _open_programs()
     code = request.POST.get("program") or request.GET.get("program") or ""
     if not code and programs:
@@ -127,9 +119,13 @@ def receipt(request: HttpRequest, serial: str) -> HttpResponse:
     )
 
 
-def _case(request: HttpRequest, serial: str, *, purpose: str = "") -> Case:
+def _case(
+    request: HttpRequest, serial: str, *, action: Action | None = None, purpose: str = ""
+) -> Case:
     try:
-        return case_selectors.case_get_for_user(user=_user(request), serial=serial, purpose=purpose)
+        return case_selectors.case_get_for_user(
+            user=_user(request), serial=serial, action=action, purpose=purpose
+        )
     except NotFound:
         raise Http404("no such case") from None
 
@@ -140,10 +136,7 @@ def _case(request: HttpRequest, serial: str, *, purpose: str = "") -> Case:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(*QUEUE_ROLES, Role.CHILD_PROTECTION):
-        raise PermissionDenied(
-            "the review queue is for vetting and deciding officers", field="user"
-        )
+    require(user, Action.SEE_REVIEW_QUEUE)
     visible = case_selectors.cases_visible_to(user=user).select_related(
         "intake", "program", "station"
     )
@@ -169,7 +162,9 @@ def child_handover(request: HttpRequest, serial: str) -> HttpResponse:
 
     def act() -> None:
         case_services.child_handover_record(
-            case=_case(request, serial), user=user, agency=request.POST.get("agency", "")
+            case=_case(request, serial, action=Action.RECORD_CHILD_HANDOVER),
+            user=user,
+            agency=request.POST.get("agency", ""),
         )
 
     return _act(request, serial, act, gettext("Hand-over recorded."))
@@ -206,7 +201,9 @@ def candidate_resolve(request: HttpRequest, serial: str, candidate_id: int) -> H
     user = _user(request)
 
     def act() -> None:
-        candidate = matching_selectors.candidate_get_for_user(user=user, candidate_id=candidate_id)
+        candidate = case_selectors.candidate_get_for_user(
+            user=user, candidate_id=candidate_id, action=Action.RESOLVE_CANDIDATE
+        )
         matching_services.candidate_resolve(
             candidate=candidate, user=user, decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
@@ -221,7 +218,7 @@ def decide(request: HttpRequest, serial: str) -> HttpResponse:
     user = _user(request)
 
     def act() -> None:
-        case = _case(request, serial)
+        case = _case(request, serial, action=Action.DECIDE)
         case_services.decision_record(
             case=case, user=user, outcome=request.POST.get("outcome", ""),
             reason=request.POST.get("reason", ""), destination=request.POST.get("destination", ""),
@@ -236,7 +233,9 @@ def second_officer(request: HttpRequest, serial: str, decision_id: int) -> HttpR
     user = _user(request)
 
     def act() -> None:
-        decision = case_selectors.decision_get_for_user(user=user, decision_id=decision_id)
+        decision = case_selectors.decision_get_for_user(
+            user=user, decision_id=decision_id, action=Action.CONFIRM_ADVERSE_DECISION
+        )
         reason = request.POST.get("reason", "")
         if request.POST.get("answer") == "confirm":
             case_services.decision_confirm(decision=decision, user=user, reason=reason)
@@ -253,7 +252,9 @@ def appeal(request: HttpRequest, serial: str) -> HttpResponse:
 
     def act() -> None:
         case_services.case_appeal(
-            case=_case(request, serial), user=user, reason=request.POST.get("reason", "")
+            case=_case(request, serial, action=Action.RECORD_APPEAL),
+            user=user,
+            reason=request.POST.get("reason", ""),
         )
 
     return _act(request, serial, act, gettext("Appeal recorded."))
@@ -262,17 +263,11 @@ def appeal(request: HttpRequest, serial: str) -> HttpResponse:
 # --- Cards ------------------------------------------------------------------------------
 
 
-def _card(request: HttpRequest, card_id: str) -> Card:
-    card = (
-        Card.objects.filter(
-            card_id=card_id, case__in=case_selectors.cases_visible_to(user=_user(request))
-        )
-        .select_related("case__intake__person", "case__program", "station")
-        .first()
-    )
-    if card is None:
-        raise Http404("no such card")
-    return card
+def _card(request: HttpRequest, card_id: str, *, action: Action) -> Card:
+    try:
+        return card_get_for_user(user=_user(request), card_id=card_id, action=action)
+    except NotFound:
+        raise Http404("no such card") from None
 
 
 @login_required
@@ -282,7 +277,9 @@ def card_issue(request: HttpRequest, serial: str) -> HttpResponse:
 
     def act() -> None:
         card_services.card_issue(
-            case=_case(request, serial), user=user, reason=request.POST.get("reason", "")
+            case=_case(request, serial, action=Action.ISSUE_CARD),
+            user=user,
+            reason=request.POST.get("reason", ""),
         )
 
     return _act(request, serial, act, gettext("Card issued."))
@@ -295,10 +292,11 @@ def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse
     action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
 
     def act() -> None:
-        card = _card(request, card_id)
         if action == "renew":
+            card = _card(request, card_id, action=Action.RENEW_CARD)
             card_services.card_renew(card=card, user=user, reason=reason)
         else:
+            card = _card(request, card_id, action=Action.CHANGE_CARD_STATE)
             card_services.card_set_state(card=card, user=user, state=action, reason=reason)
 
     return _act(request, serial, act, gettext("Card updated."))
@@ -306,7 +304,7 @@ def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse
 
 @login_required
 def card_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
-    card = _card(request, card_id)
+    card = _card(request, card_id, action=Action.PRINT_CARD)
     pdf = card_services.card_print(card=card, user=_user(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="card-{card.card_id}.pdf"'
@@ -320,11 +318,7 @@ def card_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Figures without names: registrations per day and station, outcomes, backlog,
     deadline countdown, and the bulletin as it would be published now."""
-    user = _user(request)
-    if not user.has_role(*DASHBOARD_ROLES):
-        raise PermissionDenied(
-            "the dashboard is for managers, monitors and administrators", field="user"
-        )
+    require(_user(request), Action.SEE_FIGURES)
     leaves = [json.loads(leaf) for leaf in LedgerLeaf.objects.values_list("leaf", flat=True)]
     now = timezone.now()
     programs: list[dict[str, Any]] = []
@@ -381,8 +375,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def bulletin_preview(request: HttpRequest, code: str) -> HttpResponse:
     """Today's bulletin as it would be published (not signed): a page with no script."""
-    if not _user(request).has_role(*DASHBOARD_ROLES):
-        raise PermissionDenied("the bulletin preview is for managers and monitors", field="user")
+    require(_user(request), Action.SEE_FIGURES)
     try:
         definition = program_get_definition(code=code)
     except SulhError:
@@ -403,11 +396,6 @@ def bulletin_preview(request: HttpRequest, code: str) -> HttpResponse:
 
 # --- Search -----------------------------------------------------------------------------
 
-SEARCH_ROLES = (
-    Role.CLERK, Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CARD_OFFICER,
-    Role.EVACUATION_COORDINATOR, Role.CHILD_PROTECTION,
-)  # fmt: skip
-
 
 def _query(data: Any) -> PersonRecord:
     return PersonRecord(
@@ -426,8 +414,7 @@ def search(request: HttpRequest) -> HttpResponse:
     from sulh.matching.search import person_search
 
     user = _user(request)
-    if not user.has_role(*SEARCH_ROLES):
-        raise PermissionDenied("your role does not look people up", field="user")
+    require(user, Action.SEARCH)
     context: dict[str, Any] = {"values": request.GET}
     if any(request.GET.get(k) for k in ("given_name", "family_name", "national_id")):
         try:
@@ -447,8 +434,7 @@ def intake_check(request: HttpRequest) -> HttpResponse:
     from sulh.matching.search import intake_precheck
 
     user = _user(request)
-    if not user.has_role(Role.CLERK):
-        raise PermissionDenied("only registration clerks register people", field="user")
+    require(user, Action.REGISTER)
     post = request.POST
     data = {
         name: post.get(f"{name}_ar") or post.get(f"{name}_lat", "")

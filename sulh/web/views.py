@@ -18,15 +18,14 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from sulh.accounts import security
-from sulh.accounts.models import Role, User
+from sulh.accounts.models import User
+from sulh.accounts.policy import Action, allows
+from sulh.accounts.selectors import request_user as _user
 from sulh.bulletins.figures import program_figures
 from sulh.cases import selectors as case_selectors
 from sulh.core.errors import NotFound
 from sulh.matching import selectors as matching_selectors
 from sulh.programs.services import program_get_definition, programs_all
-
-FIGURE_ROLES = (Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR)
-
 
 PENDING_USER, PENDING_SECRET, PENDING_NEXT = "login_pending", "login_secret", "login_next"
 
@@ -105,16 +104,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
     return render(request, "web/login_code.html", context, status=422 if error else 200)
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    show_figures = user.has_role(*FIGURE_ROLES)
+    show_figures = allows(user, Action.SEE_FIGURES)
     now = timezone.now()
     programs: list[dict[str, Any]] = []
     for program in programs_all():
@@ -133,7 +126,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "programs": programs,
         "figures": show_figures,
         "can_look_up": case_selectors.cases_visible_to(user=user).exists()
-        or user.role == Role.CLERK,
+        or allows(user, Action.REGISTER),
         "awaiting": case_selectors.decisions_awaiting_second(user=user)[:50],
     }
     return render(request, "web/home.html", context)
@@ -160,14 +153,14 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "done": request.GET.get("done", "")[:300],
         "error": request.GET.get("error", "")[:300],
         "error_field": request.GET.get("field", "")[:60],
-        "can_vet": user.has_role(Role.VETTING_OFFICER),
-        "can_decide": user.has_role(Role.DECIDING_OFFICER),
-        "can_appeal": user.has_role(Role.DECIDING_OFFICER, Role.VETTING_OFFICER, Role.CLERK),
-        "can_card": user.has_role(Role.CARD_OFFICER),
+        "can_vet": allows(user, Action.RESOLVE_CANDIDATE),
+        "can_decide": allows(user, Action.DECIDE),
+        "can_appeal": allows(user, Action.RECORD_APPEAL),
+        "can_card": allows(user, Action.ISSUE_CARD),
         "cards": case.cards.order_by("-issued_at"),
         "pending": case.decisions.filter(status="awaiting_second").select_related("decided_by"),
     }
-    if user.has_role(Role.VETTING_OFFICER, Role.DECIDING_OFFICER):
+    if allows(user, Action.SEE_CANDIDATES):
         context["candidates"] = [
             {"candidate": c, "rows": c.evidence or []}
             for c in matching_selectors.candidates_for_case(case=case)

@@ -1,0 +1,237 @@
+"""The role policy, in one place and as data: which role may take which action, and the
+rules beyond roles (stations, children, four eyes). Default deny: an action that is not
+in ``POLICY``, or a role that is not listed for it, is refused.
+
+Every caller asks here: views, API endpoints and services alike, through ``require`` or
+the resource helpers built on it (``sulh.cases.selectors``, ``sulh.cards.selectors``,
+``sulh.registry.selectors``). docs/permissions.md holds the rendering of this table
+(``python -m sulh.accounts.policy --markdown``); a test fails when they differ.
+
+This module imports no Django model: it is read and rendered without a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from sulh.accounts.roles import Role
+from sulh.core.errors import PermissionDenied
+
+
+class Actor(Protocol):
+    """A signed-in staff account or Django's anonymous user (who has no role)."""
+
+    is_active: bool
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+
+class Action(enum.StrEnum):
+    """What a staff member does, in the program's own words."""
+
+    REGISTER = "register a person"
+    VIEW_CASE = "open an adult's case"
+    VIEW_CHILDS_CASE = "open a child's case"
+    SEARCH = "search for people"
+    SEE_CANDIDATES = "see match candidates"
+    RESOLVE_CANDIDATE = "resolve a match candidate"
+    SEE_REVIEW_QUEUE = "work the review queue"
+    DECIDE = "decide a case"
+    CONFIRM_ADVERSE_DECISION = "confirm or send back an adverse decision"
+    REVOKE_ELIGIBILITY = "revoke eligibility"
+    RECORD_APPEAL = "record an appeal"
+    RECORD_CHILD_HANDOVER = "record a child's hand-over"
+    ISSUE_CARD = "issue a card"
+    RENEW_CARD = "renew a card"
+    CHANGE_CARD_STATE = "revoke, suspend or reinstate a card"
+    PRINT_CARD = "print a card"
+    EXTEND_CARDS = "extend a program's cards"
+    RECORD_CORRIDOR_TALLY = "record a corridor tally"
+    SEE_FIGURES = "see figures"
+    REQUEST_EXPORT = "request an export"
+    APPROVE_EXPORT = "approve an export"
+    WRITE_EXPORT = "write an export"
+    ADMINISTER = "administer accounts"
+
+
+CASE_OFFICERS = frozenset(
+    {Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CARD_OFFICER, Role.EVACUATION_COORDINATOR}
+)
+EXPORT_OFFICERS = frozenset({Role.PROGRAM_MANAGER, Role.ADMINISTRATOR})
+FIGURE_READERS = frozenset({Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR})
+
+POLICY: dict[Action, frozenset[Role]] = {
+    Action.REGISTER: frozenset({Role.CLERK}),
+    Action.VIEW_CASE: frozenset({Role.CLERK, *CASE_OFFICERS}),
+    Action.VIEW_CHILDS_CASE: frozenset({Role.CHILD_PROTECTION}),
+    Action.SEARCH: frozenset({Role.CLERK, Role.CHILD_PROTECTION, *CASE_OFFICERS}),
+    Action.SEE_CANDIDATES: frozenset(
+        {Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CHILD_PROTECTION}
+    ),
+    Action.RESOLVE_CANDIDATE: frozenset({Role.VETTING_OFFICER}),
+    Action.SEE_REVIEW_QUEUE: frozenset(
+        {Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CHILD_PROTECTION}
+    ),
+    Action.DECIDE: frozenset({Role.DECIDING_OFFICER}),
+    Action.CONFIRM_ADVERSE_DECISION: frozenset({Role.DECIDING_OFFICER}),
+    Action.REVOKE_ELIGIBILITY: frozenset({Role.DECIDING_OFFICER}),
+    Action.RECORD_APPEAL: frozenset({Role.CLERK, Role.VETTING_OFFICER, Role.DECIDING_OFFICER}),
+    Action.RECORD_CHILD_HANDOVER: frozenset({Role.CHILD_PROTECTION}),
+    Action.ISSUE_CARD: frozenset({Role.CARD_OFFICER}),
+    Action.RENEW_CARD: frozenset({Role.CARD_OFFICER}),
+    Action.CHANGE_CARD_STATE: frozenset({Role.CARD_OFFICER}),
+    Action.PRINT_CARD: frozenset({Role.CARD_OFFICER}),
+    Action.EXTEND_CARDS: frozenset({Role.PROGRAM_MANAGER}),
+    Action.RECORD_CORRIDOR_TALLY: frozenset({Role.EVACUATION_COORDINATOR, Role.PROGRAM_MANAGER}),
+    Action.SEE_FIGURES: FIGURE_READERS,
+    Action.REQUEST_EXPORT: EXPORT_OFFICERS,
+    Action.APPROVE_EXPORT: EXPORT_OFFICERS,
+    Action.WRITE_EXPORT: EXPORT_OFFICERS,
+    Action.ADMINISTER: frozenset({Role.ADMINISTRATOR}),
+}
+
+# --- Rules beyond roles -------------------------------------------------------------------
+
+# Roles bound to a station see only the cases registered there (and none without one).
+STATION_BOUND = frozenset({Role.CLERK})
+# Children's cases are opened with VIEW_CHILDS_CASE only: VIEW_CASE covers adults' cases.
+# The officer who registered a case never takes these actions on it.
+NOT_ON_OWN_REGISTRATION = (Action.DECIDE, Action.CONFIRM_ADVERSE_DECISION)
+# Four eyes: the action needs a second officer, different from the one who did the first.
+FOUR_EYES: dict[Action, str] = {
+    Action.CONFIRM_ADVERSE_DECISION: "proposed it (a referral or a denial)",
+    Action.APPROVE_EXPORT: "requested the export",
+}
+# ...and this one is for the same officer who did the first, no one else.
+SAME_OFFICER: dict[Action, str] = {Action.WRITE_EXPORT: "requested the export"}
+# Officers who may take these actions sign in with a password and a TOTP code.
+SECOND_FACTOR_ACTIONS = (
+    Action.DECIDE,
+    Action.CHANGE_CARD_STATE,
+    Action.EXTEND_CARDS,
+    Action.REQUEST_EXPORT,
+    Action.APPROVE_EXPORT,
+)
+
+
+def _role(user: Actor) -> str | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    role = getattr(user, "role", None)
+    return role if isinstance(role, str) else None
+
+
+def allows(user: Actor, action: Action) -> bool:
+    """Whether ``user``'s role may take ``action``; False for anything not in the table."""
+    role = _role(user)
+    return role is not None and role in POLICY.get(action, frozenset())
+
+
+def require(user: Actor, action: Action) -> None:
+    """Refuse (403) unless ``user``'s role may take ``action``."""
+    if not allows(user, action):
+        raise PermissionDenied(f"your role may not {action}", field="user")
+
+
+def station_bound(user: Actor) -> bool:
+    return _role(user) in STATION_BOUND
+
+
+def require_not_registrar(user: Actor, action: Action, *, registered_by: int | None) -> None:
+    """The officer who registered a case never decides it, nor confirms its decision."""
+    if action in NOT_ON_OWN_REGISTRATION and registered_by == getattr(user, "pk", None):
+        raise PermissionDenied(
+            "you registered this case; another officer must do this", field="user"
+        )
+
+
+def require_second_officer(user: Actor, action: Action, *, first: int | None) -> None:
+    """Four eyes: the officer who did the first step does not do the second."""
+    if action in FOUR_EYES and first == getattr(user, "pk", None):
+        raise PermissionDenied(
+            f"a second, different officer must {action}: you {FOUR_EYES[action]}", field="user"
+        )
+
+
+def require_same_officer(user: Actor, action: Action, *, first: int | None) -> None:
+    if action in SAME_OFFICER and first != getattr(user, "pk", None):
+        raise PermissionDenied(
+            f"only the officer who {SAME_OFFICER[action]} may {action}", field="user"
+        )
+
+
+def needs_second_factor(user: Actor) -> bool:
+    return any(allows(user, action) for action in SECOND_FACTOR_ACTIONS)
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    return POLICY.get(action, frozenset())
+
+
+# --- The rendering in docs/permissions.md ----------------------------------------------------
+
+
+def _heading(role: Role) -> str:
+    return role.value.replace("_", " ")
+
+
+def _names(roles: Iterable[Role]) -> str:
+    return ", ".join(_heading(role) for role in Role if role in set(roles))
+
+
+def render_markdown() -> str:
+    """The table of actions by role, then the rules beyond roles, as docs/permissions.md
+    shows them between its policy markers."""
+    roles = list(Role)
+    lines = [
+        "| action | | " + " | ".join(_heading(role) for role in roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
+    for action in Action:
+        cells = ["✓" if role in roles_for(action) else "" for role in roles]
+        lines.append(f"| `{action.name}` | {action} | " + " | ".join(cells) + " |")
+    lines += ["", "Rules beyond roles:", ""]
+    lines.append(
+        f"- Station-bound roles ({_names(STATION_BOUND)}) see only the cases of their own "
+        "station, and none without a station."
+    )
+    lines.append(
+        f"- Children's cases (under 18, or a disputed age) are opened only by the roles that "
+        f"may {Action.VIEW_CHILDS_CASE} ({_names(roles_for(Action.VIEW_CHILDS_CASE))}): "
+        "not even by the clerk who registered them."
+    )
+    lines.append(
+        "- The officer who registered a case may not "
+        + " nor ".join(str(action) for action in NOT_ON_OWN_REGISTRATION)
+        + " for that case."
+    )
+    for action, first in FOUR_EYES.items():
+        lines.append(f"- Four eyes: to {action} takes an officer other than the one who {first}.")
+    for action, first in SAME_OFFICER.items():
+        lines.append(f"- Only the officer who {first} may {action}.")
+    factor = sorted({role for a in SECOND_FACTOR_ACTIONS for role in roles_for(a)}, key=roles.index)
+    lines.append(
+        f"- Officers who may {', '.join(str(a) for a in SECOND_FACTOR_ACTIONS)} "
+        f"({_names(factor)}) sign in to the web with a password and a TOTP code."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sulh.accounts.policy")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = parser.parse_args(argv)
+    if not args.markdown:
+        parser.print_help()
+        return 2
+    sys.stdout.write(render_markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
