@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
+from sulh.core.boot import setup_django
 from sulh.core.errors import SulhError
+
+__all__ = ["build_parser", "main", "setup_django"]  # setup_django: for the command modules
 
 COMMAND_MODULES: tuple[str, ...] = (
     "sulh.core.cli",
     "sulh.core.backup_cli",
     "sulh.programs.cli",
     "sulh.matching.cli",
-    "sulh.matching.lists_cli",
+    "sulh.matching.keys_cli",
+    "sulh.cases.lists_cli",
     "sulh.cards.cli",
     "sulh.audit.cli",
     "sulh.ledger.cli",
@@ -29,13 +32,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.bulletins.figures_cli",
     "sulh.registry.data_cli",
 )
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sulh.settings")
-    import django
-
-    django.setup()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,6 +37,7 @@ from sulh.api.schemas import (
 from sulh.bulletins.figures import program_figures
 from sulh.cards import services as card_services
 from sulh.cards.models import Card
+from sulh.cases import review as case_review
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.models import Case, Decision
@@ -44,7 +45,6 @@ from sulh.core.errors import NotFound, PermissionDenied, SulhError
 from sulh.core.validation import describe
 from sulh.ledger import services as ledger_services
 from sulh.matching import selectors as matching_selectors
-from sulh.matching import services as matching_services
 from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get, program_get_definition, programs_all
 from sulh.registry import exports
@@ -263,17 +263,17 @@ def candidates_list(request: HttpRequest, serial: str) -> list[CandidateOut]:
             "match candidates are for vetting and deciding officers", field="user"
         )
     case = case_selectors.case_get_for_user(user=user, serial=serial)
-    return [_candidate_out(c) for c in matching_selectors.candidates_for_case(case=case)]
+    return [_candidate_out(c) for c in matching_selectors.candidates_for_case(case_id=case.pk)]
 
 
 @api.post(
     "/candidates/{candidate_id}/resolve", response={200: CandidateOut, **ERRORS}, tags=["matching"]
 )
 def candidates_resolve(request: HttpRequest, candidate_id: int, payload: ResolveIn) -> CandidateOut:
-    candidate = matching_selectors.candidate_get_for_user(
+    candidate = case_selectors.candidate_get_for_user(
         user=_user(request), candidate_id=candidate_id
     )
-    resolved = matching_services.candidate_resolve(
+    resolved = case_review.candidate_resolve(
         candidate=candidate, user=_user(request), decision=payload.decision, reason=payload.reason
     )
     return _candidate_out(resolved)

@@ -17,6 +17,7 @@ from sulh.accounts.models import Role, User
 from sulh.audit.services import audit_record
 from sulh.cases.models import Case, Decision
 from sulh.core.errors import NotFound
+from sulh.matching.models import MatchCandidate
 
 CASE_OFFICER_ROLES = frozenset(
     {
@@ -80,3 +81,14 @@ def decisions_awaiting_second(*, user: User) -> QuerySet[Decision]:
         .select_related("case", "case__intake")
         .order_by("decided_at")
     )
+
+
+def candidate_get_for_user(*, user: User, candidate_id: int) -> MatchCandidate:
+    """A match candidate of a case the user may see, for the roles that review candidates."""
+    visible = cases_visible_to(user=user)
+    candidate = None
+    if user.has_role(Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CHILD_PROTECTION):
+        candidate = MatchCandidate.objects.filter(pk=candidate_id, case__in=visible).first()
+    if candidate is None:
+        raise NotFound(f"no candidate {candidate_id} that you may see", field="candidate")
+    return candidate

@@ -66,6 +66,20 @@ def progress_bar(label: str) -> Callable[[int, int], None] | None:
     return show
 
 
+def staged_progress() -> Callable[[str, int, int], None] | None:
+    """A progress bar per stage on a terminal; nothing when the output is not one."""
+    if not sys.stderr.isatty():
+        return None
+    bars: dict[str, Callable[[int, int], None] | None] = {}
+
+    def show(stage: str, done: int, total: int) -> None:
+        bar = bars.setdefault(stage, progress_bar(stage))
+        if bar:
+            bar(done, total)
+
+    return show
+
+
 def _report(rejections: list[RowRejection], source: Path, target: Path | None) -> None:
     for rejection in rejections[:20]:
         print(

@@ -23,14 +23,13 @@ from django.views.decorators.http import require_POST
 from sulh.accounts.models import Role, User
 from sulh.cards import services as card_services
 from sulh.cards.models import Card
+from sulh.cases import review as case_review
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.models import Case, State
 from sulh.core.errors import NotFound, PermissionDenied, SulhError
 from sulh.core.validation import parse
 from sulh.ledger.render import LABELS, bars
-from sulh.matching import selectors as matching_selectors
-from sulh.matching import services as matching_services
 from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
@@ -204,8 +203,8 @@ def candidate_resolve(request: HttpRequest, serial: str, candidate_id: int) -> H
     user = _user(request)
 
     def act() -> None:
-        candidate = matching_selectors.candidate_get_for_user(user=user, candidate_id=candidate_id)
-        matching_services.candidate_resolve(
+        candidate = case_selectors.candidate_get_for_user(user=user, candidate_id=candidate_id)
+        case_review.candidate_resolve(
             candidate=candidate, user=user, decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
         )  # fmt: skip
@@ -428,7 +427,7 @@ def _query(data: Any) -> PersonRecord:
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     """Find people by name (either script), birth date or national number, with a purpose."""
-    from sulh.matching.search import person_search
+    from sulh.cases.search import person_search
 
     user = _user(request)
     if not user.has_role(*SEARCH_ROLES):
@@ -451,7 +450,7 @@ def intake_check(request: HttpRequest) -> HttpResponse:
     """While the clerk types: how many registered people and list entries look alike."""
     from django.http import JsonResponse
 
-    from sulh.matching.search import intake_precheck
+    from sulh.cases.search import intake_precheck
 
     user = _user(request)
     if not user.has_role(Role.CLERK):
