@@ -18,9 +18,10 @@ from sulh.matching.models import ListKey, MatchKey, ScreeningList
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import MatchResult, compare, compare_reaching
 from sulh.matching.stored import list_entry_records, record_keys, registered_records
+from sulh.matching.versions import CURRENT
 
-DUPLICATE_THRESHOLD = 0.5
-LIST_THRESHOLD = 0.5
+DUPLICATE_THRESHOLD = CURRENT.dedup_threshold
+LIST_THRESHOLD = CURRENT.screen_threshold
 MAX_CANDIDATE_CASES = 200  # registered cases compared with one intake, at most
 MAX_LIST_HITS = 20  # per list and record, best first
 
