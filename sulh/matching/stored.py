@@ -14,12 +14,9 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import cast
 
-from django.db import connection
-
-from sulh.core.crypto import derived_key, open_sealed_many
-from sulh.core.fields import EncryptedTextField
+from sulh.core.crypto import derived_key
+from sulh.core.fields import open_rows, read_sealed
 from sulh.matching.index import blocking_keys
 from sulh.matching.models import ListEntry
 from sulh.matching.record import PersonRecord
@@ -89,23 +86,13 @@ def registered_records(case_ids: Sequence[int]) -> list[tuple[int, list[PersonRe
     has new sealed values."""
     if not case_ids:
         return []
-    contexts = [
-        cast(EncryptedTextField, Person._meta.get_field(f))._context() for f in PERSON_FIELDS
-    ]
-    query = (
-        Person.objects.filter(intake__case__pk__in=case_ids)
-        .order_by("intake__case__pk")
-        .values_list("intake__case__pk", *PERSON_FIELDS)
-    )
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:  # the columns as stored: no field opens them
-        cursor.execute(sql, params)
-        rows = [(row[0], [s or "" for s in row[1:]]) for row in cursor.fetchall()]
+    people = Person.objects.filter(intake__case__pk__in=case_ids).order_by("intake__case__pk")
+    rows = [(row.key, row) for row in read_sealed(people, PERSON_FIELDS, key="intake__case__pk")]
     found: dict[int, list[PersonRecord]] = {}
     missing = []
     with _lock:
         for pk, sealed in rows:
-            digest = hashlib.blake2b("\n".join(sealed).encode(), digest_size=16).digest()
+            digest = hashlib.blake2b("\n".join(sealed.tokens).encode(), digest_size=16).digest()
             cached = _case_cache.get(pk)
             if cached is not None and cached[0] == digest:
                 _case_cache.move_to_end(pk)
@@ -113,8 +100,9 @@ def registered_records(case_ids: Sequence[int]) -> list[tuple[int, list[PersonRe
             else:
                 missing.append((pk, digest, sealed))
     fresh = {}
-    for pk, digest, sealed in missing:
-        plain = dict(zip(PERSON_FIELDS, open_sealed_many(sealed, contexts), strict=True))
+    opened = open_rows(Person, PERSON_FIELDS, (sealed for _, _, sealed in missing))
+    for (pk, digest, _), values in zip(missing, opened, strict=True):
+        plain = dict(zip(PERSON_FIELDS, values, strict=True))
         found[pk] = records_from_fields(plain, record_id=str(pk))
         fresh[pk] = (digest, found[pk])
     if fresh:
