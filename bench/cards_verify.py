@@ -18,9 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from sulh.cards.demo import DEMO_HOLDER
 from sulh.cards.format import CardClaims, encode_card, new_card_id
-from sulh.cards.keys import StationKey, new_private_key, trust_list_load, trust_list_sign
 from sulh.cards.qr import read_png, write_png
+from sulh.cards.trust import StationKey, trust_list_load, trust_list_sign
 from sulh.cards.verify import Verdict, verify_card
+from sulh.keys.signing import new_private_key
 
 
 def _rate(work: Callable[[], object], seconds: float) -> float:

@@ -97,7 +97,7 @@ def _operator_path(leaves: list[bytes], folder: Path) -> tuple[float, float]:
     os.environ.pop("DATABASE_URL", None)
     from django.core.management import call_command
 
-    from sulh.cli import setup_django
+    from sulh.core.setup import setup_django
 
     setup_django()
     call_command("migrate", verbosity=0)

@@ -108,7 +108,7 @@ class _Builder:
         from django.db import connection, transaction
 
         from sulh.cases.models import Case
-        from sulh.core.crypto import blind_index
+        from sulh.keys.sealing import blind_index
         from sulh.matching.stored import record_keys, records_from_fields
         from sulh.registry.models import Intake, Person
         from sulh.registry.services import age_at, age_band
@@ -347,7 +347,7 @@ def _measure(intakes: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
 
 
 def _child(args: argparse.Namespace) -> int:
-    from sulh.cli import setup_django
+    from sulh.core.setup import setup_django
 
     setup_django()
     folder = Path(os.environ["SULH_DATA_DIR"])

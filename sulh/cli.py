@@ -13,14 +13,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from sulh.core.boot import setup_django
 from sulh.core.errors import SulhError
-
-__all__ = ["build_parser", "main", "setup_django"]  # setup_django: for the command modules
 
 COMMAND_MODULES: tuple[str, ...] = (
     "sulh.core.cli",
-    "sulh.core.backup_cli",
+    "sulh.keys.cli",
+    "sulh.site.cli",
     "sulh.programs.cli",
     "sulh.matching.cli",
     "sulh.matching.keys_cli",
@@ -30,7 +28,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.ledger.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
-    "sulh.registry.data_cli",
 )
 
 

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "sulh.core",
+    "sulh.keys",
     "sulh.accounts",
     "sulh.programs",
     "sulh.registry",

@@ -163,3 +163,12 @@ def make_intake(
 @pytest.fixture
 def intake_payload() -> Callable[..., dict[str, Any]]:
     return make_intake
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _site_keyring() -> None:
+    """The test site's keyring, made on purpose as `sulh keyring init` would: reading keys
+    never makes them."""
+    from sulh.keys.keyring import keyring_create
+
+    keyring_create()

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sulh.core.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedTextField
 
 
 class Role(models.TextChoices):

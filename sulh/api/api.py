@@ -37,9 +37,11 @@ from sulh.api.schemas import (
 from sulh.bulletins.figures import program_figures
 from sulh.cards import services as card_services
 from sulh.cards.models import Card
+from sulh.cases import exports
 from sulh.cases import review as case_review
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, Decision
 from sulh.core.errors import NotFound, PermissionDenied, SulhError
 from sulh.core.validation import describe
@@ -47,10 +49,8 @@ from sulh.ledger import services as ledger_services
 from sulh.matching import selectors as matching_selectors
 from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get, program_get_definition, programs_all
-from sulh.registry import exports
 from sulh.registry.models import ExportRequest
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 
 api = NinjaAPI(
     title="Sulh API",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sulh.cli import setup_django
+from sulh.core.setup import setup_django
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

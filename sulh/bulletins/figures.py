@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from sulh.cases.models import Case, Outcome, State
+from sulh.programs.services import program_get
 
 FIGURES = ("registered", "amnesty_granted", "departure", "referred", "denied", "pending")
 _OUTCOME_FIGURE: dict[str, str] = {
@@ -38,7 +39,9 @@ def _empty() -> dict[str, int]:
 
 
 def program_figures(*, program_code: str, as_of: dt.datetime | None = None) -> dict[str, Any]:
-    """``{"program", "as_of", "figures": {...}, "by_station": {code: {...}}}``."""
+    """``{"program", "as_of", "figures": {...}, "by_station": {code: {...}}}``; an unknown
+    program is NotFound."""
+    program_get(code=program_code)
     as_of = as_of or timezone.now()
     rows = (
         Case.objects.filter(program__code=program_code, created_at__lte=as_of)

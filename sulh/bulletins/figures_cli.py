@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sulh.cli import setup_django
+from sulh.core.setup import setup_django
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,9 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _bulletin(args: argparse.Namespace) -> int:
     setup_django()
     from sulh.bulletins.figures import program_figures
-    from sulh.programs.services import program_get
 
-    program_get(code=args.program)
     text = json.dumps(program_figures(program_code=args.program), ensure_ascii=False, indent=2)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")

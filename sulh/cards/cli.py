@@ -8,9 +8,11 @@ import json
 import sys
 from pathlib import Path
 
-from sulh.cards.keys import TrustListError, trust_list_load
 from sulh.cards.status import StatusListError, status_list_load
+from sulh.cards.trust import TrustListError, trust_list_load
 from sulh.cards.verify import Verdict, verify_card
+from sulh.core.errors import SulhError
+from sulh.core.setup import setup_django
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init = commands.add_parser(
         "root-init", help="make the program's root key: the private half goes to FILE only"
     )
-    init.add_argument("--out", required=True, type=Path, help="where to write it (offline media)")
+    where = init.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=Path, help="where to write it (offline media)")
+    where.add_argument(
+        "--online",
+        action="store_true",
+        help="development or demo only: keep the root (and a publication key) on this site",
+    )
     init.set_defaults(handler=_root_init)
     certify = commands.add_parser(
         "certify",
@@ -91,17 +99,18 @@ def _issue_demo(args: argparse.Namespace) -> int:
 
 
 def _root_init(args: argparse.Namespace) -> int:
-    from sulh.cli import setup_django
 
     setup_django()
     from sulh.cards.services import root_init
-    from sulh.core.errors import SulhError
 
     try:
         row = root_init(out=args.out)
     except (SulhError, FileExistsError) as exc:
         print(f"error: root_key: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
+    if args.online:
+        print(f"online root key {row.kid} and a publication key made: for development only")
+        return 0
     print(
         f"root key {row.kid} written to {args.out}: keep it offline; the site keeps its public half"
     )
@@ -109,11 +118,9 @@ def _root_init(args: argparse.Namespace) -> int:
 
 
 def _certify(args: argparse.Namespace) -> int:
-    from sulh.cli import setup_django
 
     setup_django()
     from sulh.cards.services import certify
-    from sulh.core.errors import SulhError
 
     if not 30 <= args.days <= 730:
         print("error: days: must be between 30 and 730", file=sys.stderr)

@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
-from sulh.cards.keys import StationKey, new_private_key, trust_list_sign
 from sulh.cards.pdf import PrintedCard, card_pdf
 from sulh.cards.qr import write_png
 from sulh.cards.status import StatusList
+from sulh.cards.trust import StationKey, trust_list_sign
+from sulh.keys.signing import new_private_key
 
 DEMO_PROGRAM = (1, "aleppo-2024-defectors")
 DEMO_HOLDER = Holder(name_ar="سامر وائل الدرويش", name_lat="Samer Wael al-Darwish", birth_year=1988)

@@ -18,7 +18,7 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sulh.cards.base45 import b45encode
-from sulh.cards.keys import sign_raw
+from sulh.keys.signing import sign_raw
 
 PREFIX = "SULH1:"
 ALG_ES256 = -7

@@ -1,4 +1,5 @@
-"""Signing keys and issued cards. Private keys and card texts are sealed at rest."""
+"""Issued cards, their status-list indexes, extensions and published trust lists. Card
+texts are sealed at rest; the keys that sign them live in ``sulh.keys``."""
 
 from __future__ import annotations
 
@@ -6,29 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sulh.core.fields import EncryptedTextField
-
-
-class SigningKey(models.Model):
-    """The root key (signs trust and status lists) or a station's short-lived card key."""
-
-    kind = models.CharField(
-        max_length=12,
-        choices=[("root", "root"), ("station", "station"), ("publication", "publication")],
-    )
-    station = models.ForeignKey("accounts.Station", null=True, blank=True, on_delete=models.PROTECT)
-    kid = models.CharField(max_length=16, unique=True)  # hex
-    public_point = models.CharField(max_length=200)  # base64url, uncompressed P-256 point
-    private_pem = EncryptedTextField(blank=True)  # empty for a root kept offline
-    not_before = models.DateTimeField()
-    not_after = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind"], condition=models.Q(kind="root"), name="one_root_key"
-            )
-        ]
+from sulh.keys.fields import EncryptedTextField
+from sulh.keys.models import SigningKey
 
 
 class CardState(models.TextChoices):

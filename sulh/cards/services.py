@@ -3,168 +3,75 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from sulh.accounts.models import Role, Station, User
+from sulh.audit.services import audit_record
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
-from sulh.cards.keys import (
-    StationKey,
-    b64u,
-    key_id,
-    new_private_key,
-    public_bytes,
-    trust_list_sign,
-)
 from sulh.cards.models import (
     Card,
     CardExtension,
     CardState,
-    SigningKey,
     StatusIndexCounter,
     TrustListPublication,
 )
-from sulh.cards.pdf import PrintedCard
+from sulh.cards.pdf import PrintedCard, card_pdf
 from sulh.cards.status import CardStatus, StatusList
+from sulh.cards.trust import StationKey, trust_list_sign
+from sulh.cases import services as case_services
 from sulh.cases.models import Case, Outcome, State
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sulh.keys.models import SigningKey
+from sulh.keys.services import (
+    SIGNING_KEY_DAYS,
+    private_key_of,
+    publication_key,
+    root_find,
+    root_key,
+    root_offline_create,
+    root_online_create,
+    root_private_check,
+    signing_key_create,
+    signing_key_current,
+    station_keys,
+    station_signer,
+)
 from sulh.programs.models import Program
 from sulh.programs.services import program_get_definition
 
-STATION_KEY_DAYS = 180
 STATUS_LIST_SIZE = 1 << 16
 ISSUABLE_OUTCOMES = frozenset({Outcome.AMNESTY, Outcome.DEPARTURE})
 
 
-def _pem(key: ec.EllipticCurvePrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
-
-def private_key_of(row: SigningKey) -> ec.EllipticCurvePrivateKey:
-    key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
-    return key
-
-
-def _new_key(*, kind: str, station: Station | None, days: int) -> SigningKey:
-    key = new_private_key()
-    while SigningKey.objects.filter(kid=key_id(key.public_key()).hex()).exists():
-        key = new_private_key()  # kids are short: never reuse one
-    now = timezone.now()
-    return SigningKey.objects.create(
-        kind=kind,
-        station=station,
-        kid=key_id(key.public_key()).hex(),
-        public_point=b64u(public_bytes(key.public_key())),
-        private_pem=_pem(key),
-        not_before=now - dt.timedelta(minutes=5),
-        not_after=now + dt.timedelta(days=days),
-    )
-
-
-def root_key() -> SigningKey:
-    """The program authority's root key. Kept offline after ``sulh card root-init`` (only
-    its public half is here); a development site without one gets an online root."""
-    found = SigningKey.objects.filter(kind="root").order_by("-not_after").first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return _new_key(kind="root", station=None, days=3650)
-    except IntegrityError:  # another request made it first: there is only one root
-        return SigningKey.objects.get(kind="root")
-
-
-def root_offline() -> bool:
-    root = SigningKey.objects.filter(kind="root").first()
-    return root is not None and not root.private_pem
-
-
-def _current(
-    kind: str, *, station: Station | None = None, margin_days: int = 7
-) -> SigningKey | None:
-    soon = timezone.now() + dt.timedelta(days=margin_days)
-    return (
-        SigningKey.objects.filter(kind=kind, station=station, not_after__gt=soon)
-        .order_by("-not_after")
-        .first()
-    )
-
-
-def station_key(*, station: Station) -> SigningKey:
-    """The station's current signing key. With an online (development) root a new one is
-    made when the last is near its end; with the root offline, only keys it certified."""
-    found = _current("station", station=station)
-    if found is not None:
-        return found
-    if root_offline():
-        raise Conflict(
-            f"station {station.code} has no certified signing key: the program authority "
-            "certifies keys with its offline root (sulh card certify)",
-            field="station",
-        )
-    return _new_key(kind="station", station=station, days=STATION_KEY_DAYS)
-
-
-def publication_key() -> SigningKey:
-    """The online key that signs status lists and log heads, itself certified in the
-    trust list by the root."""
-    found = _current("publication", margin_days=1)
-    if found is not None:
-        return found
-    if root_offline():
-        raise Conflict(
-            "no certified publication key: certify one with the offline root (sulh card certify)",
-            field="publication_key",
-        )
-    return _new_key(kind="publication", station=None, days=STATION_KEY_DAYS)
-
-
-def root_init(*, out: Path) -> SigningKey:
-    """Make the program authority's root key: its private half goes to ``out`` only (to be
-    kept offline), its public half stays here."""
-    if SigningKey.objects.filter(kind="root").exists():
-        raise Conflict("this site already has a root key", field="root_key")
-    key = new_private_key()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(_pem(key))
-    now = timezone.now()
-    return SigningKey.objects.create(
-        kind="root", station=None, kid=key_id(key.public_key()).hex(),
-        public_point=b64u(public_bytes(key.public_key())), private_pem="",
-        not_before=now - dt.timedelta(minutes=5), not_after=now + dt.timedelta(days=3650),
-    )  # fmt: skip
-
-
-def certify(*, root_pem: bytes, days: int = STATION_KEY_DAYS) -> dict[str, Any]:
+def certify(*, root_pem: bytes, days: int = SIGNING_KEY_DAYS) -> dict[str, Any]:
     """The certification ceremony, with the offline root at hand: new keys for stations
     whose key ends within 30 days, a publication key, and a trust list signed by the root
     (stored, and served until the next ceremony)."""
-    root_private = serialization.load_pem_private_key(root_pem, password=None)
-    if not isinstance(root_private, ec.EllipticCurvePrivateKey):
-        raise ValidationFailed("not an ES256 (P-256) private key", field="root_key")
-    root = root_key()
-    if b64u(public_bytes(root_private.public_key())) != root.public_point:
-        raise ValidationFailed("this is not the site's root key", field="root_key")
+    root_private = root_private_check(root_pem)
     with transaction.atomic():
         for station in Station.objects.all():
-            if _current("station", station=station, margin_days=30) is None:
-                _new_key(kind="station", station=station, days=days)
-        if _current("publication", margin_days=30) is None:
-            _new_key(kind="publication", station=None, days=days)
+            if signing_key_current("station", station_id=station.pk, margin_days=30) is None:
+                signing_key_create(kind="station", station_id=station.pk, days=days)
+        if signing_key_current("publication", margin_days=30) is None:
+            signing_key_create(kind="publication", station_id=None, days=days)
         document = _trust_list(root_private)
         TrustListPublication.objects.create(document=document)
     return document
+
+
+def root_init(*, out: Path | None) -> SigningKey:
+    """``sulh card root-init``: the offline root written to ``out``, or with no ``out`` an
+    online root for a development site (see ``sulh.keys.services``)."""
+    if out is None:
+        if root_find() is not None:
+            raise Conflict("this site already has a root key", field="root_key")
+        return root_online_create()
+    return root_offline_create(out=out)
 
 
 def _trust_list(root_private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
@@ -175,7 +82,7 @@ def _trust_list(root_private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
             not_before=row.not_before,
             not_after=row.not_after,
         )
-        for row in SigningKey.objects.filter(kind="station").select_related("station")
+        for row in station_keys()
     ]
     programs = dict(Program.objects.values_list("pk", "code"))
     extensions: dict[int, tuple[dt.datetime, dt.datetime]] = {}
@@ -210,8 +117,6 @@ def _holder(case: Case) -> Holder:
 
 def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
     """Issue a card for a decided, non-adverse case (amnesty or departure)."""
-    from sulh.cases import services as case_services
-
     _require_card_officer(user)
     with transaction.atomic():
         case = (
@@ -237,7 +142,7 @@ def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
 def _issue(*, case: Case, user: User) -> Card:
     definition = program_get_definition(code=case.program.code)
     now = timezone.now()
-    key_row = station_key(station=case.station)
+    signer = station_signer(station_id=case.station_id, station_code=case.station.code)
     index = _next_status_index()
     if index >= STATUS_LIST_SIZE:
         raise Conflict("the status list is full: start a new one", field="status_index")
@@ -253,12 +158,12 @@ def _issue(*, case: Case, user: User) -> Card:
         status_index=index,
         holder=_holder(case),
     )
-    text = encode_card(claims, key=private_key_of(key_row), kid=bytes.fromhex(key_row.kid))
+    text = encode_card(claims, key=signer.private_key, kid=signer.kid)
     return Card.objects.create(
         card_id=claims.card_id.hex(),
         case=case,
         station=case.station,
-        key=key_row,
+        key=signer.row,
         issued_by=user,
         issued_at=now,
         valid_until=claims.valid_until,
@@ -269,8 +174,6 @@ def _issue(*, case: Case, user: User) -> Card:
 
 def card_renew(*, card: Card, user: User, reason: str) -> Card:
     """A new card for the same case with a fresh validity; the old one is revoked with it."""
-    from sulh.cases import services as case_services
-
     _require_card_officer(user)
     if not (reason or "").strip():
         raise ValidationFailed("a reason is required", field="reason")
@@ -312,8 +215,6 @@ def cards_extend(
         raise ValidationFailed("must be in the future", field="valid_until")
     if valid_until > now + dt.timedelta(days=3650):
         raise ValidationFailed("must be within ten years", field="valid_until")
-    from sulh.audit.services import audit_record
-
     with transaction.atomic():
         extension = CardExtension.objects.create(
             program=program, issued_before=now, valid_until=valid_until, decided_by=user,
@@ -350,9 +251,6 @@ def card_printed(*, card: Card) -> PrintedCard:
 
 def card_print(*, card: Card, user: User) -> bytes:
     """The card as a PDF for the card officer to print; recorded in the audit trail."""
-    from sulh.audit.services import audit_record
-    from sulh.cards.pdf import card_pdf
-
     _require_card_officer(user)
     if card.state != CardState.VALID:
         raise Conflict(f"the card is {card.state}: print a valid card", field="state")
@@ -370,8 +268,6 @@ def _next_status_index() -> int:
 
 def card_set_state(*, card: Card, user: User, state: str, reason: str) -> Card:
     """Revoke, suspend or reinstate a card, with a reason; recorded on the case."""
-    from sulh.cases import services as case_services
-
     _require_card_officer(user)
     if state not in CardState.values:
         raise ValidationFailed(f"must be one of {', '.join(CardState.values)}", field="state")
@@ -394,6 +290,11 @@ def card_set_state(*, card: Card, user: User, state: str, reason: str) -> Card:
     return card
 
 
+def on_eligibility_revoked(case: Case) -> None:
+    """Registered on ``sulh.cases.hooks.eligibility_revoked`` at start-up."""
+    cards_revoke_for_case(case=case)
+
+
 def cards_revoke_for_case(*, case: Case) -> int:
     """Eligibility revoked: every valid card of the case is revoked with it."""
     return (
@@ -407,7 +308,7 @@ def trust_list_document() -> dict[str, Any]:
     """The trust list verifiers load: signed now by an online (development) root, or the
     one signed at the last certification when the root is offline."""
     root = root_key()
-    if root.private_pem:
+    if root.private_pem:  # an online (development) root signs the list as it is now
         return _trust_list(private_key_of(root))
     latest = TrustListPublication.objects.order_by("-pk").first()
     if latest is None:
@@ -429,3 +330,8 @@ def status_list_document() -> dict[str, Any]:
         issued_at=timezone.now(),
         uri="/api/cards/status.json",
     )
+
+
+def cards_erase_for_case(*, case_id: int) -> None:
+    """Retention: the card texts (they carry the holder's names) are blanked."""
+    Card.objects.filter(case_id=case_id).update(text="")

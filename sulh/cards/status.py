@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from sulh.cards.keys import b64u, canonical, public_from_bytes, sign_raw, unb64u, verify_raw
+from sulh.keys.signing import b64u, canonical, public_from_bytes, sign_raw, unb64u, verify_raw
 
 BITS = 2
 MAX_STATUS_BYTES = 1 << 22  # 16 million cards at two bits each

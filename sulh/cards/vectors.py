@@ -18,8 +18,9 @@ import cbor2
 
 from sulh.cards.base45 import b45decode, b45encode
 from sulh.cards.format import PREFIX, CardClaims, Holder, encode_card, new_card_id
-from sulh.cards.keys import StationKey, new_private_key, trust_list_sign
 from sulh.cards.status import CardStatus, StatusList
+from sulh.cards.trust import StationKey, trust_list_sign
+from sulh.keys.signing import new_private_key
 
 NOW = dt.datetime(2024, 12, 3, 9, tzinfo=dt.UTC)
 HOLDER = Holder(name_ar="عمر خالد النجار", name_lat="Omar Khaled al-Najjar", birth_year=1991)

@@ -30,8 +30,9 @@ from sulh.cards.format import (
     decode_arabic,
     sig_structure,
 )
-from sulh.cards.keys import TrustedKey, TrustList, verify_raw
 from sulh.cards.status import CardStatus, StatusList
+from sulh.cards.trust import TrustedKey, TrustList
+from sulh.keys.signing import verify_raw
 
 MAX_TEXT = 4096
 MAX_INFLATED = 4096

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sulh.core.boot import setup_django
+from sulh.core.setup import setup_django
 from sulh.matching.cli import staged_progress
 
 

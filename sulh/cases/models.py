@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sulh.accounts.models import Station
-from sulh.core.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedTextField
 from sulh.registry.models import Intake
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from sulh.accounts.models import Role, User
 from sulh.audit.services import audit_record, audit_record_soon
+from sulh.cases import hooks
 from sulh.cases.models import (
     ADVERSE_OUTCOMES,
     Case,
@@ -25,7 +26,6 @@ from sulh.cases.models import (
 )
 from sulh.cases.screening import case_candidates_open
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
-from sulh.ledger import hooks as ledger_hooks
 from sulh.matching.candidates import case_screening_status
 from sulh.programs.definition import CaseFacts, Proposal
 from sulh.programs.services import program_get_definition
@@ -101,7 +101,7 @@ def _transition(
         purpose=reason[:300],
         details={"from": from_state, "to": to_state, **({"outcome": outcome} if outcome else {})},
     )
-    ledger_hooks.on_case_transition(record)
+    hooks.case_transitioned.fire(record)
     return record
 
 
@@ -394,9 +394,7 @@ def case_revoke_eligibility(*, case: Case, user: User, reason: str) -> None:
             actor=user,
             reason=reason,
         )
-        from sulh.cards.services import cards_revoke_for_case
-
-        cards_revoke_for_case(case=case)
+        hooks.eligibility_revoked.fire(case)
 
 
 def case_record_event(
@@ -412,3 +410,11 @@ def case_record_event(
     return _transition(
         case=case, to_state=to_state, event=event, actor=actor, reason=reason, details=details
     )
+
+
+def case_erase_reasons(*, case: Case, now: dt.datetime) -> None:
+    """Retention: the free-text reasons of the case's events and decisions are blanked and
+    the case marked erased; its states, outcome and counted events stay."""
+    CaseEvent.objects.filter(case=case).update(reason="")
+    Decision.objects.filter(case=case).update(reason="", second_reason="")
+    Case.objects.filter(pk=case.pk).update(erased_at=now)

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from sulh.cli import setup_django
+from sulh.core.setup import setup_django
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from sulh.cli import setup_django
+from sulh.core.cli import serve_site
+from sulh.core.setup import setup_django
 
 DEFAULT_PASSWORD = "sulh-demo-2024"  # noqa: S105 - demo mode only, printed on start
 
@@ -51,7 +52,5 @@ def _demo(args: argparse.Namespace) -> int:
     )
     if not args.serve:
         return 0
-    from sulh.core.cli import serve_site
-
     print(f"serving the staff site on http://127.0.0.1:{args.port}")
     return serve_site(host="127.0.0.1", port=args.port, workers=2)

@@ -21,14 +21,18 @@ from django.utils import timezone
 from sulh.accounts.models import Role, Station, User
 from sulh.accounts.services import station_create, user_create
 from sulh.bulletins.figures import program_figures
+from sulh.cards.services import ISSUABLE_OUTCOMES, card_issue
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.cases.models import ADVERSE_OUTCOMES, Case, State
 from sulh.core.errors import SulhError
 from sulh.core.validation import parse
+from sulh.keys.keyring import keyring_create, keys_dir
+from sulh.keys.services import root_find, root_online_create
+from sulh.ledger.services import tree_head_sign
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, program_sync
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from sulh.synth import SynthPerson, generate_people
 
 # Share of the simulated registrations per program, and the stations that serve it.
@@ -63,6 +67,12 @@ def demo_prepare(
     *, people: int, seed: int, password: str, echo: Callable[[str], None] = print
 ) -> DemoReport:
     call_command("migrate", verbosity=0, interactive=False)
+    if keyring_create():
+        echo(f"keyring made in {keys_dir()} (a development key-encryption key on disk)")
+    if root_find() is None:
+        root_online_create()
+        echo("demo signing keys: an online root and publication key on this site, sealed in its"
+             " database (development only; a real program keeps its root offline)")  # fmt: skip
     program_sync(directory=settings.SULH_PROGRAMS_DIR)
     # the seed programs are historical: a copy open now lets people try the staff pages
     from sulh.demo.open_program import write_open_copy
@@ -80,6 +90,7 @@ def demo_prepare(
     _decide(seed=seed)
     _issue_cards(seed=seed)
     report.bulletins = [program_figures(program_code=code) for code in PROGRAM_SHARE]
+    tree_head_sign()  # publish a first tree head, as the daily schedule would
     return report
 
 
@@ -187,8 +198,6 @@ def _payload(
 
 def _issue_cards(*, seed: int) -> None:
     """The card officer prints cards for most granted cases."""
-    from sulh.cards.services import ISSUABLE_OUTCOMES, card_issue
-
     rng = random.Random(seed + 2)
     officer = User.objects.get(username="cards")
     decided = Case.objects.filter(state=State.DECIDED, outcome__in=ISSUABLE_OUTCOMES)

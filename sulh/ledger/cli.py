@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from sulh.cli import setup_django
+from sulh.core.errors import SulhError
+from sulh.core.setup import setup_django
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -87,9 +89,6 @@ def _check(args: argparse.Namespace) -> int:
 
 def _proof(args: argparse.Namespace) -> int:
     setup_django()
-    import json
-
-    from sulh.core.errors import SulhError
     from sulh.ledger.services import ledger_consistency_proof, ledger_inclusion_proof
 
     try:

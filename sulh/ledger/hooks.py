@@ -1,27 +1,23 @@
 """Where case events enter the transparency log.
 
-The cases service calls ``on_case_transition`` inside the transaction that
-records a transition; the events that count in public figures become leaves.
+Registered at start-up (``LedgerConfig.ready``) on ``sulh.cases.hooks.case_transitioned``,
+so it runs inside the transaction that records a transition; the events that count in
+public figures become leaves.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
 
+from sulh.cases.models import CaseEvent
+from sulh.core.deferred import defer
 from sulh.ledger.leaves import COUNTED_EVENTS
-
-if TYPE_CHECKING:
-    from sulh.cases.models import CaseEvent
+from sulh.ledger.services import case_pseudonym, ledger_append
 
 
 def on_case_transition(transition: CaseEvent) -> None:
     if transition.event not in COUNTED_EVENTS:
         return
-    import functools
-
-    from sulh.core.deferred import defer
-    from sulh.ledger.services import case_pseudonym, ledger_append
-
     case = transition.case
     sex = age_band = ""
     if transition.event == "registered":

@@ -16,7 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from sulh.cards.keys import canonical, unb64u, verify_raw
+from sulh.keys.signing import canonical, unb64u, verify_raw
 from sulh.ledger.leaves import CORRIDOR_EVENT
 from sulh.ledger.merkle import (
     consistency_proof,

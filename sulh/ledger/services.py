@@ -10,16 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import transaction
 from django.utils import timezone
 
-from sulh.cards.keys import b64u, canonical, sign_raw
-from sulh.core.crypto import derived_key
-from sulh.core.errors import ValidationFailed
+from sulh.accounts.models import Role, Station
+from sulh.audit.services import audit_record
+from sulh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from sulh.keys.sealing import derived_key
+from sulh.keys.services import public_key_of, publication_key, publication_signer
+from sulh.keys.signing import b64u, canonical
 from sulh.ledger.leaves import CORRIDOR_EVENT, canonical_leaf
 from sulh.ledger.merkle import consistency_proof, inclusion_proof, leaf_hash, root_from_hashes
 from sulh.ledger.models import LedgerHead, LedgerLeaf, TreeHead
+from sulh.ledger.monitor import bulletin_from_leaves
+from sulh.ledger.render import bulletin_html, bulletin_pdf
+from sulh.programs.services import program_get, program_get_definition
 
 
 def case_pseudonym(case_uuid: str) -> str:
@@ -43,14 +48,6 @@ def ledger_append(**fields: Any) -> LedgerLeaf:
     return row
 
 
-def _ledger_key() -> ec.EllipticCurvePrivateKey:
-    """Tree heads are signed by the publication key, which the root certifies in the trust
-    list (the root itself stays offline)."""
-    from sulh.cards.services import private_key_of, publication_key
-
-    return private_key_of(publication_key())
-
-
 def tree_head_sign() -> TreeHead:
     """Sign the current tree head: size, root hash and time (ES256 by the program's root key)."""
     hashes = [
@@ -60,7 +57,8 @@ def tree_head_sign() -> TreeHead:
     now = timezone.now().replace(microsecond=0)
     size, root = len(hashes), root_from_hashes(hashes).hex()
     body = {"size": size, "root_hash": root, "timestamp": now.isoformat()}
-    signature = b64u(sign_raw(_ledger_key(), canonical(body)))
+    # The publication key signs, certified in the trust list by the root (kept offline).
+    signature = b64u(publication_signer().sign(canonical(body)))
     return TreeHead.objects.create(size=size, root_hash=root, timestamp=now, signature=signature)
 
 
@@ -115,7 +113,14 @@ def ledger_consistency_proof(*, old: int, size: int | None = None) -> dict[str, 
 
 
 def tree_head_latest() -> dict[str, Any]:
-    head = TreeHead.objects.order_by("-pk").first() or tree_head_sign()
+    """The latest published tree head. A read: heads are signed when the log is exported
+    or a bulletin published (``sulh ledger export``, ``sulh ledger bulletin``), never here."""
+    head = TreeHead.objects.order_by("-pk").first()
+    if head is None:
+        raise NotFound(
+            "no tree head has been published yet (sulh ledger export or sulh ledger bulletin)",
+            field="tree_head",
+        )
     return tree_head_document(head)
 
 
@@ -135,18 +140,15 @@ def ledger_export(*, out: Path) -> list[Path]:
     tree_head.write_text(json.dumps(tree_head_document(head), indent=2), encoding="utf-8")
     key = out / "ledger-key.pem"
     key.write_bytes(
-        _ledger_key()
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        public_key_of(publication_key()).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     )
     return [leaves, tree_head, key]
 
 
 def bulletin_publish(*, program_code: str, out: Path) -> list[Path]:
     """Export the log; compute the bulletin from the exported leaves, as a monitor will."""
-    from sulh.ledger.monitor import bulletin_from_leaves
-    from sulh.programs.services import program_get_definition
-
     definition = program_get_definition(code=program_code)
     paths = ledger_export(out=out)
     leaves_path, head_path = paths[0], paths[1]
@@ -161,8 +163,6 @@ def bulletin_publish(*, program_code: str, out: Path) -> list[Path]:
     )
     target = out / f"bulletin-{program_code}.json"
     target.write_text(json.dumps(bulletin, indent=2, ensure_ascii=False), encoding="utf-8")
-    from sulh.ledger.render import bulletin_html, bulletin_pdf
-
     html = bulletin_html(bulletin, title_en=definition.title.en, title_ar=definition.title.ar)
     page = out / f"bulletin-{program_code}.html"
     page.write_text(html, encoding="utf-8")
@@ -178,11 +178,6 @@ def corridor_tally_record(
     *, program_code: str, point: str, day: dt.date, count: int, user: Any
 ) -> LedgerLeaf:
     """Log a count that is not per person (e.g. civilians crossing at a point on a day)."""
-    from sulh.accounts.models import Role, Station
-    from sulh.audit.services import audit_record
-    from sulh.core.errors import PermissionDenied
-    from sulh.programs.services import program_get
-
     if not (user.has_role(Role.EVACUATION_COORDINATOR) or user.has_role(Role.PROGRAM_MANAGER)):
         raise PermissionDenied(
             "only evacuation coordinators and program managers record tallies", field="user"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from sulh.core.boot import setup_django
+from sulh.core.setup import setup_django
 from sulh.matching.cli import staged_progress
 
 

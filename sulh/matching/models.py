@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sulh.core.fields import EncryptedJSONField, EncryptedTextField
+from sulh.keys.fields import EncryptedJSONField, EncryptedTextField
 
 
 class MatchKey(models.Model):

@@ -15,8 +15,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
-from sulh.core.crypto import derived_key
-from sulh.core.fields import open_rows, read_sealed
+from sulh.keys.fields import open_rows, read_sealed
+from sulh.keys.sealing import derived_key
 from sulh.matching.index import blocking_keys
 from sulh.matching.models import ListEntry
 from sulh.matching.record import PersonRecord

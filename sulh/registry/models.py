@@ -1,7 +1,7 @@
 """What a registration desk records: the person, the intake, family, items, pledge.
 
 Names, birth data, national numbers and free text are encrypted field by field
-(sulh.core.fields). Only what statistics need stays in clear: sex, age band, and
+(sulh.keys.fields). Only what statistics need stays in clear: sex, age band, and
 whether the person is a child.
 """
 
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from sulh.accounts.models import Station
-from sulh.core.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedTextField
 
 
 class Sex(models.TextChoices):

@@ -1,7 +1,8 @@
-"""Registration of a person at a station: the intake service.
+"""The registry's writes: a person's intake saved whole (person, family members, items
+surrendered, pledge, serial number), and erased when retention ends.
 
-One call saves the whole submission or nothing. A retried submission with the
-same idempotency key returns the case it created the first time.
+Registering someone (validation against the program, then the case) is the intake service
+in ``sulh.cases.intake``, which calls ``intake_save`` inside its transaction.
 """
 
 from __future__ import annotations
@@ -9,29 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
-
-from sulh.accounts.models import Role, Station, User
-from sulh.cases import services as case_services
-from sulh.cases.models import Case
-from sulh.core.crypto import blind_index
-from sulh.core.deferred import appends_at_end
-from sulh.core.errors import (
-    Conflict,
-    IntakeWindowClosed,
-    PermissionDenied,
-    ValidationFailed,
-)
+from sulh.accounts.models import Station, User
+from sulh.core.errors import Conflict
+from sulh.keys.sealing import blind_index
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.models import Program
-from sulh.programs.services import program_get, program_get_definition
 from sulh.registry.models import FamilyMember, Intake, Person, SerialCounter, SurrenderedItem
 from sulh.registry.schemas import IntakeIn
 
-CLOCK_SKEW = dt.timedelta(minutes=5)
 AGE_BANDS: tuple[tuple[int, int, str], ...] = (
     (0, 17, "0-17"),
     (18, 24, "18-24"),
@@ -41,52 +28,9 @@ AGE_BANDS: tuple[tuple[int, int, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class IntakeResult:
-    case: Case
-    created: bool  # False when an earlier submission with the same key is returned
-
-
-def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = None) -> IntakeResult:
-    """Register a person: validate against the program, save everything, screen, propose."""
-    now = now or timezone.now()
-    digest = _payload_digest(data)
-    earlier = _earlier_submission(key=data.idempotency_key, digest=digest)
-    if earlier is not None:
-        return IntakeResult(case=earlier, created=False)
-    station = _intake_station(data=data, clerk=clerk)
-    program = program_get(code=data.program)
-    definition = program_get_definition(code=data.program)
-    submitted_at = _submitted_at(data=data, now=now)
-    _check_window(definition=definition, submitted_at=submitted_at)
-    _check_against_program(data=data, definition=definition)
-    try:
-        with transaction.atomic(), appends_at_end():
-            case = _save(
-                data=data,
-                clerk=clerk,
-                station=station,
-                program=program,
-                definition=definition,
-                submitted_at=submitted_at,
-                digest=digest,
-            )
-            case_services.case_open(case=case, actor=clerk, at=now)
-    except IntegrityError:
-        # Two deliveries of one submission raced; the first one won.
-        earlier = _earlier_submission(key=data.idempotency_key, digest=digest)
-        if earlier is None:
-            raise
-        return IntakeResult(case=earlier, created=False)
-    return IntakeResult(case=case, created=True)
-
-
-def _payload_digest(data: IntakeIn) -> str:
-    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _earlier_submission(*, key: str, digest: str) -> Case | None:
+def intake_find(*, key: str, digest: str) -> Intake | None:
+    """The intake an earlier delivery of this submission saved, or None; the same key with
+    a different submission is refused."""
     intake = Intake.objects.filter(idempotency_key=key).select_related("case").first()
     if intake is None:
         return None
@@ -94,57 +38,15 @@ def _earlier_submission(*, key: str, digest: str) -> Case | None:
         raise Conflict(
             "this idempotency key was used for a different submission", field="idempotency_key"
         )
-    return intake.case
+    return intake
 
 
-def _intake_station(*, data: IntakeIn, clerk: User) -> Station:
-    if not clerk.has_role(Role.CLERK) or clerk.station is None:
-        raise PermissionDenied("only a registration clerk may register intakes", field="user")
-    if data.station and data.station != clerk.station.code:
-        raise PermissionDenied("you register at your own station only", field="station")
-    return clerk.station
+def intake_digest(data: IntakeIn) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _submitted_at(*, data: IntakeIn, now: dt.datetime) -> dt.datetime:
-    submitted = data.submitted_at or now
-    if submitted > now + CLOCK_SKEW:
-        raise ValidationFailed("is in the future", field="submitted_at")
-    return submitted
-
-
-def _check_window(*, definition: ProgramDefinition, submitted_at: dt.datetime) -> None:
-    try:
-        definition.check_open(submitted_at)
-    except Exception as exc:
-        if isinstance(exc, IntakeWindowClosed):
-            raise
-        raise IntakeWindowClosed(str(getattr(exc, "message", exc)), field="submitted_at") from exc
-
-
-def _check_against_program(*, data: IntakeIn, definition: ProgramDefinition) -> None:
-    known_categories = set(definition.known_categories())
-    if data.category not in known_categories:
-        raise ValidationFailed(
-            f"must be one of {', '.join(sorted(known_categories))}", field="category"
-        )
-    affiliations = {affiliation.id for affiliation in definition.affiliations}
-    if data.affiliation and data.affiliation not in affiliations:
-        raise ValidationFailed(
-            f"is not an affiliation known to program {definition.id}", field="affiliation"
-        )
-    destinations = {destination.id for destination in definition.destinations}
-    if data.requested_destination and data.requested_destination not in destinations:
-        raise ValidationFailed(
-            f"is not a destination of program {definition.id}", field="requested_destination"
-        )
-    if data.pledge.version != definition.pledge.version:
-        raise ValidationFailed(
-            f"must be the program's pledge version {definition.pledge.version}",
-            field="pledge.version",
-        )
-
-
-def _save(
+def intake_save(
     *,
     data: IntakeIn,
     clerk: User,
@@ -153,7 +55,9 @@ def _save(
     definition: ProgramDefinition,
     submitted_at: dt.datetime,
     digest: str,
-) -> Case:
+) -> Intake:
+    """Save the person, the intake, the family members and the items surrendered, in the
+    caller's transaction; the caller (``sulh.cases.intake``) opens the case."""
     person = _save_person(data=data, submitted_at=submitted_at)
     intake = Intake.objects.create(
         serial=_next_serial(station=station, year=submitted_at.year),
@@ -175,9 +79,7 @@ def _save(
     )
     _save_family(intake=intake, data=data, year=submitted_at.year)
     _save_items(intake=intake, data=data)
-    return Case.objects.create(
-        intake=intake, program=program, station=station, state="", is_child=person.is_child
-    )
+    return intake
 
 
 def _save_person(*, data: IntakeIn, submitted_at: dt.datetime) -> Person:
@@ -248,3 +150,18 @@ def _save_items(*, intake: Intake, data: IntakeIn) -> None:
         SurrenderedItem(intake=intake, line=line, **item.model_dump())
         for line, item in enumerate(data.items, start=1)
     )
+
+
+PERSON_FIELDS = (
+    "given_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar", "mother_name_ar",
+    "given_name_lat", "father_name_lat", "grandfather_name_lat", "family_name_lat",
+    "mother_name_lat", "birth_date", "birth_place", "national_id", "national_id_index",
+)  # fmt: skip
+
+
+def intake_erase(*, intake: Intake) -> None:
+    """Retention: blank every sealed personal field of the person, the family members and
+    the documents surrendered; the intake and its serial stay."""
+    Person.objects.filter(pk=intake.person_id).update(**dict.fromkeys(PERSON_FIELDS, ""))
+    FamilyMember.objects.filter(intake=intake).update(name_ar="", name_lat="", birth_year="")
+    SurrenderedItem.objects.filter(intake=intake).update(document_number="", description="")

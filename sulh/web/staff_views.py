@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -26,14 +26,16 @@ from sulh.cards.models import Card
 from sulh.cases import review as case_review
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, State
 from sulh.core.errors import NotFound, PermissionDenied, SulhError
 from sulh.core.validation import parse
-from sulh.ledger.render import LABELS, bars
+from sulh.ledger.models import LedgerLeaf
+from sulh.ledger.monitor import bulletin_from_leaves
+from sulh.ledger.render import LABELS, bars, bulletin_html
 from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from sulh.web.forms import day_first_date, intake_payload, western_digits
 
 DASHBOARD_ROLES = (Role.PROGRAM_MANAGER, Role.MONITOR, Role.ADMINISTRATOR)
@@ -317,9 +319,6 @@ def card_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Figures without names: registrations per day and station, outcomes, backlog,
     deadline countdown, and the bulletin as it would be published now."""
-    from sulh.ledger.models import LedgerLeaf
-    from sulh.ledger.monitor import bulletin_from_leaves
-
     user = _user(request)
     if not user.has_role(*DASHBOARD_ROLES):
         raise PermissionDenied(
@@ -381,10 +380,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def bulletin_preview(request: HttpRequest, code: str) -> HttpResponse:
     """Today's bulletin as it would be published (not signed): a page with no script."""
-    from sulh.ledger.models import LedgerLeaf
-    from sulh.ledger.monitor import bulletin_from_leaves
-    from sulh.ledger.render import bulletin_html
-
     if not _user(request).has_role(*DASHBOARD_ROLES):
         raise PermissionDenied("the bulletin preview is for managers and monitors", field="user")
     try:
@@ -448,8 +443,6 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_POST
 def intake_check(request: HttpRequest) -> HttpResponse:
     """While the clerk types: how many registered people and list entries look alike."""
-    from django.http import JsonResponse
-
     from sulh.cases.search import intake_precheck
 
     user = _user(request)

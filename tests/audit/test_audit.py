@@ -11,11 +11,11 @@ from sulh.audit.models import AuditEntry
 from sulh.audit.services import audit_verify
 from sulh.cases import selectors
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.cli import main
 from sulh.core.errors import NotFound
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ import pytest
 
 from sulh.bulletins.figures import figures_reconcile, program_figures
 from sulh.cases import services
+from sulh.cases.intake import intake_register
 from sulh.cli import main
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

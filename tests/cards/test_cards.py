@@ -21,12 +21,13 @@ from pycose.messages import Sign1Message
 
 from sulh.cards.base45 import Base45Error, b45decode, b45encode
 from sulh.cards.format import PREFIX, CardClaims, Holder, encode_card, new_card_id
-from sulh.cards.keys import StationKey, new_private_key, trust_list_load, trust_list_sign
 from sulh.cards.qr import write_png
 from sulh.cards.status import StatusList, status_list_load
+from sulh.cards.trust import StationKey, trust_list_load, trust_list_sign
 from sulh.cards.vectors import build as vectors_build
 from sulh.cards.verify import Verdict, verify_card
 from sulh.cli import main
+from sulh.keys.signing import new_private_key
 
 NOW = dt.datetime(2024, 12, 3, 9, tzinfo=dt.UTC)
 HOLDER = Holder(name_ar="عمر خالد النجار", name_lat="Omar Khaled al-Najjar", birth_year=1991)

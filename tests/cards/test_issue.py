@@ -12,16 +12,16 @@ from django.test import Client
 
 from sulh.accounts.services import api_token_create
 from sulh.cards import services
-from sulh.cards.keys import trust_list_load
 from sulh.cards.models import CardExtension
 from sulh.cards.status import status_list_load
+from sulh.cards.trust import trust_list_load
 from sulh.cards.verify import Verdict, verify_card
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.cases.models import State
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

@@ -11,13 +11,14 @@ import pytest
 from django.test import Client
 
 from sulh.cards import services
-from sulh.cards.keys import new_private_key, trust_list_load
-from sulh.cards.models import SigningKey
-from sulh.cards.services import _pem
 from sulh.cards.status import StatusListError, status_list_load
+from sulh.cards.trust import trust_list_load
 from sulh.cards.verify import Verdict, verify_card
 from sulh.cli import main
 from sulh.core.errors import Conflict, ValidationFailed
+from sulh.keys.models import SigningKey
+from sulh.keys.services import pem_of as _pem
+from sulh.keys.signing import new_private_key
 from tests.cards.test_issue import _decided
 
 pytestmark = pytest.mark.django_db

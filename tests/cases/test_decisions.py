@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from sulh.cases import services
+from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, DecisionStatus, State
 from sulh.core.errors import Conflict, PermissionDenied, SulhError, ValidationFailed
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

@@ -14,13 +14,14 @@ import pytest
 from django.test import Client
 
 from sulh.accounts.services import api_token_create
+from sulh.cases.intake import intake_register
 from sulh.cli import main
 from sulh.core.validation import parse
 from sulh.ledger.leaves import canonical_leaf
 from sulh.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
 from sulh.ledger.models import LedgerLeaf
+from sulh.ledger.services import tree_head_sign
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 from tests.ledger.test_monitor import PROGRAM, _day
 
@@ -131,6 +132,8 @@ def test_corridor_tallies_are_logged_and_published(personas, programs, tmp_path)
 def test_proofs_over_http_verify_against_the_signed_head(personas, programs):
     _day(personas, 10, 6)
     client = Client()
+    assert client.get("/api/ledger/tree-head").status_code == 404  # nothing published yet
+    tree_head_sign()  # the daily publication; a read never signs a head
     head = client.get("/api/ledger/tree-head").json()
     size = head["size"]
     assert size >= 6

@@ -9,13 +9,13 @@ import json
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from sulh.cards.keys import canonical, unb64u, verify_raw
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.cli import main
 from sulh.core.validation import parse
+from sulh.keys.signing import canonical, unb64u, verify_raw
 from sulh.ledger.merkle import leaf_hash, root_from_hashes
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

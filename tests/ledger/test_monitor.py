@@ -8,11 +8,11 @@ import json
 import pytest
 
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.cli import main
 from sulh.core.validation import parse
 from sulh.ledger.monitor import figures_from_leaves, suppress
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

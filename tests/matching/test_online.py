@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from sulh.cases.intake import intake_register
 from sulh.cases.lists import list_import
 from sulh.cases.models import Case, State
 from sulh.cases.review import candidate_resolve
@@ -22,7 +23,6 @@ from sulh.matching.online import online_check
 from sulh.matching.rebuild import keys_rebuild
 from sulh.matching.stored import person_records, record_keys, registered_records
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

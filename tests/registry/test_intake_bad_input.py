@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, CaseEvent
 from sulh.core.errors import SulhError
 from sulh.core.validation import parse
 from sulh.registry.models import FamilyMember, Intake, Person, SurrenderedItem
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

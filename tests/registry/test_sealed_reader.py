@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from sulh.core.fields import open_column, open_rows, read_sealed
+from sulh.cases.intake import intake_register
 from sulh.core.validation import parse
+from sulh.keys.fields import open_column, open_rows, read_sealed
 from sulh.registry.models import Person
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db

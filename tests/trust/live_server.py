@@ -323,12 +323,12 @@ def _task_prepare(args: dict[str, Any]) -> dict[str, str]:
 
     from sulh.accounts.models import Role
     from sulh.accounts.services import api_token_create, station_create, user_create
-    from sulh.core.crypto import keyring
+    from sulh.keys.keyring import keyring_create
     from sulh.programs.services import program_sync
 
     call_command("migrate", verbosity=0, interactive=False)
     program_sync(directory=settings.SULH_PROGRAMS_DIR)
-    keyring()  # made once here, before several server workers could race to make it
+    keyring_create()  # made once here, on purpose: the server workers only read it
     tokens = {}
     for code in args["stations"]:
         station = station_create(code=code, name_ar="مركز اختبار", name_en=f"Test centre {code}")
@@ -345,9 +345,9 @@ def _task_register(args: dict[str, Any]) -> list[str]:
     from django.db import transaction
 
     from sulh.accounts.models import User
+    from sulh.cases.intake import intake_register
     from sulh.core.validation import parse
     from sulh.registry.schemas import IntakeIn
-    from sulh.registry.services import intake_register
 
     clerk = User.objects.get(username=args["clerk"])
     payloads = args["payloads"]
@@ -392,7 +392,7 @@ def _main(argv: list[str]) -> int:
     name, raw = argv[0], (argv[1] if len(argv) > 1 else "{}")
     if raw.startswith("@"):
         raw = Path(raw[1:]).read_text()
-    from sulh.cli import setup_django
+    from sulh.core.setup import setup_django
 
     setup_django()
     answer = TASKS[name](json.loads(raw))

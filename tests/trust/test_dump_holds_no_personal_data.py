@@ -11,9 +11,9 @@ from django.db import connection
 
 from sulh.cards.services import card_issue
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from sulh.synth import generate_people
 from tests.conftest import make_intake
 
@@ -68,19 +68,37 @@ def test_registered_people_cannot_be_read_from_a_dump(personas, programs):
 
 
 def test_processes_starting_on_a_fresh_site_at_once_share_one_keyring(tmp_path):
-    """Gunicorn's workers start together: they must not each make their own keys."""
+    """Gunicorn's workers start together: they must not each make their own keys. A read
+    makes none at all; six `sulh keyring init` at once make one keyring."""
     import subprocess
     import sys
 
-    code = (
+    setup = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='sulh.settings'; django.setup();"
-        "from sulh.core.crypto import seal, keyring; print(keyring().active)"
+    )
+    read = setup + "from sulh.keys.keyring import keyring; print(keyring().active)"
+    init = (
+        setup
+        + "from sulh.keys.keyring import keyring_create, keyring; keyring_create(); print(keyring().active)"
     )
     env = {**__import__("os").environ, "SULH_DATA_DIR": str(tmp_path)}
     env.pop("SULH_MASTER_KEY", None)
-    processes = [
-        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
-        for _ in range(6)
-    ]
-    active = {p.communicate(timeout=60)[0].strip() for p in processes}
+
+    def at_once(code: str) -> list[subprocess.CompletedProcess]:
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", code],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        return [(p.communicate(timeout=60), p.returncode) for p in processes]
+
+    readers = at_once(read)
+    assert all(code != 0 and "sulh keyring init" in err for (_, err), code in readers)
+    assert not (tmp_path / "keys" / "keyring.json").exists()
+    active = {out.strip() for (out, _), code in at_once(init) if code == 0}
     assert len(active) == 1 and "" not in active

@@ -14,14 +14,14 @@ from sulh.accounts.services import api_token_create
 from sulh.audit.models import AuditEntry
 from sulh.audit.services import audit_verify
 from sulh.cases import services as case_services
+from sulh.cases.intake import intake_register
 from sulh.cases.models import Case
 from sulh.cli import main
-from sulh.core.crypto import SealError
 from sulh.core.validation import parse
+from sulh.keys.sealing import SealError
 from sulh.registry.models import Person
-from sulh.registry.retention import retention_run
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
+from sulh.site.retention import retention_run
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,7 @@ def test_abandoning_the_site_leaves_the_sealed_data_unreadable(
     # this site's own keys, so that the test never touches the developer's var/keys
     monkeypatch.delenv("SULH_MASTER_KEY", raising=False)
     settings.SULH_KEYS_DIR = tmp_path / "keys"
+    assert main(["keyring", "init"]) == 0
     [(case, payload)] = _register(personas, 1)
     assert main(["site", "abandon", "--confirm", "yes"]) == 2
     assert Person.objects.get(pk=case.intake.person_id).given_name_ar

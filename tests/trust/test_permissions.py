@@ -10,9 +10,11 @@ import pytest
 from django.test import Client
 
 from sulh.accounts.services import api_token_create
+from sulh.cases.intake import intake_register
 from sulh.core.validation import parse
+from sulh.keys.services import root_online_create
+from sulh.ledger.services import tree_head_sign
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import PASSWORD, make_intake
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +161,7 @@ def _call(personas: dict[str, Any], persona: str, endpoint: str, serial: str) ->
 def test_each_role_gets_exactly_what_the_matrix_says(personas, programs, persona):
     payload = make_intake(PROGRAM, submitted_at=WHEN)
     case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN).case
+    tree_head_sign()  # a published head: what the tree-head endpoint serves
     answers = {
         endpoint: _call(personas, persona, endpoint, case.intake.serial) for endpoint in MATRIX
     }
@@ -170,6 +173,8 @@ def test_anonymous_callers_get_nothing_but_the_public_lists(db, programs):
     for path in ("/api/programs", "/api/cases/X-1", f"/api/bulletins/{PROGRAM}"):
         assert client.get(path).status_code == 401
     assert client.get("/").status_code == 302
+    assert client.get("/api/cards/trust-list.json").status_code == 503  # no root yet
+    root_online_create()
     assert client.get("/api/cards/trust-list.json").status_code == 200
     assert client.get("/healthz").status_code == 200
 

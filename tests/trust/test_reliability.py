@@ -187,9 +187,9 @@ def _register_at_once(desks: list[tuple[Any, dict[str, Any]]]) -> list[Any]:
     """Each desk in its own thread (its own database connection), released together."""
     from django.db import connection
 
+    from sulh.cases.intake import intake_register
     from sulh.core.validation import parse
     from sulh.registry.schemas import IntakeIn
-    from sulh.registry.services import intake_register
 
     barrier = threading.Barrier(len(desks), timeout=10)
     cases: dict[int, Any] = {}

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from sulh.cases.intake import intake_register
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_register
 from tests.conftest import PASSWORD, make_intake
 
 pytestmark = pytest.mark.django_db

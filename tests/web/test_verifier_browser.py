@@ -19,8 +19,9 @@ import pytest
 
 from sulh.cards.demo import DEMO_HOLDER, issue_demo
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
-from sulh.cards.keys import StationKey, new_private_key, trust_list_sign
 from sulh.cards.status import CardStatus, StatusList
+from sulh.cards.trust import StationKey, trust_list_sign
+from sulh.keys.signing import new_private_key
 from tests.web.conftest import CHROMIUM
 
 TESTS = Path(__file__).resolve().parents[1]

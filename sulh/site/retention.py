@@ -18,17 +18,12 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from sulh.audit.services import audit_record
-from sulh.cards.models import Card
-from sulh.cases.models import Case, CaseEvent, Decision
-from sulh.matching.models import MatchCandidate, MatchKey
+from sulh.cards.services import cards_erase_for_case
+from sulh.cases.models import Case
+from sulh.cases.services import case_erase_reasons
+from sulh.matching.erasure import match_data_erase
 from sulh.programs.services import program_get_definition, programs_all
-from sulh.registry.models import FamilyMember, Person, SurrenderedItem
-
-PERSON_FIELDS = (
-    "given_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar", "mother_name_ar",
-    "given_name_lat", "father_name_lat", "grandfather_name_lat", "family_name_lat",
-    "mother_name_lat", "birth_date", "birth_place", "national_id", "national_id_index",
-)  # fmt: skip
+from sulh.registry.services import intake_erase
 
 
 @dataclass
@@ -56,23 +51,12 @@ def cases_due(*, now: dt.datetime) -> list[Case]:
 
 
 def case_erase(*, case: Case, now: dt.datetime) -> None:
+    """Each package erases its own part of the case, in one transaction."""
     with transaction.atomic():
-        person = case.intake.person
-        Person.objects.filter(pk=person.pk).update(**dict.fromkeys(PERSON_FIELDS, ""))
-        FamilyMember.objects.filter(intake=case.intake).update(
-            name_ar="", name_lat="", birth_year=""
-        )
-        SurrenderedItem.objects.filter(intake=case.intake).update(
-            document_number="", description=""
-        )
-        Card.objects.filter(case=case).update(text="")
-        MatchKey.objects.filter(case=case).delete()
-        MatchCandidate.objects.filter(Q(case=case) | Q(other_case=case)).update(
-            evidence=[], reason=""
-        )
-        CaseEvent.objects.filter(case=case).update(reason="")
-        Decision.objects.filter(case=case).update(reason="", second_reason="")
-        Case.objects.filter(pk=case.pk).update(erased_at=now)
+        intake_erase(intake=case.intake)
+        cards_erase_for_case(case_id=case.pk)
+        match_data_erase(case_id=case.pk)
+        case_erase_reasons(case=case, now=now)
         audit_record(
             actor=None, action="case_erased", obj_type="case", obj_id=case.intake.serial,
             purpose="retention period over", details={"program": case.program.code},

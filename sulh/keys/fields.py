@@ -1,4 +1,4 @@
-"""Model fields whose values are sealed at rest (sulh.core.crypto).
+"""Model fields whose values are sealed at rest (sulh.keys.sealing).
 
 The column holds ``v1:<kid>:<ciphertext>``; Python code sees plain text. Only
 ``isnull`` lookups make sense on such a column: equality lookups go through a
@@ -14,27 +14,43 @@ from typing import Any, cast
 
 from django.db import models
 
-from sulh.core.crypto import open_sealed, open_sealed_many, seal
+from sulh.keys.sealing import open_sealed, open_sealed_many, seal
 
 
 class EncryptedTextField(models.TextField):
     description = "Text sealed with the installation's data key"
 
+    def __init__(self, *args: Any, context: str = "", **kwargs: Any) -> None:
+        # The associated data a value is sealed under: the model's label and the field's
+        # name, unless the field says otherwise (a model moved between packages keeps the
+        # context its values were sealed under).
+        self.context = context
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.context:
+            kwargs["context"] = self.context
+        return name, path, args, kwargs
+
+    def _context(self) -> str:
+        return self.context or f"{self.model._meta.label}.{self.name}"
+
     @property
-    def context(self) -> str:
-        """What a value is sealed to: the model and field, so a token moved elsewhere fails."""
-        return f"{self.model._meta.label}.{self.name}"
+    def sealed_under(self) -> str:
+        """The associated data this field's values are sealed under (for bulk readers)."""
+        return self._context()
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":
             return value
-        return open_sealed(value, context=self.context)
+        return open_sealed(value, context=self._context())
 
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        return seal(str(value), context=self.context)
+        return seal(str(value), context=self._context())
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name != "isnull":
@@ -60,7 +76,7 @@ class EncryptedJSONField(EncryptedTextField):
         if value is None:
             return None
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        return seal(text, context=self.context)
+        return seal(text, context=self._context())
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,7 @@ def open_rows(
 ) -> list[list[str]]:
     """The plain values of ``read_sealed`` rows of ``model``, opened in bulk (the keyring
     is looked up once for all of them)."""
-    contexts = [cast(EncryptedTextField, model._meta.get_field(f)).context for f in fields]
+    contexts = [cast(EncryptedTextField, model._meta.get_field(f)).sealed_under for f in fields]
     rows = list(rows)
     flat = open_sealed_many([t for row in rows for t in row.tokens], contexts * len(rows))
     width = len(fields)

@@ -1,5 +1,4 @@
-"""Django set up on demand, for command modules at any layer (``sulh.cli`` is the top one,
-so a package's commands import this rather than it)."""
+"""Set Django up for a command that needs the database, and only then."""
 
 from __future__ import annotations
 

@@ -25,7 +25,10 @@ from typing import Any
 from django.conf import settings
 from django.db import OperationalError, connections
 
+from sulh.cases.models import Case
 from sulh.core.errors import Conflict, SulhError, ValidationFailed
+from sulh.keys.sealing import SealError
+from sulh.registry.models import Intake, Person
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
@@ -235,9 +238,6 @@ def backup_restore(*, source: Path, force: bool = False) -> RestoreReport:
     else:
         _pg_restore(source)
     connections.close_all()
-    from sulh.cases.models import Case
-    from sulh.registry.models import Intake
-
     return RestoreReport(
         kind=kind,
         database=database_name(),
@@ -287,9 +287,6 @@ def keys_problem() -> str | None:
 
     Never creates keys: a missing keyring is reported, not replaced by a new one.
     """
-    from sulh.core.crypto import SealError
-    from sulh.registry.models import Person
-
     keys_dir = Path(settings.SULH_KEYS_DIR)
     missing = [
         name

@@ -1,6 +1,6 @@
-"""``sulh backup --out FILE`` and ``sulh restore FILE [--force]``: the database in one file.
-
-The keys folder is never in the backup: see sulh.core.backup and docs/backup.md.
+"""``sulh backup --out FILE`` and ``sulh restore FILE [--force]`` (the database in one file;
+the keys folder is never in the backup: see sulh.site.backup and docs/backup.md),
+``sulh retention run`` and ``sulh site abandon``.
 """
 
 from __future__ import annotations
@@ -8,7 +8,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sulh.cli import setup_django
+from sulh.core.setup import setup_django
+from sulh.keys.keyring import keyring_destroy
+
+ABANDON_PHRASE = "DESTROY THE KEYS"
 
 KEYS_NOTICE = (
     "The backup holds the database only. Personal data in it is encrypted with the keys "
@@ -48,11 +51,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="overwrite a database that already holds data"
     )
     restore.set_defaults(handler=_restore)
+    _register_retention(subparsers)
+
+
+def _register_retention(subparsers: argparse._SubParsersAction) -> None:
+    retention = subparsers.add_parser(
+        "retention", help="erase what retention periods no longer allow"
+    )
+    actions = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
+    run = actions.add_parser("run", help="erase the personal data of cases past retention")
+    run.add_argument("--dry-run", action="store_true", help="count what is due, erase nothing")
+    run.set_defaults(handler=_retention)
+    site = subparsers.add_parser("site", help="the installation as a whole")
+    site_actions = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
+    abandon = site_actions.add_parser(
+        "abandon",
+        help="destroy the data keys: every sealed name, date and number becomes unreadable",
+    )
+    abandon.add_argument("--confirm", required=True, help=f'type "{ABANDON_PHRASE}"')
+    abandon.set_defaults(handler=_abandon)
 
 
 def _backup(args: argparse.Namespace) -> int:
     setup_django()
-    from sulh.core.backup import backup_create
+    from sulh.site.backup import backup_create
 
     report = backup_create(out=args.out)
     print(f"backed up the {report.kind} database into {report.path} ({report.size:,} bytes)")
@@ -62,7 +84,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     setup_django()
-    from sulh.core.backup import backup_restore
+    from sulh.site.backup import backup_restore
 
     report = backup_restore(source=args.file, force=args.force)
     if report.replaced:
@@ -74,4 +96,26 @@ def _restore(args: argparse.Namespace) -> int:
     if report.keys_problem:
         print(f"warning: personal data cannot be read: {report.keys_problem}")
         return 1
+    return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    setup_django()
+    from sulh.site.retention import retention_run
+
+    report = retention_run(dry_run=args.dry_run)
+    verb = "due" if args.dry_run else "erased"
+    for program, count in sorted(report.erased.items()):
+        print(f"{program}: {count} cases {verb}")
+    print(f"{report.total} cases {verb}")
+    return 0
+
+
+def _abandon(args: argparse.Namespace) -> int:
+    if args.confirm != ABANDON_PHRASE:
+        print(f'error: confirm: type exactly "{ABANDON_PHRASE}"')
+        return 2
+    setup_django()
+    keyring_destroy()
+    print("the data keys are destroyed: sealed personal data can no longer be read")
     return 0

@@ -1,0 +1,122 @@
+"""Registration of a person at a station: the intake service.
+
+One call saves the whole submission or nothing: the registry saves the person and the
+intake, the case is opened and screened, all in one transaction. A retried submission with
+the same idempotency key returns the case it created the first time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sulh.accounts.models import Role, Station, User
+from sulh.cases.models import Case
+from sulh.cases.services import case_open
+from sulh.core.deferred import appends_at_end
+from sulh.core.errors import IntakeWindowClosed, PermissionDenied, ValidationFailed
+from sulh.programs.definition import ProgramDefinition
+from sulh.programs.services import program_get, program_get_definition
+from sulh.registry.schemas import IntakeIn
+from sulh.registry.services import intake_digest, intake_find, intake_save
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    created: bool  # False when an earlier submission with the same key is returned
+
+
+def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = None) -> IntakeResult:
+    """Register a person: validate against the program, save everything, screen, propose."""
+    now = now or timezone.now()
+    digest = intake_digest(data)
+    earlier = _earlier_submission(key=data.idempotency_key, digest=digest)
+    if earlier is not None:
+        return IntakeResult(case=earlier, created=False)
+    station = _intake_station(data=data, clerk=clerk)
+    program = program_get(code=data.program)
+    definition = program_get_definition(code=data.program)
+    submitted_at = _submitted_at(data=data, now=now)
+    _check_window(definition=definition, submitted_at=submitted_at)
+    _check_against_program(data=data, definition=definition)
+    try:
+        with transaction.atomic(), appends_at_end():
+            intake = intake_save(
+                data=data,
+                clerk=clerk,
+                station=station,
+                program=program,
+                definition=definition,
+                submitted_at=submitted_at,
+                digest=digest,
+            )
+            case = Case.objects.create(
+                intake=intake, program=program, station=station, state="",
+                is_child=intake.person.is_child,
+            )  # fmt: skip
+            case_open(case=case, actor=clerk, at=now)
+    except IntegrityError:
+        # Two deliveries of one submission raced; the first one won.
+        earlier = _earlier_submission(key=data.idempotency_key, digest=digest)
+        if earlier is None:
+            raise
+        return IntakeResult(case=earlier, created=False)
+    return IntakeResult(case=case, created=True)
+
+
+def _earlier_submission(*, key: str, digest: str) -> Case | None:
+    intake = intake_find(key=key, digest=digest)
+    return intake.case if intake is not None else None
+
+
+def _intake_station(*, data: IntakeIn, clerk: User) -> Station:
+    if not clerk.has_role(Role.CLERK) or clerk.station is None:
+        raise PermissionDenied("only a registration clerk may register intakes", field="user")
+    if data.station and data.station != clerk.station.code:
+        raise PermissionDenied("you register at your own station only", field="station")
+    return clerk.station
+
+
+def _submitted_at(*, data: IntakeIn, now: dt.datetime) -> dt.datetime:
+    submitted = data.submitted_at or now
+    if submitted > now + CLOCK_SKEW:
+        raise ValidationFailed("is in the future", field="submitted_at")
+    return submitted
+
+
+def _check_window(*, definition: ProgramDefinition, submitted_at: dt.datetime) -> None:
+    try:
+        definition.check_open(submitted_at)
+    except Exception as exc:
+        if isinstance(exc, IntakeWindowClosed):
+            raise
+        raise IntakeWindowClosed(str(getattr(exc, "message", exc)), field="submitted_at") from exc
+
+
+def _check_against_program(*, data: IntakeIn, definition: ProgramDefinition) -> None:
+    known_categories = set(definition.known_categories())
+    if data.category not in known_categories:
+        raise ValidationFailed(
+            f"must be one of {', '.join(sorted(known_categories))}", field="category"
+        )
+    affiliations = {affiliation.id for affiliation in definition.affiliations}
+    if data.affiliation and data.affiliation not in affiliations:
+        raise ValidationFailed(
+            f"is not an affiliation known to program {definition.id}", field="affiliation"
+        )
+    destinations = {destination.id for destination in definition.destinations}
+    if data.requested_destination and data.requested_destination not in destinations:
+        raise ValidationFailed(
+            f"is not a destination of program {definition.id}", field="requested_destination"
+        )
+    if data.pledge.version != definition.pledge.version:
+        raise ValidationFailed(
+            f"must be the program's pledge version {definition.pledge.version}",
+            field="pledge.version",
+        )

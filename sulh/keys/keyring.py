@@ -1,0 +1,211 @@
+"""The keyring: the data keys that seal personal fields and the index key behind keyed
+hashes, each wrapped by the key-encryption key.
+
+The key-encryption key comes from ``SULH_MASTER_KEY`` (base64, 32 bytes) in production, or
+from a file under ``SULH_KEYS_DIR`` on a development site. Loading the keyring never makes
+one: a site without keys says so, naming the command (``sulh keyring init``), so a process
+that finds an empty keys folder can never start sealing under keys nobody kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+from sulh.core.errors import SulhError
+
+NONCE_BYTES = 12
+_lock = threading.Lock()
+
+
+class SealError(SulhError):
+    """A sealed value that cannot be opened: wrong field, tampered, or its key destroyed."""
+
+    status = 500
+    code = "sealed_value"
+
+
+class KeysMissing(SealError):
+    """The site has no keys (yet, or any more after site abandon): they are made by an
+    explicit command, never by a read."""
+
+    status = 503
+    code = "keys_missing"
+
+
+@dataclass(frozen=True)
+class Keyring:
+    active: str
+    data_keys: dict[str, bytes]
+    index_key: bytes
+
+
+def keys_dir() -> Path:
+    return Path(settings.SULH_KEYS_DIR)
+
+
+def _keyring_path() -> Path:
+    return keys_dir() / "keyring.json"
+
+
+def _master_path() -> Path:
+    return keys_dir() / "master.key"
+
+
+def _master_key() -> bytes:
+    """The key-encryption key: from the environment, or the development file."""
+    raw = os.environ.get("SULH_MASTER_KEY")
+    if raw:
+        key = base64.b64decode(raw)
+        if len(key) != 32:
+            raise SealError(
+                "SULH_MASTER_KEY must be 32 bytes, base64-encoded", field="SULH_MASTER_KEY"
+            )
+        return key
+    path = _master_path()
+    if not path.exists():
+        raise KeysMissing(
+            "no key-encryption key: set SULH_MASTER_KEY, or run 'sulh keyring init' on a "
+            "development site",
+            field="SULH_MASTER_KEY",
+        )
+    return base64.b64decode(path.read_bytes())
+
+
+def write_private(path: Path, content: bytes) -> None:
+    """Replace ``path`` with ``content`` (mode 0600), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def create_private(path: Path, content: bytes) -> bool:
+    """Create ``path`` only if it does not exist yet, atomically: when two processes create
+    the keys of a fresh site at once, one file wins and both use it. True if this call
+    made it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(tmp, path)  # fails if another process created it first
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink()
+    return True
+
+
+def _wrap(master: bytes, key: bytes, kid: str) -> str:
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return base64.b64encode(nonce + AESGCM(master).encrypt(nonce, key, kid.encode())).decode()
+
+
+def _unwrap(master: bytes, wrapped: str, kid: str) -> bytes:
+    blob = base64.b64decode(wrapped)
+    try:
+        return AESGCM(master).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], kid.encode())
+    except InvalidTag:
+        raise SealError(
+            "the key-encryption key does not open the keyring", field="keyring"
+        ) from None
+
+
+def _new_kid() -> str:
+    return secrets.token_hex(4)
+
+
+def _load() -> Keyring:
+    path = _keyring_path()
+    if not path.exists():
+        raise KeysMissing(
+            f"this site has no keyring in {keys_dir()}: run 'sulh keyring init' "
+            "(or restore the keys folder from its backup)",
+            field="keyring",
+        )
+    master = _master_key()
+    document = json.loads(path.read_text())
+    return Keyring(
+        active=document["active"],
+        data_keys={kid: _unwrap(master, w, kid) for kid, w in document["data_keys"].items()},
+        index_key=_unwrap(master, document["index_key"], "index"),
+    )
+
+
+_cache: dict[str, Keyring] = {}
+
+
+def keyring() -> Keyring:
+    """The keyring of this installation, loaded once per process and keys folder."""
+    folder = str(settings.SULH_KEYS_DIR)  # cheap: building the path costs more than AES-GCM
+    found = _cache.get(folder)
+    if found is None:
+        with _lock:
+            found = _cache.get(folder) or _load()
+            _cache[folder] = found
+    return found
+
+
+def keyring_exists() -> bool:
+    return _keyring_path().exists()
+
+
+def keyring_create() -> bool:
+    """Make the site's keyring (and, without ``SULH_MASTER_KEY``, the development
+    key-encryption key) unless it exists. True if this call made it."""
+    if not os.environ.get("SULH_MASTER_KEY"):
+        create_private(_master_path(), base64.b64encode(secrets.token_bytes(32)))
+    master = _master_key()
+    kid = _new_kid()
+    document = {
+        "active": kid,
+        "data_keys": {kid: _wrap(master, secrets.token_bytes(32), kid)},
+        "index_key": _wrap(master, secrets.token_bytes(32), "index"),
+    }
+    return create_private(_keyring_path(), json.dumps(document, indent=1).encode())
+
+
+def keyring_rotate() -> str:
+    """Make a new data key active; old keys stay to read what they sealed."""
+    with _lock:
+        path = _keyring_path()
+        _load()
+        master = _master_key()
+        document = json.loads(path.read_text())
+        kid = _new_kid()
+        document["data_keys"][kid] = _wrap(master, secrets.token_bytes(32), kid)
+        document["active"] = kid
+        write_private(path, json.dumps(document, indent=1).encode())
+        _cache.pop(str(settings.SULH_KEYS_DIR), None)
+    return kid
+
+
+def keyring_destroy() -> None:
+    """Site abandon: overwrite and delete the keys; sealed data becomes unreadable."""
+    with _lock:
+        for path in (_keyring_path(), _master_path()):
+            if path.exists():
+                size = path.stat().st_size
+                with path.open("r+b") as handle:
+                    handle.write(secrets.token_bytes(size))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                path.unlink()
+        _cache.clear()

@@ -1,0 +1,33 @@
+"""The signing keys the site holds: the root (its public half only, once kept offline),
+station card keys and the publication key that signs status lists and tree heads.
+Private halves are sealed at rest under the keyring."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from sulh.keys.fields import EncryptedTextField
+
+
+class SigningKey(models.Model):
+    """The root key (signs trust and status lists) or a station's short-lived card key."""
+
+    kind = models.CharField(
+        max_length=12,
+        choices=[("root", "root"), ("station", "station"), ("publication", "publication")],
+    )
+    station = models.ForeignKey("accounts.Station", null=True, blank=True, on_delete=models.PROTECT)
+    kid = models.CharField(max_length=16, unique=True)  # hex
+    public_point = models.CharField(max_length=200)  # base64url, uncompressed P-256 point
+    # Empty for a root kept offline; sealed under the context it had in the cards package.
+    private_pem = EncryptedTextField(blank=True, context="cards.SigningKey.private_pem")
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+
+    class Meta:
+        db_table = "cards_signingkey"  # where the keys were kept before this package
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="root"), name="one_root_key"
+            )
+        ]

@@ -1,0 +1,84 @@
+"""Envelope encryption of personal fields, and keyed hashes for lookups.
+
+Each value is sealed with AES-256-GCM under the keyring's active data key; the field's
+context (``registry.Person.given_name_ar``) is bound as associated data, so a ciphertext
+moved to another column does not open. Every token names its key id, so keys rotate
+without re-encrypting at once, and destroying the keyring makes every sealed value
+unreadable (site abandon).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from sulh.keys.keyring import NONCE_BYTES, Keyring, SealError, keyring
+
+TOKEN_VERSION = "v1"  # noqa: S105 - a format marker, not a secret
+
+__all__ = ["SealError", "blind_index", "derived_key", "open_sealed", "open_sealed_many", "seal"]
+
+
+def seal(plaintext: str, *, context: str) -> str:
+    """Encrypt ``plaintext`` for the column ``context``: ``v1:<kid>:<base64>``."""
+    ring = keyring()
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    sealed = _cipher(ring.data_keys[ring.active]).encrypt(
+        nonce, plaintext.encode(), context.encode()
+    )
+    body = base64.b64encode(nonce + sealed).decode()
+    return f"{TOKEN_VERSION}:{ring.active}:{body}"
+
+
+def open_sealed(token: str, *, context: str) -> str:
+    return _open(keyring(), token, context)
+
+
+def open_sealed_many(tokens: Sequence[str], contexts: Sequence[str]) -> list[str]:
+    """``open_sealed`` of each token in its context, the keyring looked up once; an empty
+    token (a field left blank) stays empty."""
+    ring = keyring()
+    return [
+        _open(ring, token, context) if token else ""
+        for token, context in zip(tokens, contexts, strict=True)
+    ]
+
+
+def _open(ring: Keyring, token: str, context: str) -> str:
+    version, _, rest = token.partition(":")
+    kid, _, body = rest.partition(":")
+    if version != TOKEN_VERSION or not body:
+        raise SealError(f"not a sealed value for {context}", field=context)
+    key = ring.data_keys.get(kid)
+    if key is None:
+        raise SealError(f"the key of a value in {context} is not in the keyring", field=context)
+    blob = base64.b64decode(body)
+    try:
+        return (
+            _cipher(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode()).decode()
+        )
+    except InvalidTag:
+        raise SealError(f"a value in {context} was altered or moved", field=context) from None
+
+
+@lru_cache(maxsize=64)
+def _cipher(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """HMAC-SHA256 under a key derived for ``purpose``: equal in, equal out, no name out."""
+    purpose_key = hmac.new(keyring().index_key, purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(purpose_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def derived_key(*, purpose: str) -> bytes:
+    """A 32-byte key for ``purpose`` (e.g. matching keys), derived from the index key."""
+    return hmac.new(keyring().index_key, f"derive:{purpose}".encode(), hashlib.sha256).digest()

@@ -1,0 +1,234 @@
+"""The site's signing keys: reading one never makes one.
+
+A production site gets its root from ``sulh card root-init`` (kept offline; only its public
+half is stored here) and its station and publication keys from the certification ceremony
+(``sulh card certify``). A development or demo site may instead hold an **online** root,
+made by ``sulh card root-init --online`` or by the first write that needs it (issuing a
+card, signing a tree head) while ``SULH_PRODUCTION`` is off; with an online root, a write
+that signs renews the key it needs when that key is near its end. Reads (the trust list,
+the status list, the latest tree head) only ever use the keys that exist, and say which
+command to run when one is missing.
+
+Every private half lives sealed in the database through this one module, so a token (a
+PKCS#11 module) can later stand behind ``Signer`` without any caller changing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sulh.core.errors import Conflict, ValidationFailed
+from sulh.keys.keyring import KeysMissing
+from sulh.keys.models import SigningKey
+from sulh.keys.signing import (
+    b64u,
+    key_id,
+    new_private_key,
+    public_bytes,
+    public_from_bytes,
+    sign_raw,
+    unb64u,
+)
+
+SIGNING_KEY_DAYS = 180
+ROOT_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A key that signs: its id and public half, and the ES256 signature of a message."""
+
+    row: SigningKey
+
+    @property
+    def kid(self) -> bytes:
+        return bytes.fromhex(self.row.kid)
+
+    @property
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        return self.private_key.public_key()
+
+    @property
+    def private_key(self) -> ec.EllipticCurvePrivateKey:
+        return private_key_of(self.row)
+
+    def sign(self, message: bytes) -> bytes:
+        return sign_raw(self.private_key, message)
+
+
+def pem_of(key: ec.EllipticCurvePrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def private_key_of(row: SigningKey) -> ec.EllipticCurvePrivateKey:
+    if not row.private_pem:
+        raise KeysMissing(f"the {row.kind} key is kept offline", field=f"{row.kind}_key")
+    key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
+def public_key_of(row: SigningKey) -> ec.EllipticCurvePublicKey:
+    return public_from_bytes(unb64u(row.public_point))
+
+
+def signing_key_create(*, kind: str, station_id: int | None, days: int) -> SigningKey:
+    """A new key of ``kind``: an explicit write (certification, or an online root's renewal)."""
+    key = new_private_key()
+    while SigningKey.objects.filter(kid=key_id(key.public_key()).hex()).exists():
+        key = new_private_key()  # kids are short: never reuse one
+    now = timezone.now()
+    return SigningKey.objects.create(
+        kind=kind,
+        station_id=station_id,
+        kid=key_id(key.public_key()).hex(),
+        public_point=b64u(public_bytes(key.public_key())),
+        private_pem=pem_of(key),
+        not_before=now - dt.timedelta(minutes=5),
+        not_after=now + dt.timedelta(days=days),
+    )
+
+
+def root_find() -> SigningKey | None:
+    return SigningKey.objects.filter(kind="root").order_by("-not_after").first()
+
+
+def root_key() -> SigningKey:
+    """The program authority's root key (its public half at least)."""
+    found = root_find()
+    if found is None:
+        raise KeysMissing(
+            "this site has no root key: run 'sulh card root-init --out FILE' (kept offline) "
+            "and 'sulh card certify', or 'sulh card root-init --online' on a development site",
+            field="root_key",
+        )
+    return found
+
+
+def root_offline() -> bool:
+    root = root_find()
+    return root is not None and not root.private_pem
+
+
+def root_online_create() -> SigningKey:
+    """An online root and its publication key, for a development or demo site only."""
+    if settings.SULH_PRODUCTION:
+        raise Conflict(
+            "a production site keeps its root offline: run 'sulh card root-init --out FILE'",
+            field="root_key",
+        )
+    try:
+        with transaction.atomic():
+            root = signing_key_create(kind="root", station_id=None, days=ROOT_DAYS)
+            signing_key_create(kind="publication", station_id=None, days=SIGNING_KEY_DAYS)
+    except IntegrityError:  # another process made it first: there is only one root
+        return SigningKey.objects.get(kind="root")
+    return root
+
+
+def root_for_signing() -> SigningKey:
+    """The root a write signs under: on a development site, the first such write makes an
+    online root; a production site must have run the root ceremony."""
+    found = root_find()
+    if found is not None:
+        return found
+    if settings.SULH_PRODUCTION:
+        return root_key()  # raises, naming the command
+    return root_online_create()
+
+
+def root_offline_create(*, out: Path) -> SigningKey:
+    """Make the program authority's root key: its private half goes to ``out`` only (to be
+    kept offline), its public half stays here."""
+    if SigningKey.objects.filter(kind="root").exists():
+        raise Conflict("this site already has a root key", field="root_key")
+    key = new_private_key()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(pem_of(key))
+    now = timezone.now()
+    return SigningKey.objects.create(
+        kind="root", station=None, kid=key_id(key.public_key()).hex(),
+        public_point=b64u(public_bytes(key.public_key())), private_pem="",
+        not_before=now - dt.timedelta(minutes=5), not_after=now + dt.timedelta(days=ROOT_DAYS),
+    )  # fmt: skip
+
+
+def root_private_check(root_pem: bytes) -> ec.EllipticCurvePrivateKey:
+    """The offline root brought to the ceremony, checked against the site's root."""
+    private = serialization.load_pem_private_key(root_pem, password=None)
+    if not isinstance(private, ec.EllipticCurvePrivateKey):
+        raise ValidationFailed("not an ES256 (P-256) private key", field="root_key")
+    if b64u(public_bytes(private.public_key())) != root_key().public_point:
+        raise ValidationFailed("this is not the site's root key", field="root_key")
+    return private
+
+
+def signing_key_current(
+    kind: str, *, station_id: int | None = None, margin_days: int = 7
+) -> SigningKey | None:
+    """The key of ``kind`` (for the station) valid beyond ``margin_days`` from now."""
+    soon = timezone.now() + dt.timedelta(days=margin_days)
+    keys = SigningKey.objects.filter(kind=kind, not_after__gt=soon)
+    keys = (
+        keys.filter(station__isnull=True)
+        if station_id is None
+        else keys.filter(station_id=station_id)
+    )
+    return keys.order_by("-not_after").first()
+
+
+def station_keys() -> list[SigningKey]:
+    return list(SigningKey.objects.filter(kind="station").select_related("station"))
+
+
+def station_signer(*, station_id: int, station_code: str) -> Signer:
+    """The key a station signs cards with now. With an online (development) root, a new one
+    is made when the last is near its end; with the root offline, only keys it certified."""
+    found = signing_key_current("station", station_id=station_id)
+    if found is not None:
+        return Signer(found)
+    root_for_signing()
+    if root_offline():
+        raise Conflict(
+            f"station {station_code} has no certified signing key: the program authority "
+            "certifies keys with its offline root (sulh card certify)",
+            field="station",
+        )
+    return Signer(signing_key_create(kind="station", station_id=station_id, days=SIGNING_KEY_DAYS))
+
+
+def publication_key() -> SigningKey:
+    """The online key that signs status lists and tree heads, certified in the trust list by
+    the root. A read: never made here."""
+    found = signing_key_current("publication", margin_days=1)
+    if found is None:
+        raise KeysMissing(
+            "no current publication key: certify one with the offline root (sulh card "
+            "certify), or make an online root on a development site (sulh card root-init "
+            "--online)",
+            field="publication_key",
+        )
+    return found
+
+
+def publication_signer() -> Signer:
+    """The publication key a write signs with: with an online (development) root, renewed
+    when near its end."""
+    root_for_signing()
+    found = signing_key_current("publication", margin_days=1)
+    if found is None and not root_offline():
+        found = signing_key_create(kind="publication", station_id=None, days=SIGNING_KEY_DAYS)
+    return Signer(found or publication_key())
