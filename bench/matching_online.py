@@ -109,7 +109,7 @@ class _Builder:
 
         from sulh.cases.models import Case
         from sulh.keys.sealing import blind_index
-        from sulh.matching.services import _records, record_keys
+        from sulh.matching.stored import record_keys, records_from_fields
         from sulh.registry.models import Intake, Person
         from sulh.registry.services import age_at, age_band
 
@@ -127,7 +127,7 @@ class _Builder:
                 "father_name_lat": fields["father_name_lat"],
                 "mother_name_lat": "",
             }
-            keys.append(record_keys(_records(full, record_id="")))
+            keys.append(record_keys(records_from_fields(full, record_id="")))
             persons.append(
                 Person(
                     **full,
@@ -196,8 +196,8 @@ class _Builder:
     def add_list(self, n: int) -> None:
         from django.db import transaction
 
+        from sulh.matching.lists import list_entries_store
         from sulh.matching.record import PersonRecord
-        from sulh.matching.services import list_entries_store
         from sulh.synth import render_registration
 
         people = self._chunk_people(n, salt=10**9 + self.listed)
@@ -275,33 +275,35 @@ def _intakes(builder: _Builder, n: int, seed: int) -> list[tuple[str, dict[str, 
 
 def _without_prefilter(records: list[Any], keys: set[str]) -> float:
     """The same check with every candidate compared (the peer for the pre-filter)."""
-    from sulh.matching import services
+    from sulh.matching import online
+    from sulh.matching.score import compare
 
-    saved = services.compare_reaching
+    saved = online.compare_reaching
 
     def compare_all(a: Any, b: Any, *, threshold: float, screening: bool = False) -> Any:
-        result = services.compare(a, b, screening=screening)
+        result = compare(a, b, screening=screening)
         return result if result.score >= threshold else None
 
-    services.compare_reaching = compare_all  # type: ignore[assignment]
+    online.compare_reaching = compare_all  # type: ignore[assignment]
     try:
         started = time.perf_counter()
-        services.online_check(records, keys=keys)
+        online.online_check(records, keys=keys)
         return time.perf_counter() - started
     finally:
-        services.compare_reaching = saved
+        online.compare_reaching = saved
 
 
 def _measure(intakes: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
     from sulh.matching.models import ListKey, MatchKey, ScreeningList
-    from sulh.matching.services import _bounded_blocks, _records, online_check, record_keys
+    from sulh.matching.online import bounded_blocks, online_check
+    from sulh.matching.stored import record_keys, records_from_fields
 
     lists = [sl.pk for sl in ScreeningList.objects.filter(active=True)]
     checks, selects, plain = [], [], []
     found = {"again": 0, "listed": 0, "new_dup": 0, "new_list": 0}
     counts = {"again": 0, "listed": 0, "new": 0}
     for i, (kind, fields) in enumerate(intakes):
-        records = _records(fields, record_id="intake")
+        records = records_from_fields(fields, record_id="intake")
         # A new intake's names are new to the caches: every time kept is a first check. Even
         # intakes time the check as it runs; odd ones time it without the pre-filter (the
         # peer), then run it untimed for the counts below.
@@ -313,8 +315,8 @@ def _measure(intakes: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
         check = online_check(records, keys=keys)
         took = time.perf_counter() - started
         started = time.perf_counter()
-        _bounded_blocks(table=MatchKey._meta.db_table, member="case_id", keys=keys)
-        _bounded_blocks(table=ListKey._meta.db_table, member="entry_id", keys=keys, scopes=lists)
+        bounded_blocks(table=MatchKey._meta.db_table, member="case_id", keys=keys)
+        bounded_blocks(table=ListKey._meta.db_table, member="entry_id", keys=keys, scopes=lists)
         bare = time.perf_counter() - started
         if i < WARMUP:
             continue

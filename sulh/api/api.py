@@ -40,6 +40,7 @@ from sulh.cards import services as card_services
 from sulh.cards.models import Card
 from sulh.cards.selectors import card_get_for_user
 from sulh.cases import exports
+from sulh.cases import review as case_review
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
@@ -47,7 +48,6 @@ from sulh.cases.models import Case, Decision
 from sulh.core.errors import NotFound, SulhError
 from sulh.core.validation import describe
 from sulh.ledger import services as ledger_services
-from sulh.matching import services as matching_services
 from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get, program_get_definition, programs_all
 from sulh.registry.models import ExportRequest
@@ -275,7 +275,7 @@ def candidates_resolve(request: HttpRequest, candidate_id: int, payload: Resolve
     candidate = case_selectors.candidate_get_for_user(
         user=_user(request), candidate_id=candidate_id, action=Action.RESOLVE_CANDIDATE
     )
-    resolved = matching_services.candidate_resolve(
+    resolved = case_review.candidate_resolve(
         candidate=candidate, user=_user(request), decision=payload.decision, reason=payload.reason
     )
     return _candidate_out(resolved)

@@ -88,7 +88,7 @@ def decisions_awaiting_second(*, user: User) -> QuerySet[Decision]:
 def candidates_get_for_user(*, user: User, serial: str) -> QuerySet[MatchCandidate]:
     """A case's match candidates: the role is asked first (403), then the case (404)."""
     require(user, Action.SEE_CANDIDATES)
-    return candidates_for_case(case=case_get_for_user(user=user, serial=serial))
+    return candidates_for_case(case_id=case_get_for_user(user=user, serial=serial).pk)
 
 
 def candidate_get_for_user(

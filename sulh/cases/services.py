@@ -31,9 +31,10 @@ from sulh.cases.models import (
     Outcome,
     State,
 )
+from sulh.cases.screening import case_candidates_open
 from sulh.cases.selectors import cases_visible_to
 from sulh.core.errors import Conflict, ValidationFailed
-from sulh.matching import services as matching_services
+from sulh.matching.candidates import case_screening_status
 from sulh.programs.definition import CaseFacts, Proposal
 from sulh.programs.services import program_get_definition
 
@@ -165,7 +166,7 @@ def children_awaiting_handover(*, user: User) -> Any:
 
 def case_screen(*, case: Case, actor: User | None) -> None:
     """Check duplicates and lists; open review when there are candidates, else propose."""
-    candidates = matching_services.case_screen(case=case)
+    candidates = case_candidates_open(case=case)
     if candidates:
         _transition(
             case=case,
@@ -188,6 +189,14 @@ def case_review_closed(*, case: Case, actor: User) -> None:
     case_propose(case=case)
 
 
+def case_review_reopen(*, case: Case, actor: User | None, reason: str) -> None:
+    """A new lead (a re-screen's list hit) for a case waiting on a decision: review again."""
+    if case.state in {State.SCREENED, State.DECISION_PENDING}:
+        _transition(
+            case=case, to_state=State.IN_REVIEW, event="review_opened", actor=actor, reason=reason
+        )
+
+
 def case_facts(*, case: Case) -> CaseFacts:
     intake = case.intake
     items = list(intake.items.all())
@@ -197,7 +206,7 @@ def case_facts(*, case: Case) -> CaseFacts:
         category=intake.category,
         affiliation=intake.affiliation or None,
         origin=intake.origin,
-        screening=matching_services.case_screening_status(case=case),
+        screening=case_screening_status(case_id=case.pk),
         age=age if not intake.person.age_disputed else 17,
         family_size=intake.family.count(),
         weapons_surrendered=sum(item.quantity for item in weapons),

@@ -8,11 +8,13 @@ blind index column beside it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db import models
 
-from sulh.keys.sealing import open_sealed, seal
+from sulh.keys.sealing import open_sealed, open_sealed_many, seal
 
 
 class EncryptedTextField(models.TextField):
@@ -33,6 +35,11 @@ class EncryptedTextField(models.TextField):
 
     def _context(self) -> str:
         return self.context or f"{self.model._meta.label}.{self.name}"
+
+    @property
+    def sealed_under(self) -> str:
+        """The associated data this field's values are sealed under (for bulk readers)."""
+        return self._context()
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":
@@ -70,6 +77,48 @@ class EncryptedJSONField(EncryptedTextField):
             return None
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         return seal(text, context=self._context())
+
+
+@dataclass(frozen=True)
+class SealedRow:
+    """One row's sealed columns as stored (``""`` for a blank one), not yet opened."""
+
+    key: Any
+    tokens: tuple[str, ...]
+
+
+def read_sealed(
+    queryset: models.QuerySet[Any], fields: Sequence[str], *, key: str = "pk"
+) -> list[SealedRow]:
+    """The stored tokens of ``fields`` (sealed fields of the queryset's model) for each row,
+    with the row's ``key`` (a field or relation path), read by the ORM without opening
+    them: a caller can tell from them whether a row changed before paying to open it."""
+    stored = [
+        models.ExpressionWrapper(models.F(f), output_field=models.TextField()) for f in fields
+    ]
+    return [
+        SealedRow(key=row[0], tokens=tuple(t or "" for t in row[1:]))
+        for row in queryset.values_list(key, *stored)
+    ]
+
+
+def open_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[SealedRow]
+) -> list[list[str]]:
+    """The plain values of ``read_sealed`` rows of ``model``, opened in bulk (the keyring
+    is looked up once for all of them)."""
+    contexts = [cast(EncryptedTextField, model._meta.get_field(f)).sealed_under for f in fields]
+    rows = list(rows)
+    flat = open_sealed_many([t for row in rows for t in row.tokens], contexts * len(rows))
+    width = len(fields)
+    return [flat[i : i + width] for i in range(0, len(flat), width)]
+
+
+def open_column(model: type[models.Model], field_name: str, pks: Iterable[Any]) -> dict[Any, str]:
+    """pk → the plain value of one sealed field, for the rows of ``model`` with those pks."""
+    rows = read_sealed(model._default_manager.filter(pk__in=list(pks)), [field_name])
+    opened = open_rows(model, [field_name], rows)
+    return {row.key: values[0] for row, values in zip(rows, opened, strict=True)}
 
 
 def seal_column(table: str, column: str, context: str) -> Any:

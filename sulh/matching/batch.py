@@ -23,13 +23,6 @@ from sulh.matching.index import MAX_BLOCK, MatchIndex, blocking_keys
 from sulh.matching.normalize import clean, script_of
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import (
-    FAMILY,
-    FATHER,
-    GIVEN,
-    MOTHER,
-    PLACE_WEIGHT,
-    PRIOR,
-    RARITY_MAX,
     NameStats,
     _digits,
     _parse_birth,
@@ -37,9 +30,10 @@ from sulh.matching.score import (
     compare_reaching,
     needed_weight,
 )
+from sulh.matching.versions import CURRENT, ModelVersion
 
-DEDUP_THRESHOLD = 0.5
-SCREEN_THRESHOLD = 0.5
+DEDUP_THRESHOLD = CURRENT.dedup_threshold
+SCREEN_THRESHOLD = CURRENT.screen_threshold
 COLUMNS = (
     "record_id",
     "given_name",
@@ -201,18 +195,20 @@ def dedup(
     threshold: float | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    model: ModelVersion = CURRENT,
 ) -> dict[str, str]:
     """record_id → cluster_id for every record; records over the threshold share a cluster.
 
     Clusters are the connected components of the candidate pairs scoring at or above
     the threshold; a cluster is named after its first record in input order. The
     result does not depend on ``workers`` (processes comparing pairs; default: the
-    usable cores) nor on the order pairs are compared in.
+    usable cores) nor on the order pairs are compared in. ``model``: the version that
+    weighs (its dedup threshold unless ``threshold`` is given).
     """
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived small objects: the cyclic collector only rescans them
     try:
-        return _dedup(list(records), threshold, progress, workers)
+        return _dedup(list(records), threshold, progress, workers, model)
     finally:
         if collecting:
             gc.enable()
@@ -223,8 +219,9 @@ def _dedup(
     threshold: float | None,
     progress: Progress | None,
     workers: int | None,
+    model: ModelVersion,
 ) -> dict[str, str]:
-    threshold = DEDUP_THRESHOLD if threshold is None else threshold
+    threshold = model.dedup_threshold if threshold is None else threshold
     stats = NameStats.from_records(records)
     workers = _workers(workers, len(records))
     parent = list(range(len(records)))
@@ -237,19 +234,21 @@ def _dedup(
 
     if workers == 1:
         codes = _candidate_codes(records, map(blocking_keys, records))
-        left, right, known = _surviving_pairs(records, codes, threshold)
+        left, right, known = _surviving_pairs(records, codes, threshold, model)
         del codes
         total = len(left)
         pairs = zip(left.tolist(), right.tolist(), known.tolist(), strict=True)
         for done, (i, j, weight) in enumerate(pairs, start=1):
             # a pair already in one cluster cannot change the clusters: skip its comparison
-            if find(i) != find(j) and _matches(records[i], records[j], weight, stats, threshold):
+            if find(i) != find(j) and _matches(
+                records[i], records[j], weight, stats, threshold, model
+            ):
                 parent[find(i)] = find(j)
             if progress and done % 5000 == 0:
                 progress(done, total)
     else:
         total = 0
-        for done, total, matched in _in_pool(records, stats, threshold, workers):
+        for done, total, matched in _in_pool(records, stats, threshold, workers, model):
             for i, j in matched:
                 root_i, root_j = find(i), find(j)
                 if root_i != root_j:
@@ -310,9 +309,8 @@ def _candidate_codes(
 
 
 # The most any pair can gain from its names, mother's name and birth place (log2 units,
-# score.py's weights): given and family names at the rarest, father, mother, place (a full
-# name or an alias gains at most WHOLE × RARITY_MAX, less).
-_MAX_NAMES_MOTHER_PLACE = (GIVEN[1] + FAMILY[1]) * RARITY_MAX + FATHER[1] + MOTHER[1] + PLACE_WEIGHT
+# the current model's maximum gains; each run reads its own model's).
+_MAX_NAMES_MOTHER_PLACE = CURRENT.names_mother_place_max_gain
 _NID_DIGITS = 18  # longer national numbers are not pre-filtered (int64 holds 18 digits)
 
 
@@ -344,12 +342,15 @@ def _nid_parts(records: list[PersonRecord]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _surviving_pairs(
-    records: list[PersonRecord], codes: np.ndarray, threshold: float
+    records: list[PersonRecord],
+    codes: np.ndarray,
+    threshold: float,
+    model: ModelVersion = CURRENT,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The candidate pairs whose score could reach the threshold, as (left, right) indices,
     with each pair's birth-date and national-number weight (at least that of ``compare``).
 
-    A pair is dropped only when even the best names, mother's name and place score.py
+    A pair is dropped only when even the best names, mother's name and place the model
     can give cannot lift its exact birth-date and national-number evidence over the
     threshold, so the clusters are those of comparing every candidate pair.
     """
@@ -361,9 +362,9 @@ def _surviving_pairs(
     for start in range(0, len(codes), 2_000_000):
         chunk = codes[start : start + 2_000_000]
         i, j = chunk // size, chunk % size
-        known = _birth_weight(year[i], month[i], day[i], year[j], month[j], day[j])
-        known += _nid_weight_bound(nid[i], nid_len[i], nid[j], nid_len[j])
-        keep = PRIOR + _MAX_NAMES_MOTHER_PLACE + known >= needed
+        known = _birth_weight(year[i], month[i], day[i], year[j], month[j], day[j], model)
+        known += _nid_weight_bound(nid[i], nid_len[i], nid[j], nid_len[j], model)
+        keep = model.prior + model.names_mother_place_max_gain + known >= needed
         lefts.append(i[keep])
         rights.append(j[keep])
         weights.append(known[keep].astype(np.float32))
@@ -374,12 +375,23 @@ def _surviving_pairs(
 
 
 def _birth_weight(
-    ya: np.ndarray, ma: np.ndarray, da: np.ndarray, yb: np.ndarray, mb: np.ndarray, db: np.ndarray
+    ya: np.ndarray,
+    ma: np.ndarray,
+    da: np.ndarray,
+    yb: np.ndarray,
+    mb: np.ndarray,
+    db: np.ndarray,
+    model: ModelVersion = CURRENT,
 ) -> np.ndarray:
     """score.birth_feature's weight (dedup: not lenient), pair by pair."""
+    w = model.birth
     gap = np.abs(ya - yb)
     same_year = gap == 0
-    year_only = np.where(same_year, 1.5, np.where(gap == 1, -0.5, -4.0))
+    year_only = np.where(
+        same_year,
+        w.year_only_same_year,
+        np.where(gap == 1, w.year_only_year_apart, w.year_only_years_apart),
+    )
     same_md = (ma == mb) & (da == db)
     full = np.select(
         [
@@ -389,16 +401,25 @@ def _birth_weight(
             same_year & ((ma == mb) | (da == db)),
             same_year,
         ],
-        [4.5, 3.0, 1.0, 0.5, -1.5],
-        default=-5.0,
+        [
+            w.same_date,
+            w.day_month_swapped,
+            w.same_day_month_year_apart,
+            w.same_year_one_part_differs,
+            w.same_year_different_day,
+        ],
+        default=w.different_dates,
     )
     weight = np.where((ma == 0) | (mb == 0), year_only, full)
     return np.where((ya == 0) | (yb == 0), 0.0, weight)
 
 
-def _nid_weight_bound(a: np.ndarray, la: np.ndarray, b: np.ndarray, lb: np.ndarray) -> np.ndarray:
+def _nid_weight_bound(
+    a: np.ndarray, la: np.ndarray, b: np.ndarray, lb: np.ndarray, model: ModelVersion = CURRENT
+) -> np.ndarray:
     """At least score.national_id_feature's weight: exact but for two differing digits,
-    which count as the +4.0 of a transposition wherever they are."""
+    which count as the most one or two differing digits can be worth, wherever they are."""
+    w = model.national_id
     differing = np.zeros(len(a), dtype=np.int8)
     x, y = a.copy(), b.copy()
     for _ in range(_NID_DIGITS):
@@ -407,20 +428,27 @@ def _nid_weight_bound(a: np.ndarray, la: np.ndarray, b: np.ndarray, lb: np.ndarr
         y //= 10
     same_length = la == lb
     weight = np.where(
-        same_length & (a == b), 9.0, np.where(same_length & (differing <= 2), 4.0, -8.0)
+        same_length & (a == b),
+        w.same,
+        np.where(same_length & (differing <= 2), w.near, w.different),
     )
-    weight = np.where((la < 0) | (lb < 0), 9.0, weight)
+    weight = np.where((la < 0) | (lb < 0), w.max_gain, weight)
     return np.where((la == 0) | (lb == 0), 0.0, weight)
 
 
 def _matches(
-    a: PersonRecord, b: PersonRecord, known: float, stats: NameStats, threshold: float
+    a: PersonRecord,
+    b: PersonRecord,
+    known: float,
+    stats: NameStats,
+    threshold: float,
+    model: ModelVersion,
 ) -> bool:
     """compare's verdict; ``known``: the pair's birth-date and national-number weight (at
     least compare's). Most candidate pairs are ruled out by the cheaper bound first."""
-    if PRIOR + known + best_gain(a, b, stats=stats) < needed_weight(threshold):
+    if model.prior + known + best_gain(a, b, stats=stats, model=model) < needed_weight(threshold):
         return False
-    return compare_reaching(a, b, threshold=threshold, stats=stats) is not None
+    return compare_reaching(a, b, threshold=threshold, stats=stats, model=model) is not None
 
 
 _POOL_STATE: dict[str, object] = {}
@@ -437,21 +465,26 @@ def _compare_chunk(
     records = cast(list[PersonRecord], _POOL_STATE["records"])
     stats = cast(NameStats, _POOL_STATE["stats"])
     threshold = cast(float, _POOL_STATE["threshold"])
+    model = cast(ModelVersion, _POOL_STATE["model"])
     left, right, known = pairs
     matched = [
         (i, j)
         for i, j, weight in zip(left.tolist(), right.tolist(), known.tolist(), strict=True)
-        if _matches(records[i], records[j], weight, stats, threshold)
+        if _matches(records[i], records[j], weight, stats, threshold, model)
     ]
     return len(left), matched
 
 
 def _in_pool(
-    records: list[PersonRecord], stats: NameStats, threshold: float, workers: int
+    records: list[PersonRecord],
+    stats: NameStats,
+    threshold: float,
+    workers: int,
+    model: ModelVersion,
 ) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
     """Blocking keys, then comparisons, in forked workers that inherit the records:
     (pairs done so far, pairs to compare, matched pairs of one chunk), in any order."""
-    _POOL_STATE.update(records=records, stats=stats, threshold=threshold)
+    _POOL_STATE.update(records=records, stats=stats, threshold=threshold, model=model)
     gc.freeze()  # the workers share the records' pages instead of copying them
     try:
         with mp.get_context("fork").Pool(workers) as pool:
@@ -459,7 +492,7 @@ def _in_pool(
             ranges = [(s, min(s + step, len(records))) for s in range(0, len(records), step)]
             keys = (k for chunk in pool.imap(_keys_chunk, ranges) for k in chunk)
             codes = _candidate_codes(records, keys)
-            left, right, known = _surviving_pairs(records, codes, threshold)
+            left, right, known = _surviving_pairs(records, codes, threshold, model)
             del codes
             total, done = len(left), 0
             tasks = (
@@ -487,11 +520,12 @@ def screen(
     *,
     threshold: float | None = None,
     progress: Progress | None = None,
+    model: ModelVersion = CURRENT,
 ) -> list[Hit]:
     """Every registrant against the list: hits at or above the threshold, best first per record."""
-    threshold = SCREEN_THRESHOLD if threshold is None else threshold
+    threshold = model.screen_threshold if threshold is None else threshold
     entries = list(list_records)
-    index = MatchIndex(stats=NameStats.from_records(entries))
+    index = MatchIndex(stats=NameStats.from_records(entries), model=model)
     index.extend(entries)
     records = list(records)
     hits: list[Hit] = []

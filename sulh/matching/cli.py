@@ -16,6 +16,7 @@ from sulh.matching.batch import (
     screen,
 )
 from sulh.matching.record import PersonRecord
+from sulh.matching.versions import CURRENT, VERSIONS, model_named
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dedup_cmd.add_argument("--threshold", type=float)
     dedup_cmd.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
     _engine(dedup_cmd)
+    _model(dedup_cmd)
     dedup_cmd.add_argument(
         "--workers", type=int, help="processes comparing pairs (default: the usable cores)"
     )
@@ -39,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     screen_cmd.add_argument("--threshold", type=float)
     screen_cmd.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
     _engine(screen_cmd)
+    _model(screen_cmd)
     screen_cmd.set_defaults(handler=_screen)
 
 
@@ -52,6 +55,16 @@ def _engine(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _model(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--model",
+        choices=tuple(VERSIONS),
+        default=CURRENT.name,
+        help=f"the matching model version that weighs (default: {CURRENT.name}, the current "
+        "one; an older one reproduces results scored with it)",
+    )
+
+
 def progress_bar(label: str) -> Callable[[int, int], None] | None:
     if not sys.stderr.isatty():
         return None
@@ -62,6 +75,20 @@ def progress_bar(label: str) -> Callable[[int, int], None] | None:
         end = "\n" if done >= total else ""
         sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
         sys.stderr.flush()
+
+    return show
+
+
+def staged_progress() -> Callable[[str, int, int], None] | None:
+    """A progress bar per stage on a terminal; nothing when the output is not one."""
+    if not sys.stderr.isatty():
+        return None
+    bars: dict[str, Callable[[int, int], None] | None] = {}
+
+    def show(stage: str, done: int, total: int) -> None:
+        bar = bars.setdefault(stage, progress_bar(stage))
+        if bar:
+            bar(done, total)
 
     return show
 
@@ -103,7 +130,11 @@ def _dedup(args: argparse.Namespace) -> int:
         return 2
     _report(rejections, args.input, args.rejections)
     clusters = dedup(
-        records, threshold=args.threshold, progress=progress_bar("dedup"), workers=args.workers
+        records,
+        threshold=args.threshold,
+        progress=progress_bar("dedup"),
+        workers=args.workers,
+        model=model_named(args.model),
     )
     with args.output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -119,6 +150,11 @@ def _dedup(args: argparse.Namespace) -> int:
 
 def _spark(args: argparse.Namespace) -> int:
     """``--engine spark``: the same model on the configured Spark (or a local one)."""
+    if args.model != CURRENT.name:
+        print(
+            f"error: --engine spark runs the current model ({CURRENT.name}) only", file=sys.stderr
+        )
+        return 2
     from sulh.matching import spark
 
     try:
@@ -186,7 +222,13 @@ def _screen(args: argparse.Namespace) -> int:
         return 2
     _report(list_rejections, args.list_file, None)
     _report(rejections, args.input, args.rejections)
-    hits = screen(entries, records, threshold=args.threshold, progress=progress_bar("screen"))
+    hits = screen(
+        entries,
+        records,
+        threshold=args.threshold,
+        progress=progress_bar("screen"),
+        model=model_named(args.model),
+    )
     with args.output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["record_id", "list_id", "score", "evidence"])

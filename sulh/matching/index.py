@@ -18,6 +18,7 @@ from itertools import combinations
 from sulh.matching.normalize import name_skeletons
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import MatchResult, NameStats, _parse_birth, compare
+from sulh.matching.versions import CURRENT, ModelVersion
 
 MAX_BLOCK = 120  # a key shared by more records than this is too common to compare on alone
 
@@ -103,9 +104,16 @@ class Candidate:
 class MatchIndex:
     """Records by blocking key, for answering 'who might this be?' in milliseconds."""
 
-    def __init__(self, *, key: bytes | None = None, stats: NameStats | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        key: bytes | None = None,
+        stats: NameStats | None = None,
+        model: ModelVersion = CURRENT,
+    ) -> None:
         self.key = key
         self.stats = stats or NameStats()
+        self.model = model
         self.records: dict[str, PersonRecord] = {}
         self.blocks: dict[str, list[str]] = defaultdict(list)
 
@@ -139,7 +147,13 @@ class MatchIndex:
     ) -> list[Candidate]:
         scored = []
         for record_id in self.candidate_ids(record, exclude_self=exclude_self):
-            result = compare(record, self.records[record_id], stats=self.stats, screening=screening)
+            result = compare(
+                record,
+                self.records[record_id],
+                stats=self.stats,
+                screening=screening,
+                model=self.model,
+            )
             if result.score >= threshold:
                 scored.append(Candidate(record_id=record_id, result=result))
         scored.sort(key=lambda c: (-c.result.score, c.record_id))

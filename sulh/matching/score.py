@@ -4,8 +4,9 @@ The model is Fellegi-Sunter in spirit: every field adds evidence for or against
 (a log2 likelihood ratio), partial agreement interpolates between the two, and
 the sum becomes a probability-like score. Frequent names carry less weight than
 rare ones. Namesakes are separated by the mother's and father's names, the birth
-date and the national number. ``MODEL`` names this weighting; a change of
-weights gets a new name.
+date and the national number. The weights are a declared model version
+(``versions.py``; ``MODEL`` names the current one): each function here takes the
+version to weigh with, and the bounds read their maxima from the same table.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from functools import lru_cache
 from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
 
 from sulh.matching.normalize import (
-    fold_arabic,
-    fold_latin,
     name_skeletons,
     script_of,
     skeleton,
@@ -31,14 +30,9 @@ from sulh.matching.normalize import (
 )
 from sulh.matching.record import PersonRecord
 from sulh.matching.translit import surprise
+from sulh.matching.versions import CURRENT, RARITY_MAX, ModelVersion, NameWeights
 
-MODEL = "sulh-fs-2026.12"
-PRIOR = -7.0  # log2 odds that two records drawn from a registry are one person
-# Against a list, every candidate already shares a blocking key with the registrant, and
-# a missed listed person costs more than a lead a vetting officer clears. Chosen on the
-# first half of the yente UN fixtures (recall 0.974 at 0.01 % false alerts), reported
-# on the second half (docs/benchmarks.md).
-SCREEN_PRIOR = -1.5
+MODEL = CURRENT.name
 
 
 @dataclass(frozen=True)
@@ -96,8 +90,8 @@ class NameStats:
             return 1.0
         share = max(self.counts.get(s, 0) for s in skeletons) / self.total
         if share <= 0:
-            return 1.4
-        return max(0.6, min(1.4, 1.0 + 0.25 * math.log10(0.002 / share)))
+            return RARITY_MAX
+        return max(0.6, min(RARITY_MAX, 1.0 + 0.25 * math.log10(0.002 / share)))
 
 
 _DEFAULT_STATS = NameStats()
@@ -231,8 +225,9 @@ def _name_weight(similarity: float, agree: float, disagree: float, rarity: float
 
 
 def _name_feature(
-    label: str, a: str, b: str, *, agree: float, disagree: float, rarity: float = 1.0
+    weights: NameWeights, a: str, b: str, *, rarity: float = 1.0, label: str = ""
 ) -> FieldEvidence:
+    label, agree, disagree = label or weights.field, weights.agree, weights.disagree
     similarity = name_similarity(a, b)
     if similarity < 0:
         return FieldEvidence(label, -1, 0.0, a, b, "not recorded on both")
@@ -250,61 +245,38 @@ def _full(record: PersonRecord) -> str:
     return record.full_name
 
 
-# (field, agree, disagree) of the name parts; given and family names weigh by rarity.
-GIVEN = ("given_name", 3.0, -4.0)
-FAMILY = ("family_name", 3.5, -3.0)
-FATHER = ("father_name", 2.5, -2.5)
-WHOLE_SWAPPED = ("full_name", 3.0, 0.0)  # parts swapped between fields: the whole name
-WHOLE = ("full_name", 7.0, -7.0)  # records without parts, and a list entry's aliases
-MOTHER = ("mother_name", 3.0, -3.5)
-PLACE_WEIGHT = 0.7
-RARITY_MAX = 1.4  # NameStats.rarity's largest factor
-
-
 def _swapped_parts_possible(family_score: float, a: PersonRecord, b: PersonRecord) -> bool:
     return family_score < 0.8 and bool(a.family_name and b.family_name)
 
 
-def _names(a: PersonRecord, b: PersonRecord, stats: NameStats) -> list[FieldEvidence]:
+def _names(
+    a: PersonRecord, b: PersonRecord, stats: NameStats, model: ModelVersion
+) -> list[FieldEvidence]:
     if a.has_parts() and b.has_parts():
-        rarity_given = stats.rarity_of(a.given_name)
-        rarity_family = stats.rarity_of(a.family_name)
-        (g, g_agree, g_disagree), (f, f_agree, f_disagree) = GIVEN, FAMILY
         evidence = [
             _name_feature(
-                g,
-                a.given_name,
-                b.given_name,
-                agree=g_agree,
-                disagree=g_disagree,
-                rarity=rarity_given,
+                model.given, a.given_name, b.given_name, rarity=stats.rarity_of(a.given_name)
             ),
             _name_feature(
-                f,
-                a.family_name,
-                b.family_name,
-                agree=f_agree,
-                disagree=f_disagree,
-                rarity=rarity_family,
+                model.family, a.family_name, b.family_name, rarity=stats.rarity_of(a.family_name)
             ),
-            _name_feature(
-                FATHER[0], a.father_name, b.father_name, agree=FATHER[1], disagree=FATHER[2]
-            ),
+            _name_feature(model.father, a.father_name, b.father_name),
         ]
         if _swapped_parts_possible(evidence[1].score, a, b):
             # Parts swapped between fields (family written as given...): compare the whole.
-            label, agree, disagree = WHOLE_SWAPPED
-            whole = _name_feature(label, _full(a), _full(b), agree=agree, disagree=disagree)
+            whole = _name_feature(model.whole_swapped, _full(a), _full(b))
             if whole.score > 0.9:
                 evidence = [evidence[0], evidence[2], whole]
         return evidence
-    rarity = stats.rarity_of(_full(a))
-    label, agree, disagree = WHOLE
-    return [_name_feature(label, _full(a), _full(b), agree=agree, disagree=disagree, rarity=rarity)]
+    return [_name_feature(model.whole, _full(a), _full(b), rarity=stats.rarity_of(_full(a)))]
 
 
 def _aliases(
-    a: PersonRecord, b: PersonRecord, stats: NameStats, names: list[FieldEvidence]
+    a: PersonRecord,
+    b: PersonRecord,
+    stats: NameStats,
+    names: list[FieldEvidence],
+    model: ModelVersion,
 ) -> list[FieldEvidence]:
     """List entries carry aliases: the best-matching name of the entry counts."""
     if not b.aliases:
@@ -313,12 +285,7 @@ def _aliases(
     for alias in b.aliases:
         candidate = [
             _name_feature(
-                "alias",
-                _full(a),
-                alias,
-                agree=WHOLE[1],
-                disagree=WHOLE[2],
-                rarity=stats.rarity_of(alias),
+                model.whole, _full(a), alias, rarity=stats.rarity_of(alias), label="alias"
             )
         ]
         total = sum(e.weight for e in candidate)
@@ -347,46 +314,49 @@ def _parse_birth(text: str) -> tuple[int, int | None, int | None] | None:
 _Outcome = tuple[float, float, str]  # score, weight, explanation
 
 
-def birth_feature(a: str, b: str, *, lenient: bool = False) -> FieldEvidence:
+def birth_feature(
+    a: str, b: str, *, lenient: bool = False, model: ModelVersion = CURRENT
+) -> FieldEvidence:
     """``lenient``: list entries often carry approximate birth years, so distance costs less."""
-    score, weight, explanation = _birth_outcome(a, b, lenient=lenient)
+    score, weight, explanation = _birth_outcome(a, b, lenient=lenient, model=model)
     return FieldEvidence("birth_date", score, weight, a, b, explanation)
 
 
-def birth_weight(a: str, b: str, *, lenient: bool = False) -> float:
+def birth_weight(a: str, b: str, *, lenient: bool = False, model: ModelVersion = CURRENT) -> float:
     """``birth_feature(a, b, lenient=lenient).weight``, without building the evidence."""
-    return _birth_outcome(a, b, lenient=lenient)[1]
+    return _birth_outcome(a, b, lenient=lenient, model=model)[1]
 
 
-def _birth_outcome(a: str, b: str, *, lenient: bool) -> _Outcome:
-    found = _birth_dates(a, b)
+def _birth_outcome(a: str, b: str, *, lenient: bool, model: ModelVersion) -> _Outcome:
+    found = _birth_dates(a, b, model)
     if lenient and found[1] < -1.0 and found[0] == 0.0:
-        return found[0], -1.5, found[2] + " (list dates are approximate)"
+        return found[0], model.birth.list_approximate, found[2] + " (list dates are approximate)"
     return found
 
 
-def _birth_dates(a: str, b: str) -> _Outcome:
+def _birth_dates(a: str, b: str, model: ModelVersion) -> _Outcome:
     pa, pb = _parse_birth(a), _parse_birth(b)
     if pa is None or pb is None:
         return -1, 0.0, "not recorded on both"
     (ya, ma, da), (yb, mb, db) = pa, pb
+    w = model.birth
     if ma is None or mb is None:
         if ya == yb:
-            return 0.8, 1.5, "same year (one date is year-only)"
+            return 0.8, w.year_only_same_year, "same year (one date is year-only)"
         if abs(ya - yb) == 1:
-            return 0.4, -0.5, "years one apart (one date is year-only)"
-        return 0.0, -4.0, f"years {abs(ya - yb)} apart"
+            return 0.4, w.year_only_year_apart, "years one apart (one date is year-only)"
+        return 0.0, w.year_only_years_apart, f"years {abs(ya - yb)} apart"
     if (ya, ma, da) == (yb, mb, db):
-        return 1.0, 4.5, "same date"
+        return 1.0, w.same_date, "same date"
     if ya == yb and (ma, da) == (db, mb):
-        return 0.85, 3.0, "day and month swapped"
+        return 0.85, w.day_month_swapped, "day and month swapped"
     if (ma, da) == (mb, db) and abs(ya - yb) == 1:
-        return 0.6, 1.0, "same day and month, year one apart"
+        return 0.6, w.same_day_month_year_apart, "same day and month, year one apart"
     if ya == yb and (ma == mb or da == db):
-        return 0.6, 0.5, "same year, one of day or month differs"
+        return 0.6, w.same_year_one_part_differs, "same year, one of day or month differs"
     if ya == yb:
-        return 0.4, -1.5, "same year, different day"
-    return 0.0, -5.0, "different dates"
+        return 0.4, w.same_year_different_day, "same year, different day"
+    return 0.0, w.different_dates, "different dates"
 
 
 @lru_cache(maxsize=1 << 18)
@@ -394,23 +364,24 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def national_id_feature(a: str, b: str) -> FieldEvidence:
+def national_id_feature(a: str, b: str, *, model: ModelVersion = CURRENT) -> FieldEvidence:
     a, b = _digits(a), _digits(b)
-    score, weight, explanation = _national_id_outcome(a, b)
+    score, weight, explanation = _national_id_outcome(a, b, model)
     return FieldEvidence("national_id", score, weight, a, b, explanation)
 
 
-def national_id_weight(a: str, b: str) -> float:
+def national_id_weight(a: str, b: str, *, model: ModelVersion = CURRENT) -> float:
     """``national_id_feature(a, b).weight``, without building the evidence."""
-    return _national_id_outcome(_digits(a), _digits(b))[1]
+    return _national_id_outcome(_digits(a), _digits(b), model)[1]
 
 
-def _national_id_outcome(a: str, b: str) -> _Outcome:
+def _national_id_outcome(a: str, b: str, model: ModelVersion) -> _Outcome:
     """``a`` and ``b`` are digits only."""
+    w = model.national_id
     if not a or not b:
         return -1, 0.0, "not recorded on both"
     if a == b:
-        return 1.0, 9.0, "same number"
+        return 1.0, w.same, "same number"
     if len(a) == len(b):
         differing = []
         for i in range(len(a)):
@@ -419,22 +390,22 @@ def _national_id_outcome(a: str, b: str) -> _Outcome:
                 if len(differing) > 2:
                     break
         if len(differing) == 1:
-            return 0.9, 4.0, "one digit differs"
+            return 0.9, w.one_digit, "one digit differs"
         if (
             len(differing) == 2
             and differing[1] == differing[0] + 1
             and a[differing[0]] == b[differing[1]]
-            and a[differing[1]] == b[differing[0]]
+            and (a[differing[1]] == b[differing[0]] or not w.swap_both)
         ):
-            return 0.9, 4.0, "two digits transposed"
-    return 0.0, -8.0, "different numbers"
+            return 0.9, w.transposed, "two digits transposed"
+    return 0.0, w.different, "different numbers"
 
 
-def place_feature(a: str, b: str) -> FieldEvidence:
+def place_feature(a: str, b: str, *, model: ModelVersion = CURRENT) -> FieldEvidence:
     similarity = name_similarity(a, b)
     if similarity < 0:
         return FieldEvidence("birth_place", -1, 0.0, a, b, "not recorded on both")
-    weight = PLACE_WEIGHT if similarity >= 0.85 else -PLACE_WEIGHT
+    weight = model.place if similarity >= 0.85 else -model.place
     return FieldEvidence(
         "birth_place",
         round(similarity, 3),
@@ -449,27 +420,35 @@ def place_feature(a: str, b: str) -> FieldEvidence:
 
 
 def compare(
-    a: PersonRecord, b: PersonRecord, *, stats: NameStats | None = None, screening: bool = False
+    a: PersonRecord,
+    b: PersonRecord,
+    *,
+    stats: NameStats | None = None,
+    screening: bool = False,
+    model: ModelVersion = CURRENT,
 ) -> MatchResult:
     """``screening``: ``b`` is a list entry (approximate birth dates, aliases)."""
     stats = stats or _DEFAULT_STATS
-    evidence = _aliases(a, b, stats, _names(a, b, stats))
-    evidence.append(_mother_feature(a, b))
-    evidence.append(birth_feature(a.birth_date, b.birth_date, lenient=screening))
-    evidence.append(national_id_feature(a.national_id, b.national_id))
-    evidence.append(place_feature(a.birth_place, b.birth_place))
-    return _result(evidence, screening=screening)
+    evidence = _aliases(a, b, stats, _names(a, b, stats, model), model)
+    evidence.append(_mother_feature(a, b, model))
+    evidence.append(birth_feature(a.birth_date, b.birth_date, lenient=screening, model=model))
+    evidence.append(national_id_feature(a.national_id, b.national_id, model=model))
+    evidence.append(place_feature(a.birth_place, b.birth_place, model=model))
+    return _result(evidence, screening=screening, model=model)
 
 
-def _mother_feature(a: PersonRecord, b: PersonRecord) -> FieldEvidence:
-    label, agree, disagree = MOTHER
-    return _name_feature(label, a.mother_name, b.mother_name, agree=agree, disagree=disagree)
+def _mother_feature(a: PersonRecord, b: PersonRecord, model: ModelVersion) -> FieldEvidence:
+    return _name_feature(model.mother, a.mother_name, b.mother_name)
 
 
-def _result(evidence: list[FieldEvidence], *, screening: bool) -> MatchResult:
-    total = (SCREEN_PRIOR if screening else PRIOR) + sum(e.weight for e in evidence)
+def _prior(model: ModelVersion, screening: bool) -> float:
+    return model.screen_prior if screening else model.prior
+
+
+def _result(evidence: list[FieldEvidence], *, screening: bool, model: ModelVersion) -> MatchResult:
+    total = _prior(model, screening) + sum(e.weight for e in evidence)
     score = 1.0 / (1.0 + 2.0 ** (-total))
-    return MatchResult(score=round(score, 4), evidence=tuple(evidence))
+    return MatchResult(score=round(score, 4), evidence=tuple(evidence), model=model.name)
 
 
 def compare_reaching(
@@ -479,6 +458,7 @@ def compare_reaching(
     threshold: float,
     stats: NameStats | None = None,
     screening: bool = False,
+    model: ModelVersion = CURRENT,
 ) -> MatchResult | None:
     """``compare(a, b, ...)`` when it scores ``threshold`` or more, else None. A pair is
     given up as soon as what is left to weigh, counted at its best, cannot lift it over:
@@ -486,57 +466,67 @@ def compare_reaching(
     the mother's name; each field is weighed once, as ``compare`` weighs it."""
     stats = stats or _DEFAULT_STATS
     need = needed_weight(threshold)
-    known = (SCREEN_PRIOR if screening else PRIOR) + birth_weight(
-        a.birth_date, b.birth_date, lenient=screening
+    known = _prior(model, screening) + birth_weight(
+        a.birth_date, b.birth_date, lenient=screening, model=model
     )
-    known += national_id_weight(a.national_id, b.national_id)
-    if known + best_gain(a, b, stats=stats) < need:
+    known += national_id_weight(a.national_id, b.national_id, model=model)
+    if known + best_gain(a, b, stats=stats, model=model) < need:
         return None
-    place_best = PLACE_WEIGHT if a.birth_place and b.birth_place else 0.0
-    mother_best = MOTHER[1] if a.mother_name and b.mother_name else 0.0
-    evidence = _aliases(a, b, stats, _names(a, b, stats))
+    place_best = model.place if a.birth_place and b.birth_place else 0.0
+    mother_best = model.mother.max_gain if a.mother_name and b.mother_name else 0.0
+    evidence = _aliases(a, b, stats, _names(a, b, stats, model), model)
     known += sum(e.weight for e in evidence)
     if known + mother_best + place_best < need:
         return None
-    mother = _mother_feature(a, b)
+    mother = _mother_feature(a, b, model)
     if known + mother.weight + place_best < need:
         return None
     evidence += [
         mother,
-        birth_feature(a.birth_date, b.birth_date, lenient=screening),
-        national_id_feature(a.national_id, b.national_id),
-        place_feature(a.birth_place, b.birth_place),
+        birth_feature(a.birth_date, b.birth_date, lenient=screening, model=model),
+        national_id_feature(a.national_id, b.national_id, model=model),
+        place_feature(a.birth_place, b.birth_place, model=model),
     ]
-    result = _result(evidence, screening=screening)
+    result = _result(evidence, screening=screening, model=model)
     return result if result.score >= threshold else None
 
 
-def best_gain(a: PersonRecord, b: PersonRecord, *, stats: NameStats | None = None) -> float:
+def best_gain(
+    a: PersonRecord,
+    b: PersonRecord,
+    *,
+    stats: NameStats | None = None,
+    model: ModelVersion = CURRENT,
+) -> float:
     """At least what the names, the mother's name and the birth place add in ``compare``:
-    the name parts weigh exactly as there; the mother's name, the place, a whole name and
-    aliases count at their best. Only cached look-ups: a fraction of ``compare``'s cost."""
+    the name parts weigh exactly as there (the model's weights); the mother's name, the
+    place, a whole name and aliases count at the model's maximum gain. Only cached
+    look-ups: a fraction of ``compare``'s cost."""
     stats = stats or _DEFAULT_STATS
     if a.has_parts() and b.has_parts():
         family = name_similarity(a.family_name, b.family_name)
-        family_weight = _name_weight(family, FAMILY[1], FAMILY[2], stats.rarity_of(a.family_name))
+        family_weight = _weigh(model.family, family, stats.rarity_of(a.family_name))
         if _swapped_parts_possible(round(family, 3), a, b):
-            family_weight = max(family_weight, WHOLE_SWAPPED[1])
+            family_weight = max(family_weight, model.whole_swapped.max_gain)
         names = (
-            _name_weight(
+            _weigh(
+                model.given,
                 name_similarity(a.given_name, b.given_name),
-                GIVEN[1],
-                GIVEN[2],
                 stats.rarity_of(a.given_name),
             )
             + family_weight
-            + _name_weight(name_similarity(a.father_name, b.father_name), FATHER[1], FATHER[2])
+            + _weigh(model.father, name_similarity(a.father_name, b.father_name))
         )
     else:
-        names = WHOLE[1] * RARITY_MAX
+        names = model.whole.max_gain
     if b.aliases:
-        names = max(names, WHOLE[1] * RARITY_MAX)
-    mother = MOTHER[1] if a.mother_name and b.mother_name else 0.0
-    return names + mother + (PLACE_WEIGHT if a.birth_place and b.birth_place else 0.0)
+        names = max(names, model.whole.max_gain)
+    mother = model.mother.max_gain if a.mother_name and b.mother_name else 0.0
+    return names + mother + (model.place if a.birth_place and b.birth_place else 0.0)
+
+
+def _weigh(weights: NameWeights, similarity: float, rarity: float = 1.0) -> float:
+    return _name_weight(similarity, weights.agree, weights.disagree, rarity)
 
 
 def needed_weight(threshold: float) -> float:
@@ -557,16 +547,12 @@ def could_reach(
     threshold: float,
     stats: NameStats | None = None,
     screening: bool = False,
+    model: ModelVersion = CURRENT,
 ) -> bool:
     """Whether ``compare(a, b, ...)`` can score ``threshold`` or more: ``best_gain`` with the
     birth date and national number. False only when even that falls short, so skipping
     such a pair changes no result."""
-    total = (SCREEN_PRIOR if screening else PRIOR) + best_gain(a, b, stats=stats)
-    total += birth_weight(a.birth_date, b.birth_date, lenient=screening)
-    total += national_id_weight(a.national_id, b.national_id)
+    total = _prior(model, screening) + best_gain(a, b, stats=stats, model=model)
+    total += birth_weight(a.birth_date, b.birth_date, lenient=screening, model=model)
+    total += national_id_weight(a.national_id, b.national_id, model=model)
     return total >= needed_weight(threshold)
-
-
-def fold_any(text: str) -> str:
-    """Folded text in its own script, for display and exact comparison."""
-    return fold_arabic(text) if script_of(text) == "ar" else fold_latin(text)

@@ -1,17 +1,16 @@
-"""Reads of match candidates. Who may read them is asked in ``sulh.cases.selectors``
-(``candidate_get_for_user``, ``candidates_get_for_user``)."""
+"""Reads of match candidates by case id; who may see the case is ``sulh.cases``'s to check
+(``sulh.cases.selectors.candidate_get_for_user``)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from sulh.cases.models import Case
 from sulh.matching.models import MatchCandidate
 
 
-def candidates_for_case(*, case: Case) -> QuerySet[MatchCandidate]:
+def candidates_for_case(*, case_id: int) -> QuerySet[MatchCandidate]:
     return (
-        MatchCandidate.objects.filter(case=case)
+        MatchCandidate.objects.filter(case_id=case_id)
         .select_related("other_case__intake", "list_entry")
         .order_by("status", "-score")
     )

@@ -26,16 +26,17 @@ from sulh.accounts.selectors import request_user as _user
 from sulh.cards import services as card_services
 from sulh.cards.models import Card
 from sulh.cards.selectors import card_get_for_user
+from sulh.cases import review as case_review
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, State
+from sulh.cases.search import intake_precheck, person_search
 from sulh.core.errors import NotFound, SulhError
 from sulh.core.validation import parse
 from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.monitor import bulletin_from_leaves
 from sulh.ledger.render import LABELS, bars, bulletin_html
-from sulh.matching import services as matching_services
 from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
@@ -204,7 +205,7 @@ def candidate_resolve(request: HttpRequest, serial: str, candidate_id: int) -> H
         candidate = case_selectors.candidate_get_for_user(
             user=user, candidate_id=candidate_id, action=Action.RESOLVE_CANDIDATE
         )
-        matching_services.candidate_resolve(
+        case_review.candidate_resolve(
             candidate=candidate, user=user, decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
         )  # fmt: skip
@@ -411,7 +412,6 @@ def _query(data: Any) -> PersonRecord:
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     """Find people by name (either script), birth date or national number, with a purpose."""
-    from sulh.matching.search import person_search
 
     user = _user(request)
     require(user, Action.SEARCH)
@@ -431,7 +431,6 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_POST
 def intake_check(request: HttpRequest) -> HttpResponse:
     """While the clerk types: how many registered people and list entries look alike."""
-    from sulh.matching.search import intake_precheck
 
     user = _user(request)
     require(user, Action.REGISTER)

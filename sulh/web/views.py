@@ -163,7 +163,7 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
     if allows(user, Action.SEE_CANDIDATES):
         context["candidates"] = [
             {"candidate": c, "rows": c.evidence or []}
-            for c in matching_selectors.candidates_for_case(case=case)
+            for c in matching_selectors.candidates_for_case(case_id=case.pk)
         ]
     if context["can_decide"]:
         definition = program_get_definition(code=case.program.code)

@@ -12,12 +12,16 @@ import pytest
 from django.db import connection
 
 from sulh.cases.intake import intake_register
+from sulh.cases.lists import list_import
 from sulh.cases.models import Case, State
+from sulh.cases.review import candidate_resolve
 from sulh.core.errors import PermissionDenied, SulhError
 from sulh.core.validation import parse
-from sulh.matching import services
 from sulh.matching.batch import COLUMNS
 from sulh.matching.models import MatchKey
+from sulh.matching.online import online_check
+from sulh.matching.rebuild import keys_rebuild
+from sulh.matching.stored import person_records, record_keys, registered_records
 from sulh.registry.schemas import IntakeIn
 from tests.conftest import make_intake
 
@@ -59,15 +63,11 @@ def test_clearing_the_last_candidate_returns_the_case_to_the_deciders(personas, 
     second = _register(personas, "clerk2", LATIN)
     candidate = second.candidates.get()
     with pytest.raises(PermissionDenied):
-        services.candidate_resolve(
-            candidate=candidate, user=personas["clerk"], decision="clear", reason="x"
-        )
+        candidate_resolve(candidate=candidate, user=personas["clerk"], decision="clear", reason="x")
     with pytest.raises(SulhError) as caught:
-        services.candidate_resolve(
-            candidate=candidate, user=personas["vetter"], decision="clear", reason=""
-        )
+        candidate_resolve(candidate=candidate, user=personas["vetter"], decision="clear", reason="")
     assert caught.value.field == "reason"
-    services.candidate_resolve(
+    candidate_resolve(
         candidate=candidate, user=personas["vetter"], decision="link", reason="same ID card"
     )
     second.refresh_from_db()
@@ -95,12 +95,12 @@ def _list_file(tmp_path: Path) -> Path:
 
 
 def test_a_list_match_is_a_lead_and_a_confirmed_one_proposes_referral(personas, programs, tmp_path):
-    services.list_import(path=_list_file(tmp_path), name="wanted", user=personas["vetter"])
+    list_import(path=_list_file(tmp_path), name="wanted", user=personas["vetter"])
     case = _register(personas, "clerk", ARABIC)
     assert case.state == State.IN_REVIEW
     assert case.proposed_outcome == "amnesty"  # a pending hit decides nothing
     hit = case.candidates.get(kind="list")
-    services.candidate_resolve(
+    candidate_resolve(
         candidate=hit, user=personas["vetter"], decision="link", reason="photo and father match"
     )
     case.refresh_from_db()
@@ -111,7 +111,7 @@ def test_a_list_match_is_a_lead_and_a_confirmed_one_proposes_referral(personas, 
 def test_a_new_list_version_rescreens_registered_cases(personas, programs, tmp_path):
     case = _register(personas, "clerk", ARABIC)
     assert case.state == State.SCREENED
-    services.list_import(path=_list_file(tmp_path), name="wanted", user=None)
+    list_import(path=_list_file(tmp_path), name="wanted", user=None)
     case.refresh_from_db()
     assert case.state == State.IN_REVIEW
     assert case.candidates.filter(kind="list").count() == 1
@@ -130,7 +130,7 @@ def test_stored_matching_keys_reveal_no_names(personas, programs):
 
 def test_stored_list_keys_reveal_no_names_and_import_reports_progress(personas, tmp_path):
     seen: list[tuple[str, int, int]] = []
-    services.list_import(
+    list_import(
         path=_list_file(tmp_path), name="wanted", user=None,
         progress=lambda stage, done, total: seen.append((stage, done, total)),
     )  # fmt: skip
@@ -145,14 +145,14 @@ def test_stored_list_keys_reveal_no_names_and_import_reports_progress(personas, 
 
 def test_a_corrected_person_is_compared_as_corrected(personas, programs):
     case = _register(personas, "clerk", ARABIC)
-    [(pk, before)] = services.registered_records([case.pk])
+    [(pk, before)] = registered_records([case.pk])
     assert pk == case.pk and before[0].family_name == "الدرويش"
     person = case.intake.person
     person.family_name_ar = "الحلبي"
     person.save()  # sealed again: the records this process kept for the case no longer hold
-    [(_, after)] = services.registered_records([case.pk])
+    [(_, after)] = registered_records([case.pk])
     assert after[0].family_name == "الحلبي"
-    assert services.registered_records([case.pk])[0][1] is after  # unchanged: not opened again
+    assert registered_records([case.pk])[0][1] is after  # unchanged: not opened again
 
 
 def test_rebuilding_the_keys_finds_records_stored_under_an_older_scheme(
@@ -162,20 +162,20 @@ def test_rebuilding_the_keys_finds_records_stored_under_an_older_scheme(
     from sulh.matching.models import ListKey
 
     first = _register(personas, "clerk", ARABIC)
-    services.list_import(path=_list_file(tmp_path), name="wanted", user=None)
+    list_import(path=_list_file(tmp_path), name="wanted", user=None)
     current = (set(MatchKey.objects.values_list("case_id", "key")), set(ListKey.objects.values_list("entry_id", "key")))  # fmt: skip
     MatchKey.objects.all().delete()  # as an earlier release would have keyed them
     MatchKey.objects.create(case=first, key="stale")
     ListKey.objects.update(key="stale")
-    records = services.person_records(person=first.intake.person, record_id="new")
-    before = services.online_check(records, keys=services.record_keys(records))
+    records = person_records(person=first.intake.person, record_id="new")
+    before = online_check(records, keys=record_keys(records))
     assert before.duplicates == [] and before.list_hits == []
 
     assert main(["keys", "rebuild"]) == 0
     assert "1 cases and 1 active list entries" in capsys.readouterr().out
     assert set(MatchKey.objects.values_list("case_id", "key")) == current[0]
     assert set(ListKey.objects.values_list("entry_id", "key")) == current[1]
-    after = services.online_check(records, keys=services.record_keys(records))
+    after = online_check(records, keys=record_keys(records))
     assert [pk for pk, _ in after.duplicates] == [first.pk] and len(after.list_hits) == 1
 
 
@@ -186,8 +186,8 @@ def test_an_import_and_its_rescreening_are_in_the_audit_trail_without_names(
     from sulh.audit.services import audit_verify
 
     _register(personas, "clerk", ARABIC)
-    services.list_import(path=_list_file(tmp_path), name="wanted", user=personas["vetter"])
-    services.keys_rebuild()
+    list_import(path=_list_file(tmp_path), name="wanted", user=personas["vetter"])
+    keys_rebuild()
     entries = {e.action: e for e in AuditEntry.objects.filter(action__in=["list.imported", "list.rescreened", "matching.keys_rebuilt"])}  # fmt: skip
     assert entries["list.imported"].obj_id == "wanted:1"
     assert entries["list.imported"].details["entries"] == 1

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from sulh.cases.lists import list_import
 from sulh.core.errors import ValidationFailed
-from sulh.matching import services
 from sulh.matching.batch import InputError
 from sulh.matching.unsc import read_unsc_xml
 from tests.matching.test_online import ARABIC, _register
@@ -74,7 +74,7 @@ def test_importing_the_un_list_screens_an_arabic_registration(personas, programs
     case = _register(personas, "clerk", ARABIC)
     path = tmp_path / "consolidated.xml"
     path.write_text(LIST, encoding="utf-8")
-    imported = services.list_import(path=path, name="unsc", user=personas["vetter"])
+    imported = list_import(path=path, name="unsc", user=personas["vetter"])
     assert imported.entry_count == 2
     case.refresh_from_db()
     hit = case.candidates.get(kind="list")
@@ -82,7 +82,7 @@ def test_importing_the_un_list_screens_an_arabic_registration(personas, programs
     bad = tmp_path / "other.xml"
     bad.write_text("<sdnList/>", encoding="utf-8")
     with pytest.raises(ValidationFailed) as error:
-        services.list_import(path=bad, name="unsc", user=None)
+        list_import(path=bad, name="unsc", user=None)
     assert error.value.field == "file"
 
 

@@ -6,7 +6,8 @@ from django.db import migrations
 
 
 def forward(apps: Any, schema_editor: Any) -> None:
-    from sulh.matching.services import IMPORT_BATCH, _entry_record, record_keys
+    from sulh.matching.lists import IMPORT_BATCH
+    from sulh.matching.stored import entry_record, record_keys
 
     ListEntry = apps.get_model("matching", "ListEntry")
     ListKey = apps.get_model("matching", "ListKey")
@@ -15,7 +16,7 @@ def forward(apps: Any, schema_editor: Any) -> None:
     for entry in ListEntry.objects.order_by("pk").iterator(chunk_size=IMPORT_BATCH):
         if entry.pk in keyed:
             continue
-        for key in record_keys([_entry_record(entry.pk, entry.record)]):
+        for key in record_keys([entry_record(entry.pk, entry.record)]):
             batch.append(
                 ListKey(screening_list_id=entry.screening_list_id, entry_id=entry.pk, key=key)
             )

@@ -17,17 +17,16 @@ from sulh.audit.services import audit_record
 from sulh.cases.models import Case
 from sulh.cases.selectors import cases_visible_to
 from sulh.core.errors import ValidationFailed
-from sulh.matching.record import PersonRecord
-from sulh.matching.score import MatchResult
-from sulh.matching.services import (
+from sulh.matching.models import ScreeningList
+from sulh.matching.online import (
     DUPLICATE_THRESHOLD,
     best_match,
     candidate_case_ids,
     list_matches,
-    person_records,
-    record_keys,
-    registered_records,
 )
+from sulh.matching.record import PersonRecord
+from sulh.matching.score import MatchResult
+from sulh.matching.stored import person_records, record_keys, registered_records
 
 SEARCH_THRESHOLD = 0.4
 MAX_RESULTS = 20
@@ -77,8 +76,6 @@ def intake_precheck(*, user: User, query: PersonRecord) -> dict[str, int]:
     for _case_id, records in registered_records(_candidate_ids(query)):
         result = best_match([query], records)
         duplicates += bool(result and result.score >= DUPLICATE_THRESHOLD)
-    from sulh.matching.models import ScreeningList
-
     lists = list(ScreeningList.objects.filter(active=True))
     listed = len(list_matches([query], keys=record_keys([query]), lists=lists))
     audit_record(

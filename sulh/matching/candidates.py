@@ -1,0 +1,90 @@
+"""Review candidates: the matching-level writes on ``MatchCandidate``.
+
+A candidate is a lead for a vetting officer, never a decision. These functions store and
+resolve candidates by case id; moving the case (review opened, review closed) is the
+caller's, in ``sulh.cases``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Literal
+
+from django.utils import timezone
+
+from sulh.accounts.models import User
+from sulh.audit.services import audit_record
+from sulh.core.errors import Conflict, ValidationFailed
+from sulh.matching.models import CandidateKind, CandidateStatus, MatchCandidate
+from sulh.matching.score import MatchResult
+
+DECISIONS = {"link": CandidateStatus.LINKED, "clear": CandidateStatus.CLEARED}
+
+
+def candidates_create(
+    *, case_id: int, kind: CandidateKind, found: Iterable[tuple[int, MatchResult]]
+) -> list[MatchCandidate]:
+    """One open candidate per (other case id, or list entry id, by ``kind``) and result."""
+    other = "other_case_id" if kind == CandidateKind.DUPLICATE else "list_entry_id"
+    rows = [
+        MatchCandidate(
+            case_id=case_id,
+            kind=kind,
+            score=result.score,
+            evidence=[dataclasses.asdict(e) for e in result.evidence],
+            model=result.model,
+            **{other: pk},
+        )
+        for pk, result in found
+    ]
+    return MatchCandidate.objects.bulk_create(rows)
+
+
+def candidate_decision_check(*, decision: str, reason: str) -> str:
+    """The reason, stripped, when ``decision`` and ``reason`` can resolve a candidate."""
+    if decision not in DECISIONS:
+        raise ValidationFailed("must be link or clear", field="decision")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("a reason is required", field="reason")
+    return reason
+
+
+def candidate_mark_resolved(
+    *, candidate_id: int, user: User, decision: str, reason: str
+) -> MatchCandidate:
+    """Link or clear an open candidate with a reason, and audit it; within the caller's
+    transaction, the candidate's row locked. The caller checks who may resolve it."""
+    reason = candidate_decision_check(decision=decision, reason=reason)
+    candidate = MatchCandidate.objects.select_for_update().get(pk=candidate_id)
+    if candidate.status != CandidateStatus.OPEN:
+        raise Conflict("this candidate was already resolved", field="candidate")
+    candidate.status = DECISIONS[decision]
+    candidate.resolved_by = user
+    candidate.reason = reason[:2000]
+    candidate.resolved_at = timezone.now()
+    candidate.save(update_fields=["status", "resolved_by", "reason", "resolved_at"])
+    audit_record(
+        actor=user, action=f"candidate.{decision}", obj_type="match_candidate",
+        obj_id=str(candidate.pk), purpose=candidate.reason[:300],
+    )  # fmt: skip
+    return candidate
+
+
+def case_has_open_candidates(*, case_id: int) -> bool:
+    return MatchCandidate.objects.filter(case_id=case_id, status=CandidateStatus.OPEN).exists()
+
+
+def case_screening_status(*, case_id: int) -> Literal["clear", "pending", "confirmed_match"]:
+    """What the rules may know of screening: open list hits are pending, linked ones confirmed."""
+    statuses = set(
+        MatchCandidate.objects.filter(case_id=case_id, kind=CandidateKind.LIST).values_list(
+            "status", flat=True
+        )
+    )
+    if CandidateStatus.LINKED in statuses:
+        return "confirmed_match"
+    if CandidateStatus.OPEN in statuses:
+        return "pending"
+    return "clear"
