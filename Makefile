@@ -37,8 +37,13 @@ lock: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/sulh demo --serve --port $(PORT)
 
+# Tests run in a random order (pytest-randomly), printed here: make test SEED=N repeats one.
+ifndef SEED
+SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
 test: $(STAMP) browser-deps
-	$(BIN)/pytest
+	@echo "test order: make test SEED=$(SEED) (pytest -p randomly --randomly-seed=$(SEED))"
+	$(BIN)/pytest -p randomly --randomly-seed=$(SEED)
 
 # From Debian's packages where this machine may install them: Chromium for the browser
 # tests, Noto fonts for Arabic in PDFs, poppler-utils to render PDFs back in tests.
