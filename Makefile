@@ -5,20 +5,45 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test check lint types migrations-check bench browser-deps clean
+.PHONY: demo test check lint types migrations-check bench browser-deps lock install-runtime clean
 
-$(STAMP): requirements.lock pyproject.toml
+# Developers: runtime plus the test, lint, type and lock tools (requirements-dev.lock).
+$(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
+
+# A site or a verifier station: the runtime lock alone, into the interpreter or venv at PIP.
+PIP ?= python3 -m pip
+install-runtime:
+	$(PIP) install --require-hashes -r requirements.lock
+	$(PIP) install --no-deps .
+
+# Every lock from pyproject.toml alone; the runtime lock constrains the dev lock, which
+# constrains the bench and spark locks, so a package has one version in all four.
+# Existing pins are kept; to move them: make lock LOCK_FLAGS=--upgrade
+# (or LOCK_FLAGS="--upgrade-package django").
+LOCK_FLAGS ?=
+COMPILE = $(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes \
+  --custom-compile-command "make lock" $(LOCK_FLAGS) pyproject.toml
+lock: $(STAMP)
+	$(COMPILE) -o requirements.lock
+	$(COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
+	$(COMPILE) --extra bench --extra qr -c requirements-dev.lock -o requirements-bench.lock
+	$(COMPILE) --extra spark -c requirements-dev.lock -o requirements-spark.lock
 
 demo: $(STAMP)
 	$(BIN)/sulh demo --serve --port $(PORT)
 
+# Tests run in a random order (pytest-randomly), printed here: make test SEED=N repeats one.
+ifndef SEED
+SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
 test: $(STAMP) browser-deps
-	$(BIN)/pytest
+	@echo "test order: make test SEED=$(SEED) (pytest -p randomly --randomly-seed=$(SEED))"
+	$(BIN)/pytest -p randomly --randomly-seed=$(SEED)
 
 # From Debian's packages where this machine may install them: Chromium for the browser
 # tests, Noto fonts for Arabic in PDFs, poppler-utils to render PDFs back in tests.

@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import segno
-import zxingcpp
-from PIL import Image
+
+from sulh.core.errors import SulhError
+
+QR_EXTRA_MISSING = (
+    "reading a card from a PNG needs the qr extra (zxing-cpp and Pillow), not in the runtime"
+    " lock: pip install 'sulh[qr]', or install requirements-dev.lock; or pass the card text"
+    " (SULH1:...) instead of the image"
+)
 
 
 def card_qr(text: str) -> segno.QRCode:
@@ -22,6 +28,12 @@ def write_png(text: str, path: Path, *, scale: int = 6) -> int:
 
 def read_png(path: Path) -> str | None:
     """The text of the first QR code in the image, or None."""
+    # Imported here: printing and verifying text cards must work without the qr extra.
+    try:
+        import zxingcpp
+        from PIL import Image
+    except ImportError as exc:
+        raise SulhError(QR_EXTRA_MISSING, field="card", code="missing_extra") from exc
     with Image.open(path) as image:
         found = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
     return found[0].text if found else None

@@ -6,18 +6,18 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
 import cbor2
 import pytest
 import zxingcpp
+from cryptography.hazmat.primitives import serialization
+from cwt import COSE, COSEKey, VerifyError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from pycose.keys import EC2Key
-from pycose.keys.curves import P256
-from pycose.messages import Sign1Message
 
 from sulh.cards.base45 import Base45Error, b45decode, b45encode
 from sulh.cards.format import PREFIX, CardClaims, Holder, encode_card, new_card_id
@@ -133,11 +133,29 @@ def test_freshly_built_vectors_get_their_verdicts():
         assert result.message
 
 
+def _independent_key(station: StationKey, *, kid: bytes | None = None) -> COSEKey:
+    """The station's public key as python-cwt sees it: from PEM, not from our key code."""
+    pem = station.private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return COSEKey.from_pem(pem, alg="ES256", kid=kid or station.kid)
+
+
 def test_an_independent_cose_implementation_verifies_the_signature(world):
-    message = Sign1Message.decode(_message(_card(world)))
-    public = world["station"].private.public_key().public_numbers()
-    message.key = EC2Key(crv=P256, x=public.x.to_bytes(32, "big"), y=public.y.to_bytes(32, "big"))
-    assert message.verify_signature()
+    message = _message(_card(world))
+    payload = COSE.new().decode(message, _independent_key(world["station"]))
+    assert payload == cbor2.loads(message).value[2]  # returned only once the signature held
+
+
+def test_the_independent_cose_implementation_refuses_a_tampered_card(world):
+    message = bytearray(_message(_card(world)))
+    message[-70] ^= 0x01  # a bit of the payload, just before the 64-byte signature
+    with pytest.raises(VerifyError):
+        COSE.new().decode(bytes(message), _independent_key(world["station"]))
+    with pytest.raises(VerifyError):
+        COSE.new().decode(
+            _message(_card(world)), _independent_key(world["stranger"], kid=world["station"].kid)
+        )
 
 
 def test_an_independent_decoder_reads_the_printed_qr(world, tmp_path):
@@ -171,6 +189,18 @@ def test_the_command_line_verifier_exits_0_only_for_valid(tmp_path, capsys):
     )
     assert "MALFORMED" in capsys.readouterr().out
     assert main(["card", "verify", "--trust", str(tmp_path / "missing.json"), "x"]) == 2
+
+
+def test_it_names_the_qr_extra_when_zxing_cpp_is_missing(tmp_path, capsys, monkeypatch):
+    assert main(["card", "issue-demo", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    monkeypatch.setitem(sys.modules, "zxingcpp", None)  # import zxingcpp now raises ImportError
+    trust = str(tmp_path / "trust-list.json")
+    assert main(["card", "verify", "--trust", trust, str(tmp_path / "card.png")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: card: ") and "pip install 'sulh[qr]'" in error
+    card_text = (tmp_path / "card.txt").read_text().strip()
+    assert main(["card", "verify", "--trust", trust, card_text]) == 0
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (pdftoppm)")
