@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test check lint types migrations-check bench browser-deps lock install-runtime clean
+.PHONY: demo test check lint types imports migrations-check bench browser-deps lock install-runtime clean
 
 # Developers: runtime plus the test, lint, type and lock tools (requirements-dev.lock).
 $(STAMP): requirements-dev.lock pyproject.toml
@@ -62,10 +62,14 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy sulh
 
+# The layers and the pure cores (import-linter contracts in pyproject.toml).
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
 migrations-check: $(STAMP)
 	$(BIN)/python -m django makemigrations --check --dry-run --settings=sulh.settings
 
-check: lint types migrations-check test
+check: lint types imports migrations-check test
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q --require-hashes -r requirements-bench.lock

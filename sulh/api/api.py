@@ -74,14 +74,15 @@ ERRORS: dict[int, Any] = {
 def _error(
     request: HttpRequest, status: int, code: str, message: str, field: str | None
 ) -> HttpResponse:
-    return api.create_response(
-        request, {"error": {"code": code, "message": message, "field": field}}, status=status
-    )
+    failure = SulhError(message, field=field, code=code)
+    failure.status = status
+    return _sulh_error(request, failure)
 
 
 @api.exception_handler(SulhError)
 def _sulh_error(request: HttpRequest, exc: SulhError) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.message, exc.field)
+    """Every API error leaves in the one shape SulhError defines."""
+    return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
 @api.exception_handler(NinjaValidationError)
