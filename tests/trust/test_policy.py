@@ -20,9 +20,9 @@ from django.test import Client
 
 from sulh.accounts.policy import POLICY, Action, allows, render_markdown, require
 from sulh.accounts.services import api_token_create
+from sulh.cases.search import intake_precheck, person_search
 from sulh.core.errors import PermissionDenied
 from sulh.matching.record import PersonRecord
-from sulh.matching.search import intake_precheck, person_search
 
 ROOT = Path(__file__).resolve().parents[2]
 SULH = ROOT / "sulh"

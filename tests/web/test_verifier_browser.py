@@ -21,6 +21,7 @@ from sulh.cards.demo import DEMO_HOLDER, issue_demo
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cards.trust import StationKey, trust_list_sign
+from sulh.keys.services import root_online_create
 from sulh.keys.signing import new_private_key
 from tests.web.conftest import CHROMIUM
 
@@ -104,6 +105,7 @@ class Verifier:
 
 @pytest.fixture
 def verifier(browser: Any, live_server: Any) -> Iterator[Any]:
+    root_online_create()  # the site serves its lists once its root exists (else 503)
     opened: list[Verifier] = []
 
     def open_verifier(lang: str, in_browser: Any = None) -> Verifier:
