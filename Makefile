@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test check lint types migrations-check bench browser-deps clean
+.PHONY: demo test test-fast check lint types migrations-check bench browser-deps clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/sulh demo --serve --port $(PORT)
 
+# The whole suite, as CI runs it, with its time and its ten slowest tests at the end.
 test: $(STAMP) browser-deps
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=10
+
+# For the edit-test loop: everything but the end-to-end tests marked slow (about a fifth
+# of the time); run `make test` before pushing.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow" --durations=10
 
 # From Debian's packages where this machine may install them: Chromium for the browser
 # tests, Noto fonts for Arabic in PDFs, poppler-utils to render PDFs back in tests.

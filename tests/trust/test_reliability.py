@@ -46,6 +46,7 @@ def installation(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Inst
         yield Installation(tmp_path / "data")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "installation",
     [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)],

@@ -26,6 +26,7 @@ LAPTOP = {"width": 1366, "height": 768}
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not CHROMIUM.exists(),
