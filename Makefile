@@ -21,7 +21,7 @@ demo: $(STAMP)
 test: $(STAMP) browser-deps
 	$(BIN)/pytest --durations=10
 
-# For the edit-test loop: everything but the end-to-end tests marked slow (about a fifth
+# For the edit-test loop: everything but the end-to-end tests marked slow (about a third
 # of the time); run `make test` before pushing.
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow" --durations=10
