@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test check lint types imports migrations-check bench browser-deps lock install-runtime clean
+.PHONY: demo test test-fast check lint types imports migrations-check bench browser-deps lock install-runtime clean
 
 # Developers: runtime plus the test, lint, type and lock tools (requirements-dev.lock).
 $(STAMP): requirements-dev.lock pyproject.toml
@@ -37,13 +37,19 @@ lock: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/sulh demo --serve --port $(PORT)
 
-# Tests run in a random order (pytest-randomly), printed here: make test SEED=N repeats one.
+# The whole suite, as CI runs it, in a random order (pytest-randomly) printed here, with its
+# time and its ten slowest tests at the end: make test SEED=N repeats one order.
 ifndef SEED
 SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 endif
 test: $(STAMP) browser-deps
 	@echo "test order: make test SEED=$(SEED) (pytest -p randomly --randomly-seed=$(SEED))"
-	$(BIN)/pytest -p randomly --randomly-seed=$(SEED)
+	$(BIN)/pytest -p randomly --randomly-seed=$(SEED) --durations=10
+
+# For the edit-test loop: everything but the end-to-end tests marked slow (about a third
+# of the time); run `make test` before pushing.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow" --durations=10
 
 # From Debian's packages where this machine may install them: Chromium for the browser
 # tests, Noto fonts for Arabic in PDFs, poppler-utils to render PDFs back in tests.

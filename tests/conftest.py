@@ -1,22 +1,34 @@
 """Personas and factories shared by every test.
 
 Names in payloads are generated from short tables of common given and family
-names combined at random; they describe nobody.
+names combined at random; they describe nobody. The randomness is seeded from
+the test's own id (and how many payloads it drew before), never from what other
+tests ran: a test sees the same people in any order, alone or in the whole suite.
 """
 
 from __future__ import annotations
 
-import itertools
+import hashlib
+import os
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from sulh.accounts.models import Role, Station, User
 
 PASSWORD = "correct horse battery staple 7"
+
+# Property tests draw the same examples on every run (derived from each test's code) and
+# keep no example database under .hypothesis/ to replay into the next run, and no example
+# fails on a busy machine for taking long: a red run is a bug, not bad luck. For a
+# fuzzing session that explores new examples: HYPOTHESIS_PROFILE=explore.
+hypothesis_settings.register_profile("sulh", derandomize=True, database=None, deadline=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "sulh"))
 
 _GIVEN_AR = ["محمد", "أحمد", "خالد", "عمر", "ياسر", "حسن", "علي", "مصطفى", "إبراهيم", "عبد الرحمن"]
 _GIVEN_LAT = [
@@ -56,7 +68,37 @@ _FAMILY_LAT = [
     "al-Qasem",
 ]
 _MOTHER_AR = ["فاطمة", "عائشة", "مريم", "خديجة", "زينب", "سعاد", "هدى", "نور", "رنا", "ليلى"]
-_counter = itertools.count(1)
+
+
+def seed_for(nodeid: str, *parts: object) -> int:
+    """A stable 64-bit seed for a test id (and a draw within it): the same on every run."""
+    text = "\x1f".join([nodeid, *(str(part) for part in parts)])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+class _Draws:
+    """The running test's id and how many payloads it has drawn (reset for every test)."""
+
+    nodeid = ""
+    count = 0
+
+    @classmethod
+    def next_seed(cls) -> int:
+        cls.count += 1
+        return seed_for(cls.nodeid, "intake", cls.count)
+
+
+@pytest.fixture(autouse=True)
+def _seeds_from_the_test_id(request: pytest.FixtureRequest) -> Iterator[None]:
+    _Draws.nodeid, _Draws.count = request.node.nodeid, 0
+    yield
+    _Draws.nodeid, _Draws.count = "", 0
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> random.Random:
+    """Randomness for this test alone, seeded from its id."""
+    return random.Random(seed_for(request.node.nodeid))
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +163,7 @@ def make_intake(
     from sulh.programs.services import program_get_definition
 
     definition = program_get_definition(code=program)
-    rng = random.Random(seed if seed is not None else next(_counter))
+    rng = random.Random(seed if seed is not None else _Draws.next_seed())
     i, j, k = rng.randrange(10), rng.randrange(10), rng.randrange(10)
     payload: dict[str, Any] = {
         "idempotency_key": uuid.uuid4().hex,

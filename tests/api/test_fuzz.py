@@ -37,6 +37,7 @@ def tokens(personas, programs) -> Iterator[dict[str, str]]:
         request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(

@@ -9,7 +9,13 @@ import pytest
 from sulh.bulletins.figures import figures_reconcile
 from sulh.cli import main
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _own_data_dir(settings, tmp_path):
+    """The demo writes its open programs under the data folder: this test's, not var/."""
+    settings.SULH_DATA_DIR = tmp_path / "data"
 
 
 def test_the_demo_registers_decides_and_writes_reconciling_figures(tmp_path, capsys):

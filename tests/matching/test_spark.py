@@ -22,6 +22,8 @@ if importlib.util.find_spec("pyspark") is None:
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java (java on PATH or JAVA_HOME): Spark needs a JVM", allow_module_level=True)
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def local_spark():

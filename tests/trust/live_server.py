@@ -164,6 +164,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class PortTaken(RuntimeError):
+    """Another process bound the port between choosing it and the server binding it."""
+
+
 class Server:
     """``sulh serve`` (gunicorn) in its own process group on a loopback port."""
 
@@ -171,11 +175,24 @@ class Server:
         self.installation = installation
         self.workers = workers
         self.port = port or free_port()
+        self.port_chosen_here = not port
         self.process: subprocess.Popen[bytes] | None = None
         self.log = installation.data_dir / "server.log"
 
-    def start(self, ready_timeout: float = 30) -> Server:
+    def start(self, ready_timeout: float = 60, tries: int = 3) -> Server:
+        """Start and wait for /healthz; a free port taken by another process meanwhile
+        (the machine is shared) is given up for another one."""
+        try:
+            return self._start(ready_timeout)
+        except PortTaken:
+            if not self.port_chosen_here or tries <= 1:
+                raise
+            self.port = free_port()
+            return self.start(ready_timeout, tries - 1)
+
+    def _start(self, ready_timeout: float) -> Server:
         env = self.installation.env()
+        logged = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "sulh.cli", "serve", "--host", HOST,
@@ -185,7 +202,10 @@ class Server:
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited on start:\n{self.log.read_text()[-4000:]}")
+                said = self.log.read_bytes()[logged:].decode(errors="replace")
+                if "Connection in use" in said:  # gunicorn gave up binding the port
+                    raise PortTaken(self.port)
+                raise RuntimeError(f"server exited on start:\n{said[-4000:]}")
             with contextlib.suppress(OSError, http.client.HTTPException):
                 if get(self.port, "/healthz", timeout=2)[0] == 200:
                     return self

@@ -4,7 +4,6 @@ revoke or export, CSRF on forms, and security headers without inline script."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,32 @@ pytestmark = pytest.mark.django_db
 
 def _password(client: Client, username: str, password: str = PASSWORD):
     return client.post("/login/", {"username": username, "password": password})
+
+
+class StoppedClock:
+    """The second factor's clock, stopped mid-step and moved by hand: which codes are good
+    then depends on neither when the test runs nor how long it takes."""
+
+    def __init__(self) -> None:
+        self.at = 1_700_000_000 // security.STEP * security.STEP + security.STEP / 2
+
+    def time(self) -> float:
+        return self.at
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> StoppedClock:
+    stopped = StoppedClock()
+    monkeypatch.setattr(security, "time", stopped)
+    return stopped
+
+
+def _a_wrong_code(secret: str) -> str:
+    """A code no step in the accepted window gives (a fixed one is right once in 300,000)."""
+    good = {
+        security.totp_code(secret, security.time.time() + d * security.STEP) for d in (-1, 0, 1)
+    }
+    return next(code for code in ("000000", "000001", "000002", "000003") if code not in good)
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(personas):
@@ -39,7 +64,7 @@ def test_a_clerk_signs_in_with_a_password_only(personas):
     assert client.get("/").status_code == 200
 
 
-def test_a_deciding_officer_enrols_then_needs_a_fresh_code(personas):
+def test_a_deciding_officer_enrols_then_needs_a_fresh_code(personas, clock):
     decider = personas["decider"]
     client = Client()
     response = _password(client, decider.username)
@@ -48,7 +73,7 @@ def test_a_deciding_officer_enrols_then_needs_a_fresh_code(personas):
     page = client.get("/login/code/").content.decode()
     assert "<svg" in page  # the enrolment QR code
     secret = client.session["login_secret"]
-    assert client.post("/login/code/", {"code": "000000"}).status_code == 422
+    assert client.post("/login/code/", {"code": _a_wrong_code(secret)}).status_code == 422
     code = security.totp_code(secret)
     assert client.post("/login/code/", {"code": code}).status_code == 302
     assert client.get("/").status_code == 200
@@ -57,7 +82,8 @@ def test_a_deciding_officer_enrols_then_needs_a_fresh_code(personas):
     _password(again, decider.username)
     assert "<svg" not in again.get("/login/code/").content.decode()
     assert again.post("/login/code/", {"code": code}).status_code == 422
-    later = security.totp_code(secret, time.time() + security.STEP)
+    clock.at += security.STEP
+    later = security.totp_code(secret)
     assert again.post("/login/code/", {"code": later}).status_code == 302
 
 

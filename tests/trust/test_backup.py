@@ -41,6 +41,7 @@ def _register(installation: Installation, payloads: list[dict[str, Any]]) -> lis
     return installation.task("register", {"clerk": CLERK, "payloads": payloads})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "databases",
     [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)],

@@ -67,6 +67,7 @@ def test_registered_people_cannot_be_read_from_a_dump(personas, programs):
     assert found == []
 
 
+@pytest.mark.slow
 def test_processes_starting_on_a_fresh_site_at_once_share_one_keyring(tmp_path):
     """Gunicorn's workers start together: they must not each make their own keys. A read
     makes none at all; six `sulh keyring init` at once make one keyring."""

@@ -192,7 +192,7 @@ def test_a_childs_case_is_seen_only_by_child_protection(personas, programs):
 ELSEWHERE = {
     "POST /api/decisions/{decision_id}/confirm": "tests/cases/test_decisions.py",
     "POST /api/decisions/{decision_id}/reject": "tests/cases/test_decisions.py",
-    "POST /api/cases/{serial}/revoke-eligibility": "tests/api/test_api.py",
+    "POST /api/cases/{serial}/revoke-eligibility": "tests/api/test_cases_revoke_eligibility.py",
     "POST /api/candidates/{candidate_id}/resolve": "tests/matching/test_online.py",
     "POST /api/cards/{card_id}/state": "tests/cards/test_issue.py",
     "POST /api/cards/{card_id}/renew": "tests/cards/test_issue.py",

@@ -29,7 +29,10 @@ from tests.trust.live_server import (
 INTAKES = 150
 DESKS = 4
 KILL_AFTER = 50  # acknowledged intakes before the kill
-REQUEST_TIMEOUT = 10
+REQUEST_TIMEOUT = 30
+# A bound on waiting, not a speed target: the wait ends as soon as KILL_AFTER intakes are
+# acknowledged, and a shared 2-core machine may take far longer than a quiet one.
+LOAD_TIMEOUT = 180
 
 
 @pytest.fixture
@@ -43,6 +46,7 @@ def installation(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Inst
         yield Installation(tmp_path / "data")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "installation",
     [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)],
@@ -130,11 +134,11 @@ def _load_then_kill(
     desks = [threading.Thread(target=desk, daemon=True) for _ in range(DESKS)]
     for thread in desks:
         thread.start()
-    reached = enough.wait(timeout=40)
+    reached = enough.wait(timeout=LOAD_TIMEOUT)
     server.kill()  # every response counted from here on was sent before the kill
     for thread in desks:
         thread.join(timeout=REQUEST_TIMEOUT + 5)
-    assert reached, f"only {len(acknowledged)} intakes acknowledged in 40 s"
+    assert reached, f"only {len(acknowledged)} intakes acknowledged in {LOAD_TIMEOUT} s"
     assert not any(thread.is_alive() for thread in desks)
     return acknowledged, refused
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ LAPTOP = {"width": 1366, "height": 768}
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not CHROMIUM.exists(),
@@ -71,6 +71,11 @@ class Desk:
         )
 
     def close(self) -> None:
+        # Console messages arrive in order with the page's answers: once the page has no
+        # request in flight and has run the tasks queued so far, every message it logged
+        # has been heard (a fixed pause only guessed how long that takes).
+        self.page.wait_for_load_state("networkidle")
+        self.page.evaluate("() => new Promise((resolve) => setTimeout(resolve))")
         self.context.close()
         assert self.errors == [], f"{self.user.username}: console errors {self.errors}"
 
@@ -196,6 +201,5 @@ def test_a_case_from_intake_to_a_verified_card(lang, browser, live_server, perso
     manager.page.wait_for_selector("#summary svg")
     assert "Samer" not in manager.page.inner_text("main")
     manager.shot("7-dashboard")
-    time.sleep(0.2)  # let any late console message arrive before closing
     for made in desks:
         made.close()
