@@ -214,3 +214,11 @@ def _site_keyring() -> None:
     from sulh.keys.keyring import keyring_create
 
     keyring_create()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_record_caches() -> None:
+    """Each test starts with the matching caches a new process has: empty."""
+    from sulh.matching.stored import caches_clear
+
+    caches_clear()

@@ -52,14 +52,13 @@ def test_it_finds_no_import_of_another_package_inside_a_function():
 
 
 def test_it_would_see_a_function_level_import(tmp_path):
-    sample = SULH / "cases" / "_sample_for_test.py"
-    sample.write_text("def f():\n    from sulh.cards.services import card_issue\n")
-    try:
-        assert _function_level_imports(sample) == [
-            "cases/_sample_for_test.py:2 sulh.cards.services"
-        ]
-    finally:
-        sample.unlink()
+    sample = tmp_path / "cases" / "sample.py"
+    sample.parent.mkdir()
+    sample.write_text(
+        "from sulh.cards.models import Card\n\n\n"
+        "def f():\n    from sulh.cases import hooks\n    from sulh.cards.services import card_issue\n"
+    )
+    assert _function_level_imports(sample, tmp_path) == ["cases/sample.py:6 sulh.cards.services"]
 
 
 def test_it_imports_by_name_only_in_the_command_dispatcher():

@@ -44,15 +44,14 @@ from sulh.cases import review as case_review
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
-from sulh.cases.models import Case, Decision
+from sulh.cases.models import Case, Decision, ExportRequest
+from sulh.cases.selectors import export_get_for_user
 from sulh.core.errors import NotFound, SulhError
 from sulh.core.validation import describe
 from sulh.ledger import services as ledger_services
 from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get, program_get_definition, programs_all
-from sulh.registry.models import ExportRequest
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.selectors import export_get_for_user
 
 api = NinjaAPI(
     title="Sulh API",

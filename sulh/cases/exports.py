@@ -12,10 +12,9 @@ from django.utils import timezone
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, require, require_same_officer, require_second_officer
 from sulh.audit.services import audit_record
-from sulh.cases.models import Case
+from sulh.cases.models import Case, ExportRequest
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.programs.services import program_get
-from sulh.registry.models import ExportRequest
 
 COLUMNS = (
     "serial", "station", "state", "outcome", "given_name_ar", "father_name_ar",

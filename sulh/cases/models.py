@@ -110,3 +110,23 @@ class Decision(models.Model):
     second_at = models.DateTimeField(null=True, blank=True)
     second_reason = EncryptedTextField(blank=True)
     on_appeal = models.BooleanField(default=False)
+
+
+class ExportRequest(models.Model):
+    """An export of a program's personal data: asked with a purpose, approved by a second
+    officer, written once by the one who asked; every step is in the audit trail."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT)
+    purpose = EncryptedTextField(context="registry.ExportRequest.purpose")  # sealed there first
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    written_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "registry_exportrequest"  # where export requests were kept before

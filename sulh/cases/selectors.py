@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, allows, require, station_bound
 from sulh.audit.services import audit_record
-from sulh.cases.models import Case, Decision
+from sulh.cases.models import Case, Decision, ExportRequest
 from sulh.core.errors import NotFound
 from sulh.matching.models import MatchCandidate
 from sulh.matching.selectors import candidates_for_case
@@ -105,3 +105,14 @@ def candidate_get_for_user(
     if action is not None:
         require(user, action)
     return candidate
+
+
+def export_get_for_user(*, user: User, export_id: int, action: Action) -> ExportRequest:
+    """An export request, for a role that may take ``action`` on exports: the role is
+    asked first (403 whether or not the request exists), then the request (404)."""
+    require(user, action)
+    found = ExportRequest.objects.select_related("program", "requested_by", "approved_by")
+    request = found.filter(pk=export_id).first()
+    if request is None:
+        raise NotFound(f"no export {export_id}", field="id")
+    return request

@@ -163,6 +163,15 @@ def keyring() -> Keyring:
     return found
 
 
+def keyring_reload() -> Keyring:
+    """The keyring read again from disk: another process rotated it (a value sealed under a
+    key id this process has not seen yet)."""
+    folder = str(settings.SULH_KEYS_DIR)
+    with _lock:
+        _cache[folder] = _load()
+        return _cache[folder]
+
+
 def keyring_exists() -> bool:
     return _keyring_path().exists()
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sulh.keys.keyring import NONCE_BYTES, Keyring, SealError, keyring
+from sulh.keys.keyring import NONCE_BYTES, Keyring, SealError, keyring, keyring_reload
 
 TOKEN_VERSION = "v1"  # noqa: S105 - a format marker, not a secret
 
@@ -57,6 +57,8 @@ def _open(ring: Keyring, token: str, context: str) -> str:
     if version != TOKEN_VERSION or not body:
         raise SealError(f"not a sealed value for {context}", field=context)
     key = ring.data_keys.get(kid)
+    if key is None and kid:
+        key = keyring_reload().data_keys.get(kid)  # rotated by another process since we loaded
     if key is None:
         raise SealError(f"the key of a value in {context} is not in the keyring", field=context)
     blob = base64.b64decode(body)

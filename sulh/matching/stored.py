@@ -113,6 +113,14 @@ def registered_records(case_ids: Sequence[int]) -> list[tuple[int, list[PersonRe
     return [(pk, found[pk]) for pk, _ in rows]
 
 
+def caches_clear() -> None:
+    """Forget every opened record, as a new process would (tests: primary keys are reused
+    after each test's rollback, so a cached entry could be another test's)."""
+    with _lock:
+        _case_cache.clear()
+        _entry_cache.clear()
+
+
 def entry_record(pk: int, sealed_json: str) -> PersonRecord:
     """A list entry's record from its stored JSON (opened)."""
     fields = json.loads(sealed_json)

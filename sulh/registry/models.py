@@ -128,20 +128,3 @@ class SerialCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["station", "year"], name="serial_counter_unique")
         ]
-
-
-class ExportRequest(models.Model):
-    """An export of a program's personal data: asked with a purpose, approved by a second
-    officer, written once by the one who asked; every step is in the audit trail."""
-
-    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT)
-    purpose = EncryptedTextField()
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    written_at = models.DateTimeField(null=True, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sulh.cli import main
-from sulh.keys.keyring import KeysMissing, keyring
+from sulh.keys.keyring import KeysMissing, _cache, keyring
 from sulh.keys.sealing import open_sealed, seal
 
 
@@ -42,3 +42,16 @@ def test_it_rotates_the_data_key_and_still_opens_what_the_old_one_sealed(own_key
     assert sealed_before.split(":")[1] == old_kid
     assert open_sealed(sealed_before, context="tests.Sample.value") == "سامر"
     assert open_sealed(sealed_after, context="tests.Sample.value") == "سامر"
+
+
+def test_a_process_that_loaded_the_keyring_before_a_rotation_opens_what_is_sealed_after(
+    own_keys,
+):
+    """Workers keep the keyring in memory: one that loaded it before another process rotated
+    it still opens the values sealed under the new key."""
+    assert main(["keyring", "init"]) == 0
+    before = keyring()
+    assert main(["keyring", "rotate"]) == 0
+    sealed_after = seal("ريم", context="tests.Sample.value")
+    _cache[str(own_keys)] = before  # as a worker that has not seen the rotation
+    assert open_sealed(sealed_after, context="tests.Sample.value") == "ريم"
