@@ -3,8 +3,9 @@ rules beyond roles (stations, children, four eyes). Default deny: an action that
 in ``POLICY``, or a role that is not listed for it, is refused.
 
 Every caller asks here: views, API endpoints and services alike, through ``require`` or
-the resource helpers built on it (``sulh.cases.selectors``, ``sulh.cards.selectors``). docs/permissions.md holds the rendering of this table
-(``python -m sulh.accounts.policy --markdown``); a test fails when they differ.
+the resource helpers built on it (``sulh.cases.selectors``, ``sulh.cards.selectors``).
+docs/permissions.md holds the rendering of this table (``python -m sulh.accounts.policy
+--markdown``); a test fails when they differ.
 
 This module imports no Django model: it is read and rendered without a database.
 """
