@@ -31,6 +31,7 @@ from sulh.keys.models import SigningKey
 from sulh.keys.services import (
     SIGNING_KEY_DAYS,
     private_key_of,
+    public_key_of,
     publication_key,
     root_find,
     root_key,
@@ -95,7 +96,7 @@ def _trust_list(root_private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
         issued_at=timezone.now(),
         programs=programs,
         extensions=extensions,
-        publication_key=private_key_of(publication_key()).public_key(),
+        publication_key=public_key_of(publication_key()),
     )
 
 

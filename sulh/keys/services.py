@@ -55,7 +55,7 @@ class Signer:
 
     @property
     def public_key(self) -> ec.EllipticCurvePublicKey:
-        return self.private_key.public_key()
+        return public_key_of(self.row)  # the stored public half: nothing to unseal
 
     @property
     def private_key(self) -> ec.EllipticCurvePrivateKey:
