@@ -19,9 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sulh.cards.demo import DEMO_HOLDER
 from sulh.cards.format import CardClaims, encode_card, new_card_id
 from sulh.cards.qr import read_png, write_png
+from sulh.cards.status import StatusList
 from sulh.cards.trust import StationKey, trust_list_load, trust_list_sign
 from sulh.cards.verify import Verdict, verify_card
-from sulh.keys.signing import new_private_key
+from sulh.keys.signing import new_private_key, public_bytes
 
 
 def _rate(work: Callable[[], object], seconds: float) -> float:
@@ -42,7 +43,11 @@ def main(argv: list[str]) -> int:
     station = StationKey(
         "alp-police-1", new_private_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=99)
     )
-    trusted = trust_list_load(trust_list_sign(root=root, keys=[station], issued_at=now))
+    trusted = trust_list_load(
+        trust_list_sign(root=root, keys=[station], issued_at=now),
+        root_public_key=public_bytes(root.public_key()),
+    )
+    status = StatusList()
     holder = DEMO_HOLDER
     claims = CardClaims(
         new_card_id(),
@@ -54,7 +59,7 @@ def main(argv: list[str]) -> int:
         holder,
     )
     text = encode_card(claims, key=station.private, kid=station.kid)
-    assert verify_card(text, trusted=trusted).verdict == Verdict.VALID
+    assert verify_card(text, trusted=trusted, status=status).verdict == Verdict.VALID
     message = b"x" * 250
     der = station.private.sign(message, ec.ECDSA(hashes.SHA256()))
     public = station.private.public_key()
@@ -65,7 +70,7 @@ def main(argv: list[str]) -> int:
         rounds.append(
             (
                 _rate(lambda: public.verify(der, message, es256), args.seconds / 7),
-                _rate(lambda: verify_card(text, trusted=trusted), args.seconds / 7),
+                _rate(lambda: verify_card(text, trusted=trusted, status=status), args.seconds / 7),
             )
         )
     bare = statistics.median(b for b, _ in rounds)
@@ -75,7 +80,8 @@ def main(argv: list[str]) -> int:
         png = Path(folder) / "card.png"
         version = write_png(text, png)
         from_png = _rate(
-            lambda: verify_card(read_png(png) or "", trusted=trusted), args.seconds / 2
+            lambda: verify_card(read_png(png) or "", trusted=trusted, status=status),
+            args.seconds / 2,
         )
     print(f"{'what':<34} {'per second':>11} {'ratio':>7}")
     print(f"{'bare ES256 verify (peer)':<34} {bare:>11.0f} {'1.00':>7}")

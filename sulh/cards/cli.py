@@ -8,9 +8,10 @@ import json
 import sys
 from pathlib import Path
 
+from sulh.cards.pinning import PinError, SeenLists, root_configured, state_default
 from sulh.cards.status import StatusListError, status_list_load
-from sulh.cards.trust import TrustListError, trust_list_load
-from sulh.cards.verify import Verdict, verify_card
+from sulh.cards.trust import TrustListError, UntrustedRoot, trust_list_load
+from sulh.cards.verify import Result, Verdict, verify_card
 from sulh.core.errors import SulhError
 from sulh.core.setup import setup_django
 
@@ -21,6 +22,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify = commands.add_parser("verify", help="verify a card offline (exit 0 only when VALID)")
     verify.add_argument("--trust", required=True, type=Path, help="the signed trust list (JSON)")
     verify.add_argument("--status", type=Path, help="the signed status list (JSON)")
+    verify.add_argument(
+        "--root",
+        type=Path,
+        help="the program's root public key (root.pub); else SULH_ROOT_PUBLIC_KEY(_FILE)",
+    )
+    verify.add_argument(
+        "--state",
+        type=Path,
+        help="where the highest list sequences seen are kept "
+        "(default: ~/.local/share/sulh/verifier-state.json)",
+    )
     verify.add_argument("card", help="the card text (SULH1:...) or a PNG image of its QR code")
     verify.set_defaults(handler=_verify)
     init = commands.add_parser(
@@ -59,22 +71,40 @@ def _card_text(argument: str) -> str | None:
 
 def _verify(args: argparse.Namespace) -> int:
     try:
+        root = root_configured(args.root)
+        seen = SeenLists(args.state or state_default())
         trust_document = json.loads(args.trust.read_text(encoding="utf-8"))
-        trusted = trust_list_load(trust_document)
-        status = None
+        try:
+            trusted = trust_list_load(trust_document, root_public_key=root)
+        except UntrustedRoot as exc:
+            return _show(Result(Verdict.UNTRUSTED_ROOT, f"{exc}: refused"))
+        refused = seen.check(root, "trust", trusted.sequence)
+        if refused:
+            return _show(Result(Verdict.TRUST_STALE, refused))
+        seen.note(root, "trust", trusted.sequence)
+        status, status_refused = None, ""
         if args.status:
             status = status_list_load(
                 json.loads(args.status.read_text(encoding="utf-8")),
                 public_key=trusted.status_signer,
             )
-    except (OSError, json.JSONDecodeError, TrustListError, StatusListError) as exc:
+            status_refused = seen.check(root, "status", status.sequence)
+            if status_refused:
+                status = None
+            else:
+                seen.note(root, "status", status.sequence)
+        seen.save()
+    except (OSError, json.JSONDecodeError, TrustListError, StatusListError, PinError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     text = _card_text(args.card)
     if text is None:
         print(f"{Verdict.MALFORMED.value}: no QR code found in the image")
         return 1
-    result = verify_card(text, trusted=trusted, status=status)
+    return _show(verify_card(text, trusted=trusted, status=status, status_refused=status_refused))
+
+
+def _show(result: Result) -> int:
     print(f"{result.verdict.value}: {result.message}")
     for label, value in (
         ("name (Arabic)", result.holder.get("name_ar")),

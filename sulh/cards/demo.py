@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.pdf import PrintedCard, card_pdf
+from sulh.cards.pinning import root_pem
 from sulh.cards.qr import write_png
 from sulh.cards.status import StatusList
 from sulh.cards.trust import StationKey, trust_list_sign
@@ -33,7 +34,7 @@ def issue_demo(*, out: Path, now: dt.datetime) -> list[Path]:
         holder=DEMO_HOLDER,
     )
     text = encode_card(claims, key=station.private, kid=station.kid)
-    names = ("card.txt", "card.png", "card.pdf", "trust-list.json", "status.json")
+    names = ("card.txt", "card.png", "card.pdf", "trust-list.json", "status.json", "root.pub")
     paths = {name: out / name for name in names}
     paths["card.txt"].write_text(text + "\n", encoding="utf-8")
     write_png(text, paths["card.png"])
@@ -55,4 +56,6 @@ def issue_demo(*, out: Path, now: dt.datetime) -> list[Path]:
     )
     status = StatusList().signed(root=root, issued_at=now, uri="status.json")
     paths["status.json"].write_text(json.dumps(status, indent=2), encoding="utf-8")
+    # The demo root's public key, to pin: sulh card verify --root DIR/root.pub
+    paths["root.pub"].write_text(root_pem(root.public_key()), encoding="utf-8")
     return list(paths.values())

@@ -61,7 +61,7 @@ def certify(*, root_pem: bytes, days: int = SIGNING_KEY_DAYS) -> dict[str, Any]:
                 signing_key_create(kind="station", station_id=station.pk, days=days)
         if signing_key_current("publication", margin_days=30) is None:
             signing_key_create(kind="publication", station_id=None, days=days)
-        document = _trust_list(root_private)
+        document = _trust_list(root_private, days=days)
         TrustListPublication.objects.create(document=document)
     return document
 
@@ -76,7 +76,9 @@ def root_init(*, out: Path | None) -> SigningKey:
     return root_offline_create(out=out)
 
 
-def _trust_list(root_private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
+def _trust_list(root_private: ec.EllipticCurvePrivateKey, *, days: int = 30) -> dict[str, Any]:
+    """Signed now; verifiers stop trusting it after ``days`` (30 for a list an online root
+    signs on each request; the certification's key validity for one signed offline)."""
     keys = [
         StationKey(
             station=row.station.code if row.station else "",
@@ -90,10 +92,12 @@ def _trust_list(root_private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
     extensions: dict[int, tuple[dt.datetime, dt.datetime]] = {}
     for row in CardExtension.objects.order_by("created_at"):
         extensions[row.program_id] = (row.issued_before, row.valid_until)  # the latest wins
+    now = timezone.now()
     return trust_list_sign(
         root=root_private,
         keys=keys,
-        issued_at=timezone.now(),
+        issued_at=now,
+        expires_at=now + dt.timedelta(days=days),
         programs=programs,
         extensions=extensions,
         publication_key=public_key_of(publication_key()),
@@ -325,7 +329,7 @@ def status_list_document() -> dict[str, Any]:
         root=private_key_of(publication_key()),
         issued_at=timezone.now(),
         uri="/api/cards/status.json",
-    )
+    )  # sequence: the signing time in ms; valid for STATUS_LIST_HOURS
 
 
 def cards_erase_for_case(*, case_id: int) -> None:

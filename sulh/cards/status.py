@@ -14,10 +14,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from sulh.cards.trust import list_sequence, sequence_of
 from sulh.keys.signing import b64u, canonical, public_from_bytes, sign_raw, unb64u, verify_raw
 
 BITS = 2
 MAX_STATUS_BYTES = 1 << 22  # 16 million cards at two bits each
+STATUS_LIST_FORMAT = "sulh-status-list/1"
+STATUS_LIST_HOURS = 48  # how long a checkpoint may go on using a list it fetched
 
 
 class CardStatus(IntEnum):
@@ -27,8 +30,18 @@ class CardStatus(IntEnum):
 
 
 class StatusList:
-    def __init__(self, size: int = 1024, data: bytes | None = None) -> None:
+    def __init__(
+        self,
+        size: int = 1024,
+        data: bytes | None = None,
+        *,
+        sequence: int = 0,
+        issued_at: dt.datetime | None = None,
+        expires_at: dt.datetime | None = None,
+    ) -> None:
         self.data = bytearray(data if data is not None else bytes((size * BITS + 7) // 8))
+        # Set on a list read from a signed document (status_list_load).
+        self.sequence, self.issued_at, self.expires_at = sequence, issued_at, expires_at
 
     def _locate(self, index: int) -> tuple[int, int]:
         if index < 0 or index * BITS // 8 >= len(self.data):
@@ -44,12 +57,23 @@ class StatusList:
         self.data[byte] = (self.data[byte] & ~(0b11 << shift) & 0xFF) | (int(status) << shift)
 
     def signed(
-        self, *, root: ec.EllipticCurvePrivateKey, issued_at: dt.datetime, uri: str
+        self,
+        *,
+        root: ec.EllipticCurvePrivateKey,
+        issued_at: dt.datetime,
+        uri: str,
+        expires_at: dt.datetime | None = None,
+        sequence: int | None = None,
     ) -> dict[str, Any]:
         body = {
+            "format": STATUS_LIST_FORMAT,
             "status_list": {"bits": BITS, "lst": b64u(zlib.compress(bytes(self.data), 9))},
             "uri": uri,
             "issued_at": issued_at.isoformat(),
+            "sequence": list_sequence(issued_at) if sequence is None else sequence,
+            "expires_at": (
+                expires_at or issued_at + dt.timedelta(hours=STATUS_LIST_HOURS)
+            ).isoformat(),
         }
         return {**body, "signature": b64u(sign_raw(root, canonical(body)))}
 
@@ -66,11 +90,18 @@ def status_list_load(document: dict[str, Any], *, public_key: bytes) -> StatusLi
             public_from_bytes(public_key), unb64u(document["signature"]), canonical(body)
         ):
             raise StatusListError("the status list's signature does not verify")
+        if body.get("format") != STATUS_LIST_FORMAT:
+            raise StatusListError(f"not a {STATUS_LIST_FORMAT} list (no sequence or expiry)")
         inflater = zlib.decompressobj()
         data = inflater.decompress(unb64u(body["status_list"]["lst"]), MAX_STATUS_BYTES)
         if inflater.unconsumed_tail:
             raise StatusListError("the status list is larger than allowed")
-        return StatusList(data=data)
+        return StatusList(
+            data=data,
+            sequence=sequence_of(body["sequence"]),
+            issued_at=dt.datetime.fromisoformat(body["issued_at"]),
+            expires_at=dt.datetime.fromisoformat(body["expires_at"]),
+        )
     except (KeyError, TypeError, ValueError, zlib.error) as exc:
         if isinstance(exc, StatusListError):
             raise

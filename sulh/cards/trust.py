@@ -25,7 +25,13 @@ from sulh.keys.signing import (
     verify_raw,
 )
 
-TRUST_LIST_FORMAT = "sulh-trust-list/1"
+TRUST_LIST_FORMAT = "sulh-trust-list/2"
+# Lists carry a sequence that grows with every list signed for a root: Sulh uses the
+# signing time in milliseconds since 1970 (signing writes nothing), verifiers only compare.
+
+
+def list_sequence(issued_at: dt.datetime) -> int:
+    return int(issued_at.timestamp() * 1000)
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ def trust_list_sign(
     root: ec.EllipticCurvePrivateKey,
     keys: list[StationKey],
     issued_at: dt.datetime,
+    expires_at: dt.datetime | None = None,
+    sequence: int | None = None,
     programs: dict[int, str] | None = None,
     extensions: dict[int, tuple[dt.datetime, dt.datetime]] | None = None,
     publication_key: ec.EllipticCurvePublicKey | None = None,
@@ -63,6 +71,8 @@ def trust_list_sign(
     body = {
         "format": TRUST_LIST_FORMAT,
         "issued_at": issued_at.isoformat(),
+        "sequence": list_sequence(issued_at) if sequence is None else sequence,
+        "expires_at": (expires_at or issued_at + dt.timedelta(days=TRUST_LIST_DAYS)).isoformat(),
         "root_public_key": b64u(public_bytes(root.public_key())),
         "programs": {str(code): name for code, name in sorted((programs or {}).items())},
         "keys": [k.entry() for k in keys],
@@ -79,8 +89,15 @@ def trust_list_sign(
     return {**body, "signature": b64u(sign_raw(root, canonical(body)))}
 
 
+TRUST_LIST_DAYS = 30  # a list signed online; the certification gives its own
+
+
 class TrustListError(ValueError):
     pass
+
+
+class UntrustedRoot(TrustListError):
+    """The list is signed by another root than the one the verifier pins."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,9 @@ class TrustList:
     root_public_key: bytes
     extensions: dict[int, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
     publication_key: bytes | None = None  # signs status lists and log heads, online
+    sequence: int = 0
+    issued_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
 
     @property
     def status_signer(self) -> bytes:
@@ -106,15 +126,19 @@ class TrustList:
         return self.publication_key or self.root_public_key
 
 
-def trust_list_load(document: dict[str, Any], *, root_public_key: bytes | None = None) -> TrustList:
-    """Check the root's signature (and pin, when given); the station keys by kid, the programs."""
+def trust_list_load(document: dict[str, Any], *, root_public_key: bytes) -> TrustList:
+    """Check the signature by the pinned root (a list naming another root is refused with
+    ``UntrustedRoot``); the station keys by kid, the programs, the sequence and expiry."""
     try:
         body = {k: v for k, v in document.items() if k != "signature"}
-        root = public_from_bytes(unb64u(body["root_public_key"]))
-        if root_public_key is not None and public_bytes(root) != root_public_key:
-            raise TrustListError("the trust list is signed by another root than the pinned one")
+        root = public_from_bytes(root_public_key)
+        if unb64u(body["root_public_key"]) != root_public_key:
+            raise UntrustedRoot("the trust list is signed by another root than the pinned one")
         if body.get("format") != TRUST_LIST_FORMAT:
-            raise TrustListError("not a Sulh trust list")
+            raise TrustListError(
+                f"not a {TRUST_LIST_FORMAT} list (an older one has no sequence or expiry: "
+                "have it signed again)"
+            )
         if not verify_raw(root, unb64u(document["signature"]), canonical(body)):
             raise TrustListError("the trust list's signature does not verify")
         keys = {
@@ -143,8 +167,17 @@ def trust_list_load(document: dict[str, Any], *, root_public_key: bytes | None =
             publication_key=public_bytes(public_from_bytes(unb64u(publication)))
             if publication
             else None,
+            sequence=sequence_of(body["sequence"]),
+            issued_at=dt.datetime.fromisoformat(body["issued_at"]),
+            expires_at=dt.datetime.fromisoformat(body["expires_at"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, TrustListError):
             raise
         raise TrustListError(f"malformed trust list: {exc}") from None
+
+
+def sequence_of(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise ValueError("sequence: must be a whole number")
+    return value

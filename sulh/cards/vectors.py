@@ -1,6 +1,7 @@
 """Test vectors for card verifiers: one card text per verdict, with the lists to check them.
 
-``python -m sulh.cards.vectors --out DIR`` writes ``trust-list.json``, ``status.json``,
+``python -m sulh.cards.vectors --out DIR`` writes ``root.pub`` (the root to pin),
+``trust-list.json``, ``status.json``,
 one ``NAME.txt`` per vector and ``expected.json`` (name -> verdict, and the instant
 "now" to verify at). The set shipped in ``tests/cards/vectors/`` is what other
 verifier authors should test against (docs/card-format.md).
@@ -18,6 +19,7 @@ import cbor2
 
 from sulh.cards.base45 import b45decode, b45encode
 from sulh.cards.format import PREFIX, CardClaims, Holder, encode_card, new_card_id
+from sulh.cards.pinning import root_pem
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cards.trust import StationKey, trust_list_sign
 from sulh.keys.signing import new_private_key
@@ -44,8 +46,9 @@ def _tamper(text: str, part: int, offset: int | None = None) -> str:
     return _repack(cbor2.dumps(cbor2.CBORTag(18, parts)))
 
 
-def build(now: dt.datetime = NOW) -> tuple[dict, dict, list[tuple[str, str, str]]]:
-    """The trust list, the status list and (name, card text, expected verdict) triples."""
+def build(now: dt.datetime = NOW) -> tuple[str, dict, dict, list[tuple[str, str, str]]]:
+    """The root (PEM), the trust list, the status list and (name, card text, expected
+    verdict) triples."""
     root = new_private_key()
     window = (now - dt.timedelta(days=300), now + dt.timedelta(days=100))
     station = StationKey("alp-police-2", new_private_key(), *window)
@@ -88,12 +91,18 @@ def build(now: dt.datetime = NOW) -> tuple[dict, dict, list[tuple[str, str, str]
         ("not-cose", _repack(cbor2.dumps({"hello": 1})), "MALFORMED"),
     ]
     trust = trust_list_sign(root=root, keys=[station], issued_at=now, programs=dict([PROGRAM]))
-    return trust, status.signed(root=root, issued_at=now, uri="status.json"), vectors
+    return (
+        root_pem(root.public_key()),
+        trust,
+        status.signed(root=root, issued_at=now, uri="status.json"),
+        vectors,
+    )
 
 
 def write(out: Path, now: dt.datetime = NOW) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    trust, status, vectors = build(now)
+    root, trust, status, vectors = build(now)
+    (out / "root.pub").write_text(root)
     (out / "trust-list.json").write_text(json.dumps(trust, indent=1, ensure_ascii=False) + "\n")
     (out / "status.json").write_text(json.dumps(status, indent=1) + "\n")
     expected = {"now": now.isoformat(), "vectors": {}}

@@ -47,6 +47,11 @@ class Verdict(Enum):
     UNKNOWN_KEY = "UNKNOWN KEY"
     FORGED = "FORGED"
     MALFORMED = "MALFORMED"
+    # About the lists, not the card: never VALID without a pinned root and current lists.
+    UNTRUSTED_ROOT = "UNTRUSTED ROOT"  # the trust list is signed by another root
+    TRUST_STALE = "TRUST STALE"  # the trust list expired, or is older than one seen
+    STATUS_UNKNOWN = "STATUS UNKNOWN"  # no status list: revocation not checked
+    STATUS_STALE = "STATUS STALE"  # the status list expired, or is older than one seen
 
 
 @dataclass(slots=True)
@@ -158,8 +163,17 @@ def verify_card(
     trusted: TrustList,
     status: StatusList | None = None,
     now: dt.datetime | None = None,
+    status_refused: str = "",
 ) -> Result:
+    """The verdict for ``text`` under a trust list loaded with the pinned root. Without a
+    status list the verdict is STATUS UNKNOWN (``status_refused``, the reason a list was
+    refused, makes it STATUS STALE); an expired list is never VALID."""
     now = now or dt.datetime.now(dt.UTC)
+    if trusted.expires_at is not None and now > trusted.expires_at:
+        return Result(
+            Verdict.TRUST_STALE,
+            f"the trust list expired on {trusted.expires_at.isoformat()}: get a current one",
+        )
     message = _unwrap(text)
     if isinstance(message, Result):
         return message
@@ -177,7 +191,9 @@ def verify_card(
         return Result(
             Verdict.FORGED, "the signature does not match the card: it was altered or forged"
         )
-    return _claims_verdict(payload, key=key, trusted=trusted, status=status, now=now)
+    return _claims_verdict(
+        payload, key=key, trusted=trusted, status=status, now=now, status_refused=status_refused
+    )
 
 
 def _read_claims(
@@ -218,6 +234,7 @@ def _claims_verdict(
     trusted: TrustList,
     status: StatusList | None,
     now: dt.datetime,
+    status_refused: str = "",
 ) -> Result:
     read = _read_claims(payload, key=key, trusted=trusted)
     if read is None:
@@ -240,20 +257,35 @@ def _claims_verdict(
             )
         card["valid_until"] = extension[1]
         card["extended"] = True
-    if status is not None:
-        try:
-            state = status.get(card["status_index"])
-        except (IndexError, ValueError):  # outside the list, or the undefined value 3
-            return Result(
-                Verdict.UNKNOWN_KEY,
-                "the card's status index is not in the status list",
-                shown,
-                card,
-            )
-        if state == CardStatus.REVOKED:
-            return Result(Verdict.REVOKED, "the card was revoked", shown, card)
-        if state == CardStatus.SUSPENDED:
-            return Result(Verdict.SUSPENDED, "the card is suspended", shown, card)
+    if status is None:
+        if status_refused:
+            return Result(Verdict.STATUS_STALE, status_refused, shown, card)
+        return Result(
+            Verdict.STATUS_UNKNOWN,
+            "no status list: whether the card was revoked is not known",
+            shown,
+            card,
+        )
+    try:
+        state = status.get(card["status_index"])
+    except (IndexError, ValueError):  # outside the list, or the undefined value 3
+        return Result(
+            Verdict.UNKNOWN_KEY,
+            "the card's status index is not in the status list",
+            shown,
+            card,
+        )
+    if state == CardStatus.REVOKED:
+        return Result(Verdict.REVOKED, "the card was revoked", shown, card)
+    if state == CardStatus.SUSPENDED:
+        return Result(Verdict.SUSPENDED, "the card is suspended", shown, card)
+    if status.expires_at is not None and now > status.expires_at:
+        return Result(
+            Verdict.STATUS_STALE,
+            f"the status list expired on {status.expires_at.isoformat()}: get a current one",
+            shown,
+            card,
+        )
     return Result(
         Verdict.VALID, f"valid until {card['valid_until'].date().isoformat()}", shown, card
     )

@@ -21,13 +21,14 @@ from PIL import Image
 
 from sulh.cards.base45 import Base45Error, b45decode, b45encode
 from sulh.cards.format import PREFIX, CardClaims, Holder, encode_card, new_card_id
+from sulh.cards.pinning import root_parse
 from sulh.cards.qr import write_png
 from sulh.cards.status import StatusList, status_list_load
 from sulh.cards.trust import StationKey, trust_list_load, trust_list_sign
 from sulh.cards.vectors import build as vectors_build
 from sulh.cards.verify import Verdict, verify_card
 from sulh.cli import main
-from sulh.keys.signing import new_private_key
+from sulh.keys.signing import new_private_key, public_bytes
 
 NOW = dt.datetime(2024, 12, 3, 9, tzinfo=dt.UTC)
 HOLDER = Holder(name_ar="عمر خالد النجار", name_lat="Omar Khaled al-Najjar", birth_year=1991)
@@ -48,7 +49,7 @@ def world():
         "station": station,
         "stranger": stranger,
         "trust": trust,
-        "trusted": trust_list_load(trust),
+        "trusted": trust_list_load(trust, root_public_key=public_bytes(root.public_key())),
     }
 
 
@@ -86,7 +87,7 @@ def test_base45_round_trips_any_bytes(data):
 
 
 def test_a_card_verifies_and_shows_only_what_binds_it_to_the_bearer(world):
-    result = verify_card(_card(world), trusted=world["trusted"], now=NOW)
+    result = verify_card(_card(world), trusted=world["trusted"], status=StatusList(), now=NOW)
     assert result.verdict == Verdict.VALID
     assert result.holder == {
         "name_ar": HOLDER.name_ar,
@@ -104,7 +105,10 @@ VECTORS = Path(__file__).parent / "vectors"
 
 def test_every_shipped_vector_gets_its_verdict():
     expected = json.loads((VECTORS / "expected.json").read_text())
-    trusted = trust_list_load(json.loads((VECTORS / "trust-list.json").read_text()))
+    trusted = trust_list_load(
+        json.loads((VECTORS / "trust-list.json").read_text()),
+        root_public_key=root_parse((VECTORS / "root.pub").read_text(), where="root.pub"),
+    )
     status = status_list_load(
         json.loads((VECTORS / "status.json").read_text()), public_key=trusted.status_signer
     )
@@ -124,8 +128,8 @@ def test_every_shipped_vector_gets_its_verdict():
 
 def test_freshly_built_vectors_get_their_verdicts():
     """The generator and the verifier agree today (the shipped set may be regenerated)."""
-    trust, status_document, vectors = vectors_build(NOW)
-    trusted = trust_list_load(trust)
+    root, trust, status_document, vectors = vectors_build(NOW)
+    trusted = trust_list_load(trust, root_public_key=root_parse(root, where="root"))
     status = status_list_load(status_document, public_key=trusted.status_signer)
     for name, text, verdict in vectors:
         result = verify_card(text, trusted=trusted, status=status, now=NOW)
@@ -172,23 +176,44 @@ def test_a_trust_list_with_a_changed_key_is_refused(world):
     document = json.loads(json.dumps(world["trust"]))
     document["keys"][0]["station"] = "elsewhere"
     with pytest.raises(ValueError, match="signature"):
-        trust_list_load(document)
+        trust_list_load(document, root_public_key=public_bytes(world["root"].public_key()))
 
 
 def test_the_command_line_verifier_exits_0_only_for_valid(tmp_path, capsys):
     assert main(["card", "issue-demo", "--out", str(tmp_path)]) == 0
     trust, status = str(tmp_path / "trust-list.json"), str(tmp_path / "status.json")
+    pin = ["--root", str(tmp_path / "root.pub"), "--state", str(tmp_path / "seen.json")]
     assert (
-        main(["card", "verify", "--trust", trust, "--status", status, str(tmp_path / "card.png")])
+        main(
+            [
+                "card",
+                "verify",
+                *pin,
+                "--trust",
+                trust,
+                "--status",
+                status,
+                str(tmp_path / "card.png"),
+            ]
+        )
         == 0
     )
     assert "VALID" in capsys.readouterr().out
     assert (
-        main(["card", "verify", "--trust", trust, (tmp_path / "card.txt").read_text().strip()[:-8]])
+        main(
+            [
+                "card",
+                "verify",
+                *pin,
+                "--trust",
+                trust,
+                (tmp_path / "card.txt").read_text().strip()[:-8],
+            ]
+        )
         == 1
     )
     assert "MALFORMED" in capsys.readouterr().out
-    assert main(["card", "verify", "--trust", str(tmp_path / "missing.json"), "x"]) == 2
+    assert main(["card", "verify", *pin, "--trust", str(tmp_path / "missing.json"), "x"]) == 2
 
 
 def test_it_names_the_qr_extra_when_zxing_cpp_is_missing(tmp_path, capsys, monkeypatch):
@@ -196,11 +221,13 @@ def test_it_names_the_qr_extra_when_zxing_cpp_is_missing(tmp_path, capsys, monke
     capsys.readouterr()
     monkeypatch.setitem(sys.modules, "zxingcpp", None)  # import zxingcpp now raises ImportError
     trust = str(tmp_path / "trust-list.json")
-    assert main(["card", "verify", "--trust", trust, str(tmp_path / "card.png")]) == 2
+    pin = ["--root", str(tmp_path / "root.pub"), "--state", str(tmp_path / "seen.json")]
+    status = ["--status", str(tmp_path / "status.json")]
+    assert main(["card", "verify", *pin, "--trust", trust, str(tmp_path / "card.png")]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: card: ") and "pip install 'sulh[qr]'" in error
     card_text = (tmp_path / "card.txt").read_text().strip()
-    assert main(["card", "verify", "--trust", trust, card_text]) == 0
+    assert main(["card", "verify", *pin, *status, "--trust", trust, card_text]) == 0
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (pdftoppm)")
@@ -225,7 +252,7 @@ def test_trailing_bytes_and_undefined_status_values_get_a_verdict(world):
     card = _card(world)
     message = _message(card)
     padded = PREFIX + b45encode(zlib.compress(message) + b"\x00\x01")
-    result = verify_card(padded, trusted=world["trusted"], now=NOW)
+    result = verify_card(padded, trusted=world["trusted"], status=StatusList(), now=NOW)
     assert result.verdict == Verdict.MALFORMED and "after the end" in result.message
     status = StatusList()
     status.data[0] = 0b11 << 6  # index 3 holds the undefined value 3

@@ -3,6 +3,7 @@ trust list, revoked through the status list, and sealed at rest."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -21,6 +22,8 @@ from sulh.cases.intake import intake_register
 from sulh.cases.models import State
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sulh.core.validation import parse
+from sulh.keys.services import root_key
+from sulh.keys.signing import unb64u
 from sulh.registry.schemas import IntakeIn
 from tests.conftest import make_intake
 
@@ -43,14 +46,23 @@ def _decided(personas, outcome="amnesty"):
 def _verify(text: str):
     trust = services.trust_list_document()
     status = status_list_load(
-        services.status_list_document(), public_key=trust_list_load(trust).status_signer
+        services.status_list_document(),
+        public_key=trust_list_load(trust, root_public_key=_site_root()).status_signer,
     )
-    return verify_card(text, trusted=trust_list_load(trust), status=status)
+    return verify_card(
+        text, trusted=trust_list_load(trust, root_public_key=_site_root()), status=status
+    )
 
 
 def _verify_at(text: str, when: dt.datetime):
-    trust = services.trust_list_document()
-    return verify_card(text, trusted=trust_list_load(trust), now=when)
+    """The verdict at ``when`` of a checkpoint holding lists fetched then: the site's lists
+    signed now, with their expiry moved past ``when`` (no list can be signed in the future
+    here; what is checked is the card's own validity and its program's extension)."""
+    trusted = trust_list_load(services.trust_list_document(), root_public_key=_site_root())
+    status = status_list_load(services.status_list_document(), public_key=trusted.status_signer)
+    status.expires_at = when + dt.timedelta(days=1)
+    fetched = dataclasses.replace(trusted, expires_at=when + dt.timedelta(days=1))
+    return verify_card(text, trusted=fetched, status=status, now=when)
 
 
 def test_a_card_officer_issues_a_card_that_verifies(personas, programs):
@@ -127,9 +139,14 @@ def test_the_api_issues_and_publishes_trust_and_status_lists(personas, programs)
         content_type="application/json",
     )
     assert issued.status_code == 201
-    trust = Client().get("/api/cards/trust-list.json").json()
-    assert (
-        verify_card(issued.json()["text"], trusted=trust_list_load(trust)).verdict == Verdict.VALID
+    trusted = trust_list_load(
+        Client().get("/api/cards/trust-list.json").json(), root_public_key=_site_root()
+    )
+    status = status_list_load(
+        Client().get("/api/cards/status.json").json(), public_key=trusted.status_signer
+    )
+    assert verify_card(issued.json()["text"], trusted=trusted, status=status).verdict == (
+        Verdict.VALID
     )
     revoked = officer.post(
         f"/api/cards/{issued.json()['card_id']}/state",
@@ -199,3 +216,8 @@ def test_the_card_officer_prints_a_pdf_card_and_the_print_is_audited(personas, p
     assert AuditEntry.objects.filter(action="card_printed", obj_id=card.card_id).count() == 1
     clerk = api_token_create(user=personas["clerk"], name="t")
     assert Client(headers={"authorization": f"Bearer {clerk}"}).get(url).status_code == 403
+
+
+def _site_root() -> bytes:
+    """The pin a checkpoint of this site holds: the site's root public key."""
+    return unb64u(root_key().public_point)

@@ -18,7 +18,8 @@ from sulh.cli import main
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.models import SigningKey
 from sulh.keys.services import pem_of as _pem
-from sulh.keys.signing import new_private_key
+from sulh.keys.services import root_key
+from sulh.keys.signing import new_private_key, unb64u
 from tests.cards.test_issue import _decided
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_cards_are_issued_only_under_keys_the_offline_root_certified(personas, p
     assert main(["card", "certify", "--root-key", str(root_file)]) == 0
     card = services.card_issue(case=case, user=personas["card_officer"])
     served = Client().get("/api/cards/trust-list.json").json()
-    trusted = trust_list_load(served)
+    trusted = trust_list_load(served, root_public_key=_site_root())
     assert trusted.publication_key is not None
     status_document = Client().get("/api/cards/status.json").json()
     status = status_list_load(status_document, public_key=trusted.status_signer)
@@ -53,4 +54,9 @@ def test_cards_are_issued_only_under_keys_the_offline_root_certified(personas, p
     forged = json.loads(json.dumps(served))
     forged["keys"][0]["station"] = "elsewhere"
     with pytest.raises(ValueError, match="signature"):
-        trust_list_load(forged)
+        trust_list_load(forged, root_public_key=_site_root())
+
+
+def _site_root() -> bytes:
+    """The pin a checkpoint of this site holds: the site's root public key."""
+    return unb64u(root_key().public_point)
