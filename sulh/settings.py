@@ -83,6 +83,9 @@ SULH_DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("SULH_DEBUG", False)
 SULH_PRODUCTION = env_bool("SULH_PRODUCTION", False)
 SULH_DEMO = env_bool("SULH_DEMO", False)
+# The program's root public key (base64url point or PEM) the card verifier page pins; when
+# empty, the root recorded on this site. Set it per deployment from the root ceremony.
+SULH_ROOT_PUBLIC_KEY = env_str("SULH_ROOT_PUBLIC_KEY", "")
 
 if SULH_PRODUCTION:
     SECRET_KEY = env_str("SULH_SECRET_KEY")

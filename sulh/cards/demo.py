@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.pdf import PrintedCard, card_pdf
 from sulh.cards.pinning import root_pem
@@ -18,9 +20,18 @@ DEMO_PROGRAM = (1, "aleppo-2024-defectors")
 DEMO_HOLDER = Holder(name_ar="سامر وائل الدرويش", name_lat="Samer Wael al-Darwish", birth_year=1988)
 
 
-def issue_demo(*, out: Path, now: dt.datetime) -> list[Path]:
+def issue_demo(
+    *,
+    out: Path,
+    now: dt.datetime,
+    root: ec.EllipticCurvePrivateKey | None = None,
+    lists_at: dt.datetime | None = None,
+) -> list[Path]:
+    """A demo card and its lists under a new root (or ``root``, e.g. a development site's
+    online root, so that the site's verifier page accepts them), the lists signed at
+    ``lists_at`` (default ``now``; their sequence follows it)."""
     out.mkdir(parents=True, exist_ok=True)
-    root = new_private_key()
+    root = root or new_private_key()
     station = StationKey(
         "alp-police-1", new_private_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=120)
     )
@@ -50,11 +61,14 @@ def issue_demo(*, out: Path, now: dt.datetime) -> list[Path]:
         valid_until=claims.valid_until.date(),
     )
     paths["card.pdf"].write_bytes(card_pdf(printed))
-    trust = trust_list_sign(root=root, keys=[station], issued_at=now, programs=dict([DEMO_PROGRAM]))
+    signed_at = lists_at or now
+    trust = trust_list_sign(
+        root=root, keys=[station], issued_at=signed_at, programs=dict([DEMO_PROGRAM])
+    )
     paths["trust-list.json"].write_text(
         json.dumps(trust, indent=2, ensure_ascii=False), encoding="utf-8"
     )
-    status = StatusList().signed(root=root, issued_at=now, uri="status.json")
+    status = StatusList().signed(root=root, issued_at=signed_at, uri="status.json")
     paths["status.json"].write_text(json.dumps(status, indent=2), encoding="utf-8")
     # The demo root's public key, to pin: sulh card verify --root DIR/root.pub
     paths["root.pub"].write_text(root_pem(root.public_key()), encoding="utf-8")

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_safe
 
+from sulh.cards.pinning import PinError, root_parse
 from sulh.cards.verify import Verdict
+from sulh.keys.services import root_find
+from sulh.keys.signing import b64u
 
 SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "web" / "verify-sw.js"
 
@@ -48,6 +52,10 @@ def _verdict_labels() -> dict[str, str]:
         Verdict.UNKNOWN_KEY: pgettext("card verdict", "UNKNOWN KEY"),
         Verdict.FORGED: pgettext("card verdict", "FORGED"),
         Verdict.MALFORMED: pgettext("card verdict", "MALFORMED"),
+        Verdict.UNTRUSTED_ROOT: pgettext("card verdict", "UNTRUSTED ROOT"),
+        Verdict.TRUST_STALE: pgettext("card verdict", "TRUST STALE"),
+        Verdict.STATUS_UNKNOWN: pgettext("card verdict", "STATUS UNKNOWN"),
+        Verdict.STATUS_STALE: pgettext("card verdict", "STATUS STALE"),
     }
     return {f"verdict:{verdict.value}": label for verdict, label in labels.items()}
 
@@ -87,7 +95,15 @@ def verifier_messages() -> dict[str, str]:
         "valid_until_extended": gettext(
             "Valid until {date}: the program extended the validity of its cards."
         ),
-        "status_unchecked": gettext("Revocation was not checked: no status list is loaded."),
+        "status_unknown": gettext(
+            "No status list is loaded: whether the card was revoked is not known."
+        ),
+        "status_expired": gettext(
+            "The status list expired on {date}: update the lists before relying on the card."
+        ),
+        "trust_expired": gettext(
+            "The trust list expired on {date}: update the lists before checking cards."
+        ),
         # The page.
         "checking": gettext("Checking…"),
         "enter_text": gettext("Scan a QR code or paste the card text first."),
@@ -111,8 +127,13 @@ def verifier_messages() -> dict[str, str]:
         # The lists.
         "no_trust": gettext("No trust list is loaded: cards cannot be checked."),
         "no_status": gettext("No status list is loaded: revocation is not checked."),
-        "trust_state": gettext("Trust list of {date} ({source}); station keys: {n}."),
-        "status_state": gettext("Status list of {date} ({source})."),
+        "trust_state": gettext(
+            "Trust list of {date} ({source}), number {sequence}, valid until {until}; "
+            "station keys: {n}."
+        ),
+        "status_state": gettext(
+            "Status list of {date} ({source}), number {sequence}, valid until {until}."
+        ),
         "from_server": gettext("from the server"),
         "from_file": gettext("from a file"),
         "lists_updated": gettext("The lists were updated from the server."),
@@ -134,19 +155,42 @@ def verifier_messages() -> dict[str, str]:
         ),
         "trust_not_sulh": gettext("it is not a Sulh trust list."),
         "status_too_large": gettext("it is larger than allowed."),
-        "root_changed": gettext(
-            "It is signed by another root key than the previous list: compare its "
-            "fingerprint with the one the program publishes."
+        "untrusted_root": gettext(
+            "it is signed by another root key than the one this verifier is built with."
         ),
+        "no_pinned_root": gettext(
+            "This verifier has no root key built in: it cannot check cards. The site must "
+            "configure its program's root public key."
+        ),
+        "list_older": gettext(
+            "it is older (number {n}) than a list this device has already seen (number {m})."
+        ),
+        "kept_newer": gettext("The lists in use here are as new or newer: they were kept."),
         "status_set_aside": gettext(
             "The stored status list is not signed by this root key and was set aside."
         ),
     }
 
 
+def pinned_root() -> str:
+    """The root the page is built with: the deployment's SULH_ROOT_PUBLIC_KEY, else the root
+    this site records; '' when there is none (the page then checks nothing)."""
+    if settings.SULH_ROOT_PUBLIC_KEY:
+        try:
+            return b64u(root_parse(settings.SULH_ROOT_PUBLIC_KEY, where="SULH_ROOT_PUBLIC_KEY"))
+        except PinError:
+            return ""
+    root = root_find()
+    return root.public_point if root is not None else ""
+
+
 @require_safe
 def verify_page(request: HttpRequest) -> HttpResponse:
-    response = render(request, "web/verify.html", {"verifier_messages": verifier_messages()})
+    response = render(
+        request,
+        "web/verify.html",
+        {"verifier_messages": verifier_messages(), "root_public_key": pinned_root()},
+    )
     response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     return response

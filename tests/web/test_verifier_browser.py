@@ -19,10 +19,11 @@ import pytest
 
 from sulh.cards.demo import DEMO_HOLDER, issue_demo
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
+from sulh.cards.pinning import root_parse
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cards.trust import StationKey, trust_list_sign
-from sulh.keys.services import root_online_create
-from sulh.keys.signing import new_private_key
+from sulh.keys.services import private_key_of, root_find, root_online_create
+from sulh.keys.signing import b64u, new_private_key
 from tests.web.conftest import CHROMIUM
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -120,6 +121,23 @@ def verifier(browser: Any, live_server: Any) -> Iterator[Any]:
         page.close()
 
 
+def _site_root() -> Any:
+    """The site's online root: lists it signs are the ones the page (which pins it) accepts."""
+    root = root_find()
+    assert root is not None
+    return private_key_of(root)
+
+
+def _ahead() -> dt.datetime:
+    """When lists handed to the page are signed: a minute ahead, so that their sequence is
+    above that of the site's lists the page fetched on opening (else refused as older)."""
+    return dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+
+
+def _demo(out: Path) -> None:
+    issue_demo(out=out, now=dt.datetime.now(dt.UTC), root=_site_root(), lists_at=_ahead())
+
+
 def _tampered(text: str) -> str:
     middle = len(text) // 2
     swap = "B" if text[middle] != "B" else "C"
@@ -128,7 +146,7 @@ def _tampered(text: str) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_the_demo_card_verifies_and_bad_input_is_named(verifier, tmp_path, lang):
-    issue_demo(out=tmp_path, now=dt.datetime.now(dt.UTC))
+    _demo(tmp_path)
     card = (tmp_path / "card.txt").read_text(encoding="utf-8").strip()
     page = verifier(lang)
     assert page.page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
@@ -163,19 +181,20 @@ def test_the_demo_card_verifies_and_bad_input_is_named(verifier, tmp_path, lang)
 
 def test_a_revoked_card_is_shown_revoked(verifier, tmp_path):
     now = dt.datetime.now(dt.UTC)
-    root = new_private_key()
+    root = _site_root()
     station = StationKey(
         "alp-police-1", new_private_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=30)
     )
     holder = Holder(name_ar="عمر خالد النجار", name_lat="Omar Khaled al-Najjar", birth_year=1991)
     claims = CardClaims(new_card_id(), 1, now, now, now + dt.timedelta(days=20), 9, holder)
     text = encode_card(claims, key=station.private, kid=station.kid)
-    trust = trust_list_sign(root=root, keys=[station], issued_at=now, programs={1: "demo"})
+    trust = trust_list_sign(root=root, keys=[station], issued_at=_ahead(), programs={1: "demo"})
     status = StatusList()
     status.set(9, CardStatus.REVOKED)
     (tmp_path / "trust-list.json").write_text(json.dumps(trust), encoding="utf-8")
     (tmp_path / "status.json").write_text(
-        json.dumps(status.signed(root=root, issued_at=now, uri="status.json")), encoding="utf-8"
+        json.dumps(status.signed(root=root, issued_at=_ahead(), uri="status.json")),
+        encoding="utf-8",
     )
     page = verifier("en")
     page.load_lists(tmp_path / "trust-list.json", tmp_path / "status.json")
@@ -185,7 +204,7 @@ def test_a_revoked_card_is_shown_revoked(verifier, tmp_path):
 
 
 def test_a_status_list_from_another_root_is_refused(verifier, tmp_path):
-    issue_demo(out=tmp_path / "a", now=dt.datetime.now(dt.UTC))
+    _demo(tmp_path / "a")
     issue_demo(out=tmp_path / "b", now=dt.datetime.now(dt.UTC))
     page = verifier("en")
     page.page.set_input_files("#trust-file", str(tmp_path / "a" / "trust-list.json"))
@@ -205,10 +224,10 @@ def test_every_shipped_vector_gets_the_python_verdict(verifier):
     now_ms = dt.datetime.fromisoformat(expected["now"]).timestamp() * 1000
     page = verifier("en")
     got = page.page.evaluate(
-        """async ([trustDoc, statusDoc, texts, now]) => {
+        """async ([trustDoc, statusDoc, texts, now, rootKey]) => {
             const m = await import("/static/web/verify.js");
-            const trust = await m.loadTrustList(trustDoc);
-            const status = await m.loadStatusList(statusDoc, trust.root);
+            const trust = await m.loadTrustList(trustDoc, m.unb64u(rootKey));
+            const status = await m.loadStatusList(statusDoc, trust.statusSigner);
             const out = {};
             for (const [name, text] of Object.entries(texts)) {
                 out[name] = (await m.verifyCard(text, { trust, status, now })).verdict;
@@ -220,13 +239,14 @@ def test_every_shipped_vector_gets_the_python_verdict(verifier):
             json.loads((VECTORS / "status.json").read_text()),
             texts,
             now_ms,
+            b64u(root_parse((VECTORS / "root.pub").read_text(), where="root.pub")),
         ],
     )
     assert got == expected["vectors"]
 
 
 def test_the_page_works_offline_once_loaded(verifier, tmp_path):
-    issue_demo(out=tmp_path, now=dt.datetime.now(dt.UTC))
+    _demo(tmp_path)
     card = (tmp_path / "card.txt").read_text(encoding="utf-8").strip()
     page = verifier("ar")
     page.load_lists(tmp_path / "trust-list.json", tmp_path / "status.json")
@@ -260,7 +280,7 @@ def _camera_feed(png: Path, out: Path) -> Path:
 
 
 def test_the_camera_reads_the_card(playwright, verifier, tmp_path):
-    issue_demo(out=tmp_path, now=dt.datetime.now(dt.UTC))
+    _demo(tmp_path)
     feed = _camera_feed(tmp_path / "card.png", tmp_path / "camera.y4m")
     camera = playwright.chromium.launch(
         executable_path=str(CHROMIUM),
@@ -281,3 +301,107 @@ def test_the_camera_reads_the_card(playwright, verifier, tmp_path):
     finally:
         page.close()  # before its browser goes
         camera.close()
+
+
+# ---------------------------------------------------------------------------
+# Finding 14 of issue #16: the page pins the site's root and keeps the newest lists.
+
+
+def _station(now: dt.datetime) -> StationKey:
+    return StationKey(
+        "alp-police-1", new_private_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=30)
+    )
+
+
+def _card_text(station: StationKey, index: int, now: dt.datetime) -> str:
+    holder = Holder(name_ar="عمر خالد النجار", name_lat="Omar Khaled al-Najjar", birth_year=1991)
+    claims = CardClaims(new_card_id(), 1, now, now, now + dt.timedelta(days=20), index, holder)
+    return encode_card(claims, key=station.private, kid=station.kid)
+
+
+def test_a_self_made_root_and_trust_list_are_refused_and_the_forged_card_is_not_valid(
+    verifier, tmp_path
+):
+    issue_demo(out=tmp_path, now=dt.datetime.now(dt.UTC), lists_at=_ahead())  # its own root
+    forged = (tmp_path / "card.txt").read_text(encoding="utf-8").strip()
+    page = verifier("en")
+    page.page.set_input_files("#trust-file", str(tmp_path / "trust-list.json"))
+    page.page.wait_for_selector("#list-note.bad")
+    assert "another root key" in page.text("#list-note")
+    assert page.page.get_attribute("#verifier", "data-trust-source") == "server"
+    assert page.paste(forged) == "UNKNOWN KEY"  # the site's list does not know the forger
+    page.shot("untrusted-root")
+    # Even straight through the module: a list under another root than the pin is refused.
+    refused = page.page.evaluate(
+        """async ([doc, pin]) => {
+            const m = await import("/static/web/verify.js");
+            try { await m.loadTrustList(doc, m.unb64u(pin)); return "loaded"; }
+            catch (e) { return e.key; }
+        }""",
+        [json.loads((tmp_path / "trust-list.json").read_text()), root_find().public_point],
+    )
+    assert refused == "untrusted_root"
+
+
+def test_an_old_status_list_does_not_make_a_revoked_card_valid_again(verifier, tmp_path):
+    now, root = dt.datetime.now(dt.UTC), _site_root()
+    station = _station(now)
+    trust = trust_list_sign(root=root, keys=[station], issued_at=_ahead(), programs={1: "d"})
+    (tmp_path / "trust.json").write_text(json.dumps(trust))
+    revoked = StatusList()
+    revoked.set(9, CardStatus.REVOKED)
+    late = _ahead() + dt.timedelta(minutes=1)
+    (tmp_path / "before.json").write_text(
+        json.dumps(StatusList().signed(root=root, issued_at=_ahead(), uri="s"))
+    )
+    (tmp_path / "after.json").write_text(
+        json.dumps(revoked.signed(root=root, issued_at=late, uri="s"))
+    )
+    page = verifier("en")
+    page.load_lists(tmp_path / "trust.json", tmp_path / "after.json")
+    card = _card_text(station, 9, now)
+    assert page.paste(card) == "REVOKED"
+    page.page.set_input_files("#status-file", str(tmp_path / "before.json"))
+    page.page.wait_for_selector("#list-note.bad")
+    assert "older" in page.text("#list-note")
+    assert page.paste(card) == "REVOKED"
+    page.page.reload()  # the highest sequence seen survives a reload
+    page.ready()
+    page.page.set_input_files("#status-file", str(tmp_path / "before.json"))
+    page.page.wait_for_selector("#list-note.bad")
+    assert page.paste(card) != "VALID"
+
+
+def test_no_status_list_or_an_expired_one_is_its_own_verdict(verifier):
+    now, root = dt.datetime.now(dt.UTC), _site_root()
+    station = _station(now)
+    trust = trust_list_sign(root=root, keys=[station], issued_at=now, programs={1: "d"})
+    expired = StatusList().signed(
+        root=root, issued_at=now - dt.timedelta(days=3), uri="s",
+        expires_at=now - dt.timedelta(hours=1),
+    )  # fmt: skip
+    page = verifier("en")
+    got = page.page.evaluate(
+        """async ([trustDoc, expiredDoc, pin, text]) => {
+            const m = await import("/static/web/verify.js");
+            const trust = await m.loadTrustList(trustDoc, m.unb64u(pin));
+            const stale = await m.loadStatusList(expiredDoc, trust.statusSigner);
+            return [
+                (await m.verifyCard(text, { trust, status: null })).verdict,
+                (await m.verifyCard(text, { trust, status: stale })).verdict,
+            ];
+        }""",
+        [trust, expired, root_find().public_point, _card_text(station, 3, now)],
+    )
+    assert got == ["STATUS UNKNOWN", "STATUS STALE"]
+
+
+def test_a_list_loaded_from_a_file_does_not_stop_the_page_refreshing(verifier, tmp_path):
+    page = verifier("en")
+    # Signed after the page fetched the site's lists, so taken over them by sequence.
+    issue_demo(out=tmp_path, now=dt.datetime.now(dt.UTC), root=_site_root())
+    page.load_lists(tmp_path / "trust-list.json", tmp_path / "status.json")
+    page.page.reload()  # the site now signs lists with a higher sequence than the files'
+    page.ready()
+    assert page.page.get_attribute("#verifier", "data-trust-source") == "server"
+    assert page.page.get_attribute("#verifier", "data-status-source") == "server"

@@ -12,7 +12,8 @@ export const PREFIX = "SULH1:";
 export const MAX_TEXT = 4096;
 export const MAX_INFLATED = 4096;
 export const MAX_STATUS_BYTES = 1 << 22; // as status.py: 16 million cards at two bits each
-const TRUST_LIST_FORMAT = "sulh-trust-list/1";
+const TRUST_LIST_FORMAT = "sulh-trust-list/2";
+const STATUS_LIST_FORMAT = "sulh-status-list/1";
 const MAX_CBOR_DEPTH = 64;
 
 // COSE and CWT numbers (format.py).
@@ -35,6 +36,11 @@ export const Verdict = Object.freeze({
   UNKNOWN_KEY: "UNKNOWN KEY",
   FORGED: "FORGED",
   MALFORMED: "MALFORMED",
+  // About the lists, not the card: never VALID without the pinned root and current lists.
+  UNTRUSTED_ROOT: "UNTRUSTED ROOT",
+  TRUST_STALE: "TRUST STALE",
+  STATUS_UNKNOWN: "STATUS UNKNOWN",
+  STATUS_STALE: "STATUS STALE",
 });
 
 // An error that carries a message key (translated by the page) and its parameters.
@@ -445,14 +451,24 @@ function withoutSignature(document) {
 }
 
 // ---------------------------------------------------------------------------
-// Trust list (keys.py trust_list_load): root signature over the canonical JSON of
-// everything but "signature", then the station keys by kid and the program names.
+// Trust list (trust.py trust_list_load): signed by the pinned root (the page has it built
+// in; a list naming another root is refused), then the station keys by kid, the program
+// names, the sequence and the expiry.
 
-export async function loadTrustList(document) {
+function sequenceOf(value) {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Refusal("list_malformed");
+  return value;
+}
+
+export async function loadTrustList(document, pinnedRoot) {
+  if (!(pinnedRoot instanceof Uint8Array) || pinnedRoot.length === 0) {
+    throw new Refusal("no_pinned_root");
+  }
   if (!isPlainObject(document)) throw new Refusal("list_malformed");
   const body = withoutSignature(document);
   const rootPublicKey = unb64u(body.root_public_key);
-  const root = await importPublicKey(rootPublicKey);
+  if (toHex(rootPublicKey) !== toHex(pinnedRoot)) throw new Refusal("untrusted_root");
+  const root = await importPublicKey(pinnedRoot);
   if (body.format !== TRUST_LIST_FORMAT) throw new Refusal("trust_not_sulh");
   const signature = unb64u(document.signature);
   if (!(await verifyES256(root, signature, utf8.encode(canonicalJson(body))))) {
@@ -506,6 +522,8 @@ export async function loadTrustList(document) {
     root,
     statusSigner,
     issuedAt: typeof body.issued_at === "string" ? body.issued_at : "",
+    sequence: sequenceOf(body.sequence),
+    expiresAt: isoToMicros(body.expires_at),
   };
 }
 
@@ -518,6 +536,7 @@ export async function loadStatusList(document, root) {
   if (!(await verifyES256(root, signature, utf8.encode(canonicalJson(body))))) {
     throw new Refusal("status_bad_signature");
   }
+  if (body.format !== STATUS_LIST_FORMAT) throw new Refusal("list_malformed");
   const list = body.status_list;
   if (!isPlainObject(list) || list.bits !== 2) throw new Refusal("list_malformed");
   let data;
@@ -526,7 +545,12 @@ export async function loadStatusList(document, root) {
   } catch (error) {
     throw new Refusal(error.key === "zlib_bomb" ? "status_too_large" : "list_malformed");
   }
-  return { data, issuedAt: typeof body.issued_at === "string" ? body.issued_at : "" };
+  return {
+    data,
+    issuedAt: typeof body.issued_at === "string" ? body.issued_at : "",
+    sequence: sequenceOf(body.sequence),
+    expiresAt: isoToMicros(body.expires_at),
+  };
 }
 
 // 0 valid, 1 revoked, 2 suspended; null when the index is outside the list.
@@ -728,22 +752,28 @@ function claimsVerdict(payload, key, trust, status, nowMs) {
     card.validUntil = extension.validUntil / 1e6;
     card.extended = true;
   }
-  if (status) {
-    const state = statusAt(status, card.statusIndex);
-    if (state === null) return result(Verdict.UNKNOWN_KEY, "index_missing", {}, holder, card);
-    if (state === 1) return result(Verdict.REVOKED, "revoked", {}, holder, card);
-    if (state === 2) return result(Verdict.SUSPENDED, "suspended", {}, holder, card);
-    // State 3 is not defined: never call such a card valid.
-    if (state !== 0) return result(Verdict.UNKNOWN_KEY, "unknown_state", {}, holder, card);
+  if (!status) return result(Verdict.STATUS_UNKNOWN, "status_unknown", {}, holder, card);
+  const state = statusAt(status, card.statusIndex);
+  if (state === null) return result(Verdict.UNKNOWN_KEY, "index_missing", {}, holder, card);
+  if (state === 1) return result(Verdict.REVOKED, "revoked", {}, holder, card);
+  if (state === 2) return result(Verdict.SUSPENDED, "suspended", {}, holder, card);
+  // State 3 is not defined: never call such a card valid.
+  if (state !== 0) return result(Verdict.UNKNOWN_KEY, "unknown_state", {}, holder, card);
+  if (status.expiresAt !== undefined && nowMs * 1000 > status.expiresAt) {
+    const date = microsToText(status.expiresAt);
+    return result(Verdict.STATUS_STALE, "status_expired", { date }, holder, card);
   }
   const valid = card.extended ? "valid_until_extended" : "valid_until";
   return result(Verdict.VALID, valid, { date: utcDate(card.validUntil) }, holder, card);
 }
 
 // The verdict for a card text. `trust` from loadTrustList, `status` from
-// loadStatusList or null (then revocation is not checked), `now` in ms since 1970.
+// loadStatusList or null (then the verdict is STATUS UNKNOWN), `now` in ms since 1970.
 export async function verifyCard(text, { trust, status = null, now = Date.now() }) {
   text = String(text).trim();
+  if (trust.expiresAt !== undefined && now * 1000 > trust.expiresAt) {
+    return result(Verdict.TRUST_STALE, "trust_expired", { date: microsToText(trust.expiresAt) });
+  }
   const message = await unwrap(text);
   if (!(message instanceof Uint8Array)) return message;
   const parts = cose(message);
@@ -764,6 +794,9 @@ export async function verifyCard(text, { trust, status = null, now = Date.now() 
 
 const STORE_TRUST = "sulh.verify.trust-list";
 const STORE_STATUS = "sulh.verify.status-list";
+// The highest sequence seen per root and kind: an older list is refused, even after a reload.
+const STORE_SEEN = "sulh.verify.seen";
+const REFRESH_MS = 5 * 60 * 1000; // the page keeps asking the site for newer lists
 // The cache the service worker (verify-sw.js) answers from when offline: same name there.
 const OFFLINE_CACHE = "sulh-verify-1";
 
@@ -809,10 +842,30 @@ class VerifierPage {
     this.$ = (id) => document.getElementById(id);
     this.trust = null; // { list, document, source }
     this.status = null;
-    this.generation = 0; // bumped when a file is chosen, so that a late server answer loses
     this.listWork = Promise.resolve(); // list changes run one at a time, in order
     this.checking = 0;
     this.camera = null;
+    // The root this deployment pins, rendered into the page by the site (not from a list).
+    try {
+      this.pinnedRoot = unb64u(root.dataset.rootKey || "");
+    } catch {
+      this.pinnedRoot = new Uint8Array();
+    }
+    this.rootId = toHex(this.pinnedRoot);
+  }
+
+  seen(kind) {
+    const all = readStore(STORE_SEEN) || {};
+    const mine = all[this.rootId] || {};
+    return typeof mine[kind] === "number" ? mine[kind] : -1;
+  }
+
+  noteSeen(kind, sequence) {
+    const all = readStore(STORE_SEEN) || {};
+    const mine = all[this.rootId] || {};
+    mine[kind] = Math.max(typeof mine[kind] === "number" ? mine[kind] : -1, sequence);
+    all[this.rootId] = mine;
+    writeStore(STORE_SEEN, all);
   }
 
   // The sentence in the page's language. Each filled-in value is a bidi isolate
@@ -852,10 +905,13 @@ class VerifierPage {
     } else if (typeof DecompressionStream === "undefined") {
       capability.textContent = this.t("no_decompression");
     }
+    if (this.pinnedRoot.length === 0) capability.textContent = this.t("no_pinned_root");
     await this.restoreLists();
-    // Lists loaded from files (a demo, or a deliberate choice) stay until replaced by hand.
-    const stored = this.trust && this.trust.source === "file";
-    if (navigator.onLine !== false && !stored) await this.fetchLists();
+    // Whatever was loaded from a file, the site is asked for newer lists now and every
+    // few minutes: the newest valid list by sequence wins.
+    if (navigator.onLine !== false) await this.fetchLists();
+    setInterval(() => navigator.onLine !== false && this.fetchLists(), REFRESH_MS);
+    window.addEventListener("online", () => this.fetchLists());
     this.root.dataset.ready = "true";
     await this.goOffline();
   }
@@ -872,7 +928,7 @@ class VerifierPage {
     const trust = readStore(STORE_TRUST);
     if (trust) {
       try {
-        this.trust = { ...trust, list: await loadTrustList(trust.document) };
+        this.trust = { ...trust, list: await loadTrustList(trust.document, this.pinnedRoot) };
       } catch {
         writeStore(STORE_TRUST, null);
       }
@@ -891,15 +947,21 @@ class VerifierPage {
     await this.showLists();
   }
 
+  // A list older than one seen is refused; one not newer than the list in use is kept
+  // aside (false); a newer one replaces it (true).
+  newer(kind, list, current) {
+    const seen = this.seen(kind);
+    if (list.sequence < seen) throw new Refusal("list_older", { n: list.sequence, m: seen });
+    return !current || list.sequence > current.list.sequence;
+  }
+
   async setTrust(document, source) {
-    const list = await loadTrustList(document);
-    const previous = this.trust;
+    const list = await loadTrustList(document, this.pinnedRoot);
+    if (!this.newer("trust", list, this.trust)) return [this.t("kept_newer")];
+    this.noteSeen("trust", list.sequence);
     this.trust = { document, source, list };
     writeStore(STORE_TRUST, { document, source });
     const notes = [];
-    if (previous && toHex(previous.list.rootPublicKey) !== toHex(list.rootPublicKey)) {
-      notes.push(this.t("root_changed"));
-    }
     if (this.status) {
       try {
         await loadStatusList(this.status.document, list.statusSigner);
@@ -916,14 +978,16 @@ class VerifierPage {
   async setStatus(document, source) {
     if (!this.trust) throw new Refusal("trust_first");
     const list = await loadStatusList(document, this.trust.list.statusSigner);
+    if (!this.newer("status", list, this.status)) return [this.t("kept_newer")];
+    this.noteSeen("status", list.sequence);
     this.status = { document, source, list };
     writeStore(STORE_STATUS, { document, source });
     this.clearResult();
+    return [];
   }
 
   async fetchLists() {
     const urls = [this.root.dataset.trustUrl, this.root.dataset.statusUrl];
-    const generation = this.generation;
     const documents = [];
     try {
       // One after the other: the server makes its root key on the first request ever.
@@ -940,13 +1004,14 @@ class VerifierPage {
       return;
     }
     await this.serially(async () => {
-      if (generation !== this.generation) return; // a file was chosen meanwhile: it wins
       let kind = "trust";
       try {
         const notes = await this.setTrust(documents[0], "server");
         kind = "status";
-        await this.setStatus(documents[1], "server");
-        this.note([this.t("lists_updated"), ...notes].join(" "), false);
+        const statusNotes = await this.setStatus(documents[1], "server");
+        const kept = notes.length && statusNotes.length; // both already newer here
+        const first = kept ? [] : [this.t("lists_updated")];
+        this.note([...first, ...new Set([...notes, ...statusNotes])].join(" "), false);
       } catch (error) {
         const refused = kind === "trust" ? "trust_refused" : "status_refused";
         this.note(this.t(refused, { reason: this.refusalText(error, kind) }), true);
@@ -959,7 +1024,6 @@ class VerifierPage {
     const file = input.files && input.files[0];
     input.value = "";
     if (!file) return;
-    this.generation++;
     const refused = kind === "trust" ? "trust_refused" : "status_refused";
     let document;
     try {
@@ -975,8 +1039,8 @@ class VerifierPage {
           const notes = await this.setTrust(document, "file");
           this.note([this.t("trust_loaded"), ...notes].join(" "), false);
         } else {
-          await this.setStatus(document, "file");
-          this.note(this.t("status_loaded"), false);
+          const notes = await this.setStatus(document, "file");
+          this.note([this.t("status_loaded"), ...notes].join(" "), false);
         }
       } catch (error) {
         this.note(this.t(refused, { reason: this.refusalText(error, kind) }), true);
@@ -1003,6 +1067,8 @@ class VerifierPage {
         date: listDate(this.trust.list.issuedAt),
         n: this.trust.list.keys.size,
         source,
+        sequence: this.trust.list.sequence,
+        until: microsToText(this.trust.list.expiresAt),
       });
       print.textContent = await fingerprint(this.trust.list.rootPublicKey);
       print.parentElement.hidden = false;
@@ -1018,6 +1084,8 @@ class VerifierPage {
       statusLine.textContent = this.t("status_state", {
         date: listDate(this.status.list.issuedAt),
         source,
+        sequence: this.status.list.sequence,
+        until: microsToText(this.status.list.expiresAt),
       });
     } else {
       statusLine.textContent = this.t("no_status");
@@ -1101,8 +1169,7 @@ class VerifierPage {
       set("fact-valid-until", utcDate(card.validUntil));
       set("fact-card-id", card.cardId);
     }
-    const unchecked = !this.status && outcome.verdict === Verdict.VALID;
-    this.$("verdict-note").textContent = unchecked ? this.t("status_unchecked") : "";
+    this.$("verdict-note").textContent = "";
     box.scrollIntoView({ block: "nearest" });
   }
 
