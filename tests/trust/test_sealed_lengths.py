@@ -1,0 +1,51 @@
+"""A copy of the database does not tell a short name from a long one by its ciphertext."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from sulh.cases.intake import intake_register
+from sulh.core.validation import parse
+from sulh.keys import sealing
+from sulh.keys.sealing import SealError, open_sealed, seal
+from sulh.registry.schemas import IntakeIn
+from tests.conftest import make_intake
+
+pytestmark = pytest.mark.django_db
+WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
+
+
+def _stored_given_names() -> list[str]:
+    with connection.cursor() as cursor:  # what the attacker reads: the column as stored
+        cursor.execute("SELECT given_name_lat FROM registry_person ORDER BY id")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_names_of_three_and_eleven_letters_seal_to_the_same_length(personas, programs):
+    for given in ("Qaz", "Qazwsxedcrf"):  # 3 and 11 letters, not anyone's name
+        payload = make_intake("aleppo-2016-amnesty", submitted_at=WHEN)
+        payload["person"]["given_name_lat"] = given
+        intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN)
+    short, long = _stored_given_names()
+    assert short.startswith("v2:") and long.startswith("v2:")
+    assert len(short) == len(long)
+
+
+def test_padding_comes_off_exactly_and_buckets_grow_with_the_value():
+    for text in ("", "x", "ع" * 10, "a\x00", "b\x80", "y" * 31, "z" * 5000):
+        assert open_sealed(seal(text, context="t.T.f"), context="t.T.f") == text
+    assert len(seal("a" * 20, context="t.T.f")) == len(seal("a", context="t.T.f"))
+    assert len(seal("a" * 40, context="t.T.f")) > len(seal("a" * 20, context="t.T.f"))
+
+
+def test_an_unpadded_older_token_still_opens_and_a_moved_one_does_not():
+    ring = sealing.keyring()
+    nonce = b"\x01" * sealing.NONCE_BYTES
+    body = sealing._cipher(ring.data_keys[ring.active]).encrypt(nonce, b"old", b"t.T.f")
+    token = "v1:" + ring.active + ":" + sealing.base64.b64encode(nonce + body).decode()
+    assert open_sealed(token, context="t.T.f") == "old"
+    with pytest.raises(SealError, match="altered or moved"):
+        open_sealed(token, context="t.T.g")
