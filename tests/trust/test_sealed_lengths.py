@@ -49,3 +49,18 @@ def test_an_unpadded_older_token_still_opens_and_a_moved_one_does_not():
     assert open_sealed(token, context="t.T.f") == "old"
     with pytest.raises(SealError, match="altered or moved"):
         open_sealed(token, context="t.T.g")
+
+
+def test_the_same_national_number_in_two_programs_gives_unrelated_index_values(personas, programs):
+    number = "40917236185"  # generated, nobody's
+    for code, when in (
+        ("aleppo-2016-amnesty", WHEN),
+        ("aleppo-2024-defectors", dt.datetime(2024, 12, 3, 9, tzinfo=dt.UTC)),
+    ):
+        payload = make_intake(code, submitted_at=when)
+        payload["person"]["national_id"] = number
+        intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when)
+    with connection.cursor() as cursor:  # what the attacker reads: the index column as stored
+        cursor.execute("SELECT national_id_index FROM registry_person ORDER BY id")
+        first, second = (row[0] for row in cursor.fetchall())
+    assert first and second and first != second
