@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -10,8 +12,10 @@ from django.db import connection
 from sulh.cases.intake import intake_register
 from sulh.core.validation import parse
 from sulh.keys import sealing
-from sulh.keys.sealing import SealError, open_sealed, seal
+from sulh.keys.sealing import SealError, blind_index, open_sealed, seal
+from sulh.registry.models import Person
 from sulh.registry.schemas import IntakeIn
+from sulh.registry.services import national_id_index
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +68,18 @@ def test_the_same_national_number_in_two_programs_gives_unrelated_index_values(p
         cursor.execute("SELECT national_id_index FROM registry_person ORDER BY id")
         first, second = (row[0] for row in cursor.fetchall())
     assert first and second and first != second
+
+
+def test_the_migration_rekeys_indexes_stored_under_the_single_key(personas, programs):
+    payload = make_intake("aleppo-2016-amnesty", submitted_at=WHEN)
+    intake = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN)
+    person = intake.case.intake.person
+    old = blind_index(person.national_id, purpose="national_id")  # as stored before
+    Person.objects.filter(pk=person.pk).update(national_id_index=old)
+    step = importlib.import_module("sulh.registry.migrations.0004_national_id_index_per_program")
+    step.rekey(None, SimpleNamespace(connection=connection))  # the step reads only this
+    person.refresh_from_db()
+    assert person.national_id_index == national_id_index(
+        person.national_id, program="aleppo-2016-amnesty"
+    )
+    assert person.national_id_index != old
