@@ -1,6 +1,6 @@
 """Model fields whose values are sealed at rest (sulh.keys.sealing).
 
-The column holds ``v1:<kid>:<ciphertext>``; Python code sees plain text. Only
+The column holds ``v2:<kid>:<ciphertext>`` (older rows ``v1:``); Python code sees plain text. Only
 ``isnull`` lookups make sense on such a column: equality lookups go through a
 blind index column beside it.
 """
@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django.db import models
 
-from sulh.keys.sealing import open_sealed, open_sealed_many, seal
+from sulh.keys.sealing import SEALED_PREFIXES, open_sealed, open_sealed_many, seal
 
 
 class EncryptedTextField(models.TextField):
@@ -128,7 +128,7 @@ def seal_column(table: str, column: str, context: str) -> Any:
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(f"SELECT id, {column} FROM {table}")  # noqa: S608 - names from code
             for pk, text in cursor.fetchall():
-                if text and not str(text).startswith("v1:"):
+                if text and not str(text).startswith(SEALED_PREFIXES):
                     cursor.execute(
                         f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
                         [seal(str(text), context=context), pk],

@@ -2,7 +2,9 @@
 
 Each value is sealed with AES-256-GCM under the keyring's active data key; the field's
 context (``registry.Person.given_name_ar``) is bound as associated data, so a ciphertext
-moved to another column does not open. Every token names its key id, so keys rotate
+moved to another column does not open. Plain text is padded to a length bucket before
+sealing (``_pad``), so a ciphertext's length does not tell a 3-letter name from an
+11-letter one. Every token names its key id, so keys rotate
 without re-encrypting at once, and destroying the keyring makes every sealed value
 unreadable (site abandon).
 """
@@ -21,17 +23,20 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sulh.keys.keyring import NONCE_BYTES, Keyring, SealError, keyring, keyring_reload
 
-TOKEN_VERSION = "v1"  # noqa: S105 - a format marker, not a secret
+TOKEN_VERSION = "v2"  # noqa: S105 - a format marker, not a secret: padded plain text
+LEGACY_VERSION = "v1"  # unpadded: still opened so older rows stay readable
+SEALED_PREFIXES = (f"{TOKEN_VERSION}:", f"{LEGACY_VERSION}:")
+MIN_BUCKET = 32  # bytes: every short value (a name, a date, a number) seals to one length
 
 __all__ = ["SealError", "blind_index", "derived_key", "open_sealed", "open_sealed_many", "seal"]
 
 
 def seal(plaintext: str, *, context: str) -> str:
-    """Encrypt ``plaintext`` for the column ``context``: ``v1:<kid>:<base64>``."""
+    """Encrypt ``plaintext`` for the column ``context``: ``v2:<kid>:<base64>``."""
     ring = keyring()
     nonce = secrets.token_bytes(NONCE_BYTES)
     sealed = _cipher(ring.data_keys[ring.active]).encrypt(
-        nonce, plaintext.encode(), context.encode()
+        nonce, _pad(plaintext.encode()), context.encode()
     )
     body = base64.b64encode(nonce + sealed).decode()
     return f"{TOKEN_VERSION}:{ring.active}:{body}"
@@ -54,7 +59,7 @@ def open_sealed_many(tokens: Sequence[str], contexts: Sequence[str]) -> list[str
 def _open(ring: Keyring, token: str, context: str) -> str:
     version, _, rest = token.partition(":")
     kid, _, body = rest.partition(":")
-    if version != TOKEN_VERSION or not body:
+    if version not in (TOKEN_VERSION, LEGACY_VERSION) or not body:
         raise SealError(f"not a sealed value for {context}", field=context)
     key = ring.data_keys.get(kid)
     if key is None and kid:
@@ -63,11 +68,35 @@ def _open(ring: Keyring, token: str, context: str) -> str:
         raise SealError(f"the key of a value in {context} is not in the keyring", field=context)
     blob = base64.b64decode(body)
     try:
-        return (
-            _cipher(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode()).decode()
-        )
+        plain = _cipher(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
     except InvalidTag:
         raise SealError(f"a value in {context} was altered or moved", field=context) from None
+    if version == TOKEN_VERSION:
+        plain = _unpad(plain, context)
+    return plain.decode()
+
+
+def _bucket(length: int) -> int:
+    """The padded length for ``length`` bytes: at least ``MIN_BUCKET``, then the next power
+    of two up to 4 KiB, then the next multiple of 4 KiB (long JSON stays within 2x)."""
+    if length <= MIN_BUCKET:
+        return MIN_BUCKET
+    if length <= 4096:
+        return 1 << (length - 1).bit_length()
+    return -(-length // 4096) * 4096
+
+
+def _pad(data: bytes) -> bytes:
+    """``data``, a 0x80 marker, then zeros up to the bucket (ISO/IEC 7816-4 padding)."""
+    padded = data + b"\x80"
+    return padded + b"\x00" * (_bucket(len(padded)) - len(padded))
+
+
+def _unpad(data: bytes, context: str) -> bytes:
+    body = data.rstrip(b"\x00")
+    if not body.endswith(b"\x80"):
+        raise SealError(f"a value in {context} has no padding marker", field=context)
+    return body[:-1]
 
 
 @lru_cache(maxsize=64)

@@ -82,6 +82,12 @@ def intake_save(
     return intake
 
 
+def national_id_index(national_id: str, *, program: str) -> str:
+    """The keyed index of a national number within one program: the same number in two
+    programs gives two unrelated values, so a copy of the database cannot join them."""
+    return blind_index(national_id, purpose=f"national_id:{program}")
+
+
 def _save_person(*, data: IntakeIn, submitted_at: dt.datetime) -> Person:
     person_in = data.person
     age = age_at(birth_date=person_in.birth_date, when=submitted_at.date())
@@ -89,7 +95,7 @@ def _save_person(*, data: IntakeIn, submitted_at: dt.datetime) -> Person:
     return Person.objects.create(
         **fields,
         national_id_index=(
-            blind_index(person_in.national_id, purpose="national_id")
+            national_id_index(person_in.national_id, program=data.program)
             if person_in.national_id
             else ""
         ),

@@ -24,7 +24,7 @@ def test_it_reads_the_stored_tokens_and_opens_them_in_bulk(personas, programs):
     fields = ["given_name_ar", "national_id"]
     [row] = read_sealed(Person.objects.filter(pk=person.pk), fields, key="intake__case__pk")
     assert row.key == case.pk
-    assert all(t.startswith("v1:") or t == "" for t in row.tokens)
+    assert all(t.startswith("v2:") or t == "" for t in row.tokens)
     assert person.given_name_ar not in row.tokens
     assert open_rows(Person, fields, [row]) == [[person.given_name_ar, person.national_id]]
     assert open_column(Person, "given_name_ar", [person.pk]) == {person.pk: person.given_name_ar}
