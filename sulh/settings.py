@@ -153,6 +153,16 @@ MIDDLEWARE = [
 ROOT_URLCONF = "sulh.urls"
 WSGI_APPLICATION = "sulh.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# Enforced wherever a password is set: user_create (demo, commands), the admin's forms.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 

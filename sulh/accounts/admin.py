@@ -2,8 +2,29 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
 from sulh.accounts.models import Station, User
+from sulh.accounts.policy import Action, allows
+
+# Set in the session by the sign-in's second step (a verified TOTP code) to the user's id.
+SECOND_FACTOR_SESSION_KEY = "sulh_second_factor"
+
+
+def _admin_permission(request: HttpRequest) -> bool:
+    """Every admin request: an active staff account that holds the administrator role now
+    (a demoted administrator loses the site at once) and signed in with a second factor."""
+    user = request.user
+    return bool(
+        isinstance(user, User)
+        and user.is_active
+        and user.is_staff
+        and allows(user, Action.ADMINISTER)
+        and request.session.get(SECOND_FACTOR_SESSION_KEY) == user.pk
+    )
+
+
+admin.site.has_permission = _admin_permission  # type: ignore[method-assign]
 
 
 @admin.register(User)

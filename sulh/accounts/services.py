@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sulh.accounts.models import ApiToken, Role, Station, User
@@ -30,8 +32,12 @@ def user_create(
         raise ValidationFailed(f"unknown role {role!r}", field="role")
     if role == Role.CLERK and station is None:
         raise ValidationFailed("a registration clerk belongs to a station", field="station")
+    user = User(username=username, role=role, station=station, language=language)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field="password") from exc
     with transaction.atomic():
-        user = User(username=username, role=role, station=station, language=language)
         user.set_password(password)
         user.is_staff = role == Role.ADMINISTRATOR
         user.is_superuser = role == Role.ADMINISTRATOR

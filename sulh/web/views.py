@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from sulh.accounts import security
+from sulh.accounts.admin import SECOND_FACTOR_SESSION_KEY
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, allows
 from sulh.accounts.selectors import request_user as _user
@@ -92,6 +93,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 request.session.pop(key, None)
             security.record_success(user)
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SECOND_FACTOR_SESSION_KEY] = user.pk
             return redirect(following if url_has_allowed_host_and_scheme(following, None) else "/")
         else:
             security.record_failure(user)
