@@ -17,6 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="make this site's keyring (once; without SULH_MASTER_KEY also a development "
         "key-encryption key)",
     )
+    init.add_argument(
+        "--after-abandon",
+        action="store_true",
+        help="start over with new keys on a site that was abandoned (nothing sealed before "
+        "can be read)",
+    )
     init.set_defaults(handler=_init)
     rotate = actions.add_parser(
         "rotate", help="make a new data key active (values sealed before stay readable)"
@@ -26,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _init(args: argparse.Namespace) -> int:
     setup_django()
-    if keyring_create():
+    if keyring_create(after_abandon=args.after_abandon):
         print(f"keyring made in {keys_dir()}: back up this folder apart from the database")
     else:
         print(f"this site already has a keyring in {keys_dir()}: nothing changed")
