@@ -33,7 +33,6 @@ from django.utils import timezone
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.keyring import KeysMissing
 from sulh.keys.models import SigningKey
-from sulh.keys.token import token_configured, token_generate, token_label, token_sign
 from sulh.keys.signing import (
     b64u,
     key_id,
@@ -43,6 +42,7 @@ from sulh.keys.signing import (
     sign_raw,
     unb64u,
 )
+from sulh.keys.token import token_configured, token_generate, token_label, token_sign
 
 SIGNING_KEY_DAYS = 180
 ROOT_DAYS = 3650

@@ -13,6 +13,7 @@ One session is opened per process on first use (after a fork, the child opens it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -175,7 +176,5 @@ def token_forget() -> None:
         session = _session.pop("session", None)
         _session.pop("pid", None)
         if session is not None:
-            try:
+            with contextlib.suppress(PKCS11Error):
                 session.close()
-            except PKCS11Error:
-                pass
