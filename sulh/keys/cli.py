@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def register_keys(subparsers: argparse._SubParsersAction) -> None:
-    keys = subparsers.add_parser("keys", help="the signing keys' PKCS#11 token")
-    actions = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys = subparsers.add_parser("signing", help="the signing keys' PKCS#11 token")
+    actions = keys.add_subparsers(dest="signing_command", metavar="ACTION", required=True)
     check = actions.add_parser(
         "token-init",
         help="open the configured token (SULH_PKCS11_MODULE, _TOKEN, _PIN_FILE) and list "

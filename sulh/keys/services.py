@@ -126,7 +126,7 @@ def signing_key_create(*, kind: str, station_id: int | None, days: int) -> Signi
         raise KeysMissing(
             "a production site keeps its signing keys in a PKCS#11 token: set "
             "SULH_PKCS11_MODULE, SULH_PKCS11_TOKEN and SULH_PKCS11_PIN_FILE, then run "
-            "'sulh keys token-init'",
+            "'sulh signing token-init'",
             field="SULH_PKCS11_MODULE",
         )
     key = new_private_key()
