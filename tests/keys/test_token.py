@@ -78,7 +78,10 @@ def test_with_a_token_every_signature_is_made_inside_it(personas, programs, toke
 
     # Trust list, status list and card all verify against the token's public keys.
     trust_document = services.trust_list_document()
-    trusted = trust_list_load(trust_document)
+    root_point = public_key_of(root_key()).public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    trusted = trust_list_load(trust_document, root_public_key=root_point)
     status = status_list_load(services.status_list_document(), public_key=trusted.status_signer)
     assert verify_card(card.text, trusted=trusted, status=status).verdict == Verdict.VALID
     assert tree_head_latest()["signature"]
