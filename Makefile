@@ -56,6 +56,7 @@ test-fast: $(STAMP)
 browser-deps:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	  command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+  command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
 	  [ -e /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || missing="$$missing fonts-noto-core"; \
 	  [ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \

@@ -87,6 +87,12 @@ SULH_DEMO = env_bool("SULH_DEMO", False)
 # empty, the root recorded on this site. Set it per deployment from the root ceremony.
 SULH_ROOT_PUBLIC_KEY = env_str("SULH_ROOT_PUBLIC_KEY", "")
 
+# --- Signing keys in a PKCS#11 token (sulh.keys.token); empty: sealed in the database ---
+SULH_PKCS11_MODULE = env_str("SULH_PKCS11_MODULE", "")
+SULH_PKCS11_TOKEN = env_str("SULH_PKCS11_TOKEN", "sulh")
+SULH_PKCS11_PIN = env_str("SULH_PKCS11_PIN", "")
+SULH_PKCS11_PIN_FILE = env_str("SULH_PKCS11_PIN_FILE", "")
+
 if SULH_PRODUCTION:
     SECRET_KEY = env_str("SULH_SECRET_KEY")
 else:
@@ -139,6 +145,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "sulh.core.middleware.SecurityHeadersMiddleware",
+    "sulh.keys.middleware.AbandonedSiteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

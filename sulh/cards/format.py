@@ -18,7 +18,7 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sulh.cards.base45 import b45encode
-from sulh.keys.signing import sign_raw
+from sulh.keys.signing import MessageSigner, as_signer
 
 PREFIX = "SULH1:"
 ALG_ES256 = -7
@@ -115,9 +115,11 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
     return _SIG1_HEAD + _bstr(protected) + b"\x40" + _bstr(payload)
 
 
-def encode_card(claims: CardClaims, *, key: ec.EllipticCurvePrivateKey, kid: bytes) -> str:
+def encode_card(
+    claims: CardClaims, *, key: MessageSigner | ec.EllipticCurvePrivateKey, kid: bytes
+) -> str:
     protected = cbor2.dumps({HEADER_ALG: ALG_ES256, HEADER_KID: kid})
     payload = cbor2.dumps(claims.to_cbor_map())
-    signature = sign_raw(key, sig_structure(protected, payload))
+    signature = as_signer(key).sign(sig_structure(protected, payload))
     message = cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
     return PREFIX + b45encode(zlib.compress(message, 9))

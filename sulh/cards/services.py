@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +29,7 @@ from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.models import SigningKey
 from sulh.keys.services import (
     SIGNING_KEY_DAYS,
-    private_key_of,
+    Signer,
     public_key_of,
     publication_key,
     root_find,
@@ -38,11 +37,13 @@ from sulh.keys.services import (
     root_offline_create,
     root_online_create,
     root_private_check,
+    root_signer,
     signing_key_create,
     signing_key_current,
     station_keys,
     station_signer,
 )
+from sulh.keys.signing import LocalSigner, MessageSigner
 from sulh.programs.models import Program
 from sulh.programs.services import program_get_definition
 
@@ -61,7 +62,7 @@ def certify(*, root_pem: bytes, days: int = SIGNING_KEY_DAYS) -> dict[str, Any]:
                 signing_key_create(kind="station", station_id=station.pk, days=days)
         if signing_key_current("publication", margin_days=30) is None:
             signing_key_create(kind="publication", station_id=None, days=days)
-        document = _trust_list(root_private, days=days)
+        document = _trust_list(LocalSigner(root_private), days=days)
         TrustListPublication.objects.create(document=document)
     return document
 
@@ -76,13 +77,13 @@ def root_init(*, out: Path | None) -> SigningKey:
     return root_offline_create(out=out)
 
 
-def _trust_list(root_private: ec.EllipticCurvePrivateKey, *, days: int = 30) -> dict[str, Any]:
+def _trust_list(root: MessageSigner, *, days: int = 30) -> dict[str, Any]:
     """Signed now; verifiers stop trusting it after ``days`` (30 for a list an online root
     signs on each request; the certification's key validity for one signed offline)."""
     keys = [
         StationKey(
             station=row.station.code if row.station else "",
-            private=private_key_of(row),
+            key=public_key_of(row),  # the stored public half: nothing unsealed, token or not
             not_before=row.not_before,
             not_after=row.not_after,
         )
@@ -94,7 +95,7 @@ def _trust_list(root_private: ec.EllipticCurvePrivateKey, *, days: int = 30) -> 
         extensions[row.program_id] = (row.issued_before, row.valid_until)  # the latest wins
     now = timezone.now()
     return trust_list_sign(
-        root=root_private,
+        root=root,
         keys=keys,
         issued_at=now,
         expires_at=now + dt.timedelta(days=days),
@@ -144,6 +145,8 @@ def _issue(*, case: Case, user: User) -> Card:
     definition = program_get_definition(code=case.program.code)
     now = timezone.now()
     signer = station_signer(station_id=case.station_id, station_code=case.station.code)
+    # A card never outlives the key that signs it: a verifier trusts the key only so long.
+    valid_until = min(now + dt.timedelta(days=definition.card.validity_days), signer.row.not_after)
     index = _next_status_index()
     if index >= STATUS_LIST_SIZE:
         raise Conflict("the status list is full: start a new one", field="status_index")
@@ -155,11 +158,11 @@ def _issue(*, case: Case, user: User) -> Card:
         program=case.program.pk,
         issued_at=now,
         valid_from=now,
-        valid_until=now + dt.timedelta(days=definition.card.validity_days),
+        valid_until=valid_until,
         status_index=index,
         holder=_holder(case),
     )
-    text = encode_card(claims, key=signer.private_key, kid=signer.kid)
+    text = encode_card(claims, key=signer, kid=signer.kid)
     return Card.objects.create(
         card_id=claims.card_id.hex(),
         case=case,
@@ -215,6 +218,13 @@ def cards_extend(
         raise ValidationFailed("must be in the future", field="valid_until")
     if valid_until > now + dt.timedelta(days=3650):
         raise ValidationFailed("must be within ten years", field="valid_until")
+    root = root_find()
+    if root is not None and valid_until > root.not_after:
+        raise ValidationFailed(
+            f"must not outlive the root key that signs the extension (until "
+            f"{root.not_after.date().isoformat()})",
+            field="valid_until",
+        )
     with transaction.atomic():
         extension = CardExtension.objects.create(
             program=program, issued_before=now, valid_until=valid_until, decided_by=user,
@@ -308,8 +318,8 @@ def trust_list_document() -> dict[str, Any]:
     """The trust list verifiers load: signed now by an online (development) root, or the
     one signed at the last certification when the root is offline."""
     root = root_key()
-    if root.private_pem:  # an online (development) root signs the list as it is now
-        return _trust_list(private_key_of(root))
+    if root.private_pem or root.token_label:  # an online root signs the list as it is now
+        return _trust_list(root_signer())
     latest = TrustListPublication.objects.order_by("-pk").first()
     if latest is None:
         raise Conflict(
@@ -326,7 +336,7 @@ def status_list_document() -> dict[str, Any]:
     ):
         status.set(index, states[CardState(state)])
     return status.signed(
-        root=private_key_of(publication_key()),
+        root=Signer(publication_key()),
         issued_at=timezone.now(),
         uri="/api/cards/status.json",
     )  # sequence: the signing time in ms; valid for STATUS_LIST_HOURS

@@ -15,7 +15,15 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sulh.cards.trust import list_sequence, sequence_of
-from sulh.keys.signing import b64u, canonical, public_from_bytes, sign_raw, unb64u, verify_raw
+from sulh.keys.signing import (
+    MessageSigner,
+    as_signer,
+    b64u,
+    canonical,
+    public_from_bytes,
+    unb64u,
+    verify_raw,
+)
 
 BITS = 2
 MAX_STATUS_BYTES = 1 << 22  # 16 million cards at two bits each
@@ -59,7 +67,7 @@ class StatusList:
     def signed(
         self,
         *,
-        root: ec.EllipticCurvePrivateKey,
+        root: MessageSigner | ec.EllipticCurvePrivateKey,
         issued_at: dt.datetime,
         uri: str,
         expires_at: dt.datetime | None = None,
@@ -75,7 +83,7 @@ class StatusList:
                 expires_at or issued_at + dt.timedelta(hours=STATUS_LIST_HOURS)
             ).isoformat(),
         }
-        return {**body, "signature": b64u(sign_raw(root, canonical(body)))}
+        return {**body, "signature": b64u(as_signer(root).sign(canonical(body)))}
 
 
 class StatusListError(ValueError):

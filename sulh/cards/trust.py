@@ -15,12 +15,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sulh.keys.signing import (
+    MessageSigner,
+    as_signer,
     b64u,
     canonical,
     key_id,
     public_bytes,
     public_from_bytes,
-    sign_raw,
     unb64u,
     verify_raw,
 )
@@ -36,20 +37,35 @@ def list_sequence(issued_at: dt.datetime) -> int:
 
 @dataclass(frozen=True)
 class StationKey:
+    """A station key as the trust list lists it: the site passes only its public half (the
+    private half may be inside a token); the demo and test vectors pass a private key."""
+
     station: str
-    private: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey
     not_before: dt.datetime
     not_after: dt.datetime
 
     @property
+    def public(self) -> ec.EllipticCurvePublicKey:
+        if isinstance(self.key, ec.EllipticCurvePrivateKey):
+            return self.key.public_key()
+        return self.key
+
+    @property
+    def private(self) -> ec.EllipticCurvePrivateKey:
+        if not isinstance(self.key, ec.EllipticCurvePrivateKey):
+            raise TypeError("this station key holds its public half only")
+        return self.key
+
+    @property
     def kid(self) -> bytes:
-        return key_id(self.private.public_key())
+        return key_id(self.public)
 
     def entry(self) -> dict[str, str]:
         return {
             "kid": b64u(self.kid),
             "station": self.station,
-            "public_key": b64u(public_bytes(self.private.public_key())),
+            "public_key": b64u(public_bytes(self.public)),
             "not_before": self.not_before.isoformat(),
             "not_after": self.not_after.isoformat(),
         }
@@ -57,7 +73,7 @@ class StationKey:
 
 def trust_list_sign(
     *,
-    root: ec.EllipticCurvePrivateKey,
+    root: MessageSigner | ec.EllipticCurvePrivateKey,
     keys: list[StationKey],
     issued_at: dt.datetime,
     expires_at: dt.datetime | None = None,
@@ -68,12 +84,13 @@ def trust_list_sign(
 ) -> dict[str, Any]:
     """The signed trust list: station keys, the program each card code names, and
     validity extensions (program code -> (issued before, valid until))."""
+    root = as_signer(root)
     body = {
         "format": TRUST_LIST_FORMAT,
         "issued_at": issued_at.isoformat(),
         "sequence": list_sequence(issued_at) if sequence is None else sequence,
         "expires_at": (expires_at or issued_at + dt.timedelta(days=TRUST_LIST_DAYS)).isoformat(),
-        "root_public_key": b64u(public_bytes(root.public_key())),
+        "root_public_key": b64u(public_bytes(root.public_key)),
         "programs": {str(code): name for code, name in sorted((programs or {}).items())},
         "keys": [k.entry() for k in keys],
         **(
@@ -86,7 +103,7 @@ def trust_list_sign(
             for code, (before, until) in sorted((extensions or {}).items())
         },
     }
-    return {**body, "signature": b64u(sign_raw(root, canonical(body)))}
+    return {**body, "signature": b64u(root.sign(canonical(body)))}
 
 
 TRUST_LIST_DAYS = 30  # a list signed online; the certification gives its own

@@ -28,7 +28,7 @@ from sulh.cases.models import ADVERSE_OUTCOMES, Case, State
 from sulh.core.errors import SulhError
 from sulh.core.validation import parse
 from sulh.keys.keyring import keyring_create, keys_dir
-from sulh.keys.services import root_find, root_online_create
+from sulh.keys.services import root_find, root_online_create, signer_backend
 from sulh.ledger.services import tree_head_sign
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, program_sync
@@ -71,8 +71,9 @@ def demo_prepare(
         echo(f"keyring made in {keys_dir()} (a development key-encryption key on disk)")
     if root_find() is None:
         root_online_create()
-        echo("demo signing keys: an online root and publication key on this site, sealed in its"
-             " database (development only; a real program keeps its root offline)")  # fmt: skip
+        echo("demo signing keys: an online root and publication key on this site"
+             " (development only; a real program keeps its root offline)")  # fmt: skip
+    echo(f"signer: {signer_backend()}")
     program_sync(directory=settings.SULH_PROGRAMS_DIR)
     # the seed programs are historical: a copy open now lets people try the staff pages
     from sulh.demo.open_program import write_open_copy

@@ -7,6 +7,7 @@ import argparse
 
 from sulh.core.setup import setup_django
 from sulh.keys.keyring import keyring_create, keyring_rotate, keys_dir
+from sulh.keys.token import token_configured, token_labels
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,16 +18,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="make this site's keyring (once; without SULH_MASTER_KEY also a development "
         "key-encryption key)",
     )
+    init.add_argument(
+        "--after-abandon",
+        action="store_true",
+        help="start over with new keys on a site that was abandoned (nothing sealed before "
+        "can be read)",
+    )
     init.set_defaults(handler=_init)
     rotate = actions.add_parser(
         "rotate", help="make a new data key active (values sealed before stay readable)"
     )
     rotate.set_defaults(handler=_rotate)
+    register_keys(subparsers)
+
+
+def register_keys(subparsers: argparse._SubParsersAction) -> None:
+    keys = subparsers.add_parser("signing", help="the signing keys' PKCS#11 token")
+    actions = keys.add_subparsers(dest="signing_command", metavar="ACTION", required=True)
+    check = actions.add_parser(
+        "token-init",
+        help="open the configured token (SULH_PKCS11_MODULE, _TOKEN, _PIN_FILE) and list "
+        "this site's keys in it; new keys are then made inside it (sulh card root-init "
+        "--online on a development site, sulh card certify in production)",
+    )
+    check.set_defaults(handler=_token_init)
+
+
+def _token_init(args: argparse.Namespace) -> int:
+    setup_django()
+    from sulh.keys.services import signer_backend
+
+    if not token_configured():
+        print("error: SULH_PKCS11_MODULE: no token configured; keys are " + signer_backend())
+        return 2
+    labels = token_labels()
+    print(f"signer: {signer_backend()}: {len(labels)} keys of this site in it")
+    for label in labels:
+        print(f"  {label}")
+    return 0
 
 
 def _init(args: argparse.Namespace) -> int:
     setup_django()
-    if keyring_create():
+    if keyring_create(after_abandon=args.after_abandon):
         print(f"keyring made in {keys_dir()}: back up this folder apart from the database")
     else:
         print(f"this site already has a keyring in {keys_dir()}: nothing changed")

@@ -132,8 +132,27 @@ def _new_kid() -> str:
     return secrets.token_hex(4)
 
 
+def _abandoned_path() -> Path:
+    return keys_dir() / "ABANDONED"
+
+
+def keyring_abandoned() -> bool:
+    """The site was abandoned (``sulh site abandon``): one stat, cheap enough per request."""
+    return _abandoned_path().exists()
+
+
+def _abandoned_error() -> KeysMissing:
+    return KeysMissing(
+        "site abandoned: its keys were destroyed; new keys are made only by "
+        "'sulh keyring init --after-abandon'",
+        field="keyring",
+    )
+
+
 def _load() -> Keyring:
     path = _keyring_path()
+    if keyring_abandoned():
+        raise _abandoned_error()
     if not path.exists():
         raise KeysMissing(
             f"this site has no keyring in {keys_dir()}: run 'sulh keyring init' "
@@ -150,16 +169,31 @@ def _load() -> Keyring:
 
 
 _cache: dict[str, Keyring] = {}
+_stamps: dict[str, tuple[str, int]] = {}
 
 
 def keyring() -> Keyring:
-    """The keyring of this installation, loaded once per process and keys folder."""
+    """The keyring of this installation, loaded once per process and keys folder, and
+    checked on each use to be still on disk: once site abandon destroys it, every running
+    process stops opening sealed values at once."""
     folder = str(settings.SULH_KEYS_DIR)  # cheap: building the path costs more than AES-GCM
     found = _cache.get(folder)
+    if found is not None:
+        stamp = _stamps.get(folder)
+        path = stamp[0] if stamp else os.path.join(folder, "keyring.json")
+        try:
+            inode = os.stat(path).st_ino
+        except FileNotFoundError:
+            _cache.pop(folder, None)
+            found = None
+        else:
+            if stamp is None or stamp[1] != inode:  # rotated by another process: read again
+                found = None
     if found is None:
         with _lock:
-            found = _cache.get(folder) or _load()
+            found = _load()
             _cache[folder] = found
+            _stamps[folder] = (str(_keyring_path()), _keyring_path().stat().st_ino)
     return found
 
 
@@ -168,17 +202,24 @@ def keyring_reload() -> Keyring:
     key id this process has not seen yet)."""
     folder = str(settings.SULH_KEYS_DIR)
     with _lock:
-        _cache[folder] = _load()
-        return _cache[folder]
+        _cache.pop(folder, None)
+        _stamps.pop(folder, None)
+    return keyring()
 
 
 def keyring_exists() -> bool:
     return _keyring_path().exists()
 
 
-def keyring_create() -> bool:
+def keyring_create(*, after_abandon: bool = False) -> bool:
     """Make the site's keyring (and, without ``SULH_MASTER_KEY``, the development
-    key-encryption key) unless it exists. True if this call made it."""
+    key-encryption key) unless it exists. True if this call made it. After site abandon
+    only with ``after_abandon`` (``sulh keyring init --after-abandon``): a process that
+    finds the keys gone never starts sealing under new ones by itself."""
+    if keyring_abandoned():
+        if not after_abandon:
+            raise _abandoned_error()
+        _abandoned_path().unlink()
     if not os.environ.get("SULH_MASTER_KEY"):
         create_private(_master_path(), base64.b64encode(secrets.token_bytes(32)))
     master = _master_key()
@@ -206,15 +247,26 @@ def keyring_rotate() -> str:
     return kid
 
 
-def keyring_destroy() -> None:
-    """Site abandon: overwrite and delete the keys; sealed data becomes unreadable."""
+def keyring_destroy() -> list[Path]:
+    """Site abandon: first record it (every process checks the mark on each use and each
+    request), then overwrite and delete every file of the keys folder — the keyring, the
+    development key-encryption key, drafts and copies left by rotation; sealed data becomes
+    unreadable. The files destroyed."""
+    destroyed: list[Path] = []
     with _lock:
-        for path in (_keyring_path(), _master_path()):
-            if path.exists():
-                size = path.stat().st_size
-                with path.open("r+b") as handle:
-                    handle.write(secrets.token_bytes(size))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                path.unlink()
+        folder = keys_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create_private(_abandoned_path(), b"abandoned\n")
+        for path in sorted(folder.rglob("*"), reverse=True):
+            if path == _abandoned_path() or path.is_symlink() or not path.is_file():
+                continue
+            size = path.stat().st_size
+            with path.open("r+b") as handle:
+                handle.write(secrets.token_bytes(size))
+                handle.flush()
+                os.fsync(handle.fileno())
+            path.unlink()
+            destroyed.append(path)
         _cache.clear()
+        _stamps.clear()
+    return destroyed

@@ -1,6 +1,7 @@
 """The signing keys the site holds: the root (its public half only, once kept offline),
 station card keys and the publication key that signs status lists and tree heads.
-Private halves are sealed at rest under the keyring."""
+Private halves live in a PKCS#11 token (the row names the key), or on a development site
+sealed at rest under the keyring."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ class SigningKey(models.Model):
     public_point = models.CharField(max_length=200)  # base64url, uncompressed P-256 point
     # Empty for a root kept offline; sealed under the context it had in the cards package.
     private_pem = EncryptedTextField(blank=True, context="cards.SigningKey.private_pem")
+    # The key's label in the PKCS#11 token that holds its private half (sulh.keys.token);
+    # empty for a key sealed here or a root kept offline.
+    token_label = models.CharField(max_length=64, blank=True, default="")
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
 

@@ -9,8 +9,12 @@ that signs renews the key it needs when that key is near its end. Reads (the tru
 the status list, the latest tree head) only ever use the keys that exist, and say which
 command to run when one is missing.
 
-Every private half lives sealed in the database through this one module, so a token (a
-PKCS#11 module) can later stand behind ``Signer`` without any caller changing.
+Every signature goes through ``Signer``. With a PKCS#11 token configured
+(``SULH_PKCS11_MODULE``, see ``sulh.keys.token``) new keys are generated inside the token
+and the database keeps only their public half and label; without one (development, the
+demo) the private half is sealed in the database under the keyring. A production site
+makes no key outside a token, and no key at all implicitly: a missing one is a 503 that
+names the command to run.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from sulh.keys.signing import (
     sign_raw,
     unb64u,
 )
+from sulh.keys.token import token_configured, token_generate, token_label, token_sign
 
 SIGNING_KEY_DAYS = 180
 ROOT_DAYS = 3650
@@ -45,7 +50,9 @@ ROOT_DAYS = 3650
 
 @dataclass(frozen=True)
 class Signer:
-    """A key that signs: its id and public half, and the ES256 signature of a message."""
+    """A key that signs: its id and public half, and the ES256 signature of a message, made
+    inside the token that holds the key or, on a development site, with the key sealed in
+    the database."""
 
     row: SigningKey
 
@@ -58,11 +65,21 @@ class Signer:
         return public_key_of(self.row)  # the stored public half: nothing to unseal
 
     @property
-    def private_key(self) -> ec.EllipticCurvePrivateKey:
-        return private_key_of(self.row)
+    def backend(self) -> str:
+        """Where the private half is: "token" or "database" (sealed, development)."""
+        return "token" if self.row.token_label else "database"
 
     def sign(self, message: bytes) -> bytes:
-        return sign_raw(self.private_key, message)
+        if self.row.token_label:
+            return token_sign(label=self.row.token_label, message=message)
+        return sign_raw(private_key_of(self.row), message)
+
+
+def signer_backend() -> str:
+    """Where new signing keys are made: a description for the operator (the demo says it)."""
+    if token_configured():
+        return f"PKCS#11 token {settings.SULH_PKCS11_TOKEN!r} ({settings.SULH_PKCS11_MODULE})"
+    return "file-backed: private keys sealed in the database under the keyring (development)"
 
 
 def pem_of(key: ec.EllipticCurvePrivateKey) -> str:
@@ -72,6 +89,10 @@ def pem_of(key: ec.EllipticCurvePrivateKey) -> str:
 
 
 def private_key_of(row: SigningKey) -> ec.EllipticCurvePrivateKey:
+    if row.token_label:
+        raise KeysMissing(
+            f"the {row.kind} key is inside the signing token: it signs there", field="token"
+        )
     if not row.private_pem:
         raise KeysMissing(f"the {row.kind} key is kept offline", field=f"{row.kind}_key")
     key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
@@ -84,19 +105,40 @@ def public_key_of(row: SigningKey) -> ec.EllipticCurvePublicKey:
 
 
 def signing_key_create(*, kind: str, station_id: int | None, days: int) -> SigningKey:
-    """A new key of ``kind``: an explicit write (certification, or an online root's renewal)."""
+    """A new key of ``kind``: an explicit write (certification, or an online root's renewal).
+    Inside the token when one is configured; a production site refuses any other place."""
+    now = timezone.now()
+    window = {
+        "not_before": now - dt.timedelta(minutes=5),
+        "not_after": now + dt.timedelta(days=days),
+    }
+    if token_configured():
+        while True:
+            label = token_label(kind)
+            public = public_from_bytes(token_generate(label=label))
+            if not SigningKey.objects.filter(kid=key_id(public).hex()).exists():
+                break  # kids are short: never reuse one
+        return SigningKey.objects.create(
+            kind=kind, station_id=station_id, kid=key_id(public).hex(),
+            public_point=b64u(public_bytes(public)), private_pem="", token_label=label, **window,
+        )  # fmt: skip
+    if settings.SULH_PRODUCTION:
+        raise KeysMissing(
+            "a production site keeps its signing keys in a PKCS#11 token: set "
+            "SULH_PKCS11_MODULE, SULH_PKCS11_TOKEN and SULH_PKCS11_PIN_FILE, then run "
+            "'sulh signing token-init'",
+            field="SULH_PKCS11_MODULE",
+        )
     key = new_private_key()
     while SigningKey.objects.filter(kid=key_id(key.public_key()).hex()).exists():
         key = new_private_key()  # kids are short: never reuse one
-    now = timezone.now()
     return SigningKey.objects.create(
         kind=kind,
         station_id=station_id,
         kid=key_id(key.public_key()).hex(),
         public_point=b64u(public_bytes(key.public_key())),
         private_pem=pem_of(key),
-        not_before=now - dt.timedelta(minutes=5),
-        not_after=now + dt.timedelta(days=days),
+        **window,
     )
 
 
@@ -116,9 +158,21 @@ def root_key() -> SigningKey:
     return found
 
 
+def root_signer() -> Signer:
+    """The online (development or demo) root, to sign the trust list as it is now."""
+    root = root_key()
+    if not root.private_pem and not root.token_label:
+        raise KeysMissing(
+            "the root key is kept offline: the trust list is signed at the certification "
+            "(sulh card certify)",
+            field="root_key",
+        )
+    return Signer(root)
+
+
 def root_offline() -> bool:
     root = root_find()
-    return root is not None and not root.private_pem
+    return root is not None and not root.private_pem and not root.token_label
 
 
 def root_online_create() -> SigningKey:
@@ -201,7 +255,7 @@ def station_signer(*, station_id: int, station_code: str) -> Signer:
     if found is not None:
         return Signer(found)
     root_for_signing()
-    if root_offline():
+    if root_offline() or settings.SULH_PRODUCTION:
         raise Conflict(
             f"station {station_code} has no certified signing key: the program authority "
             "certifies keys with its offline root (sulh card certify)",
@@ -229,6 +283,6 @@ def publication_signer() -> Signer:
     when near its end."""
     root_for_signing()
     found = signing_key_current("publication", margin_days=1)
-    if found is None and not root_offline():
+    if found is None and not root_offline() and not settings.SULH_PRODUCTION:
         found = signing_key_create(kind="publication", station_id=None, days=SIGNING_KEY_DAYS)
     return Signer(found or publication_key())

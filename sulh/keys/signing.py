@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -63,6 +63,41 @@ def sign_raw(key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
     """ES256 signature as COSE and JWS want it: r || s, 32 bytes each."""
     r, s = decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256())))
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+@runtime_checkable
+class MessageSigner(Protocol):
+    """Whatever signs: a key held in this process (development, the demo, test vectors) or
+    one inside a PKCS#11 token (``sulh.keys.token``). Every signature the site makes goes
+    through one of these."""
+
+    @property
+    def public_key(self) -> ec.EllipticCurvePublicKey: ...
+
+    def sign(self, message: bytes) -> bytes:
+        """ES256 over ``message``: r || s, 32 bytes each."""
+        ...
+
+
+class LocalSigner:
+    """A P-256 private key held in this process."""
+
+    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
+        self._key = key
+
+    @property
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        return self._key.public_key()
+
+    def sign(self, message: bytes) -> bytes:
+        return sign_raw(self._key, message)
+
+
+def as_signer(key: MessageSigner | ec.EllipticCurvePrivateKey) -> MessageSigner:
+    """A signer for ``key``: a bare private key (the demo, test vectors) is wrapped."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return LocalSigner(key)
+    return key
 
 
 def verify_raw(key: ec.EllipticCurvePublicKey, signature: bytes, message: bytes) -> bool:

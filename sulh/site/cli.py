@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sulh.core.setup import setup_django
 from sulh.keys.keyring import keyring_destroy
+from sulh.keys.token import token_configured, token_destroy_all
 
 ABANDON_PHRASE = "DESTROY THE KEYS"
 
@@ -116,6 +117,13 @@ def _abandon(args: argparse.Namespace) -> int:
         print(f'error: confirm: type exactly "{ABANDON_PHRASE}"')
         return 2
     setup_django()
-    keyring_destroy()
-    print("the data keys are destroyed: sealed personal data can no longer be read")
+    destroyed = keyring_destroy()
+    print(f"site abandoned: {len(destroyed)} key files overwritten and deleted")
+    if token_configured():
+        print(f"{token_destroy_all()} signing keys destroyed in the token")
+    print(
+        "the data keys are destroyed: sealed personal data can no longer be read, and every "
+        "running worker now answers 503 'site abandoned'. Destroy every backup of the keys "
+        "folder too. New keys are made only by 'sulh keyring init --after-abandon'."
+    )
     return 0

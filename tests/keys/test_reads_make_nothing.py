@@ -23,6 +23,7 @@ from sulh.api.api import api
 from sulh.cases.exports import export_request
 from sulh.cases.intake import intake_register
 from sulh.core.validation import parse
+from sulh.keys.keyring import KeysMissing
 from sulh.keys.models import SigningKey
 from sulh.keys.services import root_online_create
 from sulh.ledger.models import TreeHead
@@ -144,3 +145,21 @@ def test_it_walks_every_get_endpoint_of_a_working_site_without_changing_anything
     assert answers["anonymous /api/cards/status.json"] == 200
     assert answers["anonymous /api/ledger/tree-head"] == 200
     assert TreeHead.objects.count() == 1 and SigningKey.objects.count() == 2
+
+
+def test_a_production_site_without_a_root_names_the_command_and_makes_nothing(
+    personas, programs, settings
+):
+    """The attack: anonymous reads of a production site with no root used to make an online
+    root and publication key. Now each read walks by, the trust list answers 503 naming
+    the root ceremony, and a write that needs a key is refused the same way."""
+    settings.SULH_PRODUCTION = True
+    serial = _register(personas).intake.serial
+    answers = _walk(personas, {"serial": serial, "code": PROGRAM, "card_id": "00" * 16})
+    assert answers["anonymous /api/cards/trust-list.json"] == 503
+    response = Client().get("/api/cards/trust-list.json")
+    assert "sulh card root-init" in response.content.decode()
+    assert Client().get("/api/cards/status.json").status_code == 503
+    with pytest.raises(KeysMissing, match="sulh card root-init"):
+        tree_head_sign()
+    assert SigningKey.objects.count() == 0 and TreeHead.objects.count() == 0

@@ -1,0 +1,24 @@
+"""Every request of an abandoned site is answered 503 "site abandoned", before any view
+runs: a worker started before ``sulh site abandon`` serves nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from sulh.keys.keyring import keyring_abandoned
+
+
+class AbandonedSiteMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if keyring_abandoned():
+            return HttpResponse(
+                "site abandoned: its keys were destroyed\n",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
