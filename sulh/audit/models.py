@@ -1,9 +1,15 @@
-"""The audit trail: every read of personal data, decision and card action, hash-chained.
+"""The audit trail: every read of personal data, decision and card action, chained under a key.
 
-Entries hold who, when, what and why, never personal data itself.
+Entries hold who, when and what in clear; why (the purpose or reason, free text) and the
+details are sealed together, bound to the entry's sequence number and action, so that a
+copy of the database reads no reason and a sealed value cannot be moved to another entry.
+The chain covers a hash of the sealed bytes: a purpose erased with its case leaves the
+chain verifiable.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import models
 
@@ -15,13 +21,26 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=60)
     obj_type = models.CharField(max_length=40)
     obj_id = models.CharField(max_length=64)
-    purpose = models.CharField(max_length=300, blank=True)
-    details = models.JSONField(default=dict)
+    sealed = models.TextField(blank=True)  # purpose and details; "" once erased with its case
+    sealed_hash = models.CharField(max_length=64)  # SHA-256 of ``sealed`` as written, chained
     prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)  # HMAC under a key derived from the keyring
 
     class Meta:
         ordering = ["seq"]
+
+    @property
+    def purpose(self) -> str:
+        """The purpose or reason, opened (needs the keyring); "" once erased."""
+        from sulh.audit.services import entry_open
+
+        return str(entry_open(self).get("purpose", ""))
+
+    @property
+    def details(self) -> dict[str, Any]:
+        from sulh.audit.services import entry_open
+
+        return dict(entry_open(self).get("details", {}))
 
 
 class AuditHead(models.Model):

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from sulh.audit.hooks import anchor_checks
 from sulh.cases.hooks import case_transitioned
 
 
@@ -9,6 +10,8 @@ class LedgerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from sulh.ledger.hooks import on_case_transition  # models are loaded only now
+        from sulh.ledger.anchoring import anchors_check  # models are loaded only now
+        from sulh.ledger.hooks import on_case_transition
 
         case_transitioned.register(on_case_transition)
+        anchor_checks.register(anchors_check)

@@ -26,3 +26,6 @@ class TreeHead(models.Model):
     root_hash = models.CharField(max_length=64)
     timestamp = models.DateTimeField()
     signature = models.CharField(max_length=128)  # base64url r||s over the canonical head
+    # The audit chain's head when this tree head was signed (anchoring); None on older heads.
+    audit_seq = models.PositiveBigIntegerField(null=True)
+    audit_hash = models.CharField(max_length=64, blank=True)

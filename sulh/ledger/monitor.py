@@ -171,8 +171,17 @@ class CheckReport:
         return not self.problems
 
 
-def _head_signed(head: dict[str, Any], public: ec.EllipticCurvePublicKey) -> bool:
+def head_body(head: dict[str, Any]) -> dict[str, Any]:
+    """What a tree head's signature covers: size, root, time, and (on heads that anchor the
+    audit trail) the audit chain's head."""
     body = {"size": head["size"], "root_hash": head["root_hash"], "timestamp": head["timestamp"]}
+    if "audit_seq" in head:
+        body.update(audit_seq=head["audit_seq"], audit_hash=head["audit_hash"])
+    return body
+
+
+def head_signed(head: dict[str, Any], public: ec.EllipticCurvePublicKey) -> bool:
+    body = head_body(head)
     return verify_raw(public, unb64u(head["signature"]), canonical(body))
 
 
@@ -192,7 +201,7 @@ def monitor_check(
     public = serialization.load_pem_public_key(key.read_bytes())
     if not isinstance(public, ec.EllipticCurvePublicKey):
         return CheckReport(["the key is not an ES256 (P-256) public key"])
-    if not _head_signed(head, public):
+    if not head_signed(head, public):
         report.problems.append("the tree head's signature does not verify")
     if len(lines) != head["size"]:
         report.problems.append(
@@ -229,7 +238,7 @@ def _check_consistency(
     public: ec.EllipticCurvePublicKey,
     hashes: list[bytes],
 ) -> None:
-    if not _head_signed(old, public):
+    if not head_signed(old, public):
         report.problems.append("the earlier tree head's signature does not verify")
         return
     if old["size"] > new["size"]:

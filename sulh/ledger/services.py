@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sulh.accounts.models import Station
 from sulh.accounts.policy import Action, require
-from sulh.audit.services import audit_record
+from sulh.audit.services import audit_head, audit_record
 from sulh.core.errors import NotFound, ValidationFailed
 from sulh.keys.sealing import derived_key
 from sulh.keys.services import public_key_of, publication_key, publication_signer
@@ -57,19 +57,32 @@ def tree_head_sign() -> TreeHead:
     ]
     now = timezone.now().replace(microsecond=0)
     size, root = len(hashes), root_from_hashes(hashes).hex()
-    body = {"size": size, "root_hash": root, "timestamp": now.isoformat()}
+    audit_seq, audit_hash = audit_head()  # anchors the audit trail's chain (see anchoring)
+    body = {
+        "size": size,
+        "root_hash": root,
+        "timestamp": now.isoformat(),
+        "audit_seq": audit_seq,
+        "audit_hash": audit_hash,
+    }
     # The publication key signs, certified in the trust list by the root (kept offline).
     signature = b64u(publication_signer().sign(canonical(body)))
-    return TreeHead.objects.create(size=size, root_hash=root, timestamp=now, signature=signature)
+    return TreeHead.objects.create(
+        size=size, root_hash=root, timestamp=now, signature=signature,
+        audit_seq=audit_seq, audit_hash=audit_hash,
+    )  # fmt: skip
 
 
 def tree_head_document(head: TreeHead) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "size": head.size,
         "root_hash": head.root_hash,
         "timestamp": head.timestamp.astimezone(dt.UTC).isoformat(),
-        "signature": head.signature,
     }
+    if head.audit_seq is not None:
+        document.update(audit_seq=head.audit_seq, audit_hash=head.audit_hash)
+    document["signature"] = head.signature
+    return document
 
 
 def _hashes(size: int | None) -> list[bytes]:

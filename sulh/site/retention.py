@@ -17,11 +17,12 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from sulh.audit.services import audit_record
+from sulh.audit.services import audit_purposes_erase, audit_record
 from sulh.cards.services import cards_erase_for_case
 from sulh.cases.models import Case
 from sulh.cases.services import case_erase_reasons
 from sulh.matching.erasure import match_data_erase
+from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.services import intake_erase
 
@@ -57,6 +58,14 @@ def case_erase(*, case: Case, now: dt.datetime) -> None:
         cards_erase_for_case(case_id=case.pk)
         match_data_erase(case_id=case.pk)
         case_erase_reasons(case=case, now=now)
+        candidates = MatchCandidate.objects.filter(Q(case_id=case.pk) | Q(other_case_id=case.pk))
+        audit_purposes_erase(
+            objects=[
+                ("case", str(case.pk)),
+                ("case", case.intake.serial),  # refused reads name the serial asked for
+                *(("match_candidate", str(pk)) for pk in candidates.values_list("pk", flat=True)),
+            ]
+        )
         audit_record(
             actor=None, action="case_erased", obj_type="case", obj_id=case.intake.serial,
             purpose="retention period over", details={"program": case.program.code},
