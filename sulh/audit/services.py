@@ -37,9 +37,7 @@ def sealed_context(*, seq: int, action: str) -> str:
 
 
 def seal_entry(*, seq: int, action: str, purpose: str, details: dict[str, Any]) -> str:
-    body = json.dumps(
-        {"purpose": purpose, "details": details}, sort_keys=True, ensure_ascii=False
-    )
+    body = json.dumps({"purpose": purpose, "details": details}, sort_keys=True, ensure_ascii=False)
     return seal(body, context=sealed_context(seq=seq, action=action))
 
 
