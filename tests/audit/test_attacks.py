@@ -103,8 +103,8 @@ def reasons(personas, programs):
     return case, texts
 
 
-def test_no_reason_or_purpose_is_in_the_database_in_clear(reasons, tmp_path):
-    case, texts = reasons
+def test_no_reason_or_purpose_is_in_the_database_in_clear(reasons):
+    _, texts = reasons
     opened = {entry.purpose for entry in AuditEntry.objects.all()}
     assert set(texts.values()) <= opened  # the trail still says why, to who holds the keys
     dump = _every_value()
