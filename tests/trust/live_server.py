@@ -405,7 +405,61 @@ def _task_state(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-TASKS = {"prepare": _task_prepare, "register": _task_register, "state": _task_state}
+def _task_sensitive(args: dict[str, Any]) -> list[str]:
+    """Write what a seizure must not reveal, through the services: registrations of generated
+    people, a decision whose reason names someone, a case read and a search with purposes
+    that name someone. Answers the strings that must appear nowhere in the raw files."""
+    from sulh.accounts.models import Role, User
+    from sulh.accounts.services import user_create
+    from sulh.cases import services as case_services
+    from sulh.cases.intake import intake_register
+    from sulh.cases.search import person_search
+    from sulh.cases.selectors import case_get_for_user
+    from sulh.core.validation import parse
+    from sulh.matching.record import PersonRecord
+    from sulh.registry.schemas import IntakeIn
+    from sulh.synth import generate_people
+
+    clerk = User.objects.get(username=args["clerk"])
+    decider = user_create(
+        username="decider-raw", password=secrets.token_urlsafe(16), role=Role.DECIDING_OFFICER
+    )
+    people = generate_people(len(args["payloads"]) + 1, seed=int(args["seed"]))
+    informant = people[-1]
+    named = (
+        f"{informant.given[1][0]} {informant.family[1][0]}"  # Latin spelling of a generated name
+    )
+    secrets_out = [named, f"{informant.given[0]} {informant.family[0]}"]
+    cases = []
+    for payload in args["payloads"]:
+        result = intake_register(data=parse(IntakeIn, payload), clerk=clerk)
+        cases.append(result.case)
+        person = payload["person"]
+        secrets_out += [
+            f"{person['given_name_ar']} {person['father_name_ar']}".strip(),
+            f"{person['given_name_lat']} {person['father_name_lat']}".strip(),
+        ]
+        if person.get("national_id"):
+            secrets_out.append(person["national_id"])
+        if len(person.get("birth_date", "")) == 10:
+            secrets_out.append(person["birth_date"])
+    case = cases[0]
+    case_get_for_user(user=decider, serial=case.intake.serial, purpose=f"tip-off from {named}")
+    if case.state == "screened":
+        case_services.decision_record(
+            case=case, user=decider, outcome="referral", reason=f"informant {named} says so"
+        )
+    query = PersonRecord(record_id="query", given_name=informant.given[1][0])
+    person_search(user=decider, query=query, purpose=f"asked by {named}")
+    return [s for s in secrets_out if len(s.strip()) >= 6]
+
+
+TASKS = {
+    "prepare": _task_prepare,
+    "register": _task_register,
+    "state": _task_state,
+    "sensitive": _task_sensitive,
+}
 
 
 def _main(argv: list[str]) -> int:
