@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sulh.accounts.models import Station
-from sulh.keys.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedJSONField, EncryptedTextField
 from sulh.registry.models import Intake
 
 
@@ -39,17 +39,19 @@ class Case(models.Model):
     state = models.CharField(max_length=24, choices=State.choices, db_index=True)
     is_child = models.BooleanField(default=False)
     proposed_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
-    proposed_rule = models.CharField(max_length=80, blank=True)
-    proposed_destinations = models.JSONField(default=list)
-    proposal_explanation = models.JSONField(default=dict)
+    # which rule fired and where the person may go say their category, affiliation and
+    # origin: sealed (the outcome alone stays in clear, for the public figures)
+    proposed_rule = EncryptedTextField(blank=True)
+    proposed_destinations = EncryptedJSONField(default=list)
+    proposal_explanation = EncryptedJSONField(default=dict)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
-    destination = models.CharField(max_length=60, blank=True)
+    destination = EncryptedTextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)  # personal data erased (retention)
     # Children are handed over to child-protection actors within 48 hours (Paris Principles).
     handover_due_at = models.DateTimeField(null=True, blank=True)
     handed_over_at = models.DateTimeField(null=True, blank=True)
-    handed_over_to = models.CharField(max_length=120, blank=True)
+    handed_over_to = EncryptedTextField(blank=True)  # which agency took a child: sealed
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,9 +93,9 @@ class Decision(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    destination = models.CharField(max_length=60, blank=True)
+    destination = EncryptedTextField(blank=True)
     follows_proposal = models.BooleanField()
-    rule_id = models.CharField(max_length=80, blank=True)
+    rule_id = EncryptedTextField(blank=True)
     reason = EncryptedTextField()
     status = models.CharField(max_length=20, choices=DecisionStatus.choices)
     decided_by = models.ForeignKey(

@@ -143,7 +143,7 @@ def child_handover_record(*, case: Case, user: User, agency: str) -> Case:
         late = bool(case.handover_due_at and case.handed_over_at > case.handover_due_at)
         CaseEvent.objects.create(
             case=case, event="child_handed_over", from_state=case.state, to_state=case.state,
-            actor=user, at=case.handed_over_at, details={"agency": agency, "late": late},
+            actor=user, at=case.handed_over_at, details={"late": late},  # agency: sealed
         )  # fmt: skip
         audit_record(
             actor=user, action="case.child_handed_over", obj_type="case", obj_id=str(case.pk),

@@ -1,8 +1,8 @@
 """Model fields whose values are sealed at rest (sulh.keys.sealing).
 
 The column holds ``v2:<kid>:<ciphertext>`` (older rows ``v1:``); Python code sees plain text. Only
-``isnull`` lookups make sense on such a column: equality lookups go through a
-blind index column beside it.
+``isnull`` and ``=""`` (left blank) lookups make sense on such a column: equality lookups go
+through a blind index column beside it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.core.exceptions import FieldError
 from django.db import models
+from django.db.models.lookups import Exact
 
 from sulh.keys.sealing import SEALED_PREFIXES, open_sealed, open_sealed_many, seal
 
@@ -53,9 +55,21 @@ class EncryptedTextField(models.TextField):
         return seal(str(value), context=self._context())
 
     def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "exact":
+            return BlankExact
         if lookup_name != "isnull":
             return None
         return super().get_lookup(lookup_name)
+
+
+class BlankExact(Exact):
+    """``field=""``: whether a sealed field was left blank (blank is stored as blank, e.g. for
+    a check constraint). Any other value would compare ciphertexts, so it is refused."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs not in ("", None):
+            raise FieldError(f"{self.lhs.target.name}: a sealed field compares only with blank")
+        return self.rhs
 
 
 class EncryptedJSONField(EncryptedTextField):

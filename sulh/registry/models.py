@@ -1,8 +1,9 @@
 """What a registration desk records: the person, the intake, family, items, pledge.
 
-Names, birth data, national numbers and free text are encrypted field by field
-(sulh.keys.fields). Only what statistics need stays in clear: sex, age band, and
-whether the person is a child.
+Names, birth data, national numbers, category, affiliation, origin, destination, family
+relations, weapons and free text are encrypted field by field (sulh.keys.fields). Only what
+statistics need stays in clear: sex, age band, whether the person is a child, item kinds
+and quantities.
 """
 
 from __future__ import annotations
@@ -61,10 +62,11 @@ class Intake(models.Model):
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="intakes")
     clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="intake")
-    category = models.CharField(max_length=40)
-    affiliation = models.CharField(max_length=60, blank=True)
-    origin = models.CharField(max_length=10, choices=Origin.choices)
-    requested_destination = models.CharField(max_length=60, blank=True)
+    # what the person was, whom they served, where from and where to: sealed like names
+    category = EncryptedTextField()
+    affiliation = EncryptedTextField(blank=True)
+    origin = EncryptedTextField(choices=Origin.choices)
+    requested_destination = EncryptedTextField(blank=True)
     pledge_version = models.CharField(max_length=40)
     pledge_language = models.CharField(max_length=2, choices=[("ar", "ar"), ("en", "en")])
     pledge_signed = models.BooleanField()
@@ -74,7 +76,7 @@ class Intake(models.Model):
 
 class FamilyMember(models.Model):
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="family")
-    relation = models.CharField(max_length=20)
+    relation = EncryptedTextField()
     name_ar = EncryptedTextField(blank=True)
     name_lat = EncryptedTextField(blank=True)
     sex = models.CharField(max_length=8, choices=Sex.choices)
@@ -95,13 +97,14 @@ class SurrenderedItem(models.Model):
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="items")
     line = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=16, choices=ItemKind.choices)
-    weapon_type = models.CharField(max_length=60, blank=True)
-    calibre = models.CharField(max_length=30, blank=True)
-    serial_number = models.CharField(max_length=60, blank=True)
+    # a service weapon's serial identifies its holder in an army's register: sealed
+    weapon_type = EncryptedTextField(blank=True)
+    calibre = EncryptedTextField(blank=True)
+    serial_number = EncryptedTextField(blank=True)
     no_serial = models.BooleanField(default=False)  # serial absent or erased, stated explicitly
     heavy = models.BooleanField(default=False)
     quantity = models.PositiveIntegerField(default=1)
-    document_type = models.CharField(max_length=40, blank=True)
+    document_type = EncryptedTextField(blank=True)
     document_number = EncryptedTextField(blank=True)
     description = EncryptedTextField(blank=True)
 

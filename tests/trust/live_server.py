@@ -430,8 +430,17 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
         f"{informant.given[1][0]} {informant.family[1][0]}"  # Latin spelling of a generated name
     )
     secrets_out = [named, f"{informant.given[0]} {informant.family[0]}"]
+    first = args["payloads"][0]
+    first["items"].append(
+        {"kind": "id_document", "document_type": "military-id", "document_number": "MZ4471902"}
+    )
+    first["family"] = [{"relation": "spouse", "name_lat": named, "sex": "female"}]
+    secrets_out += ["military-id", "MZ4471902"]
     cases = []
     for payload in args["payloads"]:
+        secrets_out += [
+            item["serial_number"] for item in payload["items"] if "serial_number" in item
+        ]
         result = intake_register(data=parse(IntakeIn, payload), clerk=clerk)
         cases.append(result.case)
         person = payload["person"]
