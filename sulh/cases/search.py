@@ -77,7 +77,7 @@ def intake_precheck(*, user: User, query: PersonRecord) -> dict[str, int]:
         result = best_match([query], records)
         duplicates += bool(result and result.score >= DUPLICATE_THRESHOLD)
     lists = list(ScreeningList.objects.filter(active=True))
-    listed = len(list_matches([query], keys=record_keys([query]), lists=lists))
+    listed = len(list_matches([query], lists=lists))
     audit_record(
         actor=user, action="intake_precheck", obj_type="person", obj_id="",
         details={"duplicates": duplicates, "lists": listed},

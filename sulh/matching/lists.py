@@ -1,5 +1,5 @@
-"""Screening lists: storing a list version with its keyed blocking keys, and finding which
-registered people a new version hits.
+"""Screening lists: storing a list version with its keyed blocking keys (under a key of
+their own, not the registry's), and finding which registered people a new version hits.
 
 Re-screening here only finds; the caller (``sulh.cases.lists``) stores the candidates and
 sends the cases back to review.
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Count
 
 from sulh.accounts.models import User
 from sulh.audit.services import audit_record
@@ -24,10 +24,16 @@ from sulh.matching.models import ListEntry, ListKey, MatchKey, ScreeningList
 from sulh.matching.online import list_matches
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import MatchResult
-from sulh.matching.stored import matching_key, record_keys, registered_records
+from sulh.matching.stored import (
+    list_entry_records,
+    list_matching_key,
+    record_keys,
+    registered_records,
+)
 from sulh.matching.unsc import read_list_file
 
 IMPORT_BATCH = 5_000
+LOOKUP_CHUNK = 900  # keys per IN (...) query, under SQLite's bound on parameters
 RESCREEN_CHUNK = 500  # registered cases read at once when re-screening
 Progress = Callable[[str, int, int], None]
 
@@ -72,7 +78,7 @@ def list_entries_store(
     progress: Progress | None = None,
 ) -> None:
     """Seal the entries and store their keyed blocking keys, in batches."""
-    key = matching_key()
+    key = list_matching_key()
     for start in range(0, len(entries), IMPORT_BATCH):
         batch = entries[start : start + IMPORT_BATCH]
         stored = ListEntry.objects.bulk_create(
@@ -105,15 +111,24 @@ def list_keys_insert(rows: list[tuple[int, int, str]]) -> None:
 
 def list_version_case_ids(*, screening_list: ScreeningList) -> list[int]:
     """The registered cases sharing a usable key with the list version (no other case can
-    match it), in id order."""
-    usable = (  # keys of blocks small enough to compare on, as the screening uses them
-        ListKey.objects.filter(screening_list=screening_list)
-        .values("key")
-        .annotate(size=Count("id"))
-        .filter(size__lte=MAX_BLOCK)
-        .values("key")
+    match it), in id order. The version's entries are opened and keyed again under the
+    registry's key, in memory: the stored list keys are under another key and are never
+    compared with the registry's in the database."""
+    entry_ids = list(
+        ListEntry.objects.filter(screening_list=screening_list)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    shared = MatchKey.objects.filter(key__in=usable).values_list("case_id", flat=True).distinct()
+    sizes: Counter[str] = Counter()
+    for start in range(0, len(entry_ids), IMPORT_BATCH):
+        for record in list_entry_records(entry_ids[start : start + IMPORT_BATCH]).values():
+            sizes.update(record_keys([record]))
+    # keys of blocks small enough to compare on, as the screening uses them
+    usable = sorted(key for key, size in sizes.items() if size <= MAX_BLOCK)
+    shared: set[int] = set()
+    for start in range(0, len(usable), LOOKUP_CHUNK):
+        chunk = usable[start : start + LOOKUP_CHUNK]
+        shared.update(MatchKey.objects.filter(key__in=chunk).values_list("case_id", flat=True))
     return sorted(shared)
 
 
@@ -126,7 +141,7 @@ def list_version_hits(
     for start in range(0, len(case_ids), RESCREEN_CHUNK):
         chunk = case_ids[start : start + RESCREEN_CHUNK]
         for case_id, records in registered_records(chunk):
-            hits = list_matches(records, keys=record_keys(records), lists=[screening_list])
+            hits = list_matches(records, lists=[screening_list])
             if hits:
                 yield case_id, hits
         if progress:

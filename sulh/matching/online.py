@@ -2,7 +2,8 @@
 that share a keyed blocking key with them, compared, over their thresholds.
 
 Both look-ups go through the key tables (``MatchKey``, ``ListKey``) and their covering
-indexes, not an in-memory index. Nothing here moves a case: the caller (cases) stores the
+indexes, not an in-memory index; each table is keyed under its own key, so the person's
+keys are made twice, in memory. Nothing here moves a case: the caller (cases) stores the
 candidates and opens review.
 """
 
@@ -17,7 +18,12 @@ from sulh.matching.index import MAX_BLOCK
 from sulh.matching.models import ListKey, MatchKey, ScreeningList
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import MatchResult, compare, compare_reaching
-from sulh.matching.stored import list_entry_records, record_keys, registered_records
+from sulh.matching.stored import (
+    list_entry_records,
+    list_record_keys,
+    record_keys,
+    registered_records,
+)
 from sulh.matching.versions import CURRENT
 
 DUPLICATE_THRESHOLD = CURRENT.dedup_threshold
@@ -43,9 +49,7 @@ def registrant_screen(*, case_id: int, records: Sequence[PersonRecord]) -> Onlin
         [MatchKey(case_id=case_id, key=k) for k in keys], ignore_conflicts=True
     )
     lists = list(ScreeningList.objects.filter(active=True))
-    return OnlineCheck(
-        duplicates=duplicates, list_hits=list_matches(records, keys=keys, lists=lists)
-    )
+    return OnlineCheck(duplicates=duplicates, list_hits=list_matches(records, lists=lists))
 
 
 def online_check(
@@ -56,7 +60,7 @@ def online_check(
     lists = list(ScreeningList.objects.filter(active=True))
     return OnlineCheck(
         duplicates=duplicate_matches(records, keys=keys, exclude=exclude),
-        list_hits=list_matches(records, keys=keys, lists=lists),
+        list_hits=list_matches(records, lists=lists),
     )
 
 
@@ -98,15 +102,18 @@ def candidate_case_ids(keys: Iterable[str], *, exclude: int | None = None) -> li
 
 
 def list_matches(
-    records: Sequence[PersonRecord], *, keys: set[str], lists: Sequence[ScreeningList]
+    records: Sequence[PersonRecord], *, lists: Sequence[ScreeningList]
 ) -> list[tuple[int, MatchResult]]:
     """(list entry id, best result) for the entries of ``lists`` over the list threshold:
-    candidates by blocking key from ``ListKey`` (``MAX_BLOCK`` per key and list), the best
-    ``MAX_LIST_HITS`` per list and record."""
+    candidates by the records' list-side blocking keys from ``ListKey`` (``MAX_BLOCK`` per
+    key and list), the best ``MAX_LIST_HITS`` per list and record."""
     if not records or not lists:
         return []
     blocks = bounded_blocks(
-        table=ListKey._meta.db_table, member="entry_id", keys=keys, scopes=[sl.pk for sl in lists]
+        table=ListKey._meta.db_table,
+        member="entry_id",
+        keys=list_record_keys(records),
+        scopes=[sl.pk for sl in lists],
     )
     per_list: dict[int, list[list[int]]] = {}
     for (scope, _key), members in blocks.items():

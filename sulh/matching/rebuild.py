@@ -11,7 +11,12 @@ from sulh.matching.index import blocking_keys
 from sulh.matching.lists import IMPORT_BATCH, list_keys_insert
 from sulh.matching.models import ListEntry, ListKey, MatchKey, ScreeningList
 from sulh.matching.score import MODEL
-from sulh.matching.stored import entry_record, matching_key, record_keys, registered_records
+from sulh.matching.stored import (
+    entry_record,
+    list_matching_key,
+    record_keys,
+    registered_records,
+)
 
 
 def keys_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> tuple[int, int]:
@@ -55,7 +60,7 @@ def _cases_rebuild(progress: Callable[[str, int, int], None] | None) -> int:
 def _list_rebuild(
     screening_list: ScreeningList, progress: Callable[[str, int, int], None] | None
 ) -> int:
-    key = matching_key()
+    key = list_matching_key()
     with transaction.atomic():
         ListKey.objects.filter(screening_list=screening_list).delete()
         stored = ListEntry.objects.filter(screening_list=screening_list).order_by("pk")

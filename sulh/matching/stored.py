@@ -40,7 +40,15 @@ _lock = threading.Lock()
 
 
 def matching_key() -> bytes:
+    """The key of registered people's blocking keys (``MatchKey``)."""
     return derived_key(purpose="matching-keys")
+
+
+def list_matching_key() -> bytes:
+    """The key of list entries' blocking keys (``ListKey``): another key than the registry's,
+    so that a thief who holds a list's text and labels its stored keys learns nothing of
+    the registry's. The two sides are compared in memory, each under its own key."""
+    return derived_key(purpose="list-matching-keys")
 
 
 def person_records(*, person: Person, record_id: str) -> list[PersonRecord]:
@@ -74,8 +82,16 @@ def records_from_fields(fields: dict[str, str], *, record_id: str) -> list[Perso
 
 
 def record_keys(records: Iterable[PersonRecord]) -> set[str]:
-    """The keyed blocking keys of one person (all its records), as stored and looked up."""
+    """The registry-side keyed blocking keys of one person (all its records), as stored in
+    and looked up from ``MatchKey``."""
     key = matching_key()
+    return set().union(*(blocking_keys(r, key=key) for r in records))
+
+
+def list_record_keys(records: Iterable[PersonRecord]) -> set[str]:
+    """The list-side keyed blocking keys of the same records, as stored in and looked up
+    from ``ListKey``."""
+    key = list_matching_key()
     return set().union(*(blocking_keys(r, key=key) for r in records))
 
 

@@ -156,6 +156,23 @@ def test_stored_list_keys_reveal_no_names_and_import_reports_progress(personas, 
     _assert_keyed_hashes("matching_listkey", ("smr", "drc", "Samer", "Darwish"))
 
 
+def test_no_stored_list_key_can_be_aligned_with_a_registrants_key(personas, programs, tmp_path):
+    """F2: a thief who holds the list's text can label each stored list key with its entry's
+    name. Though the entry is a registrant, no registry key equals any list key (each side
+    is under its own key), and the re-screen still finds the case, comparing in memory."""
+    case = _register(personas, "clerk", ARABIC)
+    list_import(path=_list_file(tmp_path), name="wanted", user=None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM matching_listkey")
+        list_keys = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT key FROM matching_matchkey")
+        registry_keys = {row[0] for row in cursor.fetchall()}
+    assert list_keys and registry_keys
+    assert list_keys & registry_keys == set()
+    case.refresh_from_db()
+    assert case.state == State.IN_REVIEW and case.candidates.filter(kind="list").count() == 1
+
+
 def test_a_corrected_person_is_compared_as_corrected(personas, programs):
     case = _register(personas, "clerk", ARABIC)
     [(pk, before)] = registered_records([case.pk])
