@@ -85,7 +85,7 @@ def decisions_awaiting_second(*, user: User) -> QuerySet[Decision]:
     )
 
 
-def candidates_get_for_user(*, user: User, serial: str) -> QuerySet[MatchCandidate]:
+def candidates_get_for_user(*, user: User, serial: str) -> list[MatchCandidate]:
     """A case's match candidates: the role is asked first (403), then the case (404)."""
     require(user, Action.SEE_CANDIDATES)
     return candidates_for_case(case_id=case_get_for_user(user=user, serial=serial).pk)

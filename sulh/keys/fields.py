@@ -93,6 +93,26 @@ class EncryptedJSONField(EncryptedTextField):
         return seal(text, context=self._context())
 
 
+class EncryptedFloatField(EncryptedTextField):
+    """A number (e.g. a match score) sealed like text: Python code sees a float."""
+
+    description = "A number sealed with the installation's data key"
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        text = super().from_db_value(value, expression, connection)
+        return float(text) if text else None
+
+    def to_python(self, value: Any) -> Any:
+        return float(value) if value not in (None, "") else None
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None or value == "":
+            return value
+        return seal(repr(float(value)), context=self._context())
+
+
 @dataclass(frozen=True)
 class SealedRow:
     """One row's sealed columns as stored (``""`` for a blank one), not yet opened."""

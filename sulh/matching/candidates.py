@@ -11,12 +11,18 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Literal
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sulh.accounts.models import User
 from sulh.audit.services import audit_record
 from sulh.core.errors import Conflict, ValidationFailed
-from sulh.matching.models import CandidateKind, CandidateStatus, MatchCandidate
+from sulh.matching.models import (
+    CandidateKind,
+    CandidateStatus,
+    MatchCandidate,
+    candidate_other_index,
+)
 from sulh.matching.score import MatchResult
 
 DECISIONS = {"link": CandidateStatus.LINKED, "clear": CandidateStatus.CLEARED}
@@ -26,15 +32,15 @@ def candidates_create(
     *, case_id: int, kind: CandidateKind, found: Iterable[tuple[int, MatchResult]]
 ) -> list[MatchCandidate]:
     """One open candidate per (other case id, or list entry id, by ``kind``) and result."""
-    other = "other_case_id" if kind == CandidateKind.DUPLICATE else "list_entry_id"
     rows = [
         MatchCandidate(
             case_id=case_id,
             kind=kind,
+            other=str(pk),
+            other_index=candidate_other_index(kind=kind, pk=pk),
             score=result.score,
             evidence=[dataclasses.asdict(e) for e in result.evidence],
             model=result.model,
-            **{other: pk},
         )
         for pk, result in found
     ]
@@ -72,17 +78,23 @@ def candidate_mark_resolved(
     return candidate
 
 
+def candidates_naming_case(*, case_id: int) -> QuerySet[MatchCandidate]:
+    """The candidates of a case and those of other cases that name it as a duplicate."""
+    index = candidate_other_index(kind=CandidateKind.DUPLICATE, pk=case_id)
+    return MatchCandidate.objects.filter(Q(case_id=case_id) | Q(other_index=index))
+
+
 def case_has_open_candidates(*, case_id: int) -> bool:
     return MatchCandidate.objects.filter(case_id=case_id, status=CandidateStatus.OPEN).exists()
 
 
 def case_screening_status(*, case_id: int) -> Literal["clear", "pending", "confirmed_match"]:
     """What the rules may know of screening: open list hits are pending, linked ones confirmed."""
-    statuses = set(
-        MatchCandidate.objects.filter(case_id=case_id, kind=CandidateKind.LIST).values_list(
-            "status", flat=True
-        )
-    )
+    statuses = {  # the kind is sealed: a case's few candidates are opened to tell
+        candidate.status
+        for candidate in MatchCandidate.objects.filter(case_id=case_id).only("kind", "status")
+        if candidate.kind == CandidateKind.LIST
+    }
     if CandidateStatus.LINKED in statuses:
         return "confirmed_match"
     if CandidateStatus.OPEN in statuses:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-
-from sulh.matching.models import MatchCandidate, MatchKey
+from sulh.matching.candidates import candidates_naming_case
+from sulh.matching.models import MatchKey
 
 
 def match_data_erase(*, case_id: int) -> None:
     """The case's blocking keys go; its candidates keep their decision but lose the evidence
     (it quotes both records' names) and the free-text reason."""
     MatchKey.objects.filter(case_id=case_id).delete()
-    MatchCandidate.objects.filter(Q(case_id=case_id) | Q(other_case_id=case_id)).update(
-        evidence=[], reason=""
-    )
+    candidates_naming_case(case_id=case_id).update(evidence=[], reason="")

@@ -1,16 +1,22 @@
 """Online matching state: keyed blocking keys, screening lists, and review candidates.
 
 Nothing here holds a name in clear: blocking keys are keyed hashes, list entries
-are sealed like the registry's personal fields.
+are sealed like the registry's personal fields. Nor does anything say in clear which case
+looks like which list entry or which other case, by what score: a candidate's kind, its
+other side and its score are sealed too.
 """
 
 from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sulh.keys.fields import EncryptedJSONField, EncryptedTextField
+from sulh.keys.fields import EncryptedFloatField, EncryptedJSONField, EncryptedTextField
+from sulh.keys.sealing import blind_index
 
 
 class MatchKey(models.Model):
@@ -44,7 +50,7 @@ class ListEntry(models.Model):
     screening_list = models.ForeignKey(
         ScreeningList, on_delete=models.CASCADE, related_name="entries"
     )
-    entry_id = models.CharField(max_length=64)
+    entry_id = EncryptedTextField()  # the list's own reference: sealed
     record = EncryptedTextField()  # the entry as JSON, sealed
 
 
@@ -79,15 +85,18 @@ class CandidateStatus(models.TextChoices):
 
 
 class MatchCandidate(models.Model):
-    """A lead for a vetting officer, never a decision: linked or cleared with a reason."""
+    """A lead for a vetting officer, never a decision: linked or cleared with a reason.
+
+    ``other`` is the id of the other case (a duplicate) or of the list entry (a list hit),
+    sealed with the kind and the score; ``other_index`` is a keyed hash of it, so that the
+    candidates naming a case can be found (retention) without saying which case that is.
+    """
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="candidates")
-    kind = models.CharField(max_length=12, choices=CandidateKind.choices)
-    other_case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    list_entry = models.ForeignKey(ListEntry, null=True, blank=True, on_delete=models.CASCADE)
-    score = models.FloatField()
+    kind = EncryptedTextField(choices=CandidateKind.choices)
+    other = EncryptedTextField()
+    other_index = models.CharField(max_length=64, db_index=True)
+    score = EncryptedFloatField()
     evidence = EncryptedJSONField(default=list)  # quotes both records' values: sealed
     model = models.CharField(max_length=40)
     status = models.CharField(
@@ -102,3 +111,23 @@ class MatchCandidate(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["case", "status"])]
+
+    @cached_property
+    def other_case(self) -> Any:
+        """The case this one may duplicate (None for a list hit)."""
+        if self.kind != CandidateKind.DUPLICATE:
+            return None
+        case_model = self._meta.get_field("case").related_model
+        return case_model._default_manager.select_related("intake").get(pk=int(self.other))
+
+    @cached_property
+    def list_entry(self) -> ListEntry | None:
+        """The list entry this case may be (None for a duplicate)."""
+        if self.kind != CandidateKind.LIST:
+            return None
+        return ListEntry.objects.get(pk=int(self.other))
+
+
+def candidate_other_index(*, kind: str, pk: int) -> str:
+    """The keyed hash stored beside a candidate's sealed other side."""
+    return blind_index(f"{kind}:{pk}", purpose="match-candidate-other")

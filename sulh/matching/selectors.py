@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from sulh.matching.models import MatchCandidate
 
 
-def candidates_for_case(*, case_id: int) -> QuerySet[MatchCandidate]:
-    return (
-        MatchCandidate.objects.filter(case_id=case_id)
-        .select_related("other_case__intake", "list_entry")
-        .order_by("status", "-score")
-    )
+def candidates_for_case(*, case_id: int) -> list[MatchCandidate]:
+    """A case's candidates, open ones first, then by score (sealed: sorted here)."""
+    found = list(MatchCandidate.objects.filter(case_id=case_id))
+    return sorted(found, key=lambda c: (c.status, -(c.score or 0.0), c.pk))

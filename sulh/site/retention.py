@@ -21,8 +21,8 @@ from sulh.audit.services import audit_purposes_erase, audit_record
 from sulh.cards.services import cards_erase_for_case
 from sulh.cases.models import Case
 from sulh.cases.services import case_erase_reasons
+from sulh.matching.candidates import candidates_naming_case
 from sulh.matching.erasure import match_data_erase
-from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.services import intake_erase
 
@@ -58,7 +58,7 @@ def case_erase(*, case: Case, now: dt.datetime) -> None:
         cards_erase_for_case(case_id=case.pk)
         match_data_erase(case_id=case.pk)
         case_erase_reasons(case=case, now=now)
-        candidates = MatchCandidate.objects.filter(Q(case_id=case.pk) | Q(other_case_id=case.pk))
+        candidates = candidates_naming_case(case_id=case.pk)
         audit_purposes_erase(
             objects=[
                 ("case", str(case.pk)),

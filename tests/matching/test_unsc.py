@@ -77,7 +77,7 @@ def test_importing_the_un_list_screens_an_arabic_registration(personas, programs
     imported = list_import(path=path, name="unsc", user=personas["vetter"])
     assert imported.entry_count == 2
     case.refresh_from_db()
-    hit = case.candidates.get(kind="list")
+    [hit] = [c for c in case.candidates.all() if c.kind == "list"]
     assert hit.list_entry.entry_id == "QDi.900"
     bad = tmp_path / "other.xml"
     bad.write_text("<sdnList/>", encoding="utf-8")

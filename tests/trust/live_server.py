@@ -13,6 +13,7 @@ its answer as JSON on the last line of standard output.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import http.client
 import json
@@ -409,13 +410,17 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
     """Write what a seizure must not reveal, through the services: registrations of generated
     people, a decision whose reason names someone, a case read and a search with purposes
     that name someone. Answers the strings that must appear nowhere in the raw files."""
+    from django.conf import settings
+
     from sulh.accounts.models import Role, User
     from sulh.accounts.services import user_create
     from sulh.cases import services as case_services
     from sulh.cases.intake import intake_register
+    from sulh.cases.lists import list_import
     from sulh.cases.search import person_search
     from sulh.cases.selectors import case_get_for_user
     from sulh.core.validation import parse
+    from sulh.matching.batch import COLUMNS
     from sulh.matching.record import PersonRecord
     from sulh.registry.schemas import IntakeIn
     from sulh.synth import generate_people
@@ -458,6 +463,25 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
         case_services.decision_record(
             case=case, user=decider, outcome="referral", reason=f"informant {named} says so"
         )
+    # a wanted list naming a registrant: which case it hits, under which reference and by
+    # what score, must stay sealed
+    wanted = args["payloads"][1]["person"]
+    path = Path(settings.SULH_DATA_DIR) / "wanted.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerow(
+            {
+                "record_id": "REF-55012",
+                "given_name": wanted["given_name_lat"],
+                "father_name": wanted["father_name_lat"],
+                "family_name": wanted["family_name_lat"],
+                "birth_date": wanted.get("birth_date", ""),
+            }
+        )
+    list_import(path=path, name="wanted", user=decider)
+    path.unlink()
+    secrets_out.append("REF-55012")
     query = PersonRecord(record_id="query", given_name=informant.given[1][0])
     person_search(user=decider, query=query, purpose=f"asked by {named}")
     return [s for s in secrets_out if len(s.strip()) >= 6]

@@ -2,7 +2,7 @@
 
 A real installation in a scratch folder (tests.trust.live_server) writes registrations,
 a decision whose reason names someone, a family member, an identity document and weapons
-with their serials, and a case read and a search whose purposes name someone. While another connection keeps the write-ahead log in place, the test reads
+with their serials, a wanted list that names a registrant, and a case read and a search whose purposes name someone. While another connection keeps the write-ahead log in place, the test reads
 ``sulh.sqlite3`` and ``sulh.sqlite3-wal`` byte by byte, as a thief who copied the data
 folder without its keys would, and finds none of it.
 """
@@ -41,6 +41,9 @@ CLEAR_BY_DESIGN = {
     "cases_caseevent": {"event", "from_state", "to_state", "at", "outcome", "details"},
     "cases_decision": {"outcome", "status", "decided_at", "second_at"},
     "matching_matchkey": {"key"},
+    "matching_listkey": {"key"},
+    "matching_screeninglist": {"name", "source", "imported_at"},
+    "matching_matchcandidate": {"other_index", "model", "status", "created_at", "resolved_at"},
 }  # fmt: skip
 
 
@@ -93,5 +96,6 @@ def test_the_raw_database_file_and_its_log_hold_nothing_readable(tmp_path):
     # the names are there for whoever holds the keys
     state = site.task("state")
     assert state["intakes"] == 12
+    assert state["candidates"] >= 1  # the wanted list hit its registrant
     assert all(serial.encode() in raw for serial in state["serials"])
     assert any(name in secrets for names in state["names"].values() for name in names)
