@@ -9,7 +9,7 @@ other side and its score are sealed too.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -117,7 +117,7 @@ class MatchCandidate(models.Model):
         """The case this one may duplicate (None for a list hit)."""
         if self.kind != CandidateKind.DUPLICATE:
             return None
-        case_model = self._meta.get_field("case").related_model
+        case_model = cast(type[models.Model], self._meta.get_field("case").related_model)
         return case_model._default_manager.select_related("intake").get(pk=int(self.other))
 
     @cached_property
