@@ -29,6 +29,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "rotate", help="make a new data key active (values sealed before stay readable)"
     )
     rotate.set_defaults(handler=_rotate)
+    split = actions.add_parser(
+        "split",
+        help="print n shares of the key-encryption key, any m of which make it again "
+        "(give each to a different custodian)",
+    )
+    split.add_argument("--shares", type=int, required=True, help="how many shares (n)")
+    split.add_argument("--threshold", type=int, required=True, help="how many make the key (m)")
+    split.set_defaults(handler=_split)
+    combine = actions.add_parser(
+        "combine",
+        help="make the key-encryption key again from m shares read one per line on standard "
+        "input, and check that it opens this site's keyring",
+    )
+    combine.add_argument(
+        "--out",
+        required=True,
+        help="file to write the key to (mode 0600), outside the data folder; then point "
+        "SULH_MASTER_KEY_FILE at it",
+    )
+    combine.set_defaults(handler=_combine)
     register_keys(subparsers)
 
 
@@ -70,4 +90,44 @@ def _init(args: argparse.Namespace) -> int:
 def _rotate(args: argparse.Namespace) -> int:
     setup_django()
     print(f"data key {keyring_rotate()} is now active")
+    return 0
+
+
+def _split(args: argparse.Namespace) -> int:
+    setup_django()
+    from sulh.keys.keyring import master_key
+    from sulh.keys.recovery import kek_split
+
+    shares = kek_split(master_key(), shares=args.shares, threshold=args.threshold)
+    print(
+        f"{len(shares)} shares, any {args.threshold} of which make the key-encryption key; "
+        "give each to a different custodian and keep none on this host:"
+    )
+    for share in shares:
+        print(share)
+    return 0
+
+
+def _combine(args: argparse.Namespace) -> int:
+    setup_django()
+    import base64
+    import sys
+    from pathlib import Path
+
+    from sulh.keys.keyring import (
+        keyring_exists,
+        master_key_opens_keyring,
+        refuse_beside_data,
+        write_private,
+    )
+    from sulh.keys.recovery import kek_combine
+
+    out = Path(args.out).resolve()
+    refuse_beside_data(out, field="out")
+    key = kek_combine(sys.stdin.read().splitlines())
+    if keyring_exists() and not master_key_opens_keyring(key):
+        print("error: shares: the key they make does not open this site's keyring")
+        return 2
+    write_private(out, base64.b64encode(key) + b"\n")
+    print(f"key-encryption key written to {out}: set SULH_MASTER_KEY_FILE={out}")
     return 0

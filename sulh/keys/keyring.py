@@ -1,8 +1,11 @@
 """The keyring: the data keys that seal personal fields and the index key behind keyed
 hashes, each wrapped by the key-encryption key.
 
-The key-encryption key comes from ``SULH_MASTER_KEY`` (base64, 32 bytes) in production, or
-from a file under ``SULH_KEYS_DIR`` on a development site. Loading the keyring never makes
+The key-encryption key comes from ``SULH_MASTER_KEY`` (base64, 32 bytes) or from the file
+``SULH_MASTER_KEY_FILE`` on another medium than the data (refused inside the data or keys
+folder); only a development site keeps it in ``SULH_KEYS_DIR/master.key``, and a production
+site refuses that file. ``sulh keyring split`` gives m-of-n shares of it for recovery
+(``sulh.keys.recovery``). Loading the keyring never makes
 one: a site without keys says so, naming the command (``sulh keyring init``), so a process
 that finds an empty keys folder can never start sealing under keys nobody kept.
 """
@@ -61,24 +64,83 @@ def _master_path() -> Path:
     return keys_dir() / "master.key"
 
 
+def _decode_master(raw: str, *, field: str) -> bytes:
+    try:
+        key = base64.b64decode(raw.strip(), validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise SealError(f"{field} must hold 32 bytes, base64-encoded", field=field)
+    return key
+
+
+def master_key_file() -> Path | None:
+    """``SULH_MASTER_KEY_FILE``: the key-encryption key on another medium than the data
+    (a removable key, a secrets mount); refused inside the data or keys folder, where a
+    thief who copies the data folder would take it along."""
+    raw = os.environ.get("SULH_MASTER_KEY_FILE")
+    if not raw:
+        return None
+    path = Path(raw).resolve()
+    refuse_beside_data(path, field="SULH_MASTER_KEY_FILE")
+    return path
+
+
+def refuse_beside_data(path: Path, *, field: str) -> None:
+    """A key-encryption key is never kept in the data or keys folder (or a backup of them)."""
+    for folder in (Path(settings.SULH_DATA_DIR).resolve(), keys_dir().resolve()):
+        if path.resolve().is_relative_to(folder):
+            raise KeysMissing(
+                f"{field}: {path} is inside {folder}; keep the key-encryption key on "
+                "another medium than the data it protects",
+                field=field,
+            )
+
+
 def _master_key() -> bytes:
-    """The key-encryption key: from the environment, or the development file."""
+    """The key-encryption key: from ``SULH_MASTER_KEY``, from ``SULH_MASTER_KEY_FILE``, or
+    (development sites only) from ``master.key`` in the keys folder."""
     raw = os.environ.get("SULH_MASTER_KEY")
     if raw:
-        key = base64.b64decode(raw)
-        if len(key) != 32:
-            raise SealError(
-                "SULH_MASTER_KEY must be 32 bytes, base64-encoded", field="SULH_MASTER_KEY"
+        return _decode_master(raw, field="SULH_MASTER_KEY")
+    file = master_key_file()
+    if file is not None:
+        if not file.is_file():
+            raise KeysMissing(
+                f"SULH_MASTER_KEY_FILE: {file} is not there (is its medium mounted?)",
+                field="SULH_MASTER_KEY_FILE",
             )
-        return key
+        return _decode_master(file.read_text(), field="SULH_MASTER_KEY_FILE")
     path = _master_path()
+    if settings.SULH_PRODUCTION:
+        found = f"; move {path} off this disk" if path.exists() else ""
+        raise KeysMissing(
+            "a production site takes its key-encryption key from SULH_MASTER_KEY or "
+            "SULH_MASTER_KEY_FILE (outside the data folder), never from the keys folder" + found,
+            field="SULH_MASTER_KEY",
+        )
     if not path.exists():
         raise KeysMissing(
-            "no key-encryption key: set SULH_MASTER_KEY, or run 'sulh keyring init' on a "
-            "development site",
+            "no key-encryption key: set SULH_MASTER_KEY or SULH_MASTER_KEY_FILE, or run "
+            "'sulh keyring init' on a development site",
             field="SULH_MASTER_KEY",
         )
     return base64.b64decode(path.read_bytes())
+
+
+def master_key() -> bytes:
+    """The key-encryption key as the keyring is opened with it (``sulh keyring split``)."""
+    return _master_key()
+
+
+def master_key_opens_keyring(candidate: bytes) -> bool:
+    """Whether ``candidate`` opens this site's keyring (a recombined key is checked so)."""
+    document = json.loads(_keyring_path().read_text())
+    try:
+        _unwrap(candidate, document["index_key"], "index")
+    except SealError:
+        return False
+    return True
 
 
 def write_private(path: Path, content: bytes) -> None:
@@ -220,9 +282,10 @@ def keyring_create(*, after_abandon: bool = False) -> bool:
         if not after_abandon:
             raise _abandoned_error()
         _abandoned_path().unlink()
-    if not os.environ.get("SULH_MASTER_KEY"):
+    external = os.environ.get("SULH_MASTER_KEY") or master_key_file()
+    if not external and not settings.SULH_PRODUCTION:
         create_private(_master_path(), base64.b64encode(secrets.token_bytes(32)))
-    master = _master_key()
+    master = _master_key()  # in production, from outside the data folder or refused
     kid = _new_kid()
     document = {
         "active": kid,
