@@ -260,8 +260,7 @@ def render_markdown() -> str:
     scopes = "; ".join(f"`{scope}`: {action}" for scope, action in DEVICE_SCOPES.items())
     lines.append(
         f"- Device tokens are for station devices, bound to a station and a device, expiring "
-        f"and scoped ({scopes}); no account of a role above that needs a second factor may "
-        "hold one."
+        f"and scoped ({scopes}); no officer who needs a second factor (above) may hold one."
     )
     return "\n".join(lines) + "\n"
 
