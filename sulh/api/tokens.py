@@ -227,45 +227,54 @@ def device_token_revoke(*, token_id: int) -> DeviceToken:
     return token
 
 
-def _refuse(token: DeviceToken, error: SulhError, *, reason: str, endpoint: str) -> SulhError:
-    _audit_token(token, "device_token_refused", reason=reason, endpoint=endpoint)
-    return error
-
-
-def _refusal(token: DeviceToken, method: str, endpoint: str) -> SulhError | None:
-    """Why ``token`` may not call ``endpoint`` now, or None."""
-    where = f"{method} {endpoint}"
-    if token.revoked_at is not None:
-        return _refuse(
-            token, TokenRefused("this device token was revoked"), reason="revoked", endpoint=where
-        )
-    if token.expires_at <= timezone.now():
-        error = TokenRefused("this device token expired: create a new one (sulh tokens create)")
-        return _refuse(token, error, reason="expired", endpoint=where)
+def _refusal(token: DeviceToken, method: str, endpoint: str) -> tuple[str, SulhError] | None:
+    """Why ``token`` may not call ``endpoint`` now (a reason for the audit, an error for the
+    caller), or None."""
     user = token.user
-    if not user.is_active:
-        error = TokenRefused("the account behind this device token is deactivated")
-        return _refuse(token, error, reason="inactive", endpoint=where)
-    if not policy.may_hold_device_token(user):
-        error = PermissionDenied(
-            "an officer who needs a second factor cannot use a device token: sign in and "
-            "step up (POST /api/step-up)",
-            field="user",
-        )
-        return _refuse(token, error, reason="officer", endpoint=where)
-    if user.station_id is not None and user.station_id != token.station_id:
-        error = PermissionDenied(
-            "this device token is bound to another station than the account's", field="station"
-        )
-        return _refuse(token, error, reason="wrong station", endpoint=where)
     allowed = set().union(*(SCOPE_ENDPOINTS.get(scope, frozenset()) for scope in token.scope_list))
-    if (method, endpoint) not in allowed:
-        error = PermissionDenied(
-            f"this device token's scopes ({token.scopes}) do not cover this request",
-            field="scope",
-        )
-        return _refuse(token, error, reason="out of scope", endpoint=where)
-    return None
+    checks: list[tuple[bool, str, SulhError]] = [
+        (
+            token.revoked_at is not None,
+            "revoked",
+            TokenRefused("this device token was revoked"),
+        ),
+        (
+            token.expires_at <= timezone.now(),
+            "expired",
+            TokenRefused("this device token expired: create a new one (sulh tokens create)"),
+        ),
+        (
+            not user.is_active,
+            "inactive",
+            TokenRefused("the account behind this device token is deactivated"),
+        ),
+        (
+            not policy.may_hold_device_token(user),
+            "officer",
+            PermissionDenied(
+                "an officer who needs a second factor cannot use a device token: sign in and "
+                "step up (POST /api/step-up)",
+                field="user",
+            ),
+        ),
+        (
+            user.station_id is not None and user.station_id != token.station_id,
+            "wrong station",
+            PermissionDenied(
+                "this device token is bound to another station than the account's",
+                field="station",
+            ),
+        ),
+        (
+            (method, endpoint) not in allowed,
+            "out of scope",
+            PermissionDenied(
+                f"this device token's scopes ({token.scopes}) do not cover this request",
+                field="scope",
+            ),
+        ),
+    ]
+    return next(((reason, error) for refused, reason, error in checks if refused), None)
 
 
 def device_token_use(*, raw: str, method: str, endpoint: str) -> DeviceToken | None:
@@ -281,7 +290,9 @@ def device_token_use(*, raw: str, method: str, endpoint: str) -> DeviceToken | N
         return None
     refusal = _refusal(token, method, endpoint)
     if refusal is not None:
-        raise refusal
+        reason, error = refusal
+        _audit_token(token, "device_token_refused", reason=reason, endpoint=f"{method} {endpoint}")
+        raise error
     now = timezone.now()
     # At most one write a minute per token, and none racing another request.
     DeviceToken.objects.filter(pk=token.pk).exclude(
