@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.ledger.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
+    "sulh.api.tokens_cli",
 )
 
 

@@ -8,7 +8,7 @@ from django.db import models
 from sulh.accounts.roles import Role
 from sulh.keys.fields import EncryptedTextField
 
-__all__ = ["ApiToken", "LoginState", "Role", "Station", "User"]
+__all__ = ["DeviceToken", "LoginState", "Role", "Station", "StepUp", "User"]
 
 
 class Station(models.Model):
@@ -31,14 +31,58 @@ class User(AbstractUser):
     language = models.CharField(max_length=8, default="ar", choices=[("ar", "ar"), ("en", "en")])
 
 
-class ApiToken(models.Model):
-    """A bearer token for station devices and scripts; only its hash is stored."""
+class DeviceToken(models.Model):
+    """A station device's bearer token: bound to a station and a named device, scoped,
+    expiring and revocable. Only its hash is stored; ``sulh tokens`` creates and revokes it."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_tokens")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="device_tokens")
+    device = models.CharField(max_length=64)
+    scopes = models.CharField(max_length=200)  # space-separated, as in OAuth
     token_sha256 = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One live token per device: a replacement needs the old one revoked first.
+            models.UniqueConstraint(
+                fields=["station", "device"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_live_token_per_device",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="device_token_expires_after_creation",
+            ),
+        ]
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class StepUp(models.Model):
+    """A short-lived proof of a fresh second factor, for an officer's actions over the API;
+    refused codes are kept too (without a token) so that guessing is throttled."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="step_ups")
+    at = models.DateTimeField()
+    granted = models.BooleanField()
+    token_sha256 = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(granted=False, token_sha256__isnull=True)
+                | models.Q(granted=True, token_sha256__isnull=False, expires_at__isnull=False),
+                name="step_up_granted_has_token",
+            ),
+        ]
 
 
 class LoginState(models.Model):

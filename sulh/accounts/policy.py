@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from sulh.accounts.roles import Role
-from sulh.core.errors import PermissionDenied
+from sulh.core.errors import PermissionDenied, ValidationFailed
 
 
 class Actor(Protocol):
@@ -109,14 +109,27 @@ FOUR_EYES: dict[Action, str] = {
 }
 # ...and this one is for the same officer who did the first, no one else.
 SAME_OFFICER: dict[Action, str] = {Action.WRITE_EXPORT: "requested the export"}
-# Officers who may take these actions sign in with a password and a TOTP code.
+# Officers who may take these actions sign in with a password and a TOTP code, and take
+# them over the API only with a step-up token minted after a fresh TOTP code.
 SECOND_FACTOR_ACTIONS = (
     Action.DECIDE,
+    Action.CONFIRM_ADVERSE_DECISION,
+    Action.REVOKE_ELIGIBILITY,
+    Action.ISSUE_CARD,
+    Action.RENEW_CARD,
     Action.CHANGE_CARD_STATE,
+    Action.PRINT_CARD,
     Action.EXTEND_CARDS,
     Action.REQUEST_EXPORT,
     Action.APPROVE_EXPORT,
+    Action.WRITE_EXPORT,
 )
+# A station device holds a device token (``sulh tokens create``) whose scopes each let it
+# take one action; only accounts that need no second factor may hold one.
+DEVICE_SCOPES: dict[str, Action] = {
+    "intake": Action.REGISTER,
+    "tallies": Action.RECORD_CORRIDOR_TALLY,
+}
 
 
 def _role(user: Actor) -> str | None:
@@ -169,6 +182,29 @@ def needs_second_factor(user: Actor) -> bool:
     return any(allows(user, action) for action in SECOND_FACTOR_ACTIONS)
 
 
+def needs_step_up(user: Actor, action: Action) -> bool:
+    """Whether ``user`` may take ``action`` only with a fresh second factor (over the API)."""
+    return action in SECOND_FACTOR_ACTIONS and allows(user, action)
+
+
+def may_hold_device_token(user: Actor) -> bool:
+    """Device tokens are for station devices: never for an officer who needs a second factor."""
+    return _role(user) is not None and not needs_second_factor(user)
+
+
+def require_device_scope(user: Actor, scope: str) -> None:
+    """Refuse a scope that is unknown, or whose action ``user``'s role may not take."""
+    if scope not in DEVICE_SCOPES:
+        known = ", ".join(sorted(DEVICE_SCOPES))
+        raise ValidationFailed(f"unknown scope {scope!r}; the scopes are {known}", field="scope")
+    if not allows(user, DEVICE_SCOPES[scope]):
+        raise PermissionDenied(
+            f"scope {scope!r} lets a device {DEVICE_SCOPES[scope]}, which this account's role "
+            "may not do",
+            field="scope",
+        )
+
+
 def roles_for(action: Action) -> frozenset[Role]:
     return POLICY.get(action, frozenset())
 
@@ -217,7 +253,14 @@ def render_markdown() -> str:
     factor = sorted({role for a in SECOND_FACTOR_ACTIONS for role in roles_for(a)}, key=roles.index)
     lines.append(
         f"- Officers who may {', '.join(str(a) for a in SECOND_FACTOR_ACTIONS)} "
-        f"({_names(factor)}) sign in to the web with a password and a TOTP code."
+        f"({_names(factor)}) sign in to the web with a password and a TOTP code; over the "
+        "API these actions also need a step-up token, minted for five minutes after a fresh "
+        "TOTP code (`POST /api/step-up`)."
+    )
+    scopes = "; ".join(f"`{scope}`: {action}" for scope, action in DEVICE_SCOPES.items())
+    lines.append(
+        f"- Device tokens are for station devices, bound to a station and a device, expiring "
+        f"and scoped ({scopes}); no officer who needs a second factor (above) may hold one."
     )
     return "\n".join(lines) + "\n"
 

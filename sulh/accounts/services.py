@@ -1,15 +1,12 @@
-"""Writes for accounts: users, stations, API tokens."""
+"""Writes for accounts: users and stations (device tokens: ``sulh.api.tokens``)."""
 
 from __future__ import annotations
-
-import hashlib
-import secrets
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from sulh.accounts.models import ApiToken, Role, Station, User
+from sulh.accounts.models import Role, Station, User
 from sulh.core.errors import ValidationFailed
 
 
@@ -43,14 +40,3 @@ def user_create(
         user.is_superuser = role == Role.ADMINISTRATOR
         user.save()
     return user
-
-
-def token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def api_token_create(*, user: User, name: str) -> str:
-    """Return a new raw token; only its hash is kept."""
-    raw = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, token_sha256=token_hash(raw))
-    return raw

@@ -13,8 +13,10 @@ from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from sulh.accounts.models import User
 from sulh.accounts.policy import Action, require
 from sulh.accounts.selectors import request_user as _user
+from sulh.api import tokens
 from sulh.api.auth import AUTH
 from sulh.api.schemas import (
     BulletinOut,
@@ -34,6 +36,8 @@ from sulh.api.schemas import (
     ProgramOut,
     ReasonIn,
     ResolveIn,
+    StepUpIn,
+    StepUpOut,
 )
 from sulh.bulletins.figures import program_figures
 from sulh.cards import services as card_services
@@ -67,6 +71,7 @@ ERRORS: dict[int, Any] = {
     404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,
+    429: ErrorOut,
 }
 
 
@@ -102,6 +107,27 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "http_error", str(exc), None)
+
+
+def _stepped_up(request: HttpRequest, action: Action) -> User:
+    """The signed-in user, refused (401) when ``action`` needs a fresh second factor and the
+    request carries no live step-up token of theirs (the policy's SECOND_FACTOR_ACTIONS)."""
+    user = _user(request)
+    tokens.step_up_check(
+        user=user, presented=request.headers.get(tokens.STEP_UP_HEADER), action=action
+    )
+    return user
+
+
+@api.post("/step-up", response={201: StepUpOut, **ERRORS}, tags=["accounts"])
+def step_up(request: HttpRequest, payload: StepUpIn) -> Status[StepUpOut]:
+    """A step-up token, valid five minutes, after a fresh TOTP code: officers send it with
+    the actions that need a second factor (decide, confirm, revoke, cards, exports)."""
+    granted = tokens.step_up_grant(user=_user(request), code=payload.code)
+    return Status(
+        201,
+        StepUpOut(token=granted.raw, header=tokens.STEP_UP_HEADER, expires_at=granted.expires_at),
+    )
 
 
 def _case_out(case: Case, *, replayed: bool = False) -> CaseOut:
@@ -203,12 +229,11 @@ def cases_events(request: HttpRequest, serial: str) -> list[CaseEventOut]:
 
 @api.post("/cases/{serial}/decisions", response={201: DecisionOut, **ERRORS}, tags=["decisions"])
 def decisions_create(request: HttpRequest, serial: str, payload: DecisionIn) -> Status[DecisionOut]:
-    case = case_selectors.case_get_for_user(
-        user=_user(request), serial=serial, action=Action.DECIDE
-    )
+    user = _stepped_up(request, Action.DECIDE)
+    case = case_selectors.case_get_for_user(user=user, serial=serial, action=Action.DECIDE)
     decision = case_services.decision_record(
         case=case,
-        user=_user(request),
+        user=user,
         outcome=payload.outcome,
         reason=payload.reason,
         destination=payload.destination,
@@ -220,13 +245,12 @@ def decisions_create(request: HttpRequest, serial: str, payload: DecisionIn) -> 
     "/decisions/{decision_id}/confirm", response={200: DecisionOut, **ERRORS}, tags=["decisions"]
 )
 def decisions_confirm(request: HttpRequest, decision_id: int, payload: ReasonIn) -> DecisionOut:
+    user = _stepped_up(request, Action.CONFIRM_ADVERSE_DECISION)
     decision = case_selectors.decision_get_for_user(
-        user=_user(request), decision_id=decision_id, action=Action.CONFIRM_ADVERSE_DECISION
+        user=user, decision_id=decision_id, action=Action.CONFIRM_ADVERSE_DECISION
     )
     return _decision_out(
-        case_services.decision_confirm(
-            decision=decision, user=_user(request), reason=payload.reason
-        )
+        case_services.decision_confirm(decision=decision, user=user, reason=payload.reason)
     )
 
 
@@ -234,11 +258,12 @@ def decisions_confirm(request: HttpRequest, decision_id: int, payload: ReasonIn)
     "/decisions/{decision_id}/reject", response={200: DecisionOut, **ERRORS}, tags=["decisions"]
 )
 def decisions_reject(request: HttpRequest, decision_id: int, payload: ReasonIn) -> DecisionOut:
+    user = _stepped_up(request, Action.CONFIRM_ADVERSE_DECISION)
     decision = case_selectors.decision_get_for_user(
-        user=_user(request), decision_id=decision_id, action=Action.CONFIRM_ADVERSE_DECISION
+        user=user, decision_id=decision_id, action=Action.CONFIRM_ADVERSE_DECISION
     )
     return _decision_out(
-        case_services.decision_reject(decision=decision, user=_user(request), reason=payload.reason)
+        case_services.decision_reject(decision=decision, user=user, reason=payload.reason)
     )
 
 
@@ -253,11 +278,12 @@ def cases_appeal(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOu
 
 @api.post("/cases/{serial}/revoke-eligibility", response={200: CaseOut, **ERRORS}, tags=["cases"])
 def cases_revoke(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOut:
+    user = _stepped_up(request, Action.REVOKE_ELIGIBILITY)
     case = case_selectors.case_get_for_user(
-        user=_user(request), serial=serial, action=Action.REVOKE_ELIGIBILITY
+        user=user, serial=serial, action=Action.REVOKE_ELIGIBILITY
     )
-    case_services.case_revoke_eligibility(case=case, user=_user(request), reason=payload.reason)
-    return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
+    case_services.case_revoke_eligibility(case=case, user=user, reason=payload.reason)
+    return _case_out(case_selectors.case_get_for_user(user=user, serial=serial))
 
 
 @api.get(
@@ -295,16 +321,15 @@ def _candidate_out(candidate: MatchCandidate) -> CandidateOut:
 
 @api.post("/cases/{serial}/cards", response={201: CardOut, **ERRORS}, tags=["cards"])
 def cards_issue(request: HttpRequest, serial: str, payload: ReasonIn) -> Status[CardOut]:
-    case = case_selectors.case_get_for_user(
-        user=_user(request), serial=serial, action=Action.ISSUE_CARD
-    )
-    card = card_services.card_issue(case=case, user=_user(request), reason=payload.reason)
+    user = _stepped_up(request, Action.ISSUE_CARD)
+    case = case_selectors.case_get_for_user(user=user, serial=serial, action=Action.ISSUE_CARD)
+    card = card_services.card_issue(case=case, user=user, reason=payload.reason)
     return Status(201, _card_out(card))
 
 
 @api.post("/cards/{card_id}/state", response={200: CardOut, **ERRORS}, tags=["cards"])
 def cards_state(request: HttpRequest, card_id: str, payload: CardStateIn) -> CardOut:
-    user = _user(request)
+    user = _stepped_up(request, Action.CHANGE_CARD_STATE)
     card = card_get_for_user(user=user, card_id=card_id, action=Action.CHANGE_CARD_STATE)
     return _card_out(
         card_services.card_set_state(
@@ -316,7 +341,7 @@ def cards_state(request: HttpRequest, card_id: str, payload: CardStateIn) -> Car
 @api.post("/cards/{card_id}/renew", response={201: CardOut, **ERRORS}, tags=["cards"])
 def cards_renew(request: HttpRequest, card_id: str, payload: ReasonIn) -> Status[CardOut]:
     """A new card with a fresh validity for the same case; the old one is revoked."""
-    user = _user(request)
+    user = _stepped_up(request, Action.RENEW_CARD)
     card = card_get_for_user(user=user, card_id=card_id, action=Action.RENEW_CARD)
     card = card_services.card_renew(card=card, user=user, reason=payload.reason)
     return Status(201, _card_out(card))
@@ -325,7 +350,7 @@ def cards_renew(request: HttpRequest, card_id: str, payload: ReasonIn) -> Status
 @api.get("/cards/{card_id}/card.pdf", response={200: None, **ERRORS}, tags=["cards"])
 def cards_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
     """The printable card (card officers only; every print is audited)."""
-    user = _user(request)
+    user = _stepped_up(request, Action.PRINT_CARD)
     card = card_get_for_user(user=user, card_id=card_id, action=Action.PRINT_CARD)
     pdf = card_services.card_print(card=card, user=user)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -342,10 +367,11 @@ def cards_extend(
     request: HttpRequest, code: str, payload: CardExtensionIn
 ) -> Status[CardExtensionOut]:
     """Extend the validity of every card the program issued so far (program managers)."""
-    require(_user(request), Action.EXTEND_CARDS)
+    user = _stepped_up(request, Action.EXTEND_CARDS)
+    require(user, Action.EXTEND_CARDS)
     extension = card_services.cards_extend(
         program=program_get(code=code),
-        user=_user(request),
+        user=user,
         valid_until=payload.valid_until,
         reason=payload.reason,
     )
@@ -392,7 +418,7 @@ def _export_out(request: ExportRequest) -> ExportOut:
 @api.post("/exports", response={201: ExportOut, **ERRORS}, tags=["exports"])
 def exports_request(request: HttpRequest, payload: ExportIn) -> Status[ExportOut]:
     """Ask to export a program's personal data, saying why; a second officer approves."""
-    user = _user(request)
+    user = _stepped_up(request, Action.REQUEST_EXPORT)
     require(user, Action.REQUEST_EXPORT)
     created = exports.export_request(
         user=user, program_code=payload.program, purpose=payload.purpose
@@ -407,7 +433,7 @@ def exports_request(request: HttpRequest, payload: ExportIn) -> Status[ExportOut
 
 @api.post("/exports/{request_id}/approve", response={200: ExportOut, **ERRORS}, tags=["exports"])
 def exports_approve(request: HttpRequest, request_id: int) -> ExportOut:
-    user = _user(request)
+    user = _stepped_up(request, Action.APPROVE_EXPORT)
     export = export_get_for_user(user=user, export_id=request_id, action=Action.APPROVE_EXPORT)
     return _export_out(exports.export_approve(request=export, user=user))
 
@@ -415,7 +441,7 @@ def exports_approve(request: HttpRequest, request_id: int) -> ExportOut:
 @api.get("/exports/{request_id}/people.csv", response={200: None, **ERRORS}, tags=["exports"])
 def exports_write(request: HttpRequest, request_id: int) -> HttpResponse:
     """The approved export, once, for the officer who asked."""
-    user = _user(request)
+    user = _stepped_up(request, Action.WRITE_EXPORT)
     export = export_get_for_user(user=user, export_id=request_id, action=Action.WRITE_EXPORT)
     text = exports.export_write(request=export, user=user)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")

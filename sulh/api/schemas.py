@@ -158,3 +158,13 @@ class BulletinOut(BaseModel):
     as_of: dt.datetime
     figures: FiguresOut
     by_station: dict[str, FiguresOut]
+
+
+class StepUpIn(BaseModel):
+    code: str = Field(min_length=1, max_length=12, description="the six digits of the TOTP app")
+
+
+class StepUpOut(BaseModel):
+    token: str = Field(description="send it in the X-Sulh-Step-Up header; shown once")
+    header: str
+    expires_at: dt.datetime

@@ -1,4 +1,4 @@
-"""What the tests of the HTTP API share: a client with a member of staff's API token."""
+"""What the tests of the HTTP API share: a member of staff signed in (officers stepped up)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from typing import Any
 
 from django.test import Client
 
-from sulh.accounts.services import api_token_create
+from tests.clients import api_client
 
 PROGRAM = "aleppo-2016-amnesty"
 WHEN = "2016-08-10T09:00:00+00:00"
 
 
 def _client(user: Any) -> Client:
-    token = api_token_create(user=user, name="desk")
-    return Client(headers={"authorization": f"Bearer {token}"})
+    return api_client(user)
 
 
 def _post(client: Client, url: str, body: dict[str, Any]) -> Any:

@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from sulh.accounts.services import api_token_create
 from sulh.cards import services
 from sulh.cards.models import CardExtension
 from sulh.cards.status import status_list_load
@@ -25,6 +24,7 @@ from sulh.core.validation import parse
 from sulh.keys.services import root_key
 from sulh.keys.signing import unb64u
 from sulh.registry.schemas import IntakeIn
+from tests.clients import api_client
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db
@@ -128,11 +128,7 @@ def test_the_card_text_and_keys_are_sealed_at_rest(personas, programs):
 
 def test_the_api_issues_and_publishes_trust_and_status_lists(personas, programs):
     case, _ = _decided(personas)
-    officer = Client(
-        headers={
-            "authorization": f"Bearer {api_token_create(user=personas['card_officer'], name='t')}"
-        }
-    )
+    officer = api_client(personas["card_officer"])
     issued = officer.post(
         f"/api/cases/{case.intake.serial}/cards",
         data=json.dumps({"reason": ""}),
@@ -208,14 +204,12 @@ def test_the_card_officer_prints_a_pdf_card_and_the_print_is_audited(personas, p
     case, _ = _decided(personas)
     card = services.card_issue(case=case, user=personas["card_officer"])
     url = f"/api/cards/{card.card_id}/card.pdf"
-    token = api_token_create(user=personas["card_officer"], name="t")
-    response = Client(headers={"authorization": f"Bearer {token}"}).get(url)
+    response = api_client(personas["card_officer"]).get(url)
     assert response.status_code == 200
     assert response["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert AuditEntry.objects.filter(action="card_printed", obj_id=card.card_id).count() == 1
-    clerk = api_token_create(user=personas["clerk"], name="t")
-    assert Client(headers={"authorization": f"Bearer {clerk}"}).get(url).status_code == 403
+    assert api_client(personas["clerk"]).get(url).status_code == 403
 
 
 def _site_root() -> bytes:

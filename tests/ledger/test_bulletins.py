@@ -13,7 +13,6 @@ import subprocess
 import pytest
 from django.test import Client
 
-from sulh.accounts.services import api_token_create
 from sulh.cases.intake import intake_register
 from sulh.cli import main
 from sulh.core.validation import parse
@@ -22,6 +21,7 @@ from sulh.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
 from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.services import tree_head_sign
 from sulh.registry.schemas import IntakeIn
+from tests.clients import api_client, device_client
 from tests.conftest import make_intake
 from tests.ledger.test_monitor import PROGRAM, _day
 
@@ -98,8 +98,7 @@ def test_children_are_counted_apart(personas, programs, tmp_path):
 
 
 def test_corridor_tallies_are_logged_and_published(personas, programs, tmp_path):
-    token = api_token_create(user=personas["coordinator"], name="t")
-    client = Client(headers={"authorization": f"Bearer {token}"})
+    client = device_client(personas["coordinator"], scopes=["tallies"])
     url = f"/api/programs/{PROGRAM}/corridor-tallies"
     point = personas["clerk"].station.code
     for count in (120, 35):
@@ -112,8 +111,7 @@ def test_corridor_tallies_are_logged_and_published(personas, programs, tmp_path)
         content_type="application/json",
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "count"
-    clerk = api_token_create(user=personas["clerk"], name="t")
-    denied = Client(headers={"authorization": f"Bearer {clerk}"}).post(
+    denied = api_client(personas["clerk"]).post(
         url,
         data=json.dumps({"point": point, "day": "2016-08-10", "count": 1}),
         content_type="application/json",

@@ -343,7 +343,8 @@ def _task_prepare(args: dict[str, Any]) -> dict[str, str]:
     from django.core.management import call_command
 
     from sulh.accounts.models import Role
-    from sulh.accounts.services import api_token_create, station_create, user_create
+    from sulh.accounts.services import station_create, user_create
+    from sulh.api.tokens import device_token_create
     from sulh.keys.keyring import keyring_create
     from sulh.programs.services import program_sync
 
@@ -357,7 +358,9 @@ def _task_prepare(args: dict[str, Any]) -> dict[str, str]:
             username=f"clerk-{code}", password=secrets.token_urlsafe(16), role=Role.CLERK,
             station=station,
         )  # fmt: skip
-        tokens[code] = api_token_create(user=clerk, name="load")
+        tokens[code] = device_token_create(
+            user=clerk, station=station, device="load-tablet", scopes=["intake"]
+        ).raw
     return tokens
 
 

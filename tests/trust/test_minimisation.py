@@ -8,9 +8,7 @@ import json
 
 import pytest
 from django.db import connection
-from django.test import Client
 
-from sulh.accounts.services import api_token_create
 from sulh.audit.models import AuditEntry
 from sulh.audit.services import audit_verify
 from sulh.cases import services as case_services
@@ -22,6 +20,7 @@ from sulh.keys.sealing import SealError
 from sulh.registry.models import Person
 from sulh.registry.schemas import IntakeIn
 from sulh.site.retention import retention_run
+from tests.clients import api_client
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db
@@ -61,12 +60,11 @@ def test_retention_erases_cases_past_their_period_and_keeps_the_figures(personas
 
 def test_an_export_needs_a_second_officer_and_is_written_once(personas, programs):
     _register(personas, 3)
-    manager = api_token_create(user=personas["manager"], name="t")
-    admin = api_token_create(user=personas["admin"], name="t")
-    clerk = api_token_create(user=personas["clerk"], name="t")
+    manager = api_client(personas["manager"])
+    admin = api_client(personas["admin"])
+    clerk = api_client(personas["clerk"])
 
-    def call(token, method, path, body=None):
-        client = Client(headers={"authorization": f"Bearer {token}"})
+    def call(client, method, path, body=None):
         if method == "GET":
             return client.get(path)
         return client.post(path, data=json.dumps(body or {}), content_type="application/json")

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from sulh.accounts.services import api_token_create
 from sulh.cases.intake import intake_register
 from sulh.core.validation import parse
 from sulh.keys.services import root_online_create
 from sulh.ledger.services import tree_head_sign
 from sulh.registry.schemas import IntakeIn
+from tests.clients import api_client
 from tests.conftest import PASSWORD, make_intake
 
 pytestmark = pytest.mark.django_db
@@ -131,9 +131,7 @@ def _call(personas: dict[str, Any], persona: str, endpoint: str, serial: str) ->
         client = Client()
         client.login(username=user.username, password=PASSWORD)
         return client.get(path).status_code
-    client = Client(
-        headers={"authorization": f"Bearer {api_token_create(user=user, name='matrix')}"}
-    )
+    client = api_client(user)
     if method == "GET":
         return client.get(path).status_code
     bodies = {
@@ -203,6 +201,7 @@ ELSEWHERE = {
     "GET /api/ledger/proof/consistency": "public (tests/ledger/test_bulletins.py)",
     "GET /api/cards/trust-list.json": "public",
     "GET /api/cards/status.json": "public",
+    "POST /api/step-up": "tests/trust/test_api_tokens.py (officers who need a second factor)",
 }
 
 

@@ -16,13 +16,12 @@ from typing import cast
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.test import Client
 
 from sulh.accounts.policy import POLICY, Action, allows, render_markdown, require
-from sulh.accounts.services import api_token_create
 from sulh.cases.search import intake_precheck, person_search
 from sulh.core.errors import PermissionDenied
 from sulh.matching.record import PersonRecord
+from tests.clients import api_client
 
 ROOT = Path(__file__).resolve().parents[2]
 SULH = ROOT / "sulh"
@@ -119,6 +118,7 @@ PAGES_WITHOUT_A_RESOURCE = {
     "case_lookup": "only redirects to the case page, which asks the helper",
 }
 ENDPOINTS_WITHOUT_A_RESOURCE = {
+    "step_up": "a fresh second factor for the signed-in officer's own account",
     "programs_list": "program definitions are public to every signed-in role",
     "programs_detail": "program definitions are public to every signed-in role",
 }
@@ -258,12 +258,8 @@ def test_the_table_renders_without_django():
 
 
 def test_it_does_not_say_to_a_role_without_exports_whether_an_export_exists(personas, programs):
-    clerk = Client(
-        headers={"authorization": f"Bearer {api_token_create(user=personas['clerk'], name='t')}"}
-    )
-    manager = Client(
-        headers={"authorization": f"Bearer {api_token_create(user=personas['manager'], name='t')}"}
-    )
+    clerk = api_client(personas["clerk"])
+    manager = api_client(personas["manager"])
     asked = manager.post(
         "/api/exports",
         data=json.dumps({"program": "aleppo-2016-amnesty", "purpose": "court order 17/2016"}),
