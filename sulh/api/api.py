@@ -292,7 +292,10 @@ def cases_revoke_answer(
     case = case_selectors.case_get_for_user(
         user=_user(request), serial=serial, action=Action.CONFIRM_REVOCATION
     )
-    answers = {"confirm": case_services.revocation_confirm, "reject": case_services.revocation_reject}
+    answers = {
+        "confirm": case_services.revocation_confirm,
+        "reject": case_services.revocation_reject,
+    }
     if answer not in answers:
         raise NotFound("answer confirm or reject", field="answer")
     revocation = answers[answer](case=case, user=_user(request), reason=payload.reason)

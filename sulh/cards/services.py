@@ -407,9 +407,7 @@ def _reinstatement_answer(
             .first()
         )
         if request is None:
-            raise Conflict(
-                "no reinstatement of this card awaits a second officer", field="card_id"
-            )
+            raise Conflict("no reinstatement of this card awaits a second officer", field="card_id")
         case_services.second_officer_answer(
             step=request, user=user, action=action, first=request.requested_by_id,
             registered_by=None, reason=reason, confirm=confirm, what="reinstatement",

@@ -30,6 +30,7 @@ from sulh.programs.services import program_get, program_get_definition
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_digest, intake_find, intake_save
 
+
 @dataclass(frozen=True)
 class IntakeResult:
     case: Case

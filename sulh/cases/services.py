@@ -456,7 +456,9 @@ def case_revoke_eligibility(*, case: Case, user: User, reason: str) -> Eligibili
                 field="state",
             )
         if case.revocations.filter(status=DecisionStatus.AWAITING_SECOND).exists():
-            raise Conflict("a revocation of this case already awaits a second officer", field="case")
+            raise Conflict(
+                "a revocation of this case already awaits a second officer", field="case"
+            )
         revocation = EligibilityRevocation.objects.create(
             case=case, reason=reason, requested_by=user, requested_at=timezone.now()
         )

@@ -74,7 +74,9 @@ def test_a_station_clock_within_the_skew_is_kept_as_a_claim_only(personas, progr
     deadline = program_get_definition(code=PROGRAM).deadline
     server_clock(deadline + dt.timedelta(minutes=1))
     claim = (deadline - dt.timedelta(minutes=4)).isoformat()
-    late = _post(_client(personas["clerk"]), "/api/intakes", make_intake(PROGRAM, submitted_at=claim))
+    late = _post(
+        _client(personas["clerk"]), "/api/intakes", make_intake(PROGRAM, submitted_at=claim)
+    )
     assert late.status_code == 422 and late.json()["error"]["code"] == "deadline"
     server_clock(deadline - dt.timedelta(hours=1))
     claim = (deadline - dt.timedelta(hours=1, minutes=9)).isoformat()

@@ -36,9 +36,9 @@ def _granted(personas: dict[str, Any]) -> Case:
 
 def _in_force(case: Case) -> list[str]:
     return list(
-        Card.objects.filter(case=case).exclude(state=CardState.REVOKED).values_list(
-            "card_id", flat=True
-        )
+        Card.objects.filter(case=case)
+        .exclude(state=CardState.REVOKED)
+        .values_list("card_id", flat=True)
     )
 
 
@@ -176,10 +176,14 @@ def test_reinstatement_through_the_api_takes_two_card_officers(personas, program
     officer, second = _api(personas["card_officer"]), _api(personas["card_officer2"])
     card = services.card_issue(case=case, user=personas["card_officer"])
     url = f"/api/cards/{card.card_id}"
-    assert _post(officer, f"{url}/state", {"state": "revoked", "reason": "stolen"}).status_code == 200
+    assert (
+        _post(officer, f"{url}/state", {"state": "revoked", "reason": "stolen"}).status_code == 200
+    )
     direct = _post(officer, f"{url}/state", {"state": "valid", "reason": "found"})
     assert direct.status_code == 409 and direct.json()["error"]["field"] == "state"
-    assert _post(_api(personas["decider"]), f"{url}/reinstatement", {"reason": "x"}).status_code == 403
+    assert (
+        _post(_api(personas["decider"]), f"{url}/reinstatement", {"reason": "x"}).status_code == 403
+    )
     asked = _post(officer, f"{url}/reinstatement", {"reason": "found"})
     assert asked.status_code == 201 and asked.json()["status"] == "awaiting_second"
     alone = _post(officer, f"{url}/reinstatement/approve", {})
