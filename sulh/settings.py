@@ -86,6 +86,9 @@ SULH_DEMO = env_bool("SULH_DEMO", False)
 # The program's root public key (base64url point or PEM) the card verifier page pins; when
 # empty, the root recorded on this site. Set it per deployment from the root ceremony.
 SULH_ROOT_PUBLIC_KEY = env_str("SULH_ROOT_PUBLIC_KEY", "")
+# How far a station's clock may differ from the server's when it sends ``submitted_at``
+# (kept as the station's claim only; the server's clock is the registration time).
+SULH_INTAKE_CLOCK_SKEW_SECONDS = env_int("SULH_INTAKE_CLOCK_SKEW_SECONDS", 600)
 
 # --- Signing keys in a PKCS#11 token (sulh.keys.token); empty: sealed in the database ---
 SULH_PKCS11_MODULE = env_str("SULH_PKCS11_MODULE", "")

@@ -8,11 +8,13 @@ tests ran: a test sees the same people in any order, alone or in the whole suite
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import random
 import uuid
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -125,7 +127,8 @@ def _persona(username: str, role: str, station: Station | None = None) -> User:
 
 @pytest.fixture
 def personas(stations: dict[str, Station]) -> dict[str, User]:
-    """Named staff: clerks at two stations, two deciders (four eyes), one of every other role."""
+    """Named staff: clerks at two stations, two deciders and two card officers (four eyes),
+    one of every other role."""
     return {
         "clerk": _persona("clerk-amal", Role.CLERK, stations["alp1"]),
         "clerk2": _persona("clerk-basel", Role.CLERK, stations["alp2"]),
@@ -133,6 +136,7 @@ def personas(stations: dict[str, Station]) -> dict[str, User]:
         "decider": _persona("decider-fadi", Role.DECIDING_OFFICER),
         "decider2": _persona("decider-ghada", Role.DECIDING_OFFICER),
         "card_officer": _persona("cards-hiba", Role.CARD_OFFICER),
+        "card_officer2": _persona("cards-ihab", Role.CARD_OFFICER),
         "coordinator": _persona("evac-issa", Role.EVACUATION_COORDINATOR),
         "checkpoint": _persona("checkpoint-jamil", Role.CHECKPOINT_OFFICER),
         "child_protection": _persona("child-karima", Role.CHILD_PROTECTION),
@@ -200,6 +204,18 @@ def make_intake(
     if payload["submitted_at"] is None:
         payload.pop("submitted_at")
     return payload
+
+
+@pytest.fixture
+def server_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
+    """Set the server's clock as the intake service reads it (the registration time), for
+    tests that register over HTTP into the seed programs, whose windows are historical."""
+    from sulh.cases import intake
+
+    def at(when: dt.datetime) -> None:
+        monkeypatch.setattr(intake, "timezone", SimpleNamespace(now=lambda: when))
+
+    return at
 
 
 @pytest.fixture

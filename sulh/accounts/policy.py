@@ -43,12 +43,14 @@ class Action(enum.StrEnum):
     SEE_REVIEW_QUEUE = "work the review queue"
     DECIDE = "decide a case"
     CONFIRM_ADVERSE_DECISION = "confirm or send back an adverse decision"
-    REVOKE_ELIGIBILITY = "revoke eligibility"
+    REVOKE_ELIGIBILITY = "propose to revoke eligibility"
+    CONFIRM_REVOCATION = "confirm or send back a revocation of eligibility"
     RECORD_APPEAL = "record an appeal"
     RECORD_CHILD_HANDOVER = "record a child's hand-over"
     ISSUE_CARD = "issue a card"
     RENEW_CARD = "renew a card"
-    CHANGE_CARD_STATE = "revoke, suspend or reinstate a card"
+    CHANGE_CARD_STATE = "revoke or suspend a card, or ask to reinstate it"
+    APPROVE_REINSTATEMENT = "approve or refuse the reinstatement of a card"
     PRINT_CARD = "print a card"
     EXTEND_CARDS = "extend a program's cards"
     RECORD_CORRIDOR_TALLY = "record a corridor tally"
@@ -80,11 +82,13 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.DECIDE: frozenset({Role.DECIDING_OFFICER}),
     Action.CONFIRM_ADVERSE_DECISION: frozenset({Role.DECIDING_OFFICER}),
     Action.REVOKE_ELIGIBILITY: frozenset({Role.DECIDING_OFFICER}),
+    Action.CONFIRM_REVOCATION: frozenset({Role.DECIDING_OFFICER}),
     Action.RECORD_APPEAL: frozenset({Role.CLERK, Role.VETTING_OFFICER, Role.DECIDING_OFFICER}),
     Action.RECORD_CHILD_HANDOVER: frozenset({Role.CHILD_PROTECTION}),
     Action.ISSUE_CARD: frozenset({Role.CARD_OFFICER}),
     Action.RENEW_CARD: frozenset({Role.CARD_OFFICER}),
     Action.CHANGE_CARD_STATE: frozenset({Role.CARD_OFFICER}),
+    Action.APPROVE_REINSTATEMENT: frozenset({Role.CARD_OFFICER}),
     Action.PRINT_CARD: frozenset({Role.CARD_OFFICER}),
     Action.EXTEND_CARDS: frozenset({Role.PROGRAM_MANAGER}),
     Action.RECORD_CORRIDOR_TALLY: frozenset({Role.EVACUATION_COORDINATOR, Role.PROGRAM_MANAGER}),
@@ -101,10 +105,16 @@ POLICY: dict[Action, frozenset[Role]] = {
 STATION_BOUND = frozenset({Role.CLERK})
 # Children's cases are opened with VIEW_CHILDS_CASE only: VIEW_CASE covers adults' cases.
 # The officer who registered a case never takes these actions on it.
-NOT_ON_OWN_REGISTRATION = (Action.DECIDE, Action.CONFIRM_ADVERSE_DECISION)
+NOT_ON_OWN_REGISTRATION = (
+    Action.DECIDE,
+    Action.CONFIRM_ADVERSE_DECISION,
+    Action.CONFIRM_REVOCATION,
+)
 # Four eyes: the action needs a second officer, different from the one who did the first.
 FOUR_EYES: dict[Action, str] = {
     Action.CONFIRM_ADVERSE_DECISION: "proposed it (a referral or a denial)",
+    Action.CONFIRM_REVOCATION: "proposed the revocation",
+    Action.APPROVE_REINSTATEMENT: "asked for the reinstatement",
     Action.APPROVE_EXPORT: "requested the export",
 }
 # ...and this one is for the same officer who did the first, no one else.
@@ -115,9 +125,11 @@ SECOND_FACTOR_ACTIONS = (
     Action.DECIDE,
     Action.CONFIRM_ADVERSE_DECISION,
     Action.REVOKE_ELIGIBILITY,
+    Action.CONFIRM_REVOCATION,
     Action.ISSUE_CARD,
     Action.RENEW_CARD,
     Action.CHANGE_CARD_STATE,
+    Action.APPROVE_REINSTATEMENT,
     Action.PRINT_CARD,
     Action.EXTEND_CARDS,
     Action.REQUEST_EXPORT,
@@ -243,7 +255,7 @@ def render_markdown() -> str:
     )
     lines.append(
         "- The officer who registered a case may not "
-        + " nor ".join(str(action) for action in NOT_ON_OWN_REGISTRATION)
+        + ", nor ".join(str(action) for action in NOT_ON_OWN_REGISTRATION)
         + " for that case."
     )
     for action, first in FOUR_EYES.items():

@@ -38,6 +38,7 @@ from sulh.api.schemas import (
     ResolveIn,
     StepUpIn,
     StepUpOut,
+    SecondOfficerRequestOut,
 )
 from sulh.bulletins.figures import program_figures
 from sulh.cards import services as card_services
@@ -48,7 +49,7 @@ from sulh.cases import review as case_review
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
-from sulh.cases.models import Case, Decision, ExportRequest
+from sulh.cases.models import Case, Decision, ExportRequest, SecondOfficerRequest
 from sulh.cases.selectors import export_get_for_user
 from sulh.core.errors import NotFound, SulhError
 from sulh.core.validation import describe
@@ -276,14 +277,54 @@ def cases_appeal(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOu
     return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
 
 
-@api.post("/cases/{serial}/revoke-eligibility", response={200: CaseOut, **ERRORS}, tags=["cases"])
-def cases_revoke(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOut:
+def _request_out(step: SecondOfficerRequest, *, subject: str) -> SecondOfficerRequestOut:
+    return SecondOfficerRequestOut(
+        id=step.pk,
+        subject=subject,
+        status=step.status,
+        requested_by=step.requested_by.username,
+        second_officer=step.second_officer.username if step.second_officer else None,
+    )
+
+
+@api.post(
+    "/cases/{serial}/revoke-eligibility",
+    response={201: SecondOfficerRequestOut, **ERRORS},
+    tags=["cases"],
+)
+def cases_revoke(
+    request: HttpRequest, serial: str, payload: ReasonIn
+) -> Status[SecondOfficerRequestOut]:
+    """Propose to revoke a decided case's eligibility; a second deciding officer confirms."""
     user = _stepped_up(request, Action.REVOKE_ELIGIBILITY)
     case = case_selectors.case_get_for_user(
         user=user, serial=serial, action=Action.REVOKE_ELIGIBILITY
     )
-    case_services.case_revoke_eligibility(case=case, user=user, reason=payload.reason)
-    return _case_out(case_selectors.case_get_for_user(user=user, serial=serial))
+    revocation = case_services.case_revoke_eligibility(case=case, user=user, reason=payload.reason)
+    return Status(201, _request_out(revocation, subject=serial))
+
+
+@api.post(
+    "/cases/{serial}/revoke-eligibility/{answer}",
+    response={200: SecondOfficerRequestOut, **ERRORS},
+    tags=["cases"],
+)
+def cases_revoke_answer(
+    request: HttpRequest, serial: str, answer: str, payload: ReasonIn
+) -> SecondOfficerRequestOut:
+    """The second deciding officer: ``confirm`` (eligibility is revoked) or ``reject``."""
+    user = _stepped_up(request, Action.CONFIRM_REVOCATION)
+    case = case_selectors.case_get_for_user(
+        user=user, serial=serial, action=Action.CONFIRM_REVOCATION
+    )
+    answers = {
+        "confirm": case_services.revocation_confirm,
+        "reject": case_services.revocation_reject,
+    }
+    if answer not in answers:
+        raise NotFound("answer confirm or reject", field="answer")
+    revocation = answers[answer](case=case, user=user, reason=payload.reason)
+    return _request_out(revocation, subject=serial)
 
 
 @api.get(
@@ -336,6 +377,42 @@ def cards_state(request: HttpRequest, card_id: str, payload: CardStateIn) -> Car
             card=card, user=user, state=payload.state, reason=payload.reason
         )
     )
+
+
+@api.post(
+    "/cards/{card_id}/reinstatement",
+    response={201: SecondOfficerRequestOut, **ERRORS},
+    tags=["cards"],
+)
+def cards_reinstatement(
+    request: HttpRequest, card_id: str, payload: ReasonIn
+) -> Status[SecondOfficerRequestOut]:
+    """Ask to make a revoked or suspended card valid again; a second card officer approves."""
+    user = _stepped_up(request, Action.CHANGE_CARD_STATE)
+    card = card_get_for_user(user=user, card_id=card_id, action=Action.CHANGE_CARD_STATE)
+    asked = card_services.card_reinstatement_request(card=card, user=user, reason=payload.reason)
+    return Status(201, _request_out(asked, subject=card_id))
+
+
+@api.post(
+    "/cards/{card_id}/reinstatement/{answer}",
+    response={200: SecondOfficerRequestOut, **ERRORS},
+    tags=["cards"],
+)
+def cards_reinstatement_answer(
+    request: HttpRequest, card_id: str, answer: str, payload: ReasonIn
+) -> SecondOfficerRequestOut:
+    """The second card officer: ``approve`` (the card is valid again) or ``refuse``."""
+    user = _stepped_up(request, Action.APPROVE_REINSTATEMENT)
+    card = card_get_for_user(user=user, card_id=card_id, action=Action.APPROVE_REINSTATEMENT)
+    answers = {
+        "approve": card_services.card_reinstatement_approve,
+        "refuse": card_services.card_reinstatement_refuse,
+    }
+    if answer not in answers:
+        raise NotFound("answer approve or refuse", field="answer")
+    asked = answers[answer](card=card, user=user, reason=payload.reason)
+    return _request_out(asked, subject=card_id)
 
 
 @api.post("/cards/{card_id}/renew", response={201: CardOut, **ERRORS}, tags=["cards"])

@@ -85,6 +85,17 @@ class DecisionOut(BaseModel):
     second_officer: str | None
 
 
+class SecondOfficerRequestOut(BaseModel):
+    """A step that waits for a second, different officer: a revocation of eligibility or a
+    card's reinstatement."""
+
+    id: int
+    subject: str = Field(description="the case's serial or the card's id")
+    status: str = Field(description="awaiting_second, confirmed or rejected")
+    requested_by: str
+    second_officer: str | None
+
+
 class ResolveIn(BaseModel):
     decision: Literal["link", "clear"]
     reason: str = Field(max_length=2000)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sulh.cases.models import SecondOfficerRequest
 from sulh.keys.fields import EncryptedTextField
 from sulh.keys.models import SigningKey
 
@@ -29,6 +30,32 @@ class Card(models.Model):
     state = models.CharField(max_length=10, choices=CardState.choices, default=CardState.VALID)
     text = EncryptedTextField()  # the QR text carries the holder's names
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            # One card in force per case: a valid or suspended card is replaced, never joined.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=~models.Q(state="revoked"),
+                name="one_card_in_force_per_case",
+            )
+        ]
+
+
+class CardReinstatement(SecondOfficerRequest):
+    """A card officer asks to reinstate a revoked or suspended card; a second card officer
+    approves it (or refuses) before the card is valid again."""
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="reinstatements")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card"],
+                condition=models.Q(status="awaiting_second"),
+                name="one_pending_reinstatement_per_card",
+            )
+        ]
 
 
 class StatusIndexCounter(models.Model):

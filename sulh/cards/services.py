@@ -1,4 +1,9 @@
-"""Cards from decided cases: issue, renew, revoke, suspend, reinstate; trust and status lists."""
+"""Cards from decided cases: issue, renew, revoke, suspend, reinstate; trust and status lists.
+
+A case holds one card in force (valid or suspended): a new card replaces it, and the old
+one is revoked in the status list. A revoked or suspended card is valid again only when a
+second card officer approves its reinstatement (four eyes, as for adverse decisions).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.models import (
     Card,
     CardExtension,
+    CardReinstatement,
     CardState,
     StatusIndexCounter,
     TrustListPublication,
@@ -24,7 +30,7 @@ from sulh.cards.pdf import PrintedCard, card_pdf
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cards.trust import StationKey, trust_list_sign
 from sulh.cases import services as case_services
-from sulh.cases.models import Case, Outcome, State
+from sulh.cases.models import Case, DecisionStatus, Outcome, State
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.models import SigningKey
 from sulh.keys.services import (
@@ -118,8 +124,11 @@ def _holder(case: Case) -> Holder:
 
 
 def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
-    """Issue a card for a decided, non-adverse case (amnesty or departure)."""
+    """Issue a card for a decided, non-adverse case (amnesty or departure). When the case
+    holds a card in force already, the new card replaces it (a reason is required) and
+    the old one is revoked."""
     require(user, Action.ISSUE_CARD)
+    reason = (reason or "").strip()
     with transaction.atomic():
         case = (
             Case.objects.select_for_update()
@@ -133,12 +142,40 @@ def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
             raise Conflict(
                 "a card is issued only for a decided amnesty or departure", field="state"
             )
-        card = _issue(case=case, user=user)
+        current = _card_in_force(case=case)
+        if current is not None and not reason:
+            raise ValidationFailed(
+                f"this case holds card {current.card_id} already: give the reason to replace it "
+                "(the old card is then revoked)",
+                field="reason",
+            )
+        card = _issue_replacing(case=case, user=user, old=current)
+        replaces = {"replaces": current.card_id} if current is not None else {}
         case_services.case_record_event(
             case=case, to_state=State.CARD_ISSUED, event="card_issued", actor=user, reason=reason,
-            details={"card": card.card_id},
+            details={"card": card.card_id, **replaces},
         )  # fmt: skip
     return card
+
+
+def _card_in_force(*, case: Case, besides: Card | None = None) -> Card | None:
+    """The case's valid or suspended card (locked), if it holds one."""
+    cards = Card.objects.select_for_update().filter(case=case).exclude(state=CardState.REVOKED)
+    if besides is not None:
+        cards = cards.exclude(pk=besides.pk)
+    return cards.first()
+
+
+def _issue_replacing(*, case: Case, user: User, old: Card | None) -> Card:
+    """A new card for the case; ``old`` (its card in force) is revoked and marked replaced."""
+    if old is not None:
+        old.state = CardState.REVOKED  # first: a case never holds two cards in force
+        old.save(update_fields=["state"])
+    new = _issue(case=case, user=user)
+    if old is not None:
+        old.superseded_by = new
+        old.save(update_fields=["superseded_by"])
+    return new
 
 
 def _issue(*, case: Case, user: User) -> Card:
@@ -192,9 +229,7 @@ def card_renew(*, card: Card, user: User, reason: str) -> Card:
         )
         if case.state != State.CARD_ISSUED:
             raise Conflict("the case no longer holds a card", field="state")
-        new = _issue(case=case, user=user)
-        old.state, old.superseded_by = CardState.REVOKED, new
-        old.save(update_fields=["state", "superseded_by"])
+        new = _issue_replacing(case=case, user=user, old=old)
         case_services.case_record_event(
             case=case, to_state=case.state, event="card_renewed", actor=user,
             reason=reason.strip(), details={"card": new.card_id, "replaces": old.card_id},
@@ -277,27 +312,120 @@ def _next_status_index() -> int:
 
 
 def card_set_state(*, card: Card, user: User, state: str, reason: str) -> Card:
-    """Revoke, suspend or reinstate a card, with a reason; recorded on the case."""
+    """Revoke or suspend a card, with a reason; recorded on the case. Making a card valid
+    again is a reinstatement, which takes a second officer (``card_reinstatement_request``)."""
     require(user, Action.CHANGE_CARD_STATE)
     if state not in CardState.values:
         raise ValidationFailed(f"must be one of {', '.join(CardState.values)}", field="state")
+    if state == CardState.VALID:
+        raise Conflict(
+            "reinstating a card takes a second card officer: ask for the reinstatement, "
+            "and another card officer approves it",
+            field="state",
+        )
     if not (reason or "").strip():
         raise ValidationFailed("a reason is required", field="reason")
     with transaction.atomic():
         card = Card.objects.select_for_update().select_related("case").get(pk=card.pk)
+        if card.state == CardState.REVOKED:
+            raise Conflict("the card is revoked already", field="state")
         card.state = state
         card.save(update_fields=["state"])
-        event = {
-            "revoked": "card_revoked",
-            "suspended": "card_suspended",
-            "valid": "card_reinstated",
-        }[state]
+        event = {"revoked": "card_revoked", "suspended": "card_suspended"}[state]
         case = card.case
         case_services.case_record_event(
             case=case, to_state=case.state, event=event, actor=user, reason=reason.strip(),
             details={"card": card.card_id},
         )  # fmt: skip
     return card
+
+
+def card_reinstatement_request(*, card: Card, user: User, reason: str) -> CardReinstatement:
+    """A card officer asks to make a revoked or suspended card valid again, with a reason;
+    the card stays as it is until a second card officer approves."""
+    require(user, Action.CHANGE_CARD_STATE)
+    if not (reason or "").strip():
+        raise ValidationFailed("a reason is required", field="reason")
+    with transaction.atomic():
+        card = _reinstatable(card=card)
+        if card.reinstatements.filter(status=DecisionStatus.AWAITING_SECOND).exists():
+            raise Conflict(
+                "a reinstatement of this card already awaits a second officer", field="card_id"
+            )
+        request = CardReinstatement.objects.create(
+            card=card, reason=reason.strip(), requested_by=user, requested_at=timezone.now()
+        )
+        case_services.case_note(
+            case=card.case, event="card_reinstatement_asked", actor=user, reason=reason.strip(),
+            details={"card": card.card_id},
+        )  # fmt: skip
+    return request
+
+
+def _reinstatable(*, card: Card) -> Card:
+    """The card, locked, if it may become valid again: not valid already, not replaced,
+    its case still holding a card and no other card in force."""
+    card = Card.objects.select_for_update().select_related("case").get(pk=card.pk)
+    if card.state == CardState.VALID:
+        raise Conflict("the card is valid already", field="state")
+    if card.superseded_by_id is not None:
+        raise Conflict(
+            "a replaced card is never reinstated: the case holds a newer card", field="card_id"
+        )
+    case = Case.objects.select_for_update().get(pk=card.case_id)
+    if case.state != State.CARD_ISSUED:
+        raise Conflict(
+            f"the case is {case.get_state_display()}: its cards are not reinstated", field="state"
+        )
+    other = _card_in_force(case=case, besides=card)
+    if other is not None:
+        raise Conflict(f"the case holds card {other.card_id} in force", field="card_id")
+    card.case = case
+    return card
+
+
+def card_reinstatement_approve(*, card: Card, user: User, reason: str = "") -> CardReinstatement:
+    """A second card officer approves the reinstatement: the card is valid again."""
+    return _reinstatement_answer(card=card, user=user, reason=reason, confirm=True)
+
+
+def card_reinstatement_refuse(*, card: Card, user: User, reason: str) -> CardReinstatement:
+    """A second card officer refuses the reinstatement: the card stays as it is."""
+    return _reinstatement_answer(card=card, user=user, reason=reason, confirm=False)
+
+
+def _reinstatement_answer(
+    *, card: Card, user: User, reason: str, confirm: bool
+) -> CardReinstatement:
+    action = Action.APPROVE_REINSTATEMENT
+    require(user, action)
+    with transaction.atomic():
+        card = Card.objects.select_for_update().select_related("case").get(pk=card.pk)
+        request = (
+            CardReinstatement.objects.select_for_update()
+            .filter(card=card, status=DecisionStatus.AWAITING_SECOND)
+            .first()
+        )
+        if request is None:
+            raise Conflict("no reinstatement of this card awaits a second officer", field="card_id")
+        case_services.second_officer_answer(
+            step=request, user=user, action=action, first=request.requested_by_id,
+            registered_by=None, reason=reason, confirm=confirm, what="reinstatement",
+        )  # fmt: skip
+        details = {"card": card.card_id, "request": request.pk}
+        if confirm:
+            card = _reinstatable(card=card)  # nothing changed since it was asked
+            card.state = CardState.VALID
+            card.save(update_fields=["state"])
+        case_services.case_note(
+            case=card.case, event="card_reinstated" if confirm else "card_reinstatement_refused",
+            actor=user, reason=request.second_reason, details=details,
+        )  # fmt: skip
+    return request
+
+
+def card_reinstatement_pending(*, card: Card) -> CardReinstatement | None:
+    return card.reinstatements.filter(status=DecisionStatus.AWAITING_SECOND).first()
 
 
 def on_eligibility_revoked(case: Case) -> None:
@@ -345,3 +473,4 @@ def status_list_document() -> dict[str, Any]:
 def cards_erase_for_case(*, case_id: int) -> None:
     """Retention: the card texts (they carry the holder's names) are blanked."""
     Card.objects.filter(case_id=case_id).update(text="")
+    CardReinstatement.objects.filter(card__case_id=case_id).update(reason="", second_reason="")

@@ -3,6 +3,11 @@
 One call saves the whole submission or nothing: the registry saves the person and the
 intake, the case is opened and screened, all in one transaction. A retried submission with
 the same idempotency key returns the case it created the first time.
+
+The registration time is the server's clock: it places the intake in the program's window
+and on the intake. A station may send its own clock's ``submitted_at``; it is accepted
+within ``SULH_INTAKE_CLOCK_SKEW_SECONDS`` of the server's and kept only as the station's
+claim (``Case.station_claimed_at``), never to place the case in a window.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,8 +30,6 @@ from sulh.programs.services import program_get, program_get_definition
 from sulh.registry.schemas import IntakeIn
 from sulh.registry.services import intake_digest, intake_find, intake_save
 
-CLOCK_SKEW = dt.timedelta(minutes=5)
-
 
 @dataclass(frozen=True)
 class IntakeResult:
@@ -34,7 +38,8 @@ class IntakeResult:
 
 
 def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = None) -> IntakeResult:
-    """Register a person: validate against the program, save everything, screen, propose."""
+    """Register a person: validate against the program, save everything, screen, propose.
+    ``now`` is the server's clock (a parameter for simulations: the demo, the tests)."""
     now = now or timezone.now()
     digest = intake_digest(data)
     earlier = _earlier_submission(key=data.idempotency_key, digest=digest)
@@ -43,8 +48,8 @@ def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = No
     station = _intake_station(data=data, clerk=clerk)
     program = program_get(code=data.program)
     definition = program_get_definition(code=data.program)
-    submitted_at = _submitted_at(data=data, now=now)
-    _check_window(definition=definition, submitted_at=submitted_at)
+    claimed_at = _station_claim(data=data, now=now)
+    _check_window(definition=definition, submitted_at=now)
     _check_against_program(data=data, definition=definition)
     try:
         with transaction.atomic(), appends_at_end():
@@ -54,12 +59,12 @@ def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = No
                 station=station,
                 program=program,
                 definition=definition,
-                submitted_at=submitted_at,
+                submitted_at=now,
                 digest=digest,
             )
             case = Case.objects.create(
                 intake=intake, program=program, station=station, state="",
-                is_child=intake.person.is_child,
+                is_child=intake.person.is_child, station_claimed_at=claimed_at,
             )  # fmt: skip
             case_open(case=case, actor=clerk, at=now)
     except IntegrityError:
@@ -84,11 +89,21 @@ def _intake_station(*, data: IntakeIn, clerk: User) -> Station:
     return clerk.station
 
 
-def _submitted_at(*, data: IntakeIn, now: dt.datetime) -> dt.datetime:
-    submitted = data.submitted_at or now
-    if submitted > now + CLOCK_SKEW:
-        raise ValidationFailed("is in the future", field="submitted_at")
-    return submitted
+def _station_claim(*, data: IntakeIn, now: dt.datetime) -> dt.datetime | None:
+    """The station's ``submitted_at``, if it sent one within the allowed skew."""
+    claim = data.submitted_at
+    if claim is None:
+        return None
+    skew = dt.timedelta(seconds=settings.SULH_INTAKE_CLOCK_SKEW_SECONDS)
+    if abs(claim - now) > skew:
+        seconds = int(skew.total_seconds())
+        allowed = f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
+        raise ValidationFailed(
+            f"differs from the server's clock by more than {allowed}: the server "
+            "registers at its own time; correct the station's clock or leave the field out",
+            field="submitted_at",
+        )
+    return claim
 
 
 def _check_window(*, definition: ProgramDefinition, submitted_at: dt.datetime) -> None:

@@ -52,6 +52,9 @@ class Case(models.Model):
     handover_due_at = models.DateTimeField(null=True, blank=True)
     handed_over_at = models.DateTimeField(null=True, blank=True)
     handed_over_to = EncryptedTextField(blank=True)  # which agency took a child: sealed
+    # What the station's clock said at the submission, within the allowed skew: kept as the
+    # station's claim only. The registration time is the server's (the intake's submitted_at).
+    station_claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,6 +89,7 @@ class DecisionStatus(models.TextChoices):
     AWAITING_SECOND = "awaiting_second", _("Awaiting a second officer")
     CONFIRMED = "confirmed", _("Confirmed")
     REJECTED = "rejected", _("Rejected by the second officer")
+    VOIDED = "voided", _("Voided: the case went back to review")
 
 
 class Decision(models.Model):
@@ -112,6 +116,43 @@ class Decision(models.Model):
     second_at = models.DateTimeField(null=True, blank=True)
     second_reason = EncryptedTextField(blank=True)
     on_appeal = models.BooleanField(default=False)
+
+
+class SecondOfficerRequest(models.Model):
+    """A step one officer asks for and a second, different officer confirms or sends back
+    (four eyes), like an adverse decision. Until then it has no effect."""
+
+    reason = EncryptedTextField()
+    status = models.CharField(
+        max_length=20, choices=DecisionStatus.choices, default=DecisionStatus.AWAITING_SECOND
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    second_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    second_at = models.DateTimeField(null=True, blank=True)
+    second_reason = EncryptedTextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class EligibilityRevocation(SecondOfficerRequest):
+    """A deciding officer proposes to revoke a case's eligibility; another confirms it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="revocations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="awaiting_second"),
+                name="one_pending_revocation_per_case",
+            )
+        ]
 
 
 class ExportRequest(models.Model):

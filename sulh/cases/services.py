@@ -1,7 +1,9 @@
 """Writes on cases: the state machine, proposals, decisions with four eyes, appeals.
 
 Every change of a case goes through ``_transition``, which records who, when and
-why, and hands the event to the transparency log in the same transaction.
+why, and hands the event to the transparency log in the same transaction. Steps that
+take four eyes (an adverse decision, a revocation of eligibility, a card's reinstatement)
+wait for a second, different officer through ``second_officer_answer``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sulh.cases.models import (
     CaseEvent,
     Decision,
     DecisionStatus,
+    EligibilityRevocation,
     Outcome,
     State,
 )
@@ -46,11 +49,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     State.SCREENED: frozenset(
         {State.DECIDED, State.DECISION_PENDING, State.IN_REVIEW, State.SCREENED}
     ),
-    State.DECISION_PENDING: frozenset(
-        {State.DECIDED, State.SCREENED, State.APPEALED, State.IN_REVIEW}
-    ),
+    # A pending decision is not final: it is confirmed, sent back or voided, never appealed.
+    State.DECISION_PENDING: frozenset({State.DECIDED, State.SCREENED, State.IN_REVIEW}),
     State.DECIDED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
-    State.CARD_ISSUED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
+    State.CARD_ISSUED: frozenset({State.CARD_ISSUED, State.ELIGIBILITY_REVOKED}),
     State.APPEALED: frozenset({State.DECIDED, State.DECISION_PENDING}),
     State.ELIGIBILITY_REVOKED: frozenset({State.APPEALED}),
 }
@@ -111,6 +113,50 @@ def _transition(
     )
     hooks.case_transitioned.fire(record)
     return record
+
+
+def case_note(
+    *,
+    case: Case,
+    event: str,
+    actor: User,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Record a step that does not move the case (a request awaiting a second officer, or
+    its answer) in the case's history and the audit trail."""
+    record = CaseEvent.objects.create(
+        case=case, event=event, from_state=case.state, to_state=case.state, actor=actor,
+        at=timezone.now(), reason=reason, details=details or {},
+    )  # fmt: skip
+    audit_record_soon(actor=actor, action=f"case.{event}", obj_type="case", obj_id=str(case.pk))
+    hooks.case_transitioned.fire(record)
+    return record
+
+
+def second_officer_answer(
+    *,
+    step: Any,
+    user: User,
+    action: Action,
+    first: int,
+    registered_by: int | None,
+    reason: str,
+    confirm: bool,
+    what: str,
+) -> None:
+    """Four eyes, the second step: ``step`` (a Decision or a SecondOfficerRequest, locked
+    by the caller) awaits a second officer; ``user``, who is neither the officer who took
+    the first step nor the case's registrar, confirms it or sends it back with a reason."""
+    if step.status != DecisionStatus.AWAITING_SECOND:
+        raise Conflict(f"this {what} is not awaiting a second officer", field=what)
+    require_second_officer(user, action, first=first)
+    require_not_registrar(user, action, registered_by=registered_by)
+    step.status = DecisionStatus.CONFIRMED if confirm else DecisionStatus.REJECTED
+    step.second_officer = user
+    step.second_at = timezone.now()
+    step.second_reason = _clean_reason(reason, required=not confirm)
+    step.save(update_fields=["status", "second_officer", "second_at", "second_reason"])
 
 
 CHILD_HANDOVER = dt.timedelta(hours=48)
@@ -190,11 +236,17 @@ def case_review_closed(*, case: Case, actor: User) -> None:
 
 
 def case_review_reopen(*, case: Case, actor: User | None, reason: str) -> None:
-    """A new lead (a re-screen's list hit) for a case waiting on a decision: review again."""
+    """A new lead (a re-screen's list hit) for a case waiting on a decision: review again.
+    A decision awaiting its second officer was taken without the lead: it is voided, and
+    the case is decided afresh once the review closes."""
     if case.state in {State.SCREENED, State.DECISION_PENDING}:
+        pending = Decision.objects.filter(case=case, status=DecisionStatus.AWAITING_SECOND)
+        voided = list(pending.values_list("pk", flat=True))
         _transition(
-            case=case, to_state=State.IN_REVIEW, event="review_opened", actor=actor, reason=reason
-        )
+            case=case, to_state=State.IN_REVIEW, event="review_opened", actor=actor, reason=reason,
+            details={"voided_decisions": voided} if voided else None,
+        )  # fmt: skip
+        pending.update(status=DecisionStatus.VOIDED)
 
 
 def case_facts(*, case: Case) -> CaseFacts:
@@ -340,17 +392,15 @@ def _second_officer(*, decision: Decision, user: User, reason: str, confirm: boo
     require(user, action)
     with transaction.atomic():
         decision = Decision.objects.select_for_update().select_related("case").get(pk=decision.pk)
-        if decision.status != DecisionStatus.AWAITING_SECOND:
-            raise Conflict("this decision is not awaiting a second officer", field="decision")
-        require_second_officer(user, action, first=decision.decided_by_id)
-        require_not_registrar(user, action, registered_by=decision.case.intake.clerk_id)
-        reason = _clean_reason(reason, required=not confirm)
-        decision.status = DecisionStatus.CONFIRMED if confirm else DecisionStatus.REJECTED
-        decision.second_officer = user
-        decision.second_at = timezone.now()
-        decision.second_reason = reason
-        decision.save(update_fields=["status", "second_officer", "second_at", "second_reason"])
+        second_officer_answer(
+            step=decision, user=user, action=action, first=decision.decided_by_id,
+            registered_by=decision.case.intake.clerk_id, reason=reason, confirm=confirm,
+            what="decision",
+        )  # fmt: skip
+        reason = decision.second_reason
         case = Case.objects.select_for_update().get(pk=decision.case_id)
+        if case.state != State.DECISION_PENDING:
+            raise Conflict("the case is no longer awaiting this decision", field="decision")
         if confirm:
             _apply_decision(case=case, decision=decision, actor=user, reason=reason)
         else:
@@ -368,29 +418,104 @@ def _second_officer(*, decision: Decision, user: User, reason: str, confirm: boo
     return decision
 
 
+def case_appealable(case: Case) -> bool:
+    """Only a final adverse step is appealed: a confirmed referral or denial, or a confirmed
+    revocation of eligibility. A decision still awaiting its second officer is not final."""
+    if case.state == State.ELIGIBILITY_REVOKED:
+        return True
+    return case.state == State.DECIDED and case.outcome in ADVERSE_OUTCOMES
+
+
 def case_appeal(*, case: Case, user: User, reason: str) -> None:
-    """Record an appeal against a decision or a revocation; deciders decide again."""
+    """Record an appeal against a confirmed adverse decision or a revocation; deciders
+    decide again. An appeal refused here changes nothing: it can be made once it is due."""
     require(user, Action.RECORD_APPEAL)
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
+        if not case_appealable(case):
+            raise Conflict(
+                "only a confirmed referral or denial, or a confirmed revocation of "
+                f"eligibility, can be appealed; this case is {case.get_state_display()}",
+                field="state",
+            )
         _transition(case=case, to_state=State.APPEALED, event="appealed", actor=user, reason=reason)
 
 
-def case_revoke_eligibility(*, case: Case, user: User, reason: str) -> None:
-    """Evidence emerged after the decision: eligibility is revoked, with a reason."""
+def case_revoke_eligibility(*, case: Case, user: User, reason: str) -> EligibilityRevocation:
+    """Evidence emerged after the decision: a deciding officer proposes to revoke the
+    case's eligibility, with a reason. Nothing changes until a second deciding officer
+    confirms it (``revocation_confirm``)."""
     require(user, Action.REVOKE_ELIGIBILITY)
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
-        _transition(
-            case=case,
-            to_state=State.ELIGIBILITY_REVOKED,
-            event="eligibility_revoked",
-            actor=user,
-            reason=reason,
+        if State.ELIGIBILITY_REVOKED not in TRANSITIONS.get(case.state, frozenset()):
+            raise Conflict(
+                f"a case that is {case.get_state_display()} cannot have its eligibility revoked",
+                field="state",
+            )
+        if case.revocations.filter(status=DecisionStatus.AWAITING_SECOND).exists():
+            raise Conflict(
+                "a revocation of this case already awaits a second officer", field="case"
+            )
+        revocation = EligibilityRevocation.objects.create(
+            case=case, reason=reason, requested_by=user, requested_at=timezone.now()
         )
+        case_note(
+            case=case, event="revocation_proposed", actor=user, reason=reason,
+            details={"revocation": revocation.pk},
+        )  # fmt: skip
+    return revocation
+
+
+def revocation_pending(*, case: Case) -> EligibilityRevocation | None:
+    return case.revocations.filter(status=DecisionStatus.AWAITING_SECOND).first()
+
+
+def revocation_confirm(*, case: Case, user: User, reason: str = "") -> EligibilityRevocation:
+    """The second deciding officer confirms the revocation: eligibility is revoked, and the
+    case's cards with it."""
+    return _revocation_answer(case=case, user=user, reason=reason, confirm=True)
+
+
+def revocation_reject(*, case: Case, user: User, reason: str) -> EligibilityRevocation:
+    """The second deciding officer sends the revocation back: the case stays as it was."""
+    return _revocation_answer(case=case, user=user, reason=reason, confirm=False)
+
+
+def _revocation_answer(
+    *, case: Case, user: User, reason: str, confirm: bool
+) -> EligibilityRevocation:
+    action = Action.CONFIRM_REVOCATION
+    require(user, action)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("intake").get(pk=case.pk)
+        revocation = (
+            EligibilityRevocation.objects.select_for_update()
+            .filter(case=case, status=DecisionStatus.AWAITING_SECOND)
+            .first()
+        )
+        if revocation is None:
+            raise Conflict("no revocation of this case awaits a second officer", field="case")
+        second_officer_answer(
+            step=revocation, user=user, action=action, first=revocation.requested_by_id,
+            registered_by=case.intake.clerk_id, reason=reason, confirm=confirm,
+            what="revocation",
+        )  # fmt: skip
+        details = {"revocation": revocation.pk}
+        if not confirm:
+            case_note(
+                case=case, event="revocation_rejected", actor=user,
+                reason=revocation.second_reason, details=details,
+            )  # fmt: skip
+            return revocation
+        _transition(
+            case=case, to_state=State.ELIGIBILITY_REVOKED, event="eligibility_revoked",
+            actor=user, reason=revocation.reason, details=details,
+        )  # fmt: skip
         hooks.eligibility_revoked.fire(case)
+    return revocation
 
 
 def case_record_event(
@@ -413,4 +538,5 @@ def case_erase_reasons(*, case: Case, now: dt.datetime) -> None:
     the case marked erased; its states, outcome and counted events stay."""
     CaseEvent.objects.filter(case=case).update(reason="")
     Decision.objects.filter(case=case).update(reason="", second_reason="")
+    EligibilityRevocation.objects.filter(case=case).update(reason="", second_reason="")
     Case.objects.filter(pk=case.pk).update(erased_at=now)

@@ -296,6 +296,16 @@ def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse
         if action == "renew":
             card = _card(request, card_id, action=Action.RENEW_CARD)
             card_services.card_renew(card=card, user=user, reason=reason)
+        elif action == "valid":  # a reinstatement: asked here, approved by a second officer
+            card = _card(request, card_id, action=Action.CHANGE_CARD_STATE)
+            card_services.card_reinstatement_request(card=card, user=user, reason=reason)
+        elif action in {"approve", "refuse"}:
+            card = _card(request, card_id, action=Action.APPROVE_REINSTATEMENT)
+            answer = {
+                "approve": card_services.card_reinstatement_approve,
+                "refuse": card_services.card_reinstatement_refuse,
+            }[action]
+            answer(card=card, user=user, reason=reason)
         else:
             card = _card(request, card_id, action=Action.CHANGE_CARD_STATE)
             card_services.card_set_state(card=card, user=user, state=action, reason=reason)

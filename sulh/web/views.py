@@ -23,7 +23,9 @@ from sulh.accounts.models import User
 from sulh.accounts.policy import Action, allows
 from sulh.accounts.selectors import request_user as _user
 from sulh.bulletins.figures import program_figures
+from sulh.cards.selectors import cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
+from sulh.cases import services as case_services
 from sulh.core.errors import NotFound
 from sulh.matching import selectors as matching_selectors
 from sulh.programs.services import program_get_definition, programs_all
@@ -157,9 +159,9 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "error_field": request.GET.get("field", "")[:60],
         "can_vet": allows(user, Action.RESOLVE_CANDIDATE),
         "can_decide": allows(user, Action.DECIDE),
-        "can_appeal": allows(user, Action.RECORD_APPEAL),
+        "can_appeal": allows(user, Action.RECORD_APPEAL) and case_services.case_appealable(case),
         "can_card": allows(user, Action.ISSUE_CARD),
-        "cards": case.cards.order_by("-issued_at"),
+        "cards": cards_with_reinstatements(case=case),
         "pending": case.decisions.filter(status="awaiting_second").select_related("decided_by"),
     }
     if allows(user, Action.SEE_CANDIDATES):

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from sulh.cases.models import Case
+from sulh.programs.services import program_get_definition
 from sulh.registry.models import Intake
 from tests.api.conftest import PROGRAM, WHEN, _client, _post
 from tests.conftest import make_intake
@@ -41,11 +43,9 @@ def test_a_retried_intake_returns_the_first_case(personas, programs):
     assert Intake.objects.count() == 1
 
 
-def test_a_deadline_refusal_is_clear(personas, programs):
-    late = (dt.datetime(2016, 12, 31, tzinfo=dt.UTC)).isoformat()
-    response = _post(
-        _client(personas["clerk"]), "/api/intakes", make_intake(PROGRAM, submitted_at=late)
-    )
+def test_a_deadline_refusal_is_clear(personas, programs, server_clock):
+    server_clock(dt.datetime(2016, 12, 31, tzinfo=dt.UTC))
+    response = _post(_client(personas["clerk"]), "/api/intakes", make_intake(PROGRAM))
     assert response.status_code == 422
     assert response.json()["error"] == {
         "code": "deadline",
@@ -53,3 +53,36 @@ def test_a_deadline_refusal_is_clear(personas, programs):
         "message": response.json()["error"]["message"],
     }
     assert "deadline" in response.json()["error"]["message"].lower()
+
+
+def test_a_backdated_intake_does_not_enter_a_closed_program(personas, programs, server_clock):
+    # The attack (F12): a station claims a time in 2016 to register into a program that
+    # closed in 2016. The server's clock is the registration time; the claim is refused.
+    server_clock(dt.datetime.now(dt.UTC))
+    response = _post(
+        _client(personas["clerk"]), "/api/intakes", make_intake(PROGRAM, submitted_at=WHEN)
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] == "submitted_at" and "server's clock" in error["message"]
+    assert Intake.objects.count() == 0
+
+
+def test_a_station_clock_within_the_skew_is_kept_as_a_claim_only(personas, programs, server_clock):
+    # Just after the deadline by the server's clock; the station's clock says five minutes
+    # earlier, before it. The claim is kept, but the server's time places the intake.
+    deadline = program_get_definition(code=PROGRAM).deadline
+    server_clock(deadline + dt.timedelta(minutes=1))
+    claim = (deadline - dt.timedelta(minutes=4)).isoformat()
+    late = _post(
+        _client(personas["clerk"]), "/api/intakes", make_intake(PROGRAM, submitted_at=claim)
+    )
+    assert late.status_code == 422 and late.json()["error"]["code"] == "deadline"
+    server_clock(deadline - dt.timedelta(hours=1))
+    claim = (deadline - dt.timedelta(hours=1, minutes=9)).isoformat()
+    body = make_intake(PROGRAM, submitted_at=claim)
+    created = _post(_client(personas["clerk"]), "/api/intakes", body)
+    assert created.status_code == 201
+    case = Case.objects.get(intake__serial=created.json()["serial"])
+    assert case.intake.submitted_at == deadline - dt.timedelta(hours=1)
+    assert case.station_claimed_at == dt.datetime.fromisoformat(claim)

@@ -97,19 +97,25 @@ def test_revoked_and_suspended_cards_show_so_at_the_checkpoint(personas, program
         card=card, user=personas["card_officer"], state="suspended", reason="lost, reported"
     )
     assert _verify(card.text).verdict == Verdict.SUSPENDED
-    services.card_set_state(
-        card=card, user=personas["card_officer"], state="valid", reason="found again"
+    services.card_reinstatement_request(
+        card=card, user=personas["card_officer"], reason="found again"
     )
+    assert _verify(card.text).verdict == Verdict.SUSPENDED  # until a second officer approves
+    services.card_reinstatement_approve(card=card, user=personas["card_officer2"])
     assert _verify(card.text).verdict == Verdict.VALID
     case_services.case_revoke_eligibility(
         case=case, user=personas["decider"], reason="new evidence"
     )
+    assert _verify(card.text).verdict == Verdict.VALID  # until a second officer confirms
+    case_services.revocation_confirm(case=case, user=personas["decider2"])
     assert _verify(card.text).verdict == Verdict.REVOKED
     events = list(case.events.values_list("event", flat=True))
-    assert events[-4:] == [
+    assert events[-6:] == [
         "card_issued",
         "card_suspended",
+        "card_reinstatement_asked",
         "card_reinstated",
+        "revocation_proposed",
         "eligibility_revoked",
     ]
 

@@ -122,6 +122,9 @@ def test_eligibility_can_be_revoked_with_a_reason(personas, programs):
         case=case, user=personas["decider"], reason="evidence of a serious crime"
     )
     case.refresh_from_db()
+    assert case.state == State.DECIDED  # proposed: a second deciding officer confirms
+    services.revocation_confirm(case=case, user=personas["decider2"], reason="agreed")
+    case.refresh_from_db()
     assert case.state == State.ELIGIBILITY_REVOKED
 
 

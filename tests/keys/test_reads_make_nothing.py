@@ -8,6 +8,7 @@ the audit trail (DESIGN.md §8)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -35,6 +36,7 @@ from tests.conftest import make_intake
 pytestmark = pytest.mark.django_db
 PROGRAM = "aleppo-2016-amnesty"
 WHEN = "2016-08-10T09:00:00+03:00"
+AT = dt.datetime.fromisoformat(WHEN)  # the server's clock at registration
 # Rows a read writes on purpose: the attributed-read audit trail, and the sessions of the
 # callers signed in for the walk.
 WRITTEN_BY_DESIGN = {"audit.AuditEntry", "audit.AuditHead", "sessions.Session"}
@@ -101,7 +103,7 @@ def _walk(personas: dict[str, Any], values: dict[str, str]) -> dict[str, int]:
 
 def _register(personas: dict[str, Any], **person: str) -> Any:
     payload = make_intake(PROGRAM, submitted_at=WHEN, person=person or None)
-    return intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"]).case
+    return intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=AT).case
 
 
 def test_it_walks_every_get_endpoint_of_a_fresh_site_without_making_a_key_or_a_row(
@@ -122,8 +124,8 @@ def test_it_walks_every_get_endpoint_of_a_working_site_without_changing_anything
     first = _register(personas)
     payload = make_intake(PROGRAM, submitted_at=WHEN)
     again = {**payload, "idempotency_key": payload["idempotency_key"] + "-again"}
-    intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"])
-    intake_register(data=parse(IntakeIn, again), clerk=personas["clerk2"])
+    intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=AT)
+    intake_register(data=parse(IntakeIn, again), clerk=personas["clerk2"], now=AT)
     candidate = MatchCandidate.objects.order_by("pk").first()
     assert candidate is not None  # the same person twice: a duplicate to review
     root_online_create()

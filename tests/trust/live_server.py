@@ -99,6 +99,7 @@ class Installation:
             DJANGO_SETTINGS_MODULE="sulh.settings",
             PYTHONPATH=str(ROOT),
             SULH_LOG_LEVEL="ERROR",
+            SULH_PROGRAMS_DIR=str(open_programs(self.data_dir / "programs")),
         )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
@@ -291,7 +292,30 @@ def get(port: int, path: str, *, token: str = "", timeout: float = 15) -> tuple[
 def post_intake(
     port: int, payload: dict[str, Any], *, token: str, timeout: float = 15
 ) -> tuple[int, Any]:
-    return request(port, "POST", "/api/intakes", body=payload, token=token, timeout=timeout)
+    """Posted as a desk does it now: the server's clock is the registration time, so the
+    payload's simulated 2016 ``submitted_at`` is left out (the window is open until now)."""
+    body = {k: v for k, v in payload.items() if k != "submitted_at"}
+    return request(port, "POST", "/api/intakes", body=body, token=token, timeout=timeout)
+
+
+def open_programs(directory: Path) -> Path:
+    """The seed programs with their deadline moved 30 days from now: the tasks register at
+    the payloads' simulated 2016 times, the server over HTTP at its own clock."""
+    import re
+
+    directory.mkdir(parents=True, exist_ok=True)
+    deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).replace(microsecond=0)
+    for source in PROGRAMS_DIR.glob("*.yaml"):
+        text = source.read_text(encoding="utf-8")
+        if re.search(r"(?m)^window_hours:", text) is None:  # a fixed window stays as it is
+            text = re.sub(r"(?m)^deadline: .*$", f"deadline: {deadline.isoformat()}", text)
+        (directory / source.name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def simulated_now(payload: dict[str, Any]) -> dt.datetime:
+    """The server's clock a task simulates for a payload: its station's claimed time."""
+    return dt.datetime.fromisoformat(payload["submitted_at"])
 
 
 # --- Payloads from generated people (nobody real) ---------------------------------
@@ -380,7 +404,9 @@ def _task_register(args: dict[str, Any]) -> list[str]:
     for start in range(0, len(payloads), batch):
         with transaction.atomic():
             for payload in payloads[start : start + batch]:
-                result = intake_register(data=parse(IntakeIn, payload), clerk=clerk)
+                result = intake_register(
+                    data=parse(IntakeIn, payload), clerk=clerk, now=simulated_now(payload)
+                )
                 serials.append(result.case.intake.serial)
     return serials
 
@@ -449,7 +475,9 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
         secrets_out += [
             item["serial_number"] for item in payload["items"] if "serial_number" in item
         ]
-        result = intake_register(data=parse(IntakeIn, payload), clerk=clerk)
+        result = intake_register(
+            data=parse(IntakeIn, payload), clerk=clerk, now=simulated_now(payload)
+        )
         cases.append(result.case)
         person = payload["person"]
         secrets_out += [

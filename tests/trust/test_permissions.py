@@ -78,13 +78,13 @@ MATRIX: dict[str, dict[str, int]] = {
     },
     "GET /api/bulletins/{program}": {"*": 403, "manager": 200, "monitor": 200, "admin": 200},
     "GET /api/programs/{program}": {"*": 200},
-    # after the decision row above: the decider has decided the case, so it can be appealed;
-    # clerks and vetters may record appeals too, but not of an undecided case
+    # clerks, vetters and deciders record appeals, but only of a confirmed adverse decision
+    # or revocation: the decider's amnesty above is not one (see tests/cases/test_rules.py)
     "POST /api/cases/{serial}/appeal": {
         "*": 404,
         "clerk": 409,
         "vetter": 409,
-        "decider": 200,
+        "decider": 409,
         "card_officer": 403,
         "coordinator": 403,
     },
@@ -156,7 +156,8 @@ def _call(personas: dict[str, Any], persona: str, endpoint: str, serial: str) ->
 
 
 @pytest.mark.parametrize("persona", ROLES)
-def test_each_role_gets_exactly_what_the_matrix_says(personas, programs, persona):
+def test_each_role_gets_exactly_what_the_matrix_says(personas, programs, persona, server_clock):
+    server_clock(WHEN)  # the seed program's window, for POST /api/intakes
     payload = make_intake(PROGRAM, submitted_at=WHEN)
     case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN).case
     tree_head_sign()  # a published head: what the tree-head endpoint serves
@@ -191,6 +192,11 @@ ELSEWHERE = {
     "POST /api/decisions/{decision_id}/confirm": "tests/cases/test_decisions.py",
     "POST /api/decisions/{decision_id}/reject": "tests/cases/test_decisions.py",
     "POST /api/cases/{serial}/revoke-eligibility": "tests/api/test_cases_revoke_eligibility.py",
+    "POST /api/cases/{serial}/revoke-eligibility/{answer}": (
+        "tests/api/test_cases_revoke_eligibility.py"
+    ),
+    "POST /api/cards/{card_id}/reinstatement": "tests/cards/test_rules.py",
+    "POST /api/cards/{card_id}/reinstatement/{answer}": "tests/cards/test_rules.py",
     "POST /api/candidates/{candidate_id}/resolve": "tests/matching/test_online.py",
     "POST /api/cards/{card_id}/state": "tests/cards/test_issue.py",
     "POST /api/cards/{card_id}/renew": "tests/cards/test_issue.py",

@@ -24,6 +24,7 @@ from tests.trust.live_server import (
     pg_reachable,
     pg_scratch_database,
     post_intake,
+    simulated_now,
 )
 
 INTAKES = 150
@@ -205,7 +206,8 @@ def _register_at_once(desks: list[tuple[Any, dict[str, Any]]]) -> list[Any]:
         try:
             data = parse(IntakeIn, payload)
             barrier.wait()
-            cases[index] = intake_register(data=data, clerk=clerk).case
+            now = simulated_now(payload)
+            cases[index] = intake_register(data=data, clerk=clerk, now=now).case
         except BaseException as exc:
             errors.append(exc)
         finally:

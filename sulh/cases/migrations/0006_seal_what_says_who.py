@@ -17,7 +17,7 @@ def agency_out_of_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_export_request'),
+        ('cases', '0005_four_eyes_and_station_clock'),
     ]
 
     operations = [
