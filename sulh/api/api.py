@@ -36,9 +36,9 @@ from sulh.api.schemas import (
     ProgramOut,
     ReasonIn,
     ResolveIn,
+    SecondOfficerRequestOut,
     StepUpIn,
     StepUpOut,
-    SecondOfficerRequestOut,
 )
 from sulh.bulletins.figures import program_figures
 from sulh.cards import services as card_services
