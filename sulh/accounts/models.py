@@ -76,6 +76,9 @@ class Service(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.program_id}@{self.station_id or '*'}"
+
     def clean(self) -> None:
         """The admin site's check; ``sulh users serve`` refuses the same."""
         definition = getattr(self.program, "definition", None) if self.program_id else None
@@ -84,9 +87,6 @@ class Service(models.Model):
             raise ValidationError(
                 {"station": "this program's officers serve it at named stations: pick one"}
             )
-
-    def __str__(self) -> str:
-        return f"{self.program_id}@{self.station_id or '*'}"
 
 
 class CaseReadWindow(models.Model):

@@ -76,10 +76,7 @@ def export_write(*, request: ExportRequest, user: User) -> str:
         cases = Case.objects.filter(program=request.program, is_child=False, erased_at__isnull=True)
         if program_bound(user):  # by station too, where the program is served by station
             cases = cases.filter(served_programs(user=user))
-        cases = (
-            cases.select_related("intake__person", "station")
-            .order_by("intake__serial")
-        )
+        cases = cases.select_related("intake__person", "station").order_by("intake__serial")
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(COLUMNS)

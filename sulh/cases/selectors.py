@@ -203,7 +203,8 @@ def candidate_get_for_user(
 def program_served_check(*, user: User, program_id: int, field: str = "program") -> None:
     """NotFound, as for an unknown program, unless ``user`` serves it (or is not bound to
     programs)."""
-    if program_bound(user) and not Service.objects.filter(user=user, program_id=program_id).exists():
+    serves = Service.objects.filter(user=user, program_id=program_id).exists()
+    if program_bound(user) and not serves:
         raise NotFound("no such program among those you serve", field=field)
 
 

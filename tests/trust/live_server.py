@@ -415,6 +415,7 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
     from sulh.cases.intake import intake_register
     from sulh.cases.search import person_search
     from sulh.cases.selectors import case_get_for_user
+    from sulh.cases.serving import officer_serve
     from sulh.core.validation import parse
     from sulh.matching.record import PersonRecord
     from sulh.registry.schemas import IntakeIn
@@ -444,6 +445,7 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
         if len(person.get("birth_date", "")) == 10:
             secrets_out.append(person["birth_date"])
     case = cases[0]
+    officer_serve(username=decider.username, program_code=case.program.code)
     case_get_for_user(user=decider, serial=case.intake.serial, purpose=f"tip-off from {named}")
     if case.state == "screened":
         case_services.decision_record(
