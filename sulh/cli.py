@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.matching.cli",
     "sulh.matching.keys_cli",
     "sulh.cases.lists_cli",
+    "sulh.cases.serving_cli",
     "sulh.cards.cli",
     "sulh.audit.cli",
     "sulh.ledger.cli",

@@ -210,6 +210,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Sessions and security -----------------------------------------------------
 SESSION_COOKIE_AGE = env_int("SULH_SESSION_SECONDS", 8 * 3600)
+# Case reads per account in a window (pages, API reads and actions alike): beyond them,
+# 429 and an alert. An officer works a case for minutes; 60 in 5 minutes is a scraper.
+SULH_CASE_READS = env_int("SULH_CASE_READS", 60)
+SULH_CASE_READS_SECONDS = env_int("SULH_CASE_READS_SECONDS", 300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -125,11 +125,28 @@ def _persona(username: str, role: str, station: Station | None = None) -> User:
     return user_create(username=username, password=PASSWORD, role=role, station=station)
 
 
+def serve_everything() -> None:
+    """Every program-bound account (officers, managers) serves every loaded program, at
+    every station where the program is served by station: the personas' default; a test
+    about scoping narrows it."""
+    from sulh.accounts.models import Service
+    from sulh.accounts.policy import program_bound
+    from sulh.programs.models import Program
+
+    officers = [user for user in User.objects.all() if program_bound(user)]
+    stations = list(Station.objects.all())
+    for program in Program.objects.all():
+        by_station = program.definition.get("officer_scope") == "station"
+        for officer in officers:
+            for station in stations if by_station else [None]:
+                Service.objects.get_or_create(user=officer, program=program, station=station)
+
+
 @pytest.fixture
-def personas(stations: dict[str, Station]) -> dict[str, User]:
-    """Named staff: clerks at two stations, two deciders and two card officers (four eyes),
-    one of every other role."""
-    return {
+def personas(stations: dict[str, Station], programs: None) -> dict[str, User]:
+    """Named staff: clerks at two stations, two deciders and two card officers (four eyes), one of every other
+    role; the officers serve every seed program."""
+    staff = {
         "clerk": _persona("clerk-amal", Role.CLERK, stations["alp1"]),
         "clerk2": _persona("clerk-basel", Role.CLERK, stations["alp2"]),
         "vetter": _persona("vetter-dana", Role.VETTING_OFFICER),
@@ -144,6 +161,8 @@ def personas(stations: dict[str, Station]) -> dict[str, User]:
         "monitor": _persona("monitor-maher", Role.MONITOR),
         "admin": _persona("admin-nour", Role.ADMINISTRATOR),
     }
+    serve_everything()
+    return staff
 
 
 @pytest.fixture

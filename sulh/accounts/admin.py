@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from sulh.accounts.models import Station, User
+from sulh.accounts.models import Service, Station, User
 from sulh.accounts.policy import Action, allows
 
 # Set in the session by the sign-in's second step (a verified TOTP code) to the user's id.
@@ -27,8 +27,18 @@ def _admin_permission(request: HttpRequest) -> bool:
 admin.site.has_permission = _admin_permission  # type: ignore[method-assign]
 
 
+class ServiceInline(admin.TabularInline):
+    """The programs (and, where the program says so, the stations) an officer serves:
+    they see those cases only (``sulh.accounts.policy``, PROGRAM_BOUND)."""
+
+    model = Service
+    extra = 0
+    fields = ("program", "station")
+
+
 @admin.register(User)
 class StaffAdmin(UserAdmin):
+    inlines = (ServiceInline,)
     list_display = ("username", "role", "station", "is_active", "last_login")
     list_filter = ("role", "station", "is_active")
     fieldsets = (

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from sulh.accounts.roles import Role
 from sulh.keys.fields import EncryptedTextField
 
-__all__ = ["DeviceToken", "LoginState", "Role", "Station", "StepUp", "User"]
+__all__ = [
+    "CaseReadWindow",
+    "DeviceToken",
+    "LoginState",
+    "Role",
+    "Service",
+    "Station",
+    "StepUp",
+    "User",
+]
 
 
 class Station(models.Model):
@@ -93,3 +103,51 @@ class LoginState(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
     totp_secret = EncryptedTextField(blank=True, default="")  # base32, sealed at rest
     totp_last_step = models.BigIntegerField(default=0)  # a code is accepted once
+
+
+class Service(models.Model):
+    """An officer serves a program: they see its cases (``sulh.accounts.policy``,
+    PROGRAM_BOUND). In a program whose definition says ``officer_scope: station`` they see
+    only the cases of the stations they serve it at, one row per station."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="services")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "program", "station"], name="service_unique_station"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "program"],
+                condition=models.Q(station__isnull=True),
+                name="service_unique_program",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}@{self.station_id or '*'}"
+
+    def clean(self) -> None:
+        """The admin site's check; ``sulh users serve`` refuses the same."""
+        definition = getattr(self.program, "definition", None) if self.program_id else None
+        scope = definition.get("officer_scope") if isinstance(definition, dict) else None
+        if scope == "station" and self.station_id is None:
+            raise ValidationError(
+                {"station": "this program's officers serve it at named stations: pick one"}
+            )
+
+
+class CaseReadWindow(models.Model):
+    """How many cases an account opened in its current window (``SULH_CASE_READS`` per
+    ``SULH_CASE_READS_SECONDS``): beyond the limit, reads are refused and an alert raised,
+    once per window."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="read_window")
+    started_at = models.DateTimeField()
+    reads = models.PositiveIntegerField(default=0)
+    alerted = models.BooleanField(default=False)

@@ -103,6 +103,12 @@ POLICY: dict[Action, frozenset[Role]] = {
 
 # Roles bound to a station see only the cases registered there (and none without one).
 STATION_BOUND = frozenset({Role.CLERK})
+# Roles bound to the programs they serve (``accounts.Service``) see only those programs'
+# cases, and none before they serve one; in a program whose definition says
+# ``officer_scope: station``, only the cases of the stations they serve it at. Program
+# managers' exports are bound the same way. Child protection is not bound: a child's
+# hand-over deadline must never wait for someone to be assigned to a program.
+PROGRAM_BOUND = frozenset({*CASE_OFFICERS, Role.PROGRAM_MANAGER})
 # Children's cases are opened with VIEW_CHILDS_CASE only: VIEW_CASE covers adults' cases.
 # The officer who registered a case never takes these actions on it.
 NOT_ON_OWN_REGISTRATION = (
@@ -165,6 +171,16 @@ def require(user: Actor, action: Action) -> None:
 
 def station_bound(user: Actor) -> bool:
     return _role(user) in STATION_BOUND
+
+
+def program_bound(user: Actor) -> bool:
+    return _role(user) in PROGRAM_BOUND
+
+
+def program_scope_stations(officer_scope: str) -> bool:
+    """Whether, in a program with this ``officer_scope``, a program-bound officer sees only
+    the cases of the stations they serve it at (else every station's)."""
+    return officer_scope == "station"
 
 
 def require_not_registrar(user: Actor, action: Action, *, registered_by: int | None) -> None:
@@ -247,6 +263,22 @@ def render_markdown() -> str:
     lines.append(
         f"- Station-bound roles ({_names(STATION_BOUND)}) see only the cases of their own "
         "station, and none without a station."
+    )
+    lines.append(
+        f"- Program-bound roles ({_names(PROGRAM_BOUND)}) see only the cases of the programs "
+        "they serve, and none before they serve one; in a program whose definition says "
+        "`officer_scope: station`, only at the stations they serve it at. A program manager "
+        "requests, approves and writes exports only of programs they serve. Any other case "
+        "answers 404, as an unknown one, and is never counted or listed."
+    )
+    lines.append(
+        "- Case reads are limited per account (`SULH_CASE_READS` in "
+        "`SULH_CASE_READS_SECONDS`); beyond the limit they answer 429 and raise an alert."
+    )
+    lines.append(
+        f"- A match candidate that is a case the user may not see (a child's, for roles that "
+        f"may not {Action.VIEW_CHILDS_CASE}, or one outside their programs or stations) shows "
+        "only that a restricted record exists: no name, birth date, serial or evidence."
     )
     lines.append(
         f"- Children's cases (under 18, or a disputed age) are opened only by the roles that "

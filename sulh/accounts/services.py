@@ -1,12 +1,17 @@
-"""Writes for accounts: users and stations (device tokens: ``sulh.api.tokens``)."""
+"""Writes for accounts: users, stations, the case-read budget (device tokens:
+``sulh.api.tokens``)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from sulh.accounts.models import Role, Station, User
+from sulh.accounts.models import CaseReadWindow, Role, Station, User
 from sulh.core.errors import ValidationFailed
 
 
@@ -40,3 +45,28 @@ def user_create(
         user.is_superuser = role == Role.ADMINISTRATOR
         user.save()
     return user
+
+
+@dataclass(frozen=True)
+class ReadBudget:
+    allowed: bool
+    reads: int  # in the current window, this one included
+    first_refusal: bool  # the first read refused in this window: raise the alert now
+
+
+def case_read_take(*, user: User, limit: int, seconds: int) -> ReadBudget:
+    """Count one case read against ``user``'s window of ``seconds``; refused beyond
+    ``limit``. The row is locked, so two workers never both let the 61st read through."""
+    now = timezone.now()
+    with transaction.atomic():
+        window, _ = CaseReadWindow.objects.select_for_update().get_or_create(
+            user=user, defaults={"started_at": now}
+        )
+        if now - window.started_at >= dt.timedelta(seconds=seconds):
+            window.started_at, window.reads, window.alerted = now, 0, False
+        window.reads += 1
+        allowed = window.reads <= limit
+        first_refusal = not allowed and not window.alerted
+        window.alerted = window.alerted or first_refusal
+        window.save(update_fields=["started_at", "reads", "alerted"])
+    return ReadBudget(allowed=allowed, reads=window.reads, first_refusal=first_refusal)

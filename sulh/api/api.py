@@ -54,7 +54,6 @@ from sulh.cases.selectors import export_get_for_user
 from sulh.core.errors import NotFound, SulhError
 from sulh.core.validation import describe
 from sulh.ledger import services as ledger_services
-from sulh.matching.models import MatchCandidate
 from sulh.programs.services import program_get, program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
 
@@ -332,7 +331,7 @@ def cases_revoke_answer(
 )
 def candidates_list(request: HttpRequest, serial: str) -> list[CandidateOut]:
     candidates = case_selectors.candidates_get_for_user(user=_user(request), serial=serial)
-    return [_candidate_out(c) for c in candidates]
+    return [_candidate_out(shown) for shown in candidates]
 
 
 @api.post(
@@ -345,17 +344,20 @@ def candidates_resolve(request: HttpRequest, candidate_id: int, payload: Resolve
     resolved = case_review.candidate_resolve(
         candidate=candidate, user=_user(request), decision=payload.decision, reason=payload.reason
     )
-    return _candidate_out(resolved)
+    shown = case_selectors.candidates_shown(user=_user(request), candidates=[resolved])
+    return _candidate_out(shown[0])
 
 
-def _candidate_out(candidate: MatchCandidate) -> CandidateOut:
+def _candidate_out(shown: case_selectors.CandidateShown) -> CandidateOut:
+    candidate = shown.candidate
     return CandidateOut(
         id=candidate.pk,
         kind=candidate.kind,
-        other_case=candidate.other_case.intake.serial if candidate.other_case else None,
+        other_case=shown.other_serial,
         list_entry=candidate.list_entry.entry_id if candidate.list_entry else None,
+        restricted=shown.restricted,
         score=candidate.score,
-        evidence=candidate.evidence,
+        evidence=shown.evidence,
         status=candidate.status,
     )
 

@@ -106,6 +106,11 @@ class CandidateOut(BaseModel):
     kind: str
     other_case: str | None
     list_entry: str | None
+    restricted: Literal["", "child", "out_of_scope"] = Field(
+        default="",
+        description="set when the other record is a case you may not see: a child's, or one"
+        " outside your programs or stations; its serial and the evidence are then withheld",
+    )
     score: float
     evidence: list[dict[str, object]]
     status: str

@@ -10,9 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from sulh.accounts.models import User
-from sulh.accounts.policy import Action, require, require_same_officer, require_second_officer
+from sulh.accounts.policy import (
+    Action,
+    program_bound,
+    require,
+    require_same_officer,
+    require_second_officer,
+)
 from sulh.audit.services import audit_record
 from sulh.cases.models import Case, ExportRequest
+from sulh.cases.selectors import program_served_check, served_programs
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.programs.services import program_get
 
@@ -31,6 +38,7 @@ def export_request(*, user: User, program_code: str, purpose: str) -> ExportRequ
             "say what the export is for (at least 10 characters)", field="purpose"
         )
     program = program_get(code=program_code)
+    program_served_check(user=user, program_id=program.pk)
     with transaction.atomic():
         request = ExportRequest.objects.create(program=program, purpose=purpose, requested_by=user)
         audit_record(
@@ -65,11 +73,10 @@ def export_write(*, request: ExportRequest, user: User) -> str:
             raise Conflict("a second officer has not approved this export yet", field="export")
         if request.written_at is not None:
             raise Conflict("this export was already written: ask again", field="export")
-        cases = (
-            Case.objects.filter(program=request.program, is_child=False, erased_at__isnull=True)
-            .select_related("intake__person", "station")
-            .order_by("intake__serial")
-        )
+        cases = Case.objects.filter(program=request.program, is_child=False, erased_at__isnull=True)
+        if program_bound(user):  # by station too, where the program is served by station
+            cases = cases.filter(served_programs(user=user))
+        cases = cases.select_related("intake__person", "station").order_by("intake__serial")
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(COLUMNS)

@@ -2,8 +2,10 @@
 asks the policy (``sulh.accounts.policy``): the default is deny.
 
 Who may see a case is the policy's: roles that may open an adult's case see adults'
-cases, roles that may open a child's case see children's cases, and station-bound roles
-(registration clerks) only their own station's. Everyone else sees no case.
+cases, roles that may open a child's case see children's cases, station-bound roles
+(registration clerks) only their own station's, and program-bound roles (officers) only
+the programs they serve (and, where the program says so, the stations they serve it at).
+Everyone else sees no case. Opening a case counts against the account's read budget.
 
 A case (or decision, or candidate) the user may not see is NotFound (404, its existence
 is not confirmed); an action the user's role may not take on one they see is
@@ -12,15 +14,45 @@ PermissionDenied (403).
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from sulh.accounts.models import User
-from sulh.accounts.policy import Action, allows, require, station_bound
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from sulh.accounts.models import Service, User
+from sulh.accounts.policy import (
+    Action,
+    allows,
+    program_bound,
+    program_scope_stations,
+    require,
+    station_bound,
+)
+from sulh.accounts.services import case_read_take
+from sulh.audit.alerts import alert_raise
 from sulh.audit.services import audit_record
 from sulh.cases.models import Case, Decision, ExportRequest
-from sulh.core.errors import NotFound
+from sulh.core.errors import NotFound, RateLimited
 from sulh.matching.models import MatchCandidate
 from sulh.matching.selectors import candidates_for_case
+
+
+def served_programs(*, user: User) -> Q:
+    """The cases of the programs ``user`` serves, at the stations they serve them at where
+    the program says so; matches nothing for someone who serves no program."""
+    served = Q(pk__in=[])
+    by_station: dict[int, set[int]] = {}
+    for service in Service.objects.filter(user=user).select_related("program"):
+        scope = (service.program.definition or {}).get("officer_scope", "program")
+        if not program_scope_stations(scope):
+            served |= Q(program_id=service.program_id)
+        elif service.station_id is not None:
+            by_station.setdefault(service.program_id, set()).add(service.station_id)
+    for program_id, stations in by_station.items():
+        served |= Q(program_id=program_id, station_id__in=sorted(stations))
+    return served
 
 
 def cases_visible_to(*, user: User) -> QuerySet[Case]:
@@ -33,7 +65,27 @@ def cases_visible_to(*, user: User) -> QuerySet[Case]:
         if user.station_id is None:
             return cases.none()
         cases = cases.filter(station_id=user.station_id)
+    if program_bound(user):
+        cases = cases.filter(served_programs(user=user))
     return cases if adults and children else cases.filter(is_child=children)
+
+
+def _read_budget_take(*, user: User) -> None:
+    """Count a case read; beyond the limit, refuse (429) and raise an alert once per window."""
+    limit, seconds = settings.SULH_CASE_READS, settings.SULH_CASE_READS_SECONDS
+    budget = case_read_take(user=user, limit=limit, seconds=seconds)
+    if budget.first_refusal:
+        alert_raise(
+            actor=user,
+            kind="bulk_case_reads",
+            details={"reads": budget.reads, "limit": limit, "seconds": seconds},
+        )
+    if not budget.allowed:
+        raise RateLimited(
+            f"more than {limit} cases opened in {seconds // 60} minutes: wait, or ask the "
+            "administrator (an alert was raised)",
+            field="user",
+        )
 
 
 def case_get_for_user(
@@ -42,7 +94,10 @@ def case_get_for_user(
     """One case by its serial, or NotFound (also when it exists but is not the user's to
     see); then PermissionDenied unless the user's role may take ``action`` on it.
 
-    Opening a case shows personal data: the read is recorded in the audit trail."""
+    Opening a case shows personal data: the read is recorded in the audit trail, and
+    counted (refused reads too, so guessing serials is no cheaper): beyond the account's
+    budget, RateLimited (429) and an alert."""
+    _read_budget_take(user=user)
     case = cases_visible_to(user=user).filter(intake__serial=serial).first()
     if case is None:
         audit_record(
@@ -85,10 +140,48 @@ def decisions_awaiting_second(*, user: User) -> QuerySet[Decision]:
     )
 
 
-def candidates_get_for_user(*, user: User, serial: str) -> list[MatchCandidate]:
+@dataclass(frozen=True)
+class CandidateShown:
+    """A match candidate as one user may see it. When the other record is a case the user
+    may not see (a child's, or one outside their programs or stations), the user learns
+    only that a restricted record exists: not its serial, nor the evidence, which quotes
+    its names, birth date and numbers."""
+
+    candidate: MatchCandidate
+    restricted: Literal["", "child", "out_of_scope"] = ""
+
+    @property
+    def other_serial(self) -> str | None:
+        other = self.candidate.other_case
+        return None if other is None or self.restricted else other.intake.serial
+
+    @property
+    def evidence(self) -> list[dict[str, Any]]:
+        return [] if self.restricted else list(self.candidate.evidence or [])
+
+
+def candidates_shown(*, user: User, candidates: Iterable[MatchCandidate]) -> list[CandidateShown]:
+    """``candidates`` with every other case the user may not see restricted."""
+    rows = list(candidates)
+    others = {c.other_case.pk for c in rows if c.other_case is not None}
+    visible = set(cases_visible_to(user=user).filter(pk__in=others).values_list("pk", flat=True))
+    return [CandidateShown(candidate=c, restricted=_restriction(c, visible)) for c in rows]
+
+
+def _restriction(
+    candidate: MatchCandidate, visible: set[int]
+) -> Literal["", "child", "out_of_scope"]:
+    other = candidate.other_case
+    if other is None or other.pk in visible:
+        return ""
+    return "child" if other.is_child else "out_of_scope"
+
+
+def candidates_get_for_user(*, user: User, serial: str) -> list[CandidateShown]:
     """A case's match candidates: the role is asked first (403), then the case (404)."""
     require(user, Action.SEE_CANDIDATES)
-    return candidates_for_case(case_id=case_get_for_user(user=user, serial=serial).pk)
+    case = case_get_for_user(user=user, serial=serial)
+    return candidates_shown(user=user, candidates=candidates_for_case(case_id=case.pk))
 
 
 def candidate_get_for_user(
@@ -107,11 +200,22 @@ def candidate_get_for_user(
     return candidate
 
 
+def program_served_check(*, user: User, program_id: int, field: str = "program") -> None:
+    """NotFound, as for an unknown program, unless ``user`` serves it (or is not bound to
+    programs)."""
+    serves = Service.objects.filter(user=user, program_id=program_id).exists()
+    if program_bound(user) and not serves:
+        raise NotFound("no such program among those you serve", field=field)
+
+
 def export_get_for_user(*, user: User, export_id: int, action: Action) -> ExportRequest:
     """An export request, for a role that may take ``action`` on exports: the role is
-    asked first (403 whether or not the request exists), then the request (404)."""
+    asked first (403 whether or not the request exists), then the request (404), which
+    must be of a program the user serves."""
     require(user, action)
     found = ExportRequest.objects.select_related("program", "requested_by", "approved_by")
+    if program_bound(user):
+        found = found.filter(program__in=Service.objects.filter(user=user).values("program"))
     request = found.filter(pk=export_id).first()
     if request is None:
         raise NotFound(f"no export {export_id}", field="id")

@@ -43,6 +43,13 @@ class Conflict(SulhError):
     code = "conflict"
 
 
+class RateLimited(SulhError):
+    """Too many requests of one kind from one account: try again after the window."""
+
+    status = 429
+    code = "rate_limited"
+
+
 class IntakeWindowClosed(SulhError):
     """An intake outside the program's opening time and deadline."""
 

@@ -19,19 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from sulh.accounts.models import Role, Station, User
+from sulh.accounts.policy import program_bound, program_scope_stations
 from sulh.accounts.services import station_create, user_create
 from sulh.bulletins.figures import program_figures
 from sulh.cards.services import ISSUABLE_OUTCOMES, card_issue
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import ADVERSE_OUTCOMES, Case, State
+from sulh.cases.serving import officer_serve
 from sulh.core.errors import SulhError
 from sulh.core.validation import parse
 from sulh.keys.keyring import keyring_create, keys_dir
 from sulh.keys.services import root_find, root_online_create, signer_backend
 from sulh.ledger.services import tree_head_sign
 from sulh.programs.definition import ProgramDefinition
-from sulh.programs.services import program_get_definition, program_sync
+from sulh.programs.services import program_get_definition, program_sync, programs_all
 from sulh.registry.schemas import IntakeIn
 from sulh.synth import SynthPerson, generate_people
 
@@ -85,6 +87,7 @@ def demo_prepare(
         code: station_create(code=code, name_ar=ar, name_en=en) for code, ar, en in STATIONS
     }
     report = DemoReport(accounts=_demo_accounts(stations=stations, password=password))
+    _serve_programs(stations=stations)
     clerks = {code: User.objects.get(username=f"clerk-{code}") for code in stations}
     echo(f"simulating {people} registrations across {len(PROGRAM_SHARE)} programs …")
     report.registered = _simulate(people=people, seed=seed, clerks=clerks)
@@ -115,6 +118,20 @@ def _demo_accounts(*, stations: dict[str, Station], password: str) -> list[tuple
         if not User.objects.filter(username=username).exists():
             user_create(username=username, password=password, role=role, station=station)
     return [(username, role) for username, role, _ in wanted]
+
+
+def _serve_programs(*, stations: dict[str, Station]) -> None:
+    """Every demo officer serves every program; a program served by station (the
+    defectors' and its open copy), at each of the demo's stations."""
+    officers = [user for user in User.objects.order_by("username") if program_bound(user)]
+    for program in programs_all():
+        definition = program_get_definition(code=program.code)
+        at = list(stations) if program_scope_stations(definition.officer_scope) else [""]
+        for officer in officers:
+            for station in at:
+                officer_serve(
+                    username=officer.username, program_code=program.code, station_code=station
+                )
 
 
 def _simulate(*, people: int, seed: int, clerks: dict[str, User]) -> int:

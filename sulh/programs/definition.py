@@ -208,6 +208,9 @@ class ProgramDefinition(_Strict):
     bulletin: BulletinPolicy
     retention_days: int = Field(ge=30, le=36500)
     outreach: LocalizedText | None = None
+    # Which of the officers serving the program see a case: all of them, or only those
+    # serving it at the case's station (sulh.accounts.policy, PROGRAM_BOUND).
+    officer_scope: Literal["program", "station"] = "program"
 
     @field_validator("timezone")
     @classmethod

@@ -165,10 +165,8 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "pending": case.decisions.filter(status="awaiting_second").select_related("decided_by"),
     }
     if allows(user, Action.SEE_CANDIDATES):
-        context["candidates"] = [
-            {"candidate": c, "rows": c.evidence or []}
-            for c in matching_selectors.candidates_for_case(case_id=case.pk)
-        ]
+        candidates = matching_selectors.candidates_for_case(case_id=case.pk)
+        context["candidates"] = case_selectors.candidates_shown(user=user, candidates=candidates)
     if context["can_decide"]:
         definition = program_get_definition(code=case.program.code)
         context["outcomes"] = ("amnesty", "departure", "referral", "denial")

@@ -11,7 +11,6 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from sulh.accounts.services import api_token_create
 from sulh.cards import services
 from sulh.cards.models import Card, CardState
 from sulh.cases import services as case_services
@@ -20,6 +19,7 @@ from sulh.cases.models import Case
 from sulh.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
+from tests.clients import api_client
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +164,7 @@ def test_no_card_of_a_revoked_case_is_reinstated(personas, programs):
 
 
 def _api(user: Any) -> Client:
-    return Client(headers={"authorization": f"Bearer {api_token_create(user=user, name='t')}"})
+    return api_client(user)  # signed in and stepped up, as an officer's script is
 
 
 def _post(client: Client, url: str, body: dict[str, Any]) -> Any:

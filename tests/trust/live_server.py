@@ -448,6 +448,7 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
     from sulh.cases.lists import list_import
     from sulh.cases.search import person_search
     from sulh.cases.selectors import case_get_for_user
+    from sulh.cases.serving import officer_serve
     from sulh.core.validation import parse
     from sulh.matching.batch import COLUMNS
     from sulh.matching.record import PersonRecord
@@ -489,6 +490,7 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
         if len(person.get("birth_date", "")) == 10:
             secrets_out.append(person["birth_date"])
     case = cases[0]
+    officer_serve(username=decider.username, program_code=case.program.code)
     case_get_for_user(user=decider, serial=case.intake.serial, purpose=f"tip-off from {named}")
     if case.state == "screened":
         case_services.decision_record(

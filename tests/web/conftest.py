@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from sulh.demo.open_program import OPEN_ID, write_open_copy
+from tests.conftest import serve_everything
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def open_program(programs, settings, tmp_path):
         programs_dir=settings.SULH_PROGRAMS_DIR, out_dir=tmp_path / "open", now=timezone.now()
     )
     program_sync(directory=tmp_path / "open")
+    serve_everything()
     return program_get_definition(code=OPEN_ID)
 
 
