@@ -165,7 +165,7 @@ def test_a_rescreen_voids_the_pending_adverse_decision(personas, programs, tmp_p
     decision.refresh_from_db()
     assert case.state == State.IN_REVIEW and decision.status == DecisionStatus.VOIDED
     candidate_resolve(
-        candidate=case.candidates.get(kind="list"), user=personas["vetter"], decision="clear",
+        candidate=next(c for c in case.candidates.all() if c.kind == "list"), user=personas["vetter"], decision="clear",
         reason="a different man: other mother",
     )  # fmt: skip
     case.refresh_from_db()

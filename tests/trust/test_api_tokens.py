@@ -148,7 +148,10 @@ def test_with_a_step_up_the_officer_decides_and_revokes(personas, programs):
 # --- Device tokens ---------------------------------------------------------------------------
 
 
-def test_a_device_token_registers_at_its_station_and_does_nothing_else(personas, programs):
+def test_a_device_token_registers_at_its_station_and_does_nothing_else(
+    personas, programs, server_clock
+):
+    server_clock(WHEN)  # the seed program's window is historical
     device = device_client(personas["clerk"], scopes=["intake"])
     created = _post(device, "/api/intakes", make_intake(PROGRAM, submitted_at=WHEN.isoformat()))
     assert created.status_code == 201
