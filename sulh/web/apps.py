@@ -5,3 +5,9 @@ class WebConfig(AppConfig):
     name = "sulh.web"
     label = "web"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from sulh.accounts.hooks import second_factor_changed
+        from sulh.web.audit import on_second_factor_changed
+
+        second_factor_changed.register(on_second_factor_changed)
