@@ -296,3 +296,22 @@ def test_a_forwarded_header_is_trusted_only_behind_a_configured_proxy(personas, 
     settings.SULH_TRUSTED_PROXIES = 1
     behind = [Client(REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR=f"10.1.0.{n}") for n in range(3)]
     assert [_sign_in(c, "someone", "guess").status_code for c in behind] == [200, 200, 200]
+
+
+def test_an_administrator_issues_a_code_from_the_admin_site(personas):
+    admin, decider = personas["admin"], personas["decider"]
+    secret = security.totp_enrol(admin)
+    client = Client()
+    _sign_in(client, admin.username)
+    assert client.post("/login/code/", {"code": security.totp_code(secret)}).status_code == 302
+    page = client.post(
+        "/admin/accounts/user/",
+        {"action": "issue_enrolment_code", "_selected_action": [decider.pk]},
+        follow=True,
+    ).content.decode()
+    shown = re.search(rf"(?i:{decider.username}): ([A-Z2-9]{{5}}-[A-Z2-9]{{5}})", page)
+    assert shown is not None
+    code = shown.group(1)
+    entry = AuditEntry.objects.get(action="second_factor.code_issued")
+    assert entry.actor == admin.username and entry.obj_id == decider.username
+    _enrol(Client(REMOTE_ADDR=OFFICE), decider, code)
