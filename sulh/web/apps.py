@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from sulh.accounts.hooks import second_factor_changed
+
 
 class WebConfig(AppConfig):
     name = "sulh.web"
@@ -7,7 +9,6 @@ class WebConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from sulh.accounts.hooks import second_factor_changed
-        from sulh.web.audit import on_second_factor_changed
+        from sulh.web.audit import on_second_factor_changed  # models are loaded only now
 
         second_factor_changed.register(on_second_factor_changed)
