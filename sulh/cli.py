@@ -18,6 +18,7 @@ from sulh.core.errors import SulhError
 COMMAND_MODULES: tuple[str, ...] = (
     "sulh.core.cli",
     "sulh.keys.cli",
+    "sulh.accounts.cli",
     "sulh.site.cli",
     "sulh.programs.cli",
     "sulh.matching.cli",

@@ -227,6 +227,26 @@ if SULH_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = env_bool("SULH_SSL_REDIRECT", True)
 
+# --- Sign-in throttling and rate limits (issue #16, F11 and F15) ---------------
+# Requests per client address per minute, answered 429 with Retry-After beyond.
+SULH_RATE_SIGN_IN = env_int("SULH_RATE_SIGN_IN", 20)  # sign-in and second-step posts
+SULH_RATE_PROOFS = env_int("SULH_RATE_PROOFS", 120)  # public tree heads and proofs
+SULH_RATE_PERIOD = env_int("SULH_RATE_PERIOD", 60)
+# Failed passwords or codes: this many in a row are free, then each waits twice as long
+# (from one second) up to the cap; an address is capped at 15 minutes, an account at one
+# minute (a stranger can slow a real officer down, never lock them out), and a browser
+# the account signed in from before skips the account's wait. Forgotten after a quiet day.
+SULH_FREE_FAILURES = env_int("SULH_FREE_FAILURES", 5)
+SULH_ACCOUNT_FREE_FAILURES = env_int("SULH_ACCOUNT_FREE_FAILURES", 10)
+SULH_ADDRESS_BACKOFF_CAP = env_int("SULH_ADDRESS_BACKOFF_CAP", 15 * 60)
+SULH_ACCOUNT_BACKOFF_CAP = env_int("SULH_ACCOUNT_BACKOFF_CAP", 60)
+SULH_FAILURE_MEMORY = env_int("SULH_FAILURE_MEMORY", 24 * 3600)
+# Reverse proxies in front of the site that append the client to X-Forwarded-For (0: none,
+# the client address is REMOTE_ADDR; a header a client sent itself is never trusted).
+SULH_TRUSTED_PROXIES = env_int("SULH_TRUSTED_PROXIES", 0)
+# An enrolment code for a second factor is good this many hours, once.
+SULH_ENROLMENT_CODE_HOURS = env_int("SULH_ENROLMENT_CODE_HOURS", 24)
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LOGGING = {

@@ -1,9 +1,11 @@
 """Administration of accounts and stations (administrators only)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from sulh.accounts import security
 from sulh.accounts.models import Service, Station, User
 from sulh.accounts.policy import Action, allows
 
@@ -45,6 +47,19 @@ class StaffAdmin(UserAdmin):
         *(UserAdmin.fieldsets or ()),
         ("Sulh", {"fields": ("role", "station", "language")}),
     )
+    actions = ("issue_enrolment_code",)
+
+    @admin.action(description="Issue a one-time enrolment code (resets the authenticator)")
+    def issue_enrolment_code(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """Shown once, here; the account enrols with it at its next sign-in."""
+        actor = request.user if isinstance(request.user, User) else None
+        for user in queryset.filter(is_active=True).order_by("username"):
+            code = security.enrolment_code_issue(user=user, actor=actor)
+            self.message_user(
+                request,
+                f"{user.username}: {code} (good once, for a day; give it in person)",
+                messages.WARNING,
+            )
 
 
 @admin.register(Station)

@@ -12,11 +12,13 @@ from sulh.keys.fields import EncryptedTextField
 __all__ = [
     "CaseReadWindow",
     "DeviceToken",
+    "EnrolmentCode",
     "LoginState",
     "Role",
     "Service",
     "Station",
     "StepUp",
+    "Throttle",
     "User",
 ]
 
@@ -96,11 +98,9 @@ class StepUp(models.Model):
 
 
 class LoginState(models.Model):
-    """Failed sign-ins, lockout and the second factor of one account."""
+    """The second factor of one account (failed sign-ins are counted in ``Throttle``)."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="login_state")
-    failures = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
     totp_secret = EncryptedTextField(blank=True, default="")  # base32, sealed at rest
     totp_last_step = models.BigIntegerField(default=0)  # a code is accepted once
 
@@ -151,3 +151,33 @@ class CaseReadWindow(models.Model):
     started_at = models.DateTimeField()
     reads = models.PositiveIntegerField(default=0)
     alerted = models.BooleanField(default=False)
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator issues so that one account may enrol (or replace)
+    its authenticator; only a keyed hash of the code is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class Throttle(models.Model):
+    """Requests and failures counted for one keyed client address, account or second step.
+
+    ``key`` is a keyed hash of what is counted: no address or username is stored in clear.
+    Rate limits count ``hits`` in the window opened at ``window_start``; back-off counts
+    ``failures`` in a row and refuses until ``wait_until``.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    wait_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(db_index=True)

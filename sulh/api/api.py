@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -16,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, require
 from sulh.accounts.selectors import request_user as _user
+from sulh.accounts.throttle import RateLimited, client_address, rate_limit_hit
 from sulh.api import tokens
 from sulh.api.auth import AUTH
 from sulh.api.schemas import (
@@ -87,6 +89,20 @@ def _error(
 def _sulh_error(request: HttpRequest, exc: SulhError) -> HttpResponse:
     """Every API error leaves in the one shape SulhError defines."""
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = _sulh_error(request, exc)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _public_rate_limit(request: HttpRequest) -> None:
+    """Public proofs and tree heads: at most SULH_RATE_PROOFS a minute per address (F15)."""
+    rate_limit_hit(
+        scope="proofs", client=client_address(request.META), limit=settings.SULH_RATE_PROOFS
+    )
 
 
 @api.exception_handler(NinjaValidationError)
@@ -531,6 +547,7 @@ def exports_write(request: HttpRequest, request_id: int) -> HttpResponse:
 @api.get("/ledger/tree-head", auth=None, response={200: dict[str, Any], **ERRORS}, tags=["ledger"])
 def ledger_tree_head(request: HttpRequest) -> dict[str, Any]:
     """The latest signed tree head of the transparency log (public)."""
+    _public_rate_limit(request)
     return ledger_services.tree_head_latest()
 
 
@@ -539,6 +556,7 @@ def ledger_tree_head(request: HttpRequest) -> dict[str, Any]:
 )
 def ledger_inclusion(request: HttpRequest, index: int, size: int | None = None) -> dict[str, Any]:
     """An RFC 9162 inclusion proof for one leaf (public: leaves hold no personal data)."""
+    _public_rate_limit(request)
     return ledger_services.ledger_inclusion_proof(index=index, size=size)
 
 
@@ -550,6 +568,7 @@ def ledger_inclusion(request: HttpRequest, index: int, size: int | None = None) 
 )
 def ledger_consistency(request: HttpRequest, old: int, size: int | None = None) -> dict[str, Any]:
     """An RFC 9162 consistency proof between two tree sizes (public)."""
+    _public_rate_limit(request)
     return ledger_services.ledger_consistency_proof(old=old, size=size)
 
 

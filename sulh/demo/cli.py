@@ -45,10 +45,12 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"figures written to {args.bulletin_json}")
     print("demo accounts (password: " + password + "):")
     for username, role in report.accounts:
-        print(f"  {username:<22} {role}")
+        code = report.enrolment_codes.get(username, "")
+        print(f"  {username:<22} {role:<24} {code}".rstrip())
     print(
         "deciding officers, card officers, managers and administrators also need a code from"
-        " an authenticator app: the first sign-in shows a QR code to enrol one"
+        " an authenticator app: they enrol one at their first sign-in with the enrolment code"
+        " above (good once, for a day; `sulh users enrol-code USERNAME` makes a new one)"
     )
     if not args.serve:
         return 0

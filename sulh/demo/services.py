@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from sulh.accounts import security
 from sulh.accounts.models import Role, Station, User
 from sulh.accounts.policy import program_bound, program_scope_stations
 from sulh.accounts.services import station_create, user_create
@@ -61,6 +62,9 @@ UNDECIDED_SHARE = 0.12  # a realistic backlog left for the officers
 @dataclass
 class DemoReport:
     accounts: list[tuple[str, str]] = field(default_factory=list)
+    # username -> a one-time code to enrol an authenticator (accounts that need one and
+    # have none yet; an account already enrolled keeps its authenticator)
+    enrolment_codes: dict[str, str] = field(default_factory=dict)
     bulletins: list[dict[str, Any]] = field(default_factory=list)
     registered: int = 0
 
@@ -88,6 +92,7 @@ def demo_prepare(
     }
     report = DemoReport(accounts=_demo_accounts(stations=stations, password=password))
     _serve_programs(stations=stations)
+    report.enrolment_codes = _demo_enrolment_codes(report.accounts)
     clerks = {code: User.objects.get(username=f"clerk-{code}") for code in stations}
     echo(f"simulating {people} registrations across {len(PROGRAM_SHARE)} programs …")
     report.registered = _simulate(people=people, seed=seed, clerks=clerks)
@@ -132,6 +137,15 @@ def _serve_programs(*, stations: dict[str, Station]) -> None:
                 officer_serve(
                     username=officer.username, program_code=program.code, station_code=station
                 )
+
+
+def _demo_enrolment_codes(accounts: list[tuple[str, str]]) -> dict[str, str]:
+    codes = {}
+    for username, _ in accounts:
+        user = User.objects.get(username=username)
+        if security.needs_second_factor(user) and not security.totp_enrolled(user):
+            codes[username] = security.enrolment_code_issue(user=user)
+    return codes
 
 
 def _simulate(*, people: int, seed: int, clerks: dict[str, User]) -> int:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +24,7 @@ from sulh.accounts.admin import SECOND_FACTOR_SESSION_KEY
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, allows
 from sulh.accounts.selectors import request_user as _user
+from sulh.accounts.throttle import RateLimited, client_address, rate_limit_hit
 from sulh.bulletins.figures import program_figures
 from sulh.cards.selectors import cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
@@ -31,81 +34,176 @@ from sulh.matching import selectors as matching_selectors
 from sulh.programs.services import program_get_definition, programs_all
 
 PENDING_USER, PENDING_SECRET, PENDING_NEXT = "login_pending", "login_secret", "login_next"
+PENDING_ENROLMENT = "login_enrolment"
+PENDING_KEYS = (PENDING_USER, PENDING_SECRET, PENDING_NEXT, PENDING_ENROLMENT)
+DEVICE_COOKIE = "sulh_device"
 
 
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Refuses a locked account before checking its password; counts failures."""
+def _too_many(request: HttpRequest, wait: int) -> HttpResponse:
+    """429 for a client address that sent too many requests or failed too often."""
+    response = render(request, "web/too_many.html", {"wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _remember_device(request: HttpRequest, response: HttpResponse, user: User) -> None:
+    note = security.device_note(request.COOKIES.get(DEVICE_COOKIE, ""), user)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        note,
+        max_age=security.DEVICE_DAYS * 86400,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """One answer for an unknown name, a wrong password and an account that must wait:
+    the same words, the same status and a password hash's time each."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": gettext_lazy("The username or password is not right."),
+        "invalid_login": gettext_lazy(
+            "The username or password is not right, or this account had too many failed "
+            "attempts: wait a minute and try again."
+        ),
     }
 
     def clean(self) -> dict[str, Any]:
+        assert self.request is not None
         username = self.cleaned_data.get("username") or ""
-        account = User.objects.filter(username=username).first()
-        if account is not None and security.locked_until(account):
-            raise ValidationError(
-                gettext("Too many failed attempts: this account is locked for 15 minutes."),
-                code="locked",
-            )
+        password = self.cleaned_data.get("password") or ""
+        known = security.device_knows(self.request.COOKIES.get(DEVICE_COOKIE, ""), username)
+        if not known and security.account_wait(username):
+            make_password(password)  # as long as a password check takes
+            raise self.get_invalid_login_error()
         try:
             return super().clean()
         except ValidationError:
-            if account is not None:
-                security.record_failure(account)
+            address = client_address(self.request.META)
+            security.sign_in_failed(address=address, username=username)
             raise
 
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
-    form_class = LockoutAuthenticationForm
+    form_class = ThrottledAuthenticationForm
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        address = client_address(request.META)
+        try:
+            rate_limit_hit(scope="sign-in", client=address, limit=settings.SULH_RATE_SIGN_IN)
+        except RateLimited as limited:
+            return _too_many(request, limited.retry_after)
+        wait = security.address_wait(address)
+        if wait:
+            return _too_many(request, wait)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         assert isinstance(user, User)
         if security.needs_second_factor(user):
+            for key in PENDING_KEYS:
+                self.request.session.pop(key, None)
             self.request.session[PENDING_USER] = user.pk
             self.request.session[PENDING_NEXT] = self.get_success_url()
             return redirect("web:login_code")
-        security.record_success(user)
-        return super().form_valid(form)
+        security.sign_in_succeeded(user)
+        response = super().form_valid(form)
+        _remember_device(self.request, response, user)
+        return response
 
 
 @require_http_methods(["GET", "POST"])
 def login_code(request: HttpRequest) -> HttpResponse:
-    """The second step for officers who decide, revoke or export: a TOTP code, with
-    enrolment (a QR code for an authenticator app) the first time."""
+    """The second step for officers who decide, revoke or export: a TOTP code; an account
+    without an authenticator first enters the enrolment code its administrator issued."""
     pending = request.session.get(PENDING_USER)
     user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
     if user is None:
         return redirect("web:login")
-    enrolling = not security.totp_enrolled(user)
-    if enrolling and PENDING_SECRET not in request.session:
-        request.session[PENDING_SECRET] = security.new_totp_secret()
-    secret = request.session.get(PENDING_SECRET) if enrolling else None
+    address = client_address(request.META)
+    if request.method == "POST":
+        try:
+            rate_limit_hit(scope="second-step", client=address, limit=settings.SULH_RATE_SIGN_IN)
+        except RateLimited as limited:
+            return _too_many(request, limited.retry_after)
+        wait = security.second_step_wait(address=address, user=user)
+        if wait:
+            return _too_many(request, wait)
+    if security.totp_enrolled(user):
+        return _code_step(request, user, address)
+    if PENDING_ENROLMENT in request.session:
+        return _scan_step(request, user, address)
+    return _enrolment_code_step(request, user, address)
+
+
+def _code_step(request: HttpRequest, user: User, address: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
-        if security.locked_until(user):
-            error = gettext("Too many failed attempts: this account is locked for 15 minutes.")
-        elif security.totp_check(user, request.POST.get("code", ""), secret=secret):
-            following = request.session.get(PENDING_NEXT) or "/"
-            for key in (PENDING_USER, PENDING_SECRET, PENDING_NEXT):
-                request.session.pop(key, None)
-            security.record_success(user)
-            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            request.session[SECOND_FACTOR_SESSION_KEY] = user.pk
-            return redirect(following if url_has_allowed_host_and_scheme(following, None) else "/")
-        else:
-            security.record_failure(user)
-            error = gettext("That code is not right. Enter the six digits your app shows now.")
-    context: dict[str, Any] = {"enrolling": enrolling, "error": error}
-    if secret:
-        uri = security.totp_uri(secret, username=user.username)
-        context["qr_svg"] = segno.make(uri, error="m").svg_inline(scale=4, border=2)
-        context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        if security.totp_check(user, request.POST.get("code", "")):
+            return _signed_in(request, user)
+        security.second_step_failed(address=address, user=user)
+        error = gettext("That code is not right. Enter the six digits your app shows now.")
+    context = {"step": "code", "error": error}
     return render(request, "web/login_code.html", context, status=422 if error else 200)
+
+
+def _enrolment_code_step(request: HttpRequest, user: User, address: str) -> HttpResponse:
+    if not security.enrolment_code_pending(user):
+        return render(request, "web/login_code.html", {"step": "no_code"}, status=403)
+    error = ""
+    if request.method == "POST":
+        found = security.enrolment_code_check(
+            user=user, code=request.POST.get("enrolment_code", "")
+        )
+        if found is not None:
+            request.session[PENDING_ENROLMENT] = found
+            request.session[PENDING_SECRET] = security.new_totp_secret()
+            return redirect("web:login_code")
+        security.second_step_failed(address=address, user=user)
+        error = gettext("That enrolment code is not right, or it was used or has expired.")
+    context = {"step": "enrolment_code", "error": error}
+    return render(request, "web/login_code.html", context, status=422 if error else 200)
+
+
+def _scan_step(request: HttpRequest, user: User, address: str) -> HttpResponse:
+    code_id = int(request.session[PENDING_ENROLMENT])
+    secret = request.session.get(PENDING_SECRET) or security.new_totp_secret()
+    request.session[PENDING_SECRET] = secret
+    error = ""
+    if request.method == "POST":
+        code = request.POST.get("code", "")
+        if security.totp_enrol_with_code(user=user, code_id=code_id, secret=secret, code=code):
+            return _signed_in(request, user)
+        security.second_step_failed(address=address, user=user)
+        if not security.enrolment_code_pending(user):
+            request.session.pop(PENDING_ENROLMENT, None)
+            return redirect("web:login_code")
+        error = gettext("That code is not right. Enter the six digits your app shows now.")
+    uri = security.totp_uri(secret, username=user.username)
+    context: dict[str, Any] = {
+        "step": "scan",
+        "error": error,
+        "qr_svg": segno.make(uri, error="m").svg_inline(scale=4, border=2),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+    return render(request, "web/login_code.html", context, status=422 if error else 200)
+
+
+def _signed_in(request: HttpRequest, user: User) -> HttpResponse:
+    following = request.session.get(PENDING_NEXT) or "/"
+    for key in PENDING_KEYS:
+        request.session.pop(key, None)
+    security.sign_in_succeeded(user)
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SECOND_FACTOR_SESSION_KEY] = user.pk
+    response = redirect(following if url_has_allowed_host_and_scheme(following, None) else "/")
+    _remember_device(request, response, user)
+    return response
 
 
 @login_required

@@ -38,11 +38,13 @@ PROGRAM = "aleppo-2016-amnesty"
 WHEN = "2016-08-10T09:00:00+03:00"
 AT = dt.datetime.fromisoformat(WHEN)  # the server's clock at registration
 # Rows a read writes on purpose: the attributed-read audit trail, each account's count of
-# case reads (the bulk-read limit, F10), and the sessions of the callers signed in for the walk.
+# case reads (the bulk-read limit, F10), the sessions of the callers
+# signed in for the walk, and the per-address counts of public proof requests (keyed hashes).
 WRITTEN_BY_DESIGN = {
     "audit.AuditEntry",
     "audit.AuditHead",
     "accounts.CaseReadWindow",
+    "accounts.Throttle",
     "sessions.Session",
 }
 
