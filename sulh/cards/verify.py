@@ -242,6 +242,8 @@ def _claims_verdict(
     shown, card = read
     if not key.not_before <= card["issued_at"] <= key.not_after:
         return Result(Verdict.FORGED, "issued outside the validity of its signing key", shown, card)
+    if card["valid_until"] > key.not_after:  # an old or stolen key cannot mint lasting cards
+        return Result(Verdict.FORGED, "valid beyond the validity of its signing key", shown, card)
     if now < card["valid_from"]:
         return Result(
             Verdict.NOT_YET_VALID,

@@ -49,10 +49,9 @@ class Program:
         )
         (out / "root.pub").write_text(root_pem(self.root.public_key()))
 
-    def card(self, index: int = 3) -> str:
-        claims = CardClaims(
-            new_card_id(), 1, NOW, NOW, NOW + dt.timedelta(days=30), index, _holder()
-        )
+    def card(self, index: int = 3, *, until: dt.datetime | None = None) -> str:
+        valid_until = until or NOW + dt.timedelta(days=30)
+        claims = CardClaims(new_card_id(), 1, NOW, NOW, valid_until, index, _holder())
         return encode_card(claims, key=self.station.private, kid=self.station.kid)
 
     def trust(self, *, sequence: int = 10, name: str = "trust.json") -> Path:
@@ -185,3 +184,13 @@ def test_issue_demo_writes_the_root_to_pin(tmp_path, capsys):
         ]
     )  # fmt: skip
     assert code == 0 and capsys.readouterr().out.startswith("VALID:")
+
+
+def test_a_card_signed_to_outlive_its_station_key_is_forged(program, capsys):
+    """The attack: a station key (valid 60 days) signs, within its validity, a card valid
+    until 2099 under a real card's status index. The pinned verifier calls it forged."""
+    card = program.card(index=5, until=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    trust, status = str(program.trust()), str(program.status(sequence=100))
+    code, out = _verify(capsys, program, "--trust", trust, "--status", status, card)
+    assert code != 0 and out.startswith("FORGED:") and "signing key" in out
+    assert _verify(capsys, program, "--trust", trust, "--status", status, program.card())[0] == 0

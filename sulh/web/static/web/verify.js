@@ -724,6 +724,10 @@ function claimsVerdict(payload, key, trust, status, nowMs) {
   if (!(key.notBefore <= issuedMicros && issuedMicros <= key.notAfter)) {
     return result(Verdict.FORGED, "outside_key", {}, holder, card);
   }
+  // An old or stolen station key cannot mint a card that outlives it.
+  if (card.validUntil * 1e6 > key.notAfter) {
+    return result(Verdict.FORGED, "outside_key", {}, holder, card);
+  }
   if (nowMs < card.validFrom * 1000) {
     return result(
       Verdict.NOT_YET_VALID,
