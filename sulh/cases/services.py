@@ -373,7 +373,9 @@ def _apply_decision(*, case: Case, decision: Decision, actor: User, reason: str)
         actor=actor,
         reason=reason,
         outcome=decision.outcome,
-        details={"decision": decision.pk, "rule": decision.rule_id, "appeal": decision.on_appeal},
+        # not the rule that fired: with the program's text it says affiliation, origin and
+        # destination, and it is sealed on the decision
+        details={"decision": decision.pk, "appeal": decision.on_appeal},
     )
 
 

@@ -496,6 +496,11 @@ def _task_sensitive(args: dict[str, Any]) -> list[str]:
         case_services.decision_record(
             case=case, user=decider, outcome="referral", reason=f"informant {named} says so"
         )
+    granted = next((c for c in cases[2:] if c.state == "screened"), None)
+    if granted is not None:  # a decision that takes effect records its event at once
+        case_services.decision_record(
+            case=granted, user=decider, outcome=granted.proposed_outcome, reason="the rules say so"
+        )
     # a wanted list naming a registrant: which case it hits, under which reference and by
     # what score, must stay sealed
     wanted = args["payloads"][1]["person"]

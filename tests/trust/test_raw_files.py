@@ -93,6 +93,12 @@ def test_the_raw_database_file_and_its_log_hold_nothing_readable(tmp_path):
     assert found == [], f"{len(found)} of {len(secrets)} values readable in the raw files"
     assert b"PRIVATE KEY" not in raw
     clear = _columns_in_clear(db)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    leaked = conn.execute(
+        "SELECT count(*) FROM cases_caseevent WHERE details LIKE '%\"rule\"%'"
+    ).fetchone()[0]
+    conn.close()
+    assert leaked == 0, "the rule that fired (it says affiliation and origin) is in event details"
     assert clear == set(), f"columns holding values in clear that may say who someone is: {clear}"
     # the files read are the live ones: the case serials, kept in clear, are in them, and
     # the names are there for whoever holds the keys
