@@ -143,6 +143,7 @@ def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
                 "a card is issued only for a decided amnesty or departure", field="state"
             )
         current = _card_in_force(case=case)
+        _refuse_reinstatement_by_issue(case=case, current=current)
         if current is not None and not reason:
             raise ValidationFailed(
                 f"this case holds card {current.card_id} already: give the reason to replace it "
@@ -156,6 +157,26 @@ def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
             details={"card": card.card_id, **replaces},
         )  # fmt: skip
     return card
+
+
+def _refuse_reinstatement_by_issue(*, case: Case, current: Card | None) -> None:
+    """A new card for a case whose card was revoked (not replaced) or is suspended would be
+    a reinstatement by one officer: that takes a request and a second card officer."""
+    if current is not None and current.state == CardState.SUSPENDED:
+        raise Conflict(
+            f"card {current.card_id} is suspended: ask for its reinstatement (a second card "
+            "officer approves it) rather than issue another",
+            field="state",
+        )
+    if current is None:
+        last = Card.objects.filter(case=case).order_by("-issued_at", "-pk").first()
+        if last is not None and last.superseded_by_id is None:
+            raise Conflict(
+                f"card {last.card_id} was revoked: a new card would reinstate it, which takes "
+                "a request and a second card officer (a lost card is replaced while it is "
+                "still in force)",
+                field="state",
+            )
 
 
 def _card_in_force(*, case: Case, besides: Card | None = None) -> Card | None:

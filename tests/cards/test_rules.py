@@ -139,15 +139,30 @@ def test_a_replaced_card_is_never_reinstated(personas, programs):
     assert caught.value.field == "card_id" and "replaced" in caught.value.message
     with pytest.raises(Conflict):  # a revoked card does not come back as suspended either
         services.card_set_state(card=old, user=officer, state="suspended", reason="x")
-    # Asked before a new card was issued: the approval then finds a card in force.
+    # A revoked card's case gets no fresh card from one officer: that would be a
+    # reinstatement without the second officer.
     current = Card.objects.get(case=case, state=CardState.VALID)
     services.card_set_state(card=current, user=officer, state="revoked", reason="stolen")
     services.card_reinstatement_request(card=current, user=officer, reason="found")
-    services.card_issue(case=case, user=officer, reason="a fresh card instead")
-    with pytest.raises(Conflict):
-        services.card_reinstatement_approve(card=current, user=second)
+    with pytest.raises(Conflict) as caught:
+        services.card_issue(case=case, user=officer, reason="a fresh card instead")
+    assert caught.value.field == "state" and "second card officer" in caught.value.message
+    assert _in_force(case) == []
+    services.card_reinstatement_approve(card=current, user=second)
     current.refresh_from_db()
-    assert current.state == CardState.REVOKED and len(_in_force(case)) == 1
+    assert current.state == CardState.VALID and len(_in_force(case)) == 1
+
+
+def test_a_suspended_card_is_not_replaced_by_one_officer(personas, programs):
+    case = _granted(personas)
+    officer = personas["card_officer"]
+    card = services.card_issue(case=case, user=officer)
+    services.card_set_state(card=card, user=officer, state="suspended", reason="checkpoint doubt")
+    with pytest.raises(Conflict) as caught:
+        services.card_issue(case=case, user=officer, reason="a new one")
+    assert caught.value.field == "state" and "suspended" in caught.value.message
+    card.refresh_from_db()
+    assert card.state == CardState.SUSPENDED and len(_in_force(case)) == 1
 
 
 def test_no_card_of_a_revoked_case_is_reinstated(personas, programs):
