@@ -28,7 +28,7 @@ from sulh.core.errors import IntakeWindowClosed, PermissionDenied, ValidationFai
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get, program_get_definition
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import intake_digest, intake_find, intake_save
+from sulh.registry.services import IntakeDigest, intake_digest, intake_find, intake_save
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = No
     return IntakeResult(case=case, created=True)
 
 
-def _earlier_submission(*, key: str, digest: str) -> Case | None:
+def _earlier_submission(*, key: str, digest: IntakeDigest) -> Case | None:
     intake = intake_find(key=key, digest=digest)
     return intake.case if intake is not None else None
 
