@@ -209,6 +209,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Sessions and security -----------------------------------------------------
+# Session keys are stored keyed (sulh.accounts.sessions): a database copy gives no cookie.
+SESSION_ENGINE = "sulh.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SULH_SESSION_SECONDS", 8 * 3600)
 # Case reads per account in a window (pages, API reads and actions alike): beyond them,
 # 429 and an alert. An officer works a case for minutes; 60 in 5 minutes is a scraper.

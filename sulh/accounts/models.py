@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from sulh.accounts.roles import Role
+from sulh.accounts.sessions import StaffSession
 from sulh.keys.fields import EncryptedTextField
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "LoginState",
     "Role",
     "Service",
+    "StaffSession",
     "Station",
     "StepUp",
     "Throttle",

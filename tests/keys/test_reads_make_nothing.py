@@ -45,7 +45,7 @@ WRITTEN_BY_DESIGN = {
     "audit.AuditHead",
     "accounts.CaseReadWindow",
     "accounts.Throttle",
-    "sessions.Session",
+    "accounts.StaffSession",
 }
 
 

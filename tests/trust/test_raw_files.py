@@ -26,7 +26,8 @@ CLEAR_BY_DESIGN = {
     "auth_permission": None, "django_session": None, "django_admin_log": None,
     "accounts_station": None, "accounts_user": None, "accounts_apitoken": None,
     "accounts_loginstate": None, "accounts_devicetoken": None, "accounts_stepup": None,
-    "accounts_service": None, "accounts_casereadwindow": None, "audit_audithead": None, "programs_program": None,
+    "accounts_service": None, "accounts_casereadwindow": None, "accounts_staffsession": None,
+    "audit_audithead": None, "programs_program": None,
     "programs_programversion": None, "ledger_ledgerhead": None,
     "ledger_ledgerleaf": None,  # the public log itself
     "audit_auditentry": {"at", "actor", "action", "obj_type", "obj_id", "prev_hash",
