@@ -25,18 +25,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from sulh.accounts.models import Throttle
-from sulh.core.errors import SulhError
-
-
-class RateLimited(SulhError):
-    """Too many requests from one client address: answered 429 with Retry-After."""
-
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many requests: try again in {retry_after} seconds")
-        self.retry_after = retry_after
+from sulh.core.errors import RateLimited
 
 
 def throttle_key(scope: str, value: str) -> str:
@@ -91,7 +80,7 @@ def rate_limit_hit(*, scope: str, client: str, limit: int, period: int | None = 
         row.save(update_fields=["window_start", "hits", "updated_at"])
     if row.hits > limit:
         left = (row.window_start + dt.timedelta(seconds=period) - now).total_seconds()
-        raise RateLimited(max(1, math.ceil(left)))
+        raise RateLimited(retry_after=max(1, math.ceil(left)))
 
 
 def backoff_wait(key: str) -> int:

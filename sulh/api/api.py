@@ -17,7 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, require
 from sulh.accounts.selectors import request_user as _user
-from sulh.accounts.throttle import RateLimited, client_address, rate_limit_hit
+from sulh.accounts.throttle import client_address, rate_limit_hit
 from sulh.api import tokens
 from sulh.api.auth import AUTH
 from sulh.api.schemas import (
@@ -53,7 +53,7 @@ from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, Decision, ExportRequest, SecondOfficerRequest
 from sulh.cases.selectors import export_get_for_user
-from sulh.core.errors import NotFound, SulhError
+from sulh.core.errors import NotFound, RateLimited, SulhError
 from sulh.core.validation import describe
 from sulh.ledger import services as ledger_services
 from sulh.programs.services import program_get, program_get_definition, programs_all
@@ -94,7 +94,8 @@ def _sulh_error(request: HttpRequest, exc: SulhError) -> HttpResponse:
 @api.exception_handler(RateLimited)
 def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = _sulh_error(request, exc)
-    response["Retry-After"] = str(exc.retry_after)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -27,7 +27,14 @@ from django.utils import timezone
 from sulh.accounts import policy, security
 from sulh.accounts.models import DeviceToken, Station, StepUp, User
 from sulh.audit.services import audit_record
-from sulh.core.errors import Conflict, NotFound, PermissionDenied, SulhError, ValidationFailed
+from sulh.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    SulhError,
+    ValidationFailed,
+)
 
 DEVICE_PREFIX = "sulhd_"
 STEP_UP_PREFIX = "sulhs_"
@@ -71,11 +78,6 @@ class TokenRefused(SulhError):
 class StepUpRequired(SulhError):
     status = 401
     code = "step_up_required"
-
-
-class TooManyAttempts(SulhError):
-    status = 429
-    code = "throttled"
 
 
 def token_hash(raw: str) -> str:
@@ -325,8 +327,9 @@ def step_up_grant(*, user: User, code: str) -> GrantedStepUp:
         )
     now = timezone.now()
     if _refusals_recently(user, now) >= STEP_UP_MAX_REFUSALS:
-        raise TooManyAttempts(
+        raise RateLimited(
             f"too many wrong codes: try again in {STEP_UP_WINDOW.seconds // 60} minutes",
+            retry_after=STEP_UP_WINDOW.seconds,
             field="code",
         )
     if not security.totp_check(user, code):

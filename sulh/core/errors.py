@@ -44,10 +44,20 @@ class Conflict(SulhError):
 
 
 class RateLimited(SulhError):
-    """Too many requests of one kind from one account: try again after the window."""
+    """Too many requests of one kind: one account's case reads, one address's sign-ins or
+    proofs, one officer's second-factor codes. Answered 429, with Retry-After when the
+    wait is known."""
 
     status = 429
     code = "rate_limited"
+
+    def __init__(
+        self, message: str = "", *, retry_after: int | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(
+            message or f"too many requests: try again in {retry_after} seconds", field=field
+        )
+        self.retry_after = retry_after
 
 
 class IntakeWindowClosed(SulhError):

@@ -24,12 +24,12 @@ from sulh.accounts.admin import SECOND_FACTOR_SESSION_KEY
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, allows
 from sulh.accounts.selectors import request_user as _user
-from sulh.accounts.throttle import RateLimited, client_address, rate_limit_hit
+from sulh.accounts.throttle import client_address, rate_limit_hit
 from sulh.bulletins.figures import program_figures
 from sulh.cards.selectors import cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
-from sulh.core.errors import NotFound
+from sulh.core.errors import NotFound, RateLimited
 from sulh.matching import selectors as matching_selectors
 from sulh.programs.services import program_get_definition, programs_all
 
@@ -39,10 +39,11 @@ PENDING_KEYS = (PENDING_USER, PENDING_SECRET, PENDING_NEXT, PENDING_ENROLMENT)
 DEVICE_COOKIE = "sulh_device"
 
 
-def _too_many(request: HttpRequest, wait: int) -> HttpResponse:
+def _too_many(request: HttpRequest, wait: int | None) -> HttpResponse:
     """429 for a client address that sent too many requests or failed too often."""
     response = render(request, "web/too_many.html", {"wait": wait}, status=429)
-    response["Retry-After"] = str(wait)
+    if wait is not None:
+        response["Retry-After"] = str(wait)
     return response
 
 

@@ -25,7 +25,13 @@ from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Decision
 from sulh.cli import main
-from sulh.core.errors import Conflict, PermissionDenied, SulhError, ValidationFailed
+from sulh.core.errors import (
+    Conflict,
+    PermissionDenied,
+    RateLimited,
+    SulhError,
+    ValidationFailed,
+)
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
 from tests.clients import api_client, device_client, device_token_for, step_up_for
@@ -299,7 +305,7 @@ def test_guessing_step_up_codes_is_stopped_and_roles_without_a_second_factor_get
     for _ in range(tokens.STEP_UP_MAX_REFUSALS):
         with pytest.raises(PermissionDenied):
             tokens.step_up_grant(user=manager, code=bad)
-    with pytest.raises(tokens.TooManyAttempts):
+    with pytest.raises(RateLimited):
         tokens.step_up_grant(user=manager, code=good)  # even the right code, for a while
     with pytest.raises(PermissionDenied) as clerk:
         tokens.step_up_grant(user=personas["clerk"], code=good)
