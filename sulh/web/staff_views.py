@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -425,11 +425,14 @@ def search(request: HttpRequest) -> HttpResponse:
 
     user = _user(request)
     require(user, Action.SEARCH)
-    context: dict[str, Any] = {"values": request.GET}
-    if any(request.GET.get(k) for k in ("given_name", "family_name", "national_id")):
+    # A POST, never a GET: names, birth dates and national numbers in a query string
+    # would land in the server's access log, a proxy's log and the browser's history.
+    form = request.POST if request.method == "POST" else QueryDict()
+    context: dict[str, Any] = {"values": form}
+    if any(form.get(k) for k in ("given_name", "family_name", "national_id")):
         try:
             context["hits"] = person_search(
-                user=user, query=_query(request.GET), purpose=request.GET.get("purpose", "")
+                user=user, query=_query(form), purpose=form.get("purpose", "")
             )
         except SulhError as exc:
             context["error"] = exc

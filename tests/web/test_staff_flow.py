@@ -139,15 +139,19 @@ def test_search_needs_a_purpose_is_audited_and_shows_only_what_the_role_may_see(
     _client(personas["clerk"]).post("/intake/", _form(pledge_version=version))
     other = _client(personas["clerk2"])
     query = {"given_name": "Samer", "family_name": "Darwish", "birth_date": "1988"}
-    assert other.get("/search/", query).status_code == 422  # no purpose
-    found = other.get("/search/", {**query, "purpose": "same man at my desk?"}).content.decode()
+    assert other.post("/search/", query).status_code == 422  # no purpose
+    found = other.post("/search/", {**query, "purpose": "same man at my desk?"}).content.decode()
     assert 'id="results"' in found and "ALP1-" not in found  # another station's case
     vetter = _client(personas["vetter"])
-    seen = vetter.get("/search/", {"given_name": "سامر", "family_name": "الدرويش",
+    seen = vetter.post("/search/", {"given_name": "سامر", "family_name": "الدرويش",
                                    "purpose": "checking a tip-off"}).content.decode()  # fmt: skip
     assert "ALP1-" in seen  # across scripts: the case was found by its Arabic name
     entry = AuditEntry.objects.filter(action="search").order_by("-seq").first()
     assert entry.purpose == "checking a tip-off" and "سامر" not in str(entry.details)
+    before = AuditEntry.objects.filter(action="search").count()
+    ignored = vetter.get("/search/", {"given_name": "سامر", "purpose": "x"}).content.decode()
+    assert 'id="results"' not in ignored  # a query string is never read: it would be logged
+    assert AuditEntry.objects.filter(action="search").count() == before
     assert _client(personas["monitor"]).get("/search/").status_code == 403
     check = other.post(
         "/intake/check/",
