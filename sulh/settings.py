@@ -216,6 +216,10 @@ SESSION_COOKIE_AGE = env_int("SULH_SESSION_SECONDS", 8 * 3600)
 # 429 and an alert. An officer works a case for minutes; 60 in 5 minutes is a scraper.
 SULH_CASE_READS = env_int("SULH_CASE_READS", 60)
 SULH_CASE_READS_SECONDS = env_int("SULH_CASE_READS_SECONDS", 300)
+# A person shown by a search counts as a case read. Look-alike checks while a clerk types
+# an intake have a budget of their own in the same window: a few per registration, not
+# a sweep of names or birth years.
+SULH_INTAKE_CHECKS = env_int("SULH_INTAKE_CHECKS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -145,14 +145,25 @@ class Service(models.Model):
 
 
 class CaseReadWindow(models.Model):
-    """How many cases an account opened in its current window (``SULH_CASE_READS`` per
-    ``SULH_CASE_READS_SECONDS``): beyond the limit, reads are refused and an alert raised,
-    once per window."""
+    """How much personal data an account drew in its current window, per kind of read:
+    cases opened and people shown by a search (``case``, ``SULH_CASE_READS`` per
+    ``SULH_CASE_READS_SECONDS``), or look-alike checks while registering
+    (``intake_check``, ``SULH_INTAKE_CHECKS``). Beyond the limit, reads are refused and an
+    alert raised, once per window."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="read_window")
+    KIND_CASE = "case"
+    KIND_INTAKE_CHECK = "intake_check"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="read_windows")
+    kind = models.CharField(max_length=20, default=KIND_CASE)
     started_at = models.DateTimeField()
     reads = models.PositiveIntegerField(default=0)
     alerted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_read_window_per_kind")
+        ]
 
 
 class EnrolmentCode(models.Model):

@@ -54,17 +54,25 @@ class ReadBudget:
     first_refusal: bool  # the first read refused in this window: raise the alert now
 
 
-def case_read_take(*, user: User, limit: int, seconds: int) -> ReadBudget:
-    """Count one case read against ``user``'s window of ``seconds``; refused beyond
-    ``limit``. The row is locked, so two workers never both let the 61st read through."""
+def case_read_take(
+    *,
+    user: User,
+    limit: int,
+    seconds: int,
+    reads: int = 1,
+    kind: str = CaseReadWindow.KIND_CASE,
+) -> ReadBudget:
+    """Count ``reads`` reads of ``kind`` against ``user``'s window of ``seconds``; refused
+    beyond ``limit``. The row is locked, so two workers never both let the 61st read
+    through."""
     now = timezone.now()
     with transaction.atomic():
         window, _ = CaseReadWindow.objects.select_for_update().get_or_create(
-            user=user, defaults={"started_at": now}
+            user=user, kind=kind, defaults={"started_at": now}
         )
         if now - window.started_at >= dt.timedelta(seconds=seconds):
             window.started_at, window.reads, window.alerted = now, 0, False
-        window.reads += 1
+        window.reads += max(1, reads)
         allowed = window.reads <= limit
         first_refusal = not allowed and not window.alerted
         window.alerted = window.alerted or first_refusal

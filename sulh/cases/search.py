@@ -11,18 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sulh.accounts.models import User
+from sulh.accounts.models import CaseReadWindow, User
 from sulh.accounts.policy import Action, require
 from sulh.audit.services import audit_record
 from sulh.cases.models import Case
-from sulh.cases.selectors import cases_visible_to
+from sulh.cases.selectors import cases_visible_to, read_budget_take
 from sulh.core.errors import ValidationFailed
-from sulh.matching.models import ScreeningList
 from sulh.matching.online import (
     DUPLICATE_THRESHOLD,
     best_match,
     candidate_case_ids,
-    list_matches,
 )
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import MatchResult
@@ -60,6 +58,10 @@ def person_search(*, user: User, query: PersonRecord, purpose: str) -> list[Sear
         if result and result.score >= SEARCH_THRESHOLD:
             hits.append(SearchHit(case=case, result=result))
     hits.sort(key=lambda hit: -hit.result.score)
+    # Every person a search shows is a case read, and a search that shows nobody still
+    # costs one: sweeping names or birth years runs into the same limit and alert as
+    # opening case after case.
+    read_budget_take(user=user, reads=len(hits[:MAX_RESULTS]))
     audit_record(
         actor=user, action="search", obj_type="person", obj_id="", purpose=purpose,
         details={"results": len(hits[:MAX_RESULTS])},
@@ -68,18 +70,30 @@ def person_search(*, user: User, query: PersonRecord, purpose: str) -> list[Sear
 
 
 def intake_precheck(*, user: User, query: PersonRecord) -> dict[str, int]:
-    """For the clerk, while typing: how many registered people and list entries look like
-    this person. Counts only: the candidates themselves go to a vetting officer."""
+    """For the clerk, while typing: how many people the clerk may already see (adults
+    registered at the clerk's own station) look like this person, so the clerk can stop a
+    double registration at the desk.
+
+    Nothing beyond what the clerk could open anyway: registrations at other stations,
+    children and screening lists are not counted here (whether someone is on a list is
+    for the vetting officer, and telling the desk would tip off the person or whoever
+    sent the clerk). The full duplicate and list screening runs when the intake is saved.
+    Each check counts against the clerk's own budget of look-alike checks, with an alert
+    beyond it, so the desk cannot be used to sweep names or birth years."""
     require(user, Action.REGISTER)
     _check(query)
+    read_budget_take(user=user, kind=CaseReadWindow.KIND_INTAKE_CHECK)
+    visible = set(
+        cases_visible_to(user=user)
+        .filter(pk__in=_candidate_ids(query))
+        .values_list("pk", flat=True)
+    )
     duplicates = 0
-    for _case_id, records in registered_records(_candidate_ids(query)):
+    for _case_id, records in registered_records(sorted(visible)):
         result = best_match([query], records)
         duplicates += bool(result and result.score >= DUPLICATE_THRESHOLD)
-    lists = list(ScreeningList.objects.filter(active=True))
-    listed = len(list_matches([query], lists=lists))
     audit_record(
         actor=user, action="intake_precheck", obj_type="person", obj_id="",
-        details={"duplicates": duplicates, "lists": listed},
+        details={"duplicates": duplicates},
     )  # fmt: skip
-    return {"duplicates": duplicates, "lists": listed}
+    return {"duplicates": duplicates}

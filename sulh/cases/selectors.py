@@ -21,7 +21,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from sulh.accounts.models import Service, User
+from sulh.accounts.models import CaseReadWindow, Service, User
 from sulh.accounts.policy import (
     Action,
     allows,
@@ -70,19 +70,25 @@ def cases_visible_to(*, user: User) -> QuerySet[Case]:
     return cases if adults and children else cases.filter(is_child=children)
 
 
-def _read_budget_take(*, user: User) -> None:
-    """Count a case read; beyond the limit, refuse (429) and raise an alert once per window."""
-    limit, seconds = settings.SULH_CASE_READS, settings.SULH_CASE_READS_SECONDS
-    budget = case_read_take(user=user, limit=limit, seconds=seconds)
+def read_budget_take(*, user: User, reads: int = 1, kind: str = CaseReadWindow.KIND_CASE) -> None:
+    """Count ``reads`` reads of personal data (cases opened, people a search showed, or
+    look-alike checks at intake); beyond the limit, refuse (429) and raise an alert once
+    per window."""
+    seconds = settings.SULH_CASE_READS_SECONDS
+    if kind == CaseReadWindow.KIND_CASE:
+        limit, what = settings.SULH_CASE_READS, "cases opened or people found"
+    else:
+        limit, what = settings.SULH_INTAKE_CHECKS, "look-alike checks"
+    budget = case_read_take(user=user, limit=limit, seconds=seconds, reads=reads, kind=kind)
     if budget.first_refusal:
         alert_raise(
             actor=user,
-            kind="bulk_case_reads",
+            kind="bulk_case_reads" if kind == CaseReadWindow.KIND_CASE else "bulk_intake_checks",
             details={"reads": budget.reads, "limit": limit, "seconds": seconds},
         )
     if not budget.allowed:
         raise RateLimited(
-            f"more than {limit} cases opened in {seconds // 60} minutes: wait, or ask the "
+            f"more than {limit} {what} in {seconds // 60} minutes: wait, or ask the "
             "administrator (an alert was raised)",
             field="user",
         )
@@ -97,7 +103,7 @@ def case_get_for_user(
     Opening a case shows personal data: the read is recorded in the audit trail, and
     counted (refused reads too, so guessing serials is no cheaper): beyond the account's
     budget, RateLimited (429) and an alert."""
-    _read_budget_take(user=user)
+    read_budget_take(user=user)
     case = cases_visible_to(user=user).filter(intake__serial=serial).first()
     if case is None:
         audit_record(

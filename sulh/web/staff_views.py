@@ -32,7 +32,7 @@ from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, State
 from sulh.cases.search import intake_precheck, person_search
-from sulh.core.errors import NotFound, SulhError
+from sulh.core.errors import NotFound, RateLimited, SulhError
 from sulh.core.validation import parse
 from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.monitor import bulletin_from_leaves
@@ -455,6 +455,8 @@ def intake_check(request: HttpRequest) -> HttpResponse:
     data.update(birth_date=post.get("birth_date", ""), national_id=post.get("national_id", ""))
     try:
         counts = intake_precheck(user=user, query=_query(data))
+    except RateLimited as exc:
+        return JsonResponse({"error": exc.message, "field": exc.field}, status=exc.status)
     except SulhError:
-        counts = {"duplicates": 0, "lists": 0}
+        counts = {"duplicates": 0}
     return JsonResponse(counts)

@@ -27,17 +27,24 @@
     button.addEventListener("click", function () { addRow(button.dataset.add); });
   });
 
-  // As soon as a name and a birth date are in: how many registrations and list entries
-  // look alike (counts only; the candidates go to a vetting officer).
+  // As soon as a name and a birth date are in: how many people registered at this
+  // station look alike (a count only; the full screening runs when the intake is saved,
+  // and its candidates go to a vetting officer). Each check counts against the clerk's
+  // budget, so one is sent when the clerk pauses or leaves a field, and only for values not
+  // asked about already.
   const note = document.getElementById("candidates");
   const watched = ["given_name_ar", "family_name_ar", "given_name_lat", "family_name_lat",
     "birth_date", "national_id"];
+  let lastAsked = null;
   let timer = null;
   function check() {
     const data = new FormData(form);
     const named = (data.get("given_name_ar") || data.get("given_name_lat")) &&
       (data.get("family_name_ar") || data.get("family_name_lat"));
     if (!note || !named || !(data.get("birth_date") || data.get("national_id"))) return;
+    const asked = watched.map(function (id) { return data.get(id) || ""; }).join("\u0000");
+    if (asked === lastAsked) return;
+    lastAsked = asked;
     fetch(note.dataset.url, {
       method: "POST",
       body: data,
@@ -48,18 +55,20 @@
       .then(function (counts) {
         if (!counts) return;
         note.dataset.duplicates = counts.duplicates;
-        note.textContent = counts.duplicates || counts.lists
-          ? note.dataset.found.replace("{d}", counts.duplicates).replace("{l}", counts.lists)
+        note.textContent = counts.duplicates
+          ? note.dataset.found.replace("{d}", counts.duplicates)
           : note.dataset.none;
       })
       .catch(function () { /* offline: the check runs again when the intake is saved */ });
   }
   watched.forEach(function (id) {
     const field = document.getElementById(id);
-    if (field) field.addEventListener("input", function () {
+    if (!field) return;
+    field.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(check, 400);
+      timer = setTimeout(check, 700);
     });
+    field.addEventListener("change", function () { clearTimeout(timer); check(); });
   });
 
   const language = document.getElementById("pledge_language");
