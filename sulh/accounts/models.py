@@ -8,7 +8,7 @@ from django.db import models
 
 from sulh.accounts.roles import Role
 from sulh.accounts.sessions import StaffSession
-from sulh.keys.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedTextField, RowSealedModel
 
 __all__ = [
     "CaseReadWindow",
@@ -99,7 +99,7 @@ class StepUp(models.Model):
         ]
 
 
-class LoginState(models.Model):
+class LoginState(RowSealedModel):
     """The second factor of one account (failed sign-ins are counted in ``Throttle``)."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="login_state")

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sulh.cases.models import SecondOfficerRequest
-from sulh.keys.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedTextField, RowSealedModel
 from sulh.keys.models import SigningKey
 
 
@@ -18,7 +18,7 @@ class CardState(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
 
 
-class Card(models.Model):
+class Card(RowSealedModel):
     card_id = models.CharField(max_length=32, unique=True)  # hex of the random cti
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="cards")
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT)
@@ -65,7 +65,7 @@ class StatusIndexCounter(models.Model):
     last = models.IntegerField(default=-1)
 
 
-class CardExtension(models.Model):
+class CardExtension(RowSealedModel):
     """A program extends the validity of the cards it issued before a date, without reprinting.
 
     Published in the signed trust list; verifiers accept an expired card of the program

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sulh.accounts.models import Station
-from sulh.keys.fields import EncryptedJSONField, EncryptedTextField
+from sulh.keys.fields import EncryptedJSONField, EncryptedTextField, RowSealedModel
 from sulh.registry.models import Intake
 
 
@@ -32,7 +32,7 @@ class Outcome(models.TextChoices):
 ADVERSE_OUTCOMES = frozenset({Outcome.REFERRAL, Outcome.DENIAL})
 
 
-class Case(models.Model):
+class Case(RowSealedModel):
     intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="case")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT)
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="cases")
@@ -66,7 +66,7 @@ class Case(models.Model):
         return self.intake.serial
 
 
-class CaseEvent(models.Model):
+class CaseEvent(RowSealedModel):
     """Who did what to a case, when and why. Append-only."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
@@ -92,7 +92,7 @@ class DecisionStatus(models.TextChoices):
     VOIDED = "voided", _("Voided: the case went back to review")
 
 
-class Decision(models.Model):
+class Decision(RowSealedModel):
     """An officer's decision; adverse outcomes need a second officer's confirmation."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
@@ -118,7 +118,7 @@ class Decision(models.Model):
     on_appeal = models.BooleanField(default=False)
 
 
-class SecondOfficerRequest(models.Model):
+class SecondOfficerRequest(RowSealedModel):
     """A step one officer asks for and a second, different officer confirms or sends back
     (four eyes), like an adverse decision. Until then it has no effect."""
 
@@ -155,7 +155,7 @@ class EligibilityRevocation(SecondOfficerRequest):
         ]
 
 
-class ExportRequest(models.Model):
+class ExportRequest(RowSealedModel):
     """An export of a program's personal data: asked with a purpose, approved by a second
     officer, written once by the one who asked; every step is in the audit trail."""
 

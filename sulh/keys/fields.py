@@ -1,13 +1,15 @@
 """Model fields whose values are sealed at rest (sulh.keys.sealing).
 
-The column holds ``v2:<kid>:<ciphertext>`` (older rows ``v1:``); Python code sees plain text. Only
-``isnull`` and ``=""`` (left blank) lookups make sense on such a column: equality lookups go
-through a blind index column beside it.
+The column holds ``v2:<kid>:<ciphertext>`` (older rows ``v1:``); Python code sees plain text.
+Each value is bound to its column and its row (``RowSealedModel``: the row's random seal
+id is part of the associated data). Only ``isnull`` and ``=""`` (left blank) lookups make
+sense on such a column: equality lookups go through a blind index column beside it.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -16,10 +18,34 @@ from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact
 
-from sulh.keys.sealing import SEALED_PREFIXES, open_sealed, open_sealed_many, seal
+from sulh.keys.sealing import SEALED_PREFIXES, SealError, open_sealed, open_sealed_many, seal
+
+ROW_SEAL_FIELD = "seal_row"  # the column of a row's own random id, bound into its seals
+
+
+def new_seal_row() -> str:
+    """A row's seal id: 16 random bytes, base64url (22 characters)."""
+    return secrets.token_urlsafe(16)
+
+
+class SealedToken(str):
+    """A value as stored in a sealed column, not opened (a ``values()`` query returns these,
+    never plain text); written back as it is."""
+
+
+def row_context(context: str, seal_row: str) -> str:
+    """The associated data of a row-bound value: the column and the row's seal id."""
+    return f"{context}@{seal_row}"
 
 
 class EncryptedTextField(models.TextField):
+    """Text sealed at rest, bound to its column and, on a ``RowSealedModel``, to its row:
+    a ciphertext moved to another column or another row does not open.
+
+    Values are sealed in ``pre_save`` (the row is known there) and opened when the ORM
+    builds the instance (``RowSealedModel.from_db``). A bulk ``QuerySet.update`` can only
+    blank a sealed field: any other value must be set on the instance and saved."""
+
     description = "Text sealed with the installation's data key"
 
     def __init__(self, *args: Any, context: str = "", **kwargs: Any) -> None:
@@ -40,19 +66,59 @@ class EncryptedTextField(models.TextField):
 
     @property
     def sealed_under(self) -> str:
-        """The associated data this field's values are sealed under (for bulk readers)."""
+        """The column part of the associated data this field's values are sealed under."""
         return self._context()
 
-    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+    @property
+    def row_bound(self) -> bool:
+        """Whether values are bound to their row (the model has a seal id column; models
+        as migrations saw them before that column was added are not)."""
+        return any(f.name == ROW_SEAL_FIELD for f in self.model._meta.concrete_fields)
+
+    # Plain text <-> the field's Python value (JSON and numbers override these).
+    def decode(self, text: str) -> Any:
+        return text
+
+    def encode(self, value: Any) -> str:
+        return str(value)
+
+    def blank_value(self, value: str | None) -> Any:
+        return value
+
+    def open_token(self, token: str, *, seal_row: str) -> Any:
+        """The Python value of a stored ``token`` of the row with seal id ``seal_row``."""
+        try:
+            return self.decode(open_sealed(token, context=row_context(self._context(), seal_row)))
+        except SealError as exc:  # named by its column: a row's seal id says nothing to a reader
+            raise SealError(
+                exc.message.replace(f"@{seal_row}", ""), field=self._context()
+            ) from None
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
+            return self.blank_value(value)
+        if self.row_bound:
+            return SealedToken(value)  # opened by the model, which knows the row
+        return self.decode(open_sealed(value, context=self._context()))
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = getattr(model_instance, self.attname)
+        if value is None or value == "" or isinstance(value, SealedToken):
             return value
-        return open_sealed(value, context=self._context())
+        context = self._context()
+        if self.row_bound:
+            context = row_context(context, getattr(model_instance, ROW_SEAL_FIELD))
+        return SealedToken(seal(self.encode(value), context=context))
 
     def get_prep_value(self, value: Any) -> Any:
-        value = super().get_prep_value(value)
-        if value is None or value == "":
+        if value is None or value == "" or isinstance(value, SealedToken):
             return value
-        return seal(str(value), context=self._context())
+        if self.row_bound:
+            raise FieldError(
+                f"{self.name}: a sealed value is bound to its row: set it on the instance "
+                "and save it (a bulk update can only blank it)"
+            )
+        return seal(self.encode(super().get_prep_value(value)), context=self._context())
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name == "exact":
@@ -79,18 +145,17 @@ class EncryptedJSONField(EncryptedTextField):
     _pyi_private_set_type: Any  # django-stubs: any JSON value in and out
     _pyi_private_get_type: Any
 
-    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
-        text = super().from_db_value(value, expression, connection)
+    def decode(self, text: str) -> Any:
         return json.loads(text) if text else None
+
+    def encode(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def blank_value(self, value: str | None) -> Any:
+        return None
 
     def to_python(self, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) and value else value
-
-    def get_prep_value(self, value: Any) -> Any:
-        if value is None:
-            return None
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        return seal(text, context=self._context())
 
 
 class EncryptedFloatField(EncryptedTextField):
@@ -100,25 +165,63 @@ class EncryptedFloatField(EncryptedTextField):
     _pyi_private_set_type: Any
     _pyi_private_get_type: Any
 
-    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
-        text = super().from_db_value(value, expression, connection)
+    def decode(self, text: str) -> Any:
         return float(text) if text else None
+
+    def encode(self, value: Any) -> str:
+        return repr(float(value))
+
+    def blank_value(self, value: str | None) -> Any:
+        return None
 
     def to_python(self, value: Any) -> Any:
         return float(value) if value not in (None, "") else None
 
-    def get_prep_value(self, value: Any) -> Any:
-        if value is None or value == "":
-            return value
-        return seal(repr(float(value)), context=self._context())
+
+def sealed_fields(model: type[models.Model]) -> list[EncryptedTextField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+class RowSealedModel(models.Model):
+    """A model whose sealed fields are bound to the row: each row has a random seal id,
+    bound into the associated data of every value sealed in it, so a ciphertext copied
+    into another row (or an older backup's token planted in one) does not open."""
+
+    seal_row = models.CharField(max_length=22, unique=True, editable=False, default=new_seal_row)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Any:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        fields = [
+            f
+            for f in sealed_fields(cls)
+            if isinstance(instance.__dict__.get(f.attname), SealedToken)
+        ]
+        if fields:
+            seal_row = instance.__dict__.get(ROW_SEAL_FIELD)
+            if seal_row is None:  # deferred: one more query, never a guess
+                seal_row = (
+                    cls._base_manager.using(db).filter(pk=instance.pk)
+                    .values_list(ROW_SEAL_FIELD, flat=True).get()
+                )  # fmt: skip
+            for field in fields:
+                instance.__dict__[field.attname] = field.open_token(
+                    instance.__dict__[field.attname], seal_row=seal_row
+                )
+        return instance
 
 
 @dataclass(frozen=True)
 class SealedRow:
-    """One row's sealed columns as stored (``""`` for a blank one), not yet opened."""
+    """One row's sealed columns as stored (``""`` for a blank one), not yet opened, with
+    the row's seal id."""
 
     key: Any
     tokens: tuple[str, ...]
+    seal_row: str = ""
 
 
 def read_sealed(
@@ -131,19 +234,22 @@ def read_sealed(
         models.ExpressionWrapper(models.F(f), output_field=models.TextField()) for f in fields
     ]
     return [
-        SealedRow(key=row[0], tokens=tuple(t or "" for t in row[1:]))
-        for row in queryset.values_list(key, *stored)
+        SealedRow(key=row[0], seal_row=row[1], tokens=tuple(t or "" for t in row[2:]))
+        for row in queryset.values_list(key, ROW_SEAL_FIELD, *stored)
     ]
 
 
 def open_rows(
     model: type[models.Model], fields: Sequence[str], rows: Iterable[SealedRow]
 ) -> list[list[str]]:
-    """The plain values of ``read_sealed`` rows of ``model``, opened in bulk (the keyring
-    is looked up once for all of them)."""
-    contexts = [cast(EncryptedTextField, model._meta.get_field(f)).sealed_under for f in fields]
+    """The plain texts of ``read_sealed`` rows of ``model``, opened in bulk (the keyring
+    is looked up once for all of them), each in its own row's context."""
+    columns = [cast(EncryptedTextField, model._meta.get_field(f)).sealed_under for f in fields]
     rows = list(rows)
-    flat = open_sealed_many([t for row in rows for t in row.tokens], contexts * len(rows))
+    flat = open_sealed_many(
+        [t for row in rows for t in row.tokens],
+        [row_context(column, row.seal_row) for row in rows for column in columns],
+    )
     width = len(fields)
     return [flat[i : i + width] for i in range(0, len(flat), width)]
 
@@ -169,3 +275,55 @@ def seal_column(table: str, column: str, context: str) -> Any:
                     )
 
     return forward
+
+
+def bind_rows(table: str, contexts: dict[str, str]) -> Any:
+    """A migration step that gives every row of ``table`` a seal id and re-seals its
+    ``contexts`` columns (column name -> the column's associated data) bound to the row:
+    values sealed to the column alone (or still plain) come out bound to their row."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        columns = list(contexts)
+        with schema_editor.connection.cursor() as cursor:
+            listed = ", ".join(columns)
+            cursor.execute(f"SELECT id, {listed} FROM {table}")  # noqa: S608 - names from code
+            for pk, *values in cursor.fetchall():
+                seal_row = new_seal_row()
+                bound = []
+                for column, value in zip(columns, values, strict=True):
+                    text = "" if value is None else str(value)
+                    if text.startswith(SEALED_PREFIXES):
+                        text = open_sealed(text, context=contexts[column])
+                    elif not text:
+                        bound.append(value)
+                        continue
+                    bound.append(seal(text, context=row_context(contexts[column], seal_row)))
+                assignments = ", ".join(f"{c} = %s" for c in columns)
+                cursor.execute(
+                    f"UPDATE {table} SET {ROW_SEAL_FIELD} = %s, {assignments} WHERE id = %s",  # noqa: S608
+                    [seal_row, *bound, pk],
+                )
+
+    return forward
+
+
+def row_seal_operations(model_name: str, table: str, contexts: dict[str, str]) -> list[Any]:
+    """The migration operations that bind ``model_name``'s sealed values to their rows:
+    add the seal id column, fill it and re-seal (``bind_rows``), then make it required."""
+    from django.db import migrations
+
+    return [
+        migrations.AddField(
+            model_name=model_name,
+            name=ROW_SEAL_FIELD,
+            field=models.CharField(max_length=22, null=True, editable=False),
+        ),
+        migrations.RunPython(bind_rows(table, contexts), migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name=model_name,
+            name=ROW_SEAL_FIELD,
+            field=models.CharField(
+                max_length=22, unique=True, editable=False, default=new_seal_row
+            ),
+        ),
+    ]

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from django.db import models
 
-from sulh.keys.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedTextField, RowSealedModel
 
 
-class SigningKey(models.Model):
+class SigningKey(RowSealedModel):
     """The root key (signs trust and status lists) or a station's short-lived card key."""
 
     kind = models.CharField(

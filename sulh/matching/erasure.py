@@ -10,4 +10,6 @@ def match_data_erase(*, case_id: int) -> None:
     """The case's blocking keys go; its candidates keep their decision but lose the evidence
     (it quotes both records' names) and the free-text reason."""
     MatchKey.objects.filter(case_id=case_id).delete()
-    candidates_naming_case(case_id=case_id).update(evidence=[], reason="")
+    for candidate in candidates_naming_case(case_id=case_id):  # sealed to each row: one by one
+        candidate.evidence, candidate.reason = [], ""
+        candidate.save(update_fields=["evidence", "reason"])

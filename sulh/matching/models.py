@@ -15,7 +15,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sulh.keys.fields import EncryptedFloatField, EncryptedJSONField, EncryptedTextField
+from sulh.keys.fields import (
+    EncryptedFloatField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    RowSealedModel,
+)
 from sulh.keys.sealing import blind_index
 
 
@@ -46,7 +51,7 @@ class ScreeningList(models.Model):
         ]
 
 
-class ListEntry(models.Model):
+class ListEntry(RowSealedModel):
     screening_list = models.ForeignKey(
         ScreeningList, on_delete=models.CASCADE, related_name="entries"
     )
@@ -84,7 +89,7 @@ class CandidateStatus(models.TextChoices):
     CLEARED = "cleared", _("Cleared: not the same person")
 
 
-class MatchCandidate(models.Model):
+class MatchCandidate(RowSealedModel):
     """A lead for a vetting officer, never a decision: linked or cleared with a reason.
 
     ``other`` is the id of the other case (a duplicate) or of the list entry (a list hit),

@@ -66,9 +66,10 @@ def _list_rebuild(
         stored = ListEntry.objects.filter(screening_list=screening_list).order_by("pk")
         total = stored.count()
         pending: list[tuple[int, int, str]] = []
-        pairs = stored.values_list("pk", "record").iterator(chunk_size=IMPORT_BATCH)
-        for done, (pk, text) in enumerate(pairs, start=1):
-            keys = blocking_keys(entry_record(pk, text), key=key)
+        entries = stored.only("pk", "seal_row", "record").iterator(chunk_size=IMPORT_BATCH)
+        for done, entry in enumerate(entries, start=1):
+            keys = blocking_keys(entry_record(entry.pk, entry.record), key=key)
+            pk = entry.pk
             pending += [(screening_list.pk, pk, k) for k in keys]
             if done % IMPORT_BATCH == 0 or done == total:
                 list_keys_insert(pending)

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
-from sulh.keys.fields import open_rows, read_sealed
+from sulh.keys.fields import open_column, open_rows, read_sealed
 from sulh.keys.sealing import derived_key
 from sulh.matching.index import blocking_keys
 from sulh.matching.models import ListEntry
@@ -159,7 +159,7 @@ def list_entry_records(entry_ids: Iterable[int]) -> dict[int, PersonRecord]:
     if missing:
         fetched = {
             pk: entry_record(pk, text)
-            for pk, text in ListEntry.objects.filter(pk__in=missing).values_list("pk", "record")
+            for pk, text in open_column(ListEntry, "record", missing).items()
         }
         found.update(fetched)
         with _lock:

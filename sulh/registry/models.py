@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from sulh.accounts.models import Station
-from sulh.keys.fields import EncryptedTextField
+from sulh.keys.fields import EncryptedTextField, RowSealedModel
 
 
 class Sex(models.TextChoices):
@@ -27,7 +27,7 @@ class Origin(models.TextChoices):
     NON_LOCAL = "non_local", "Not local to the program's area"
 
 
-class Person(models.Model):
+class Person(RowSealedModel):
     """The identity a desk recorded, in Arabic and/or Latin script."""
 
     given_name_ar = EncryptedTextField(blank=True)
@@ -50,7 +50,7 @@ class Person(models.Model):
     age_disputed = models.BooleanField(default=False)
 
 
-class Intake(models.Model):
+class Intake(RowSealedModel):
     """One registration at one station: immutable once received."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -74,7 +74,7 @@ class Intake(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
 
-class FamilyMember(models.Model):
+class FamilyMember(RowSealedModel):
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="family")
     relation = EncryptedTextField()
     name_ar = EncryptedTextField(blank=True)
@@ -91,7 +91,7 @@ class ItemKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class SurrenderedItem(models.Model):
+class SurrenderedItem(RowSealedModel):
     """An item handed over at intake; each gets a receipt line."""
 
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="items")

@@ -134,9 +134,10 @@ def test_every_transition_is_recorded_with_who_and_why(personas, programs):
         case=case, user=personas["decider"], outcome="denial", reason="why 1"
     )
     services.decision_confirm(decision=decision, user=personas["decider2"], reason="why 2")
-    events = list(
-        case.events.values_list("event", "from_state", "to_state", "actor__username", "reason")
-    )
+    events = [
+        (e.event, e.from_state, e.to_state, e.actor.username, e.reason)
+        for e in case.events.select_related("actor")
+    ]
     assert events == [
         ("registered", "", "registered", "clerk-amal", ""),
         ("screened", "registered", "screened", "clerk-amal", ""),
