@@ -254,6 +254,8 @@ def _site_keyring() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_record_caches() -> None:
     """Each test starts with the matching caches a new process has: empty."""
+    from sulh.cards.services import status_list_forget
     from sulh.matching.stored import caches_clear
 
     caches_clear()
+    status_list_forget()

@@ -217,9 +217,12 @@ def _program_out(code: str) -> ProgramOut:
 def intakes_create(request: HttpRequest, payload: IntakeIn) -> Status[CaseOut]:
     require(_user(request), Action.REGISTER)
     result = intake_register(data=payload, clerk=_user(request))
-    return Status(
-        201 if result.created else 200, _case_out(result.case, replayed=not result.created)
-    )
+    out = _case_out(result.case, replayed=not result.created)
+    if not result.visible:  # a replay of a case no longer the clerk's to open: a receipt only
+        out = out.model_copy(
+            update={"state": "", "proposal": None, "outcome": "", "destination": ""}
+        )
+    return Status(201 if result.created else 200, out)
 
 
 @api.get("/cases/{serial}", response={200: CaseOut, **ERRORS}, tags=["cases"])
@@ -576,12 +579,14 @@ def ledger_consistency(request: HttpRequest, old: int, size: int | None = None) 
 @api.get("/cards/trust-list.json", auth=None, tags=["cards"])
 def cards_trust_list(request: HttpRequest) -> dict[str, Any]:
     """The signed trust list verifiers load (public: it holds only public keys)."""
+    _public_rate_limit(request)
     return card_services.trust_list_document()
 
 
 @api.get("/cards/status.json", auth=None, tags=["cards"])
 def cards_status_list(request: HttpRequest) -> dict[str, Any]:
     """The signed status list (public: card indexes and states only)."""
+    _public_rate_limit(request)
     return card_services.status_list_document()
 
 

@@ -8,6 +8,8 @@ second card officer approves its reinstatement (four eyes, as for adverse decisi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +245,14 @@ def card_renew(*, card: Card, user: User, reason: str) -> Card:
         old = Card.objects.select_for_update().get(pk=card.pk)
         if old.state == CardState.REVOKED or old.superseded_by_id is not None:
             raise Conflict("a revoked or replaced card cannot be renewed", field="card_id")
+        if old.state == CardState.SUSPENDED:
+            # A fresh card would lift the suspension: that is a reinstatement, with a
+            # second officer, not one officer's renewal.
+            raise Conflict(
+                "a suspended card is not renewed: ask for its reinstatement (a second "
+                "officer confirms it)",
+                field="state",
+            )
         case = (
             Case.objects.select_for_update()
             .select_related("intake__person", "program", "station")
@@ -477,18 +487,38 @@ def trust_list_document() -> dict[str, Any]:
     return latest.document
 
 
+# A status list is signed when card states change, or when the one in hand is older than
+# this; not on every anonymous request (each would be a signature by the token).
+STATUS_REUSE = dt.timedelta(minutes=10)
+_status_signed: dict[str, Any] = {}
+_status_lock = threading.Lock()
+
+
+def status_list_forget() -> None:
+    """Sign the next status list afresh (tests: each starts with new keys and cards)."""
+    with _status_lock:
+        _status_signed.clear()
+
+
 def status_list_document() -> dict[str, Any]:
-    status = StatusList(size=STATUS_LIST_SIZE)
     states = {CardState.REVOKED: CardStatus.REVOKED, CardState.SUSPENDED: CardStatus.SUSPENDED}
-    for index, state in Card.objects.exclude(state=CardState.VALID).values_list(
-        "status_index", "state"
-    ):
-        status.set(index, states[CardState(state)])
-    return status.signed(
-        root=Signer(publication_key()),
-        issued_at=timezone.now(),
-        uri="/api/cards/status.json",
-    )  # sequence: the signing time in ms; valid for STATUS_LIST_HOURS
+    marked = sorted(
+        Card.objects.exclude(state=CardState.VALID).values_list("status_index", "state")
+    )
+    signer = Signer(publication_key())
+    now = timezone.now()
+    content = hashlib.sha256(repr((signer.kid, marked)).encode()).hexdigest()
+    with _status_lock:
+        held = _status_signed.get("document")
+        if held and held[0] == content and now - held[1] < STATUS_REUSE:
+            return dict(held[2])
+        status = StatusList(size=STATUS_LIST_SIZE)
+        for index, state in marked:
+            status.set(index, states[CardState(state)])
+        document = status.signed(root=signer, issued_at=now, uri="/api/cards/status.json")
+        # sequence: the signing time in ms; valid for STATUS_LIST_HOURS
+        _status_signed["document"] = (content, now, document)
+    return dict(document)
 
 
 def cards_erase_for_case(*, case_id: int) -> None:

@@ -161,6 +161,10 @@ def test_a_suspended_card_is_not_replaced_by_one_officer(personas, programs):
     with pytest.raises(Conflict) as caught:
         services.card_issue(case=case, user=officer, reason="a new one")
     assert caught.value.field == "state" and "suspended" in caught.value.message
+    # Third red-team review: renewing the suspended card made a new valid one, alone.
+    with pytest.raises(Conflict) as caught:
+        services.card_renew(card=card, user=officer, reason="holder asks for a new one")
+    assert caught.value.field == "state" and "reinstatement" in caught.value.message
     card.refresh_from_db()
     assert card.state == CardState.SUSPENDED and len(_in_force(case)) == 1
 
@@ -209,3 +213,23 @@ def test_reinstatement_through_the_api_takes_two_card_officers(personas, program
     assert officer.get(f"/api/cases/{case.intake.serial}").status_code == 200
     card.refresh_from_db()
     assert card.state == CardState.VALID
+
+
+def test_the_public_status_list_is_signed_when_states_change_not_per_request(
+    personas, programs, settings
+):
+    """Third red-team review: every anonymous GET of status.json was a fresh signature by
+    the publication key (a token's work), with no rate limit."""
+    settings.SULH_RATE_PROOFS = 6
+    case = _granted(personas)
+    card = services.card_issue(case=case, user=personas["card_officer"])
+    anonymous = Client()
+    first = anonymous.get("/api/cards/status.json").json()
+    assert anonymous.get("/api/cards/status.json").json() == first  # nothing changed: the same
+    services.card_set_state(
+        card=card, user=personas["card_officer"], state="suspended", reason="checkpoint doubt"
+    )
+    after = anonymous.get("/api/cards/status.json").json()
+    assert after != first  # a suspension is in the very next list
+    answers = [anonymous.get("/api/cards/status.json").status_code for _ in range(6)]
+    assert answers[-1] == 429 and anonymous.get("/api/cards/trust-list.json").status_code == 429
