@@ -21,20 +21,29 @@ from django.utils import timezone
 
 from sulh.accounts.models import Station, User
 from sulh.accounts.policy import Action, allows
+from sulh.audit.services import audit_record
 from sulh.cases.models import Case
+from sulh.cases.selectors import cases_visible_to, read_budget_take
 from sulh.cases.services import case_open
 from sulh.core.deferred import appends_at_end
-from sulh.core.errors import IntakeWindowClosed, PermissionDenied, ValidationFailed
+from sulh.core.errors import Conflict, IntakeWindowClosed, PermissionDenied, ValidationFailed
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get, program_get_definition
 from sulh.registry.schemas import IntakeIn
-from sulh.registry.services import IntakeDigest, intake_digest, intake_find, intake_save
+from sulh.registry.services import (
+    KEY_TAKEN,
+    IntakeDigest,
+    intake_digest,
+    intake_find,
+    intake_save,
+)
 
 
 @dataclass(frozen=True)
 class IntakeResult:
     case: Case
     created: bool  # False when an earlier submission with the same key is returned
+    visible: bool = True  # False: a replay of a case the clerk may no longer open
 
 
 def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = None) -> IntakeResult:
@@ -42,10 +51,10 @@ def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = No
     ``now`` is the server's clock (a parameter for simulations: the demo, the tests)."""
     now = now or timezone.now()
     digest = intake_digest(data)
-    earlier = _earlier_submission(key=data.idempotency_key, digest=digest)
-    if earlier is not None:
-        return IntakeResult(case=earlier, created=False)
     station = _intake_station(data=data, clerk=clerk)
+    earlier = _earlier_submission(key=data.idempotency_key, digest=digest, clerk=clerk)
+    if earlier is not None:
+        return earlier
     program = program_get(code=data.program)
     definition = program_get_definition(code=data.program)
     claimed_at = _station_claim(data=data, now=now)
@@ -69,16 +78,33 @@ def intake_register(*, data: IntakeIn, clerk: User, now: dt.datetime | None = No
             case_open(case=case, actor=clerk, at=now)
     except IntegrityError:
         # Two deliveries of one submission raced; the first one won.
-        earlier = _earlier_submission(key=data.idempotency_key, digest=digest)
+        earlier = _earlier_submission(key=data.idempotency_key, digest=digest, clerk=clerk)
         if earlier is None:
             raise
-        return IntakeResult(case=earlier, created=False)
+        return earlier
     return IntakeResult(case=case, created=True)
 
 
-def _earlier_submission(*, key: str, digest: IntakeDigest) -> Case | None:
+def _earlier_submission(*, key: str, digest: IntakeDigest, clerk: User) -> IntakeResult | None:
+    """The case an earlier delivery of this submission opened, for the clerk who sent it
+    from the same station only: anyone else holding a copy of the submission (another
+    station's clerk, a captured request) is told the key is taken, as for a different
+    submission, and learns nothing of the case. The answer is a case read (counted and
+    audited); a case the clerk may no longer open (a child's) is answered without its
+    state, proposal or outcome."""
     intake = intake_find(key=key, digest=digest)
-    return intake.case if intake is not None else None
+    if intake is None:
+        return None
+    if intake.clerk_id != clerk.pk or intake.station_id != clerk.station_id:
+        raise Conflict(KEY_TAKEN, field="idempotency_key")
+    read_budget_take(user=clerk)
+    case = intake.case
+    audit_record(
+        actor=clerk, action="case.read", obj_type="case", obj_id=str(case.pk),
+        purpose="intake delivered again",
+    )  # fmt: skip
+    visible = cases_visible_to(user=clerk).filter(pk=case.pk).exists()
+    return IntakeResult(case=case, created=False, visible=visible)
 
 
 def _intake_station(*, data: IntakeIn, clerk: User) -> Station:

@@ -29,6 +29,9 @@ AGE_BANDS: tuple[tuple[int, int, str], ...] = (
 )
 
 
+KEY_TAKEN = "this idempotency key was already used: send the submission with a new key"
+
+
 def intake_find(*, key: str, digest: IntakeDigest) -> Intake | None:
     """The intake an earlier delivery of this submission saved, or None; the same key with
     a different submission is refused."""
@@ -36,9 +39,7 @@ def intake_find(*, key: str, digest: IntakeDigest) -> Intake | None:
     if intake is None:
         return None
     if intake.payload_sha256 not in (digest.keyed, digest.legacy):
-        raise Conflict(
-            "this idempotency key was used for a different submission", field="idempotency_key"
-        )
+        raise Conflict(KEY_TAKEN, field="idempotency_key")
     return intake
 
 

@@ -86,3 +86,38 @@ def test_a_station_clock_within_the_skew_is_kept_as_a_claim_only(personas, progr
     case = Case.objects.get(intake__serial=created.json()["serial"])
     assert case.intake.submitted_at == deadline - dt.timedelta(hours=1)
     assert case.station_claimed_at == dt.datetime.fromisoformat(claim)
+
+
+def test_another_station_resending_a_submission_learns_nothing_of_the_case(
+    personas, programs, server_clock
+):
+    """Third red-team review: re-sending a captured submission from another station's
+    account answered with the case (a child's too), and its later outcome could be polled."""
+    server_clock(dt.datetime.fromisoformat(WHEN))
+    body = make_intake(PROGRAM, submitted_at=WHEN)
+    first = _post(_client(personas["clerk"]), "/api/intakes", body)
+    assert first.status_code == 201
+    other = _post(_client(personas["clerk2"]), "/api/intakes", body)
+    assert other.status_code == 409 and first.json()["serial"] not in other.content.decode()
+    # the same answer as a taken key with another submission: it says nothing of the case
+    changed = {**body, "category": "civilian"}
+    again = _post(_client(personas["clerk2"]), "/api/intakes", changed)
+    assert again.json()["error"]["message"] == other.json()["error"]["message"]
+    assert Intake.objects.count() == 1
+
+
+def test_a_replay_of_a_childs_intake_is_a_receipt_without_its_course(
+    personas, programs, server_clock
+):
+    server_clock(dt.datetime.fromisoformat(WHEN))
+    body = make_intake(PROGRAM, submitted_at=WHEN)
+    body["person"]["birth_date"] = "2005-01-01"  # eleven at registration
+    client = _client(personas["clerk"])
+    first = _post(client, "/api/intakes", body)
+    assert first.status_code == 201
+    again = _post(client, "/api/intakes", body).json()
+    assert again["serial"] == first.json()["serial"] and again["replayed"] is True
+    assert (again["state"], again["proposal"], again["outcome"]) == ("", None, "")
+    from sulh.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="case.read").count() == 1  # the replay, counted
