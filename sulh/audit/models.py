@@ -49,3 +49,6 @@ class AuditHead(models.Model):
     name = models.CharField(max_length=20, unique=True, default="default")
     seq = models.PositiveBigIntegerField(default=0)
     entry_hash = models.CharField(max_length=64, default="0" * 64)
+    # An HMAC of (seq, entry_hash) under the chain key (off the database): moving the head
+    # back to cut the chain's tail needs the key.
+    head_mac = models.CharField(max_length=64, default="")

@@ -65,6 +65,12 @@ def chain_mac(fields: dict[str, Any], prev_hash: str, *, key: bytes) -> str:
     return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
+def head_mac(seq: int, entry_hash: str, *, key: bytes) -> str:
+    """The head's own MAC: a database writer without the chain key cannot move the head
+    back to the entry before a cut tail."""
+    return hmac.new(key, f"audit-head:{seq}:{entry_hash}".encode(), hashlib.sha256).hexdigest()
+
+
 def chain_fields(entry: AuditEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
@@ -116,7 +122,8 @@ def audit_record(
         entry.entry_hash = chain_mac(chain_fields(entry), entry.prev_hash, key=chain_key())
         entry.save()
         head.seq, head.entry_hash = entry.seq, entry.entry_hash
-        head.save(update_fields=["seq", "entry_hash"])
+        head.head_mac = head_mac(entry.seq, entry.entry_hash, key=chain_key())
+        head.save(update_fields=["seq", "entry_hash", "head_mac"])
     return entry
 
 
@@ -171,7 +178,13 @@ def audit_verify() -> ChainReport:
         erased += not entry.sealed
         prev_hash, expected_seq = entry.entry_hash, expected_seq + 1
     head = AuditHead.objects.filter(name="default").first()
-    if head is not None and (head.seq, head.entry_hash) != (expected_seq - 1, prev_hash):
+    if head is None:
+        if count:
+            return ChainReport(count, 1, "the chain's head row was removed")
+        return ChainReport(count, None, "intact", erased)
+    if not hmac.compare_digest(head_mac(head.seq, head.entry_hash, key=key), head.head_mac):
+        return ChainReport(count, head.seq, "the chain's head was moved or altered")
+    if (head.seq, head.entry_hash) != (expected_seq - 1, prev_hash):
         return ChainReport(count, expected_seq, "entries after this point were removed")
     return ChainReport(count, None, "intact", erased)
 

@@ -26,6 +26,7 @@ from sulh.audit.services import (
     chain_fields,
     chain_key,
     chain_mac,
+    head_mac,
     seal_entry,
     sha256_hex,
 )
@@ -190,6 +191,24 @@ def test_deleting_105_entries_and_rehashing_the_old_way_is_detected(personas, ca
     assert "BROKEN at entry 11" in capsys.readouterr().out
 
 
+def test_cutting_the_tail_and_moving_the_head_back_is_detected(personas, capsys):
+    """The database alone (second red-team review): delete the last 105 entries and set
+    the head row to the entry before them. The head's MAC is under the chain key."""
+    _many_entries(130)
+    last = AuditEntry.objects.order_by("-seq").first().seq
+    keep = last - 105
+    kept_hash = AuditEntry.objects.get(seq=keep).entry_hash
+    _sql("DELETE FROM audit_auditentry WHERE seq > %s", keep)
+    _sql("UPDATE audit_audithead SET seq = %s, entry_hash = %s", keep, kept_hash)
+    report = audit_verify()
+    assert report.reason == "the chain's head was moved or altered"
+    assert main(["audit", "verify"]) == 1
+    assert "BROKEN" in capsys.readouterr().out
+    # Nor does removing the head row altogether pass for an empty trail.
+    _sql("DELETE FROM audit_audithead")
+    assert audit_verify().reason == "the chain's head row was removed"
+
+
 def _rebuild_with_the_keys(*, delete_from: int, delete_to: int) -> None:
     """The whole server: the keys are at hand, so the thief's chain has valid MACs."""
     AuditEntry.objects.filter(seq__range=(delete_from, delete_to)).delete()
@@ -210,7 +229,7 @@ def _rebuild_with_the_keys(*, delete_from: int, delete_to: int) -> None:
             prev_hash=prev, entry_hash=entry.entry_hash,
         )  # fmt: skip
         prev, last = entry.entry_hash, entry.seq
-    AuditHead.objects.update(seq=last, entry_hash=prev)
+    AuditHead.objects.update(seq=last, entry_hash=prev, head_mac=head_mac(last, prev, key=key))
 
 
 def test_a_chain_rebuilt_with_the_keys_contradicts_the_published_heads(
