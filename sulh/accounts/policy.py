@@ -38,6 +38,7 @@ class Action(enum.StrEnum):
     VIEW_CASE = "open an adult's case"
     VIEW_CHILDS_CASE = "open a child's case"
     SEARCH = "search for people"
+    READ_REASONS = "read the reasons officers recorded on a case"
     SEE_CANDIDATES = "see match candidates"
     RESOLVE_CANDIDATE = "resolve a match candidate"
     SEE_REVIEW_QUEUE = "work the review queue"
@@ -72,6 +73,9 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.VIEW_CASE: frozenset({Role.CLERK, *CASE_OFFICERS}),
     Action.VIEW_CHILDS_CASE: frozenset({Role.CHILD_PROTECTION}),
     Action.SEARCH: frozenset({Role.CLERK, Role.CHILD_PROTECTION, *CASE_OFFICERS}),
+    # A decision's or referral's reasons may name an informant: the officers who work the
+    # case read them, not the desk that registered it (nor a station device).
+    Action.READ_REASONS: frozenset({Role.CHILD_PROTECTION, *CASE_OFFICERS}),
     Action.SEE_CANDIDATES: frozenset(
         {Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CHILD_PROTECTION}
     ),

@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from sulh.accounts.models import User
-from sulh.accounts.policy import Action, require
+from sulh.accounts.policy import Action, allows, require
 from sulh.accounts.selectors import request_user as _user
 from sulh.accounts.throttle import client_address, rate_limit_hit
 from sulh.api import tokens
@@ -232,7 +232,9 @@ def cases_detail(request: HttpRequest, serial: str) -> CaseOut:
 
 @api.get("/cases/{serial}/events", response={200: list[CaseEventOut], **ERRORS}, tags=["cases"])
 def cases_events(request: HttpRequest, serial: str) -> list[CaseEventOut]:
-    case = case_selectors.case_get_for_user(user=_user(request), serial=serial)
+    user = _user(request)
+    case = case_selectors.case_get_for_user(user=user, serial=serial)
+    reasons = allows(user, Action.READ_REASONS)  # a clerk or a device sees the course only
     return [
         CaseEventOut(
             event=event.event,
@@ -240,7 +242,7 @@ def cases_events(request: HttpRequest, serial: str) -> list[CaseEventOut]:
             to_state=event.to_state,
             actor=event.actor.username if event.actor else None,
             at=event.at,
-            reason=event.reason,
+            reason=event.reason if reasons else "",
             outcome=event.outcome,
         )
         for event in case.events.select_related("actor")

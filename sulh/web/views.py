@@ -256,6 +256,7 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "done": request.GET.get("done", "")[:300],
         "error": request.GET.get("error", "")[:300],
         "error_field": request.GET.get("field", "")[:60],
+        "can_read_reasons": allows(user, Action.READ_REASONS),
         "can_vet": allows(user, Action.RESOLVE_CANDIDATE),
         "can_decide": allows(user, Action.DECIDE),
         "can_appeal": allows(user, Action.RECORD_APPEAL) and case_services.case_appealable(case),
