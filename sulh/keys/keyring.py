@@ -83,7 +83,32 @@ def master_key_file() -> Path | None:
         return None
     path = Path(raw).resolve()
     refuse_beside_data(path, field="SULH_MASTER_KEY_FILE")
+    if settings.SULH_PRODUCTION and path.exists():
+        refuse_same_filesystem(path, field="SULH_MASTER_KEY_FILE")
     return path
+
+
+def _device(path: Path) -> int:
+    """The filesystem ``path`` is on (its nearest existing folder's, if it is not made yet)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return os.stat(path).st_dev
+
+
+def refuse_same_filesystem(path: Path, *, field: str) -> None:
+    """In production, a key-encryption key on the data's own filesystem (another folder of
+    the same disk, a hard link) goes with a copy of that disk: refused, unless the operator
+    says in ``SULH_MASTER_KEY_SAME_FILESYSTEM=accept`` that they take that risk."""
+    if os.environ.get("SULH_MASTER_KEY_SAME_FILESYSTEM") == "accept":
+        return
+    data = Path(settings.SULH_DATA_DIR).resolve()
+    if _device(path) == _device(data):
+        raise KeysMissing(
+            f"{field}: {path} is on the same filesystem as the data in {data}; keep the "
+            "key-encryption key on another medium (a removable key, a secrets mount), or "
+            "set SULH_MASTER_KEY_SAME_FILESYSTEM=accept to take that risk",
+            field=field,
+        )
 
 
 def refuse_beside_data(path: Path, *, field: str) -> None:

@@ -6,7 +6,11 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+import os
 import secrets
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +21,7 @@ from sulh.keys.recovery import kek_combine, kek_split
 from sulh.keys.sealing import open_sealed, seal
 
 CONTEXT = "tests.Sample.value"
+OTHER_FILESYSTEM = "/dev/shm"  # a tmpfs on Linux: not the filesystem of the test's data
 
 
 @pytest.fixture
@@ -24,10 +29,15 @@ def site(settings, tmp_path, monkeypatch):
     """This test's own data and keys folders, and a medium outside them."""
     monkeypatch.delenv("SULH_MASTER_KEY", raising=False)
     monkeypatch.delenv("SULH_MASTER_KEY_FILE", raising=False)
+    monkeypatch.delenv("SULH_MASTER_KEY_SAME_FILESYSTEM", raising=False)
     settings.SULH_DATA_DIR = tmp_path / "data"
     settings.SULH_KEYS_DIR = tmp_path / "data" / "keys"
-    (tmp_path / "medium").mkdir()
+    # The medium: a folder on another filesystem than the data (a tmpfs, as a secrets
+    # mount is), linked in under the test's folder.
+    other = Path(tempfile.mkdtemp(dir=OTHER_FILESYSTEM))
+    (tmp_path / "medium").symlink_to(other)
     yield tmp_path
+    shutil.rmtree(other, ignore_errors=True)
     _cache.clear()
     _stamps.clear()
 
@@ -124,3 +134,28 @@ def test_a_lost_key_is_recovered_from_the_custodians_shares(site, settings, monk
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(shares[:3])))
     assert main(["keyring", "combine", "--out", str(site / "data" / "k.b64")]) == 2
     assert not (site / "data" / "k.b64").exists()
+
+
+def test_a_key_file_on_the_datas_own_filesystem_is_refused_in_production(
+    site, settings, monkeypatch
+):
+    """Second red-team review: another folder of the same disk, or a hard link to the key
+    from there, passed the check on the path."""
+    (site / "data").mkdir(parents=True, exist_ok=True)
+    beside = site / "elsewhere" / "kek.b64"  # same disk as the data, not inside its folder
+    beside.parent.mkdir()
+    beside.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
+    linked = site / "linked.b64"
+    os.link(beside, linked)
+    settings.SULH_PRODUCTION = True
+    for path in (beside, linked):
+        monkeypatch.setenv("SULH_MASTER_KEY_FILE", str(path))
+        _forget()
+        with pytest.raises(KeysMissing, match="same filesystem") as caught:
+            keyring_create()
+        assert caught.value.field == "SULH_MASTER_KEY_FILE"
+    assert not (site / "data" / "keys" / "keyring.json").exists()
+    monkeypatch.setenv("SULH_MASTER_KEY_SAME_FILESYSTEM", "accept")  # the operator's word
+    _forget()
+    keyring_create()
+    assert (site / "data" / "keys" / "keyring.json").exists()
