@@ -294,6 +294,13 @@ def keyring_reload() -> Keyring:
     return keyring()
 
 
+def keyring_forget() -> None:
+    """Drop the keys this process loaded (after site abandon: nothing stays to open with)."""
+    with _lock:
+        _cache.clear()
+        _stamps.clear()
+
+
 def keyring_exists() -> bool:
     return _keyring_path().exists()
 

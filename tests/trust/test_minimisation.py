@@ -117,3 +117,25 @@ def test_abandoning_the_site_leaves_the_sealed_data_unreadable(
     assert payload["person"]["given_name_ar"] not in sealed
     with pytest.raises(SealError):
         Person.objects.get(pk=case.intake.person_id)
+
+
+def test_a_worker_forgets_the_records_it_opened_once_it_sees_the_site_abandoned(
+    personas, programs, settings, tmp_path, monkeypatch
+):
+    """Second red-team review: a worker answering 503 after abandon still held decrypted
+    names and national numbers in its matching caches (a memory dump showed them)."""
+    from django.test import Client
+
+    from sulh.matching import stored
+
+    monkeypatch.delenv("SULH_MASTER_KEY", raising=False)
+    settings.SULH_KEYS_DIR = tmp_path / "keys"
+    assert main(["keyring", "init"]) == 0
+    [(case, payload)] = _register(personas, 1)
+    [(_, records)] = stored.registered_records([case.pk])  # this worker opened them
+    assert records and stored._case_cache
+    assert main(["site", "abandon", "--confirm", "DESTROY THE KEYS"]) == 0
+    client = Client()
+    client.force_login(personas["vetter"])
+    assert client.get("/").status_code == 503  # the first request the worker sees after it
+    assert not stored._case_cache and not stored._entry_cache
