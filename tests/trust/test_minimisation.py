@@ -131,7 +131,7 @@ def test_a_worker_forgets_the_records_it_opened_once_it_sees_the_site_abandoned(
     monkeypatch.delenv("SULH_MASTER_KEY", raising=False)
     settings.SULH_KEYS_DIR = tmp_path / "keys"
     assert main(["keyring", "init"]) == 0
-    [(case, payload)] = _register(personas, 1)
+    [(case, _payload)] = _register(personas, 1)
     [(_, records)] = stored.registered_records([case.pk])  # this worker opened them
     assert records and stored._case_cache
     assert main(["site", "abandon", "--confirm", "DESTROY THE KEYS"]) == 0
