@@ -8,6 +8,7 @@ other side and its score are sealed too.
 
 from __future__ import annotations
 
+import secrets
 from functools import cached_property
 from typing import Any, cast
 
@@ -134,5 +135,10 @@ class MatchCandidate(RowSealedModel):
 
 
 def candidate_other_index(*, kind: str, pk: int) -> str:
-    """The keyed hash stored beside a candidate's sealed other side."""
+    """What is stored beside a candidate's sealed other side: for a duplicate, a keyed
+    hash of the other case, so that erasing that case finds the candidates naming it; for
+    a list hit, nothing is ever looked up by it, so a random value: hits of one list entry
+    do not share a value a database thief could group them by."""
+    if kind == CandidateKind.LIST:
+        return secrets.token_hex(32)
     return blind_index(f"{kind}:{pk}", purpose="match-candidate-other")

@@ -173,6 +173,24 @@ def test_no_stored_list_key_can_be_aligned_with_a_registrants_key(personas, prog
     assert case.state == State.IN_REVIEW and [c.kind for c in case.candidates.all()] == ["list"]
 
 
+def test_hits_of_one_list_entry_share_no_stored_value(personas, programs, tmp_path):
+    """Second red-team review: every hit of one entry had the same ``other_index``, so a
+    thief could group the registrants a list entry names (and, with the list, name them)."""
+    first = _register(personas, "clerk", ARABIC)
+    second = _register(personas, "clerk2", ARABIC)  # the same person, at another desk
+    list_import(path=_list_file(tmp_path), name="wanted", user=None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT case_id, other_index FROM matching_matchcandidate WHERE case_id IN (%s, %s)",
+            [first.pk, second.pk],
+        )
+        rows = cursor.fetchall()
+    hits = [c for case in (first, second) for c in case.candidates.all() if c.kind == "list"]
+    assert len(hits) == 2 and hits[0].other == hits[1].other  # one entry, two hits
+    indexes = [index for (_, index) in rows]
+    assert len(indexes) == len(set(indexes))  # no two candidates share a stored value
+
+
 def test_a_corrected_person_is_compared_as_corrected(personas, programs):
     case = _register(personas, "clerk", ARABIC)
     [(pk, before)] = registered_records([case.pk])
