@@ -32,10 +32,20 @@ AGE_BANDS: tuple[tuple[int, int, str], ...] = (
 KEY_TAKEN = "this idempotency key was already used: send the submission with a new key"
 
 
+def idempotency_key_index(key: str) -> str:
+    """What is stored of a submission's idempotency key: a keyed hash (the key is chosen by
+    the station's device, and a misbehaving one could write anything there)."""
+    return blind_index(key, purpose="intake-idempotency-key")
+
+
 def intake_find(*, key: str, digest: IntakeDigest) -> Intake | None:
     """The intake an earlier delivery of this submission saved, or None; the same key with
     a different submission is refused."""
-    intake = Intake.objects.filter(idempotency_key=key).select_related("case").first()
+    intake = (
+        Intake.objects.filter(idempotency_key=idempotency_key_index(key))
+        .select_related("case")
+        .first()
+    )
     if intake is None:
         return None
     if intake.payload_sha256 not in (digest.keyed, digest.legacy):
@@ -77,7 +87,7 @@ def intake_save(
     person = _save_person(data=data, submitted_at=submitted_at)
     intake = Intake.objects.create(
         serial=_next_serial(station=station, year=submitted_at.year),
-        idempotency_key=data.idempotency_key,
+        idempotency_key=idempotency_key_index(data.idempotency_key),
         payload_sha256=digest.keyed,
         program=program,
         program_version=definition.version,

