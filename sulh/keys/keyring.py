@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,11 +295,24 @@ def keyring_reload() -> Keyring:
     return keyring()
 
 
+_forgetters: list[Callable[[], None]] = []
+
+
+def forget_on_abandon(forget: Callable[[], None]) -> None:
+    """Register ``forget`` (a cache of opened records, e.g. matching's) to run with
+    ``keyring_forget``: a worker that sees the site abandoned drops what it had opened."""
+    if forget not in _forgetters:
+        _forgetters.append(forget)
+
+
 def keyring_forget() -> None:
-    """Drop the keys this process loaded (after site abandon: nothing stays to open with)."""
+    """Drop the keys this process loaded and every registered cache of opened records
+    (after site abandon: nothing stays to open with, nothing opened stays)."""
     with _lock:
         _cache.clear()
         _stamps.clear()
+    for forget in _forgetters:
+        forget()
 
 
 def keyring_exists() -> bool:

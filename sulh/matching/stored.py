@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from sulh.keys.fields import open_column, open_rows, read_sealed
+from sulh.keys.keyring import forget_on_abandon
 from sulh.keys.sealing import derived_key
 from sulh.matching.index import blocking_keys
 from sulh.matching.models import ListEntry
@@ -167,3 +168,6 @@ def list_entry_records(entry_ids: Iterable[int]) -> dict[int, PersonRecord]:
             while len(_entry_cache) > LIST_CACHE_SIZE:
                 _entry_cache.popitem(last=False)
     return found
+
+
+forget_on_abandon(caches_clear)  # a worker that sees the site abandoned drops what it opened
