@@ -147,9 +147,12 @@ def step_up(request: HttpRequest, payload: StepUpIn) -> Status[StepUpOut]:
     )
 
 
-def _case_out(case: Case, *, replayed: bool = False) -> CaseOut:
+def _case_out(case: Case, *, user: User, replayed: bool = False) -> CaseOut:
+    """The case as ``user`` may see it: a role that may not see match candidates (a clerk,
+    a station device) is not told that it is in review, nor what is proposed."""
     proposal = None
-    if case.proposed_outcome:
+    screening_shown = allows(user, Action.SEE_CANDIDATES)
+    if case.proposed_outcome and screening_shown:
         proposal = {
             "outcome": case.proposed_outcome,
             "rule_id": case.proposed_rule,
@@ -161,7 +164,7 @@ def _case_out(case: Case, *, replayed: bool = False) -> CaseOut:
             "serial": case.intake.serial,
             "program": case.program.code,
             "station": case.station.code,
-            "state": case.state,
+            "state": case_selectors.state_shown(user=user, state=case.state),
             "proposal": proposal,
             "outcome": case.outcome,
             "destination": case.destination,
@@ -217,7 +220,7 @@ def _program_out(code: str) -> ProgramOut:
 def intakes_create(request: HttpRequest, payload: IntakeIn) -> Status[CaseOut]:
     require(_user(request), Action.REGISTER)
     result = intake_register(data=payload, clerk=_user(request))
-    out = _case_out(result.case, replayed=not result.created)
+    out = _case_out(result.case, user=_user(request), replayed=not result.created)
     if not result.visible:  # a replay of a case no longer the clerk's to open: a receipt only
         out = out.model_copy(
             update={"state": "", "proposal": None, "outcome": "", "destination": ""}
@@ -227,7 +230,8 @@ def intakes_create(request: HttpRequest, payload: IntakeIn) -> Status[CaseOut]:
 
 @api.get("/cases/{serial}", response={200: CaseOut, **ERRORS}, tags=["cases"])
 def cases_detail(request: HttpRequest, serial: str) -> CaseOut:
-    return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
+    user = _user(request)
+    return _case_out(case_selectors.case_get_for_user(user=user, serial=serial), user=user)
 
 
 @api.get("/cases/{serial}/events", response={200: list[CaseEventOut], **ERRORS}, tags=["cases"])
@@ -238,14 +242,16 @@ def cases_events(request: HttpRequest, serial: str) -> list[CaseEventOut]:
     return [
         CaseEventOut(
             event=event.event,
-            from_state=event.from_state,
-            to_state=event.to_state,
+            from_state=case_selectors.state_shown(user=user, state=event.from_state),
+            to_state=case_selectors.state_shown(user=user, state=event.to_state),
             actor=event.actor.username if event.actor else None,
             at=event.at,
             reason=event.reason if reasons else "",
             outcome=event.outcome,
         )
-        for event in case.events.select_related("actor")
+        for event in case_selectors.events_shown(
+            user=user, events=case.events.select_related("actor")
+        )
     ]
 
 
@@ -295,7 +301,8 @@ def cases_appeal(request: HttpRequest, serial: str, payload: ReasonIn) -> CaseOu
         user=_user(request), serial=serial, action=Action.RECORD_APPEAL
     )
     case_services.case_appeal(case=case, user=_user(request), reason=payload.reason)
-    return _case_out(case_selectors.case_get_for_user(user=_user(request), serial=serial))
+    user = _user(request)
+    return _case_out(case_selectors.case_get_for_user(user=user, serial=serial), user=user)
 
 
 def _request_out(step: SecondOfficerRequest, *, subject: str) -> SecondOfficerRequestOut:

@@ -28,7 +28,7 @@ class Card(RowSealedModel):
     valid_until = models.DateTimeField()
     status_index = models.PositiveIntegerField(unique=True)
     state = models.CharField(max_length=10, choices=CardState.choices, default=CardState.VALID)
-    text = EncryptedTextField()  # the QR text carries the holder's names
+    text = EncryptedTextField(min_bucket=1024)  # the QR text carries the holder's names
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:

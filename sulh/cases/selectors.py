@@ -226,3 +226,33 @@ def export_get_for_user(*, user: User, export_id: int, action: Action) -> Export
     if request is None:
         raise NotFound(f"no export {export_id}", field="id")
     return request
+
+
+def state_shown(*, user: User, state: str) -> str:
+    """A case's state as ``user`` may see it: to a role that may not see match candidates
+    (a clerk, a station device) a case in review is shown as screened, so that whether a
+    person looks like a list entry or another registration (at any station, a child's too)
+    is never told at the desk, on the receipt or in the answer to a registration."""
+    if state == "in_review" and not allows(user, Action.SEE_CANDIDATES):
+        return "screened"
+    return state
+
+
+def events_shown(*, user: User, events: Iterable[Any]) -> list[Any]:
+    """A case's events as ``user`` may see them: to a role that may not see match
+    candidates, a review opened reads as the case screened, and its closing is not shown
+    (see ``state_shown``)."""
+    if allows(user, Action.SEE_CANDIDATES):
+        return list(events)
+    shown = []
+    for event in events:  # read for display only, never saved
+        if event.event == "review_closed" or (
+            event.event == "review_opened" and event.from_state != "registered"
+        ):
+            continue  # a review closed, or reopened by a list: to the desk, nothing happened
+        if event.event == "review_opened":
+            event.event = "screened"  # as a case with no look-alike is screened
+        event.from_state = state_shown(user=user, state=event.from_state)
+        event.to_state = state_shown(user=user, state=event.to_state)
+        shown.append(event)
+    return shown

@@ -18,7 +18,14 @@ from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact
 
-from sulh.keys.sealing import SEALED_PREFIXES, SealError, open_sealed, open_sealed_many, seal
+from sulh.keys.sealing import (
+    MIN_BUCKET,
+    SEALED_PREFIXES,
+    SealError,
+    open_sealed,
+    open_sealed_many,
+    seal,
+)
 
 ROW_SEAL_FIELD = "seal_row"  # the column of a row's own random id, bound into its seals
 
@@ -48,17 +55,25 @@ class EncryptedTextField(models.TextField):
 
     description = "Text sealed with the installation's data key"
 
-    def __init__(self, *args: Any, context: str = "", **kwargs: Any) -> None:
+    min_bucket = MIN_BUCKET  # bytes a value pads to at least (see sealing._bucket)
+
+    def __init__(
+        self, *args: Any, context: str = "", min_bucket: int | None = None, **kwargs: Any
+    ) -> None:
         # The associated data a value is sealed under: the model's label and the field's
         # name, unless the field says otherwise (a model moved between packages keeps the
         # context its values were sealed under).
         self.context = context
+        if min_bucket is not None:
+            self.min_bucket = min_bucket
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         if self.context:
             kwargs["context"] = self.context
+        if self.min_bucket != type(self).min_bucket:
+            kwargs["min_bucket"] = self.min_bucket
         return name, path, args, kwargs
 
     def _context(self) -> str:
@@ -108,7 +123,7 @@ class EncryptedTextField(models.TextField):
         context = self._context()
         if self.row_bound:
             context = row_context(context, getattr(model_instance, ROW_SEAL_FIELD))
-        return SealedToken(seal(self.encode(value), context=context))
+        return SealedToken(seal(self.encode(value), context=context, min_bucket=self.min_bucket))
 
     def get_prep_value(self, value: Any) -> Any:
         if value is None or value == "" or isinstance(value, SealedToken):
@@ -142,6 +157,9 @@ class EncryptedJSONField(EncryptedTextField):
     """JSON (e.g. match evidence that quotes names) sealed like text."""
 
     description = "JSON sealed with the installation's data key"
+    # A list's or an explanation's size says what is in it (how many destinations a
+    # person may go to, which rule fired): small JSON all pads to one size.
+    min_bucket = 1024
     _pyi_private_set_type: Any  # django-stubs: any JSON value in and out
     _pyi_private_get_type: Any
 

@@ -31,12 +31,14 @@ MIN_BUCKET = 32  # bytes: every short value (a name, a date, a number) seals to 
 __all__ = ["SealError", "blind_index", "derived_key", "open_sealed", "open_sealed_many", "seal"]
 
 
-def seal(plaintext: str, *, context: str) -> str:
-    """Encrypt ``plaintext`` for the column ``context``: ``v2:<kid>:<base64>``."""
+def seal(plaintext: str, *, context: str, min_bucket: int = MIN_BUCKET) -> str:
+    """Encrypt ``plaintext`` for the column ``context``: ``v2:<kid>:<base64>``, padded to
+    at least ``min_bucket`` bytes (a column whose values vary in size with what they say,
+    e.g. a list of permitted destinations, pads further)."""
     ring = keyring()
     nonce = secrets.token_bytes(NONCE_BYTES)
     sealed = _cipher(ring.data_keys[ring.active]).encrypt(
-        nonce, _pad(plaintext.encode()), context.encode()
+        nonce, _pad(plaintext.encode(), min_bucket), context.encode()
     )
     body = base64.b64encode(nonce + sealed).decode()
     return f"{TOKEN_VERSION}:{ring.active}:{body}"
@@ -76,20 +78,20 @@ def _open(ring: Keyring, token: str, context: str) -> str:
     return plain.decode()
 
 
-def _bucket(length: int) -> int:
-    """The padded length for ``length`` bytes: at least ``MIN_BUCKET``, then the next power
+def _bucket(length: int, minimum: int = MIN_BUCKET) -> int:
+    """The padded length for ``length`` bytes: at least ``minimum``, then the next power
     of two up to 4 KiB, then the next multiple of 4 KiB (long JSON stays within 2x)."""
-    if length <= MIN_BUCKET:
-        return MIN_BUCKET
+    if length <= minimum:
+        return minimum
     if length <= 4096:
         return 1 << (length - 1).bit_length()
     return -(-length // 4096) * 4096
 
 
-def _pad(data: bytes) -> bytes:
+def _pad(data: bytes, minimum: int = MIN_BUCKET) -> bytes:
     """``data``, a 0x80 marker, then zeros up to the bucket (ISO/IEC 7816-4 padding)."""
     padded = data + b"\x80"
-    return padded + b"\x00" * (_bucket(len(padded)) - len(padded))
+    return padded + b"\x00" * (_bucket(len(padded), minimum) - len(padded))
 
 
 def _unpad(data: bytes, context: str) -> bytes:

@@ -115,7 +115,6 @@ def receipt(request: HttpRequest, serial: str) -> HttpResponse:
             "items": case.intake.items.all(),
             "family": case.intake.family.all(),
             "program_title": _text(definition.title),
-            "candidates": case.candidates.filter(status="open").count(),
         },
     )
 
@@ -171,29 +170,29 @@ def child_handover(request: HttpRequest, serial: str) -> HttpResponse:
     return _act(request, serial, act, gettext("Hand-over recorded."))
 
 
-def _back(serial: str, message: str = "", error: SulhError | None = None) -> HttpResponse:
-    response = redirect("web:case", serial=serial)
+CASE_FLASH = "case_flash"
+
+
+def _back(
+    request: HttpRequest, serial: str, message: str = "", error: SulhError | None = None
+) -> HttpResponse:
+    """Back to the case page, with what happened kept in the (sealed) session, never in the
+    address: an error can name a permitted destination, which follows from the person's
+    affiliation, and an address ends up in the access log and the browser's history."""
     if error is not None:
-        response["Location"] += "?" + "&".join(
-            [f"error={_quote(error.message)}", f"field={_quote(error.field or '')}"]
-        )
-    elif message:
-        response["Location"] += f"?done={_quote(message)}"
-    return response
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text[:300])
+        flash = {"error": error.message[:300], "field": (error.field or "")[:60]}
+    else:
+        flash = {"done": message[:300]}
+    request.session[CASE_FLASH] = {"serial": serial, **flash}
+    return redirect("web:case", serial=serial)
 
 
 def _act(request: HttpRequest, serial: str, action: Any, done: str) -> HttpResponse:
     try:
         action()
     except SulhError as exc:
-        return _back(serial, error=exc)
-    return _back(serial, message=done)
+        return _back(request, serial, error=exc)
+    return _back(request, serial, message=done)
 
 
 @login_required

@@ -248,14 +248,18 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
     except NotFound:
         raise Http404("no such case") from None
     user = _user(request)
-    events = case.events.select_related("actor")
+    events = case_selectors.events_shown(user=user, events=case.events.select_related("actor"))
+    flash = request.session.pop("case_flash", None) or {}  # what the last action on it said
+    if flash.get("serial") != serial:
+        flash = {}
     context: dict[str, Any] = {
         "case": case,
+        "state_shown": case_selectors.state_shown(user=user, state=case.state),
         "person": case.intake.person,
         "events": events,
-        "done": request.GET.get("done", "")[:300],
-        "error": request.GET.get("error", "")[:300],
-        "error_field": request.GET.get("field", "")[:60],
+        "done": flash.get("done", ""),
+        "error": flash.get("error", ""),
+        "error_field": flash.get("field", ""),
         "can_read_reasons": allows(user, Action.READ_REASONS),
         "can_vet": allows(user, Action.RESOLVE_CANDIDATE),
         "can_decide": allows(user, Action.DECIDE),

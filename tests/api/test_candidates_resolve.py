@@ -28,9 +28,10 @@ def test_a_vetting_officer_sees_and_clears_a_duplicate_through_the_api(personas,
         "/api/intakes",
         make_intake(PROGRAM, submitted_at=WHEN, person=person),
     )
-    assert second.json()["state"] == "in_review"
+    assert second.json()["state"] == "screened"  # the desk is not told it is in review
     vetter = _client(personas["vetter"])
     serial = second.json()["serial"]
+    assert vetter.get(f"/api/cases/{serial}").json()["state"] == "in_review"  # the officer is
     candidates = vetter.get(f"/api/cases/{serial}/candidates").json()
     assert [c["other_case"] for c in candidates] == [first.json()["serial"]]
     assert _client(personas["clerk2"]).get(f"/api/cases/{serial}/candidates").status_code == 403

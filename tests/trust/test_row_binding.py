@@ -106,3 +106,17 @@ def test_a_bulk_update_can_blank_a_sealed_value_but_not_write_one(personas, prog
     assert people.get().given_name_lat == "Qazwan"  # nothing half-written
     people.update(birth_place="")  # erasure blanks in bulk
     assert people.get().birth_place == ""
+
+
+def test_the_size_of_a_sealed_list_says_nothing_of_how_long_it_is(personas, programs):
+    """Third red-team review: with the database alone, the length of the sealed list of
+    permitted destinations (one for one armed group, three for the others) picked out the
+    members of a designated group, 139 of 139."""
+    case = _register(personas, "Qazwan")
+    lengths = []
+    for destinations in (["idlib"], ["idlib", "aleppo-city", "northern-countryside"]):
+        case.proposed_destinations = destinations
+        case.save(update_fields=["proposed_destinations"])
+        [(stored,)] = _raw("SELECT proposed_destinations FROM cases_case WHERE id = %s", [case.pk])
+        lengths.append(len(stored))
+    assert lengths[0] == lengths[1]

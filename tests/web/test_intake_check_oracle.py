@@ -121,3 +121,39 @@ def test_a_search_sweep_runs_into_the_case_read_limit(personas, open_program, se
     # And the refused search showed no one.
     refused = vetter.post("/search/", query)
     assert refused.status_code == 429 and "ALP1-" not in refused.content.decode()
+
+
+def test_the_answer_to_a_registration_tells_the_desk_nothing_of_the_screening(
+    personas, open_program, tmp_path
+):
+    """Third red-team review: registering a probe answered ``in_review`` for a person on a
+    list or registered at another station (a child's registration too) and ``screened``
+    otherwise, and the case's events said so: the registration itself was the oracle."""
+    from sulh.cases.models import Case
+    from tests.clients import api_client
+    from tests.conftest import make_intake
+
+    _register(_client(personas["clerk"]), open_program.pledge.version,
+              given="Samer", family="al-Darwish", birth="03/04/1988")  # fmt: skip
+    path = tmp_path / "wanted.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*COLUMNS, "aliases"])
+        writer.writerow(["W-9", "Khaled", "", "Nasser", "", "", "1979-05-05", "", "", ""])
+    list_import(path=path, name="wanted", user=None)
+    desk = api_client(personas["clerk2"])  # another station
+    answers = {}
+    for label, given, family, birth in [
+        ("registered elsewhere", "Samer", "al-Darwish", "1988-04-03"),
+        ("listed", "Khaled", "Nasser", "1979-05-05"),
+        ("nobody", "Yusuf", "Qadri", "1979-05-05"),
+    ]:
+        body = make_intake(PROGRAM, person={"given_name_lat": given, "family_name_lat": family,
+                                            "birth_date": birth})  # fmt: skip
+        answer = desk.post("/api/intakes", body, content_type="application/json").json()
+        events = desk.get(f"/api/cases/{answer['serial']}/events").json()
+        answers[label] = (answer["state"], answer["proposal"], [e["to_state"] for e in events])
+        truth = Case.objects.get(intake__serial=answer["serial"]).state
+        assert truth == ("screened" if label == "nobody" else "in_review"), label
+    assert answers["registered elsewhere"] == answers["listed"] == answers["nobody"]
+    assert answers["nobody"][0] == "screened" and answers["nobody"][1] is None

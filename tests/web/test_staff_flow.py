@@ -71,15 +71,21 @@ def test_review_four_eyes_card_and_dashboard_through_the_pages(personas, open_pr
     second = other_clerk.post("/intake/", twin)
     assert second.status_code == 302
     receipt = other_clerk.get(second["location"]).content.decode()
-    assert 'id="review-note"' in receipt
     serial = second["location"].split("/")[2]
+    # Third red-team review: the receipt handed to the person said a match would be
+    # reviewed, and the clerk's case page said "in review": both told the desk (and the
+    # person) that he looks like someone registered elsewhere. Neither does now.
+    assert 'id="review-note"' not in receipt and "reviewed" not in receipt
+    assert "In review" not in other_clerk.get(f"/cases/{serial}/").content.decode()
+    assert Case.objects.get(intake__serial=serial).state == "in_review"
     vetter = _client(personas["vetter"])
     assert serial in vetter.get("/queue/").content.decode()
     page = vetter.get(f"/cases/{serial}/").content.decode()
     assert "Samer" in page and 'class="evidence"' in page
     candidate = Case.objects.get(intake__serial=serial).candidates.get()
     cleared = vetter.post(f"/cases/{serial}/candidates/{candidate.pk}/", {"decision": "link"})
-    assert "reason" in cleared["location"]  # a reason is required: named in the message
+    said = vetter.get(cleared["location"]).content.decode()  # a reason is required
+    assert 'id="action-error"' in said and "<strong>reason</strong>" in said
     vetter.post(f"/cases/{serial}/candidates/{candidate.pk}/",
                 {"decision": "clear", "reason": "different mother"})  # fmt: skip
     candidate.refresh_from_db()
@@ -92,7 +98,10 @@ def test_review_four_eyes_card_and_dashboard_through_the_pages(personas, open_pr
     assert case.state != "decided"  # an adverse decision waits for a second officer
     pending = case.decisions.get()
     own = decider.post(f"/cases/{first_serial}/decisions/{pending.pk}/", {"answer": "confirm"})
-    assert "error" in own["location"]
+    assert "?" not in own["location"]  # what went wrong is never in the address (access log)
+    said = decider.get(own["location"]).content.decode()
+    assert 'id="action-error"' in said
+    assert 'id="action-error"' not in decider.get(own["location"]).content.decode()  # once
     decider2.post(f"/cases/{first_serial}/decisions/{pending.pk}/",
                   {"answer": "reject", "reason": "the pledge is signed"})  # fmt: skip
     decider.post(
