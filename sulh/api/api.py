@@ -588,14 +588,12 @@ def ledger_consistency(request: HttpRequest, old: int, size: int | None = None) 
 @api.get("/cards/trust-list.json", auth=None, tags=["cards"])
 def cards_trust_list(request: HttpRequest) -> dict[str, Any]:
     """The signed trust list verifiers load (public: it holds only public keys)."""
-    _public_rate_limit(request)
     return card_services.trust_list_document()
 
 
 @api.get("/cards/status.json", auth=None, tags=["cards"])
 def cards_status_list(request: HttpRequest) -> dict[str, Any]:
     """The signed status list (public: card indexes and states only)."""
-    _public_rate_limit(request)
     return card_services.status_list_document()
 
 
