@@ -436,9 +436,11 @@ def case_appeal(*, case: Case, user: User, reason: str) -> None:
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         if not case_appealable(case):
+            # The message does not name the case's state: to a clerk, "in review" would
+            # say that the person looks like a list entry or another registration.
             raise Conflict(
                 "only a confirmed referral or denial, or a confirmed revocation of "
-                f"eligibility, can be appealed; this case is {case.get_state_display()}",
+                "eligibility, can be appealed; this case has none",
                 field="state",
             )
         _transition(case=case, to_state=State.APPEALED, event="appealed", actor=user, reason=reason)

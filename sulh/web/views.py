@@ -261,6 +261,8 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "error": flash.get("error", ""),
         "error_field": flash.get("field", ""),
         "can_read_reasons": allows(user, Action.READ_REASONS),
+        # the proposal follows from the screening: not for the desk (see state_shown)
+        "can_see_screening": allows(user, Action.SEE_CANDIDATES),
         "can_vet": allows(user, Action.RESOLVE_CANDIDATE),
         "can_decide": allows(user, Action.DECIDE),
         "can_appeal": allows(user, Action.RECORD_APPEAL) and case_services.case_appealable(case),

@@ -39,10 +39,6 @@ PROGRAM = "aleppo-2016-amnesty"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs the system Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
 ]
 
 # Made-up people (nobody real): the registrant, a look-alike registered before him, his

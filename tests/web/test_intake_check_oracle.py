@@ -7,6 +7,7 @@ names or birth years past the account's budget without an alert."""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -38,6 +39,16 @@ def _register(clerk: Client, version: int, *, given: str, family: str, birth: st
     return response["location"].split("/")[2]
 
 
+def _import_wanted(tmp_path: Path, *, birth: str) -> None:
+    """A wanted list naming one made-up man, Khaled Nasser, born ``birth``."""
+    path = tmp_path / "wanted.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*COLUMNS, "aliases"])
+        writer.writerow(["W-9", "Khaled", "", "Nasser", "", "", birth, "", "", ""])
+    list_import(path=path, name="wanted", user=None)
+
+
 def _check(clerk: Client, **data: str):
     return clerk.post("/intake/check/", data)
 
@@ -57,12 +68,7 @@ def test_a_clerk_learns_nothing_of_other_stations_children_or_lists(
     child = {"given_name_lat": "Rami", "family_name_lat": "Haddad", "birth_date": "05/06/2011"}
     assert _check(here, **child).json() == {"duplicates": 0}
     # Nor whether a person is on a list: a listed name and an unlisted one answer alike.
-    path = tmp_path / "wanted.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*COLUMNS, "aliases"])
-        writer.writerow(["W-9", "Khaled", "", "Nasser", "", "", "1979", "", "", ""])
-    list_import(path=path, name="wanted", user=None)
+    _import_wanted(tmp_path, birth="1979")
     listed = {"given_name_lat": "Khaled", "family_name_lat": "Nasser", "birth_date": "1979"}
     unlisted = {"given_name_lat": "Yusuf", "family_name_lat": "Qadri", "birth_date": "1979"}
     assert _check(there, **listed).json() == _check(there, **unlisted).json() == {"duplicates": 0}
@@ -130,19 +136,15 @@ def test_the_answer_to_a_registration_tells_the_desk_nothing_of_the_screening(
     list or registered at another station (a child's registration too) and ``screened``
     otherwise, and the case's events said so: the registration itself was the oracle."""
     from sulh.cases.models import Case
+    from sulh.cases.review import candidate_resolve
     from tests.clients import api_client
     from tests.conftest import make_intake
 
     _register(_client(personas["clerk"]), open_program.pledge.version,
               given="Samer", family="al-Darwish", birth="03/04/1988")  # fmt: skip
-    path = tmp_path / "wanted.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*COLUMNS, "aliases"])
-        writer.writerow(["W-9", "Khaled", "", "Nasser", "", "", "1979-05-05", "", "", ""])
-    list_import(path=path, name="wanted", user=None)
+    _import_wanted(tmp_path, birth="1979-05-05")
     desk = api_client(personas["clerk2"])  # another station
-    answers = {}
+    answers, serials = {}, {}
     for label, given, family, birth in [
         ("registered elsewhere", "Samer", "al-Darwish", "1988-04-03"),
         ("listed", "Khaled", "Nasser", "1979-05-05"),
@@ -151,9 +153,30 @@ def test_the_answer_to_a_registration_tells_the_desk_nothing_of_the_screening(
         body = make_intake(PROGRAM, person={"given_name_lat": given, "family_name_lat": family,
                                             "birth_date": birth})  # fmt: skip
         answer = desk.post("/api/intakes", body, content_type="application/json").json()
-        events = desk.get(f"/api/cases/{answer['serial']}/events").json()
-        answers[label] = (answer["state"], answer["proposal"], [e["to_state"] for e in events])
+        serial = serials[label] = answer["serial"]
+        events = desk.get(f"/api/cases/{serial}/events").json()
+        # an appeal asked too early is refused alike, without naming the state (the third
+        # red-team review read "in review" from that refusal)
+        appeal = desk.post(f"/api/cases/{serial}/appeal", {"reason": "asking early"},
+                           content_type="application/json")  # fmt: skip
+        page = _client(personas["clerk2"]).get(f"/cases/{serial}/").content.decode()
+        answers[label] = (
+            answer["state"], answer["proposal"], [e["to_state"] for e in events],
+            appeal.status_code, appeal.json()["error"]["message"],
+            "Proposed outcome" in page or "rule" in page,
+        )  # fmt: skip
         truth = Case.objects.get(intake__serial=answer["serial"]).state
         assert truth == ("screened" if label == "nobody" else "in_review"), label
     assert answers["registered elsewhere"] == answers["listed"] == answers["nobody"]
     assert answers["nobody"][0] == "screened" and answers["nobody"][1] is None
+    assert answers["nobody"][3] == 409 and answers["nobody"][5] is False  # no proposal shown
+    # Nor once a vetting officer confirmed the list match (the page said "confirmed list
+    # match" in the proposal's explanation).
+    listed = Case.objects.get(intake__serial=serials["listed"])
+    hit = next(c for c in listed.candidates.all() if c.kind == "list")
+    candidate_resolve(candidate=hit, user=personas["vetter"], decision="link", reason="same man")
+    page = _client(personas["clerk2"]).get(f"/cases/{serials['listed']}/").content.decode()
+    listed.refresh_from_db()
+    explained = [text for text in (listed.proposal_explanation or {}).values() if text]
+    assert listed.proposed_rule and explained  # there is a proposal that says it
+    assert listed.proposed_rule not in page and not any(text in page for text in explained)
