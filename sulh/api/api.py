@@ -164,7 +164,7 @@ def _case_out(case: Case, *, user: User, replayed: bool = False) -> CaseOut:
             "serial": case.intake.serial,
             "program": case.program.code,
             "station": case.station.code,
-            "state": case_selectors.state_shown(user=user, state=case.state),
+            "state": case_selectors.state_shown(user=user, state=case.state, case=case),
             "proposal": proposal,
             "outcome": case.outcome,
             "destination": case.destination,

@@ -125,12 +125,12 @@ def case_get_for_user(
 def decision_get_for_user(
     *, user: User, decision_id: int, action: Action | None = None
 ) -> Decision:
+    if action is not None:  # the role first: a 403 or a 404 would tell which ids exist
+        require(user, action)
     visible = cases_visible_to(user=user)
     decision = Decision.objects.filter(pk=decision_id, case__in=visible).first()
     if decision is None:
         raise NotFound(f"no decision {decision_id} that you may see", field="decision")
-    if action is not None:
-        require(user, action)
     return decision
 
 
@@ -228,31 +228,61 @@ def export_get_for_user(*, user: User, export_id: int, action: Action) -> Export
     return request
 
 
-def state_shown(*, user: User, state: str) -> str:
+# What the desk (a role that may not see match candidates) is not shown: a case in review
+# or with an adverse decision awaiting its second officer reads as in its state before;
+# proposals and their rejection, and a review closed or reopened by a list, are not shown.
+# The desk sees decisions once they take effect (it records appeals against them).
+DESK_MASKED_STATES = frozenset({"in_review", "decision_pending"})
+DESK_HIDDEN_EVENTS = frozenset(
+    {
+        "review_closed",
+        "decision_proposed",
+        "decision_rejected",
+        "revocation_proposed",
+        "revocation_rejected",
+    }
+)
+
+
+def _sees_deliberation(user: User) -> bool:
+    return allows(user, Action.SEE_CANDIDATES)
+
+
+def state_shown(*, user: User, state: str, case: Any = None) -> str:
     """A case's state as ``user`` may see it: to a role that may not see match candidates
-    (a clerk, a station device) a case in review is shown as screened, so that whether a
-    person looks like a list entry or another registration (at any station, a child's too)
-    is never told at the desk, on the receipt or in the answer to a registration."""
-    if state == "in_review" and not allows(user, Action.SEE_CANDIDATES):
-        return "screened"
-    return state
+    (a clerk, a station device) a case in review, or awaiting a second officer's answer to
+    an adverse proposal, is shown in the state it had before (from ``case``'s events;
+    screened without them), so that whether a person looks like a list entry or another
+    registration (at any station, a child's too), or what an officer proposed, is never told
+    at the desk, on the receipt or in the answer to a registration."""
+    if state not in DESK_MASKED_STATES or _sees_deliberation(user):
+        return state
+    if case is not None:
+        shown = events_shown(user=user, events=case.events.all())
+        if shown:
+            return str(shown[-1].to_state)
+    return "screened"
 
 
 def events_shown(*, user: User, events: Iterable[Any]) -> list[Any]:
-    """A case's events as ``user`` may see them: to a role that may not see match
-    candidates, a review opened reads as the case screened, and its closing is not shown
-    (see ``state_shown``)."""
-    if allows(user, Action.SEE_CANDIDATES):
+    """A case's events as ``user`` may see them (see ``state_shown``): to a role that may not
+    see match candidates, a first review opened reads as the case screened, a review
+    reopened or closed, a proposal and its rejection are not shown, and a masked state reads
+    as the state shown before it."""
+    if _sees_deliberation(user):
         return list(events)
-    shown = []
+    shown: list[Any] = []
     for event in events:  # read for display only, never saved
-        if event.event == "review_closed" or (
+        if event.event in DESK_HIDDEN_EVENTS or (
             event.event == "review_opened" and event.from_state != "registered"
         ):
-            continue  # a review closed, or reopened by a list: to the desk, nothing happened
+            continue  # to the desk, nothing happened
         if event.event == "review_opened":
             event.event = "screened"  # as a case with no look-alike is screened
-        event.from_state = state_shown(user=user, state=event.from_state)
-        event.to_state = state_shown(user=user, state=event.to_state)
+        before = shown[-1].to_state if shown else "screened"
+        if event.from_state in DESK_MASKED_STATES:
+            event.from_state = before
+        if event.to_state in DESK_MASKED_STATES:
+            event.to_state = before if event.event != "screened" else "screened"
         shown.append(event)
     return shown

@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,6 +314,32 @@ def keyring_forget() -> None:
         _stamps.clear()
     for forget in _forgetters:
         forget()
+
+
+_watching: dict[str, int] = {}
+
+
+def abandon_watch_start(*, every: float = 1.0) -> None:
+    """Look for the abandon mark every ``every`` seconds in a thread of this process, and
+    forget what the process opened as soon as it appears: a worker that gets no request
+    after ``sulh site abandon`` does not keep opened records until it stops. One thread per
+    process (a forked worker starts its own)."""
+    with _lock:
+        if _watching.get("pid") == os.getpid():
+            return
+        _watching["pid"] = os.getpid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                abandoned = keyring_abandoned()
+            except Exception:  # settings torn down at exit: stop quietly
+                return
+            if abandoned:
+                keyring_forget()
+
+    threading.Thread(target=watch, name="sulh-abandon-watch", daemon=True).start()
 
 
 def keyring_exists() -> bool:

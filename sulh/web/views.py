@@ -29,6 +29,7 @@ from sulh.bulletins.figures import program_figures
 from sulh.cards.selectors import cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
+from sulh.cases.models import State
 from sulh.core.errors import NotFound, RateLimited
 from sulh.matching import selectors as matching_selectors
 from sulh.programs.services import program_get_definition, programs_all
@@ -254,7 +255,9 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         flash = {}
     context: dict[str, Any] = {
         "case": case,
-        "state_shown": case_selectors.state_shown(user=user, state=case.state),
+        "state_label": State(
+            case_selectors.state_shown(user=user, state=case.state, case=case)
+        ).label,
         "person": case.intake.person,
         "events": events,
         "done": flash.get("done", ""),
@@ -268,7 +271,10 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "can_appeal": allows(user, Action.RECORD_APPEAL) and case_services.case_appealable(case),
         "can_card": allows(user, Action.ISSUE_CARD),
         "cards": cards_with_reinstatements(case=case),
-        "pending": case.decisions.filter(status="awaiting_second").select_related("decided_by"),
+        # an adverse proposal awaiting its second officer: not for the desk (see state_shown)
+        "pending": case.decisions.filter(status="awaiting_second").select_related("decided_by")
+        if allows(user, Action.SEE_CANDIDATES)
+        else [],
     }
     if allows(user, Action.SEE_CANDIDATES):
         candidates = matching_selectors.candidates_for_case(case_id=case.pk)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 
 from sulh.audit.models import AuditEntry
 from sulh.audit.services import audit_verify
@@ -16,7 +18,9 @@ from sulh.cases.intake import intake_register
 from sulh.cases.models import Case
 from sulh.cli import main
 from sulh.core.validation import parse
+from sulh.keys.middleware import AbandonedSiteMiddleware
 from sulh.keys.sealing import SealError
+from sulh.matching import stored
 from sulh.registry.models import Person
 from sulh.registry.schemas import IntakeIn
 from sulh.site.retention import retention_run
@@ -126,8 +130,6 @@ def test_a_worker_forgets_the_records_it_opened_once_it_sees_the_site_abandoned(
     names and national numbers in its matching caches (a memory dump showed them)."""
     from django.test import Client
 
-    from sulh.matching import stored
-
     monkeypatch.delenv("SULH_MASTER_KEY", raising=False)
     settings.SULH_KEYS_DIR = tmp_path / "keys"
     assert main(["keyring", "init"]) == 0
@@ -138,4 +140,23 @@ def test_a_worker_forgets_the_records_it_opened_once_it_sees_the_site_abandoned(
     client = Client()
     client.force_login(personas["vetter"])
     assert client.get("/").status_code == 503  # the first request the worker sees after it
+    assert not stored._case_cache and not stored._entry_cache
+
+
+def test_a_worker_that_gets_no_request_forgets_too_once_the_site_is_abandoned(
+    personas, programs, settings, tmp_path, monkeypatch
+):
+    """Third red-team review (F6, open until now): a worker that received no request after
+    the abandon kept its opened records until it stopped."""
+    monkeypatch.delenv("SULH_MASTER_KEY", raising=False)
+    settings.SULH_KEYS_DIR = tmp_path / "keys"
+    assert main(["keyring", "init"]) == 0
+    AbandonedSiteMiddleware(lambda request: HttpResponse())  # a worker's start
+    [(case, _payload)] = _register(personas, 1)
+    stored.registered_records([case.pk])
+    assert stored._case_cache
+    assert main(["site", "abandon", "--confirm", "DESTROY THE KEYS"]) == 0
+    deadline = time.monotonic() + 5
+    while stored._case_cache and time.monotonic() < deadline:
+        time.sleep(0.1)  # no request reaches the worker meanwhile
     assert not stored._case_cache and not stored._entry_cache

@@ -24,10 +24,13 @@ REASON = "named by informant Qazwan Zubairi"  # generated
 def test_a_clerk_sees_the_course_of_a_case_but_not_the_officers_reasons(personas, programs):
     payload = make_intake("aleppo-2016-amnesty", submitted_at=WHEN)
     case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN).case
-    services.decision_record(case=case, user=personas["decider"], outcome="denial", reason=REASON)
+    decision = services.decision_record(
+        case=case, user=personas["decider"], outcome="denial", reason=REASON
+    )
+    services.decision_confirm(decision=decision, user=personas["decider2"], reason=REASON)
     serial = case.intake.serial
     clerk_events = api_client(personas["clerk"]).get(f"/api/cases/{serial}/events").json()
-    assert [e["event"] for e in clerk_events][-1] == "decision_proposed"  # the course, yes
+    assert [e["event"] for e in clerk_events][-1] == "decision_taken"  # the course, yes
     assert all(e["reason"] == "" for e in clerk_events)
     page = Client()
     page.force_login(personas["clerk"])
