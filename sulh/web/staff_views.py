@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
@@ -118,6 +119,11 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 errors=errors, general_errors=general, error_count=len(errors) + len(general)
             )
             return _intake_form(request, context, post, errors=errors, status=exc.status)
+        if request.headers.get("X-Sulh-Form") == "fetch":
+            # the page's script sent it (and keeps a sealed draft until this answer): it
+            # goes to the receipt itself, so the receipt is read once, not twice
+            receipt_url = reverse("web:receipt", kwargs={"serial": result.case.intake.serial})
+            return JsonResponse({"receipt": receipt_url})
         return redirect("web:receipt", serial=result.case.intake.serial)
     return _intake_form(request, context, post)
 

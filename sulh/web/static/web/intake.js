@@ -228,4 +228,163 @@
     if (speech.getVoices) speech.getVoices();  // some browsers load the voices on first ask
     reader.addEventListener("click", readAloud);
   }
+
+  // --- A draft on the device, sealed, and a submission that survives a lost network ----
+  // The form as typed is kept in IndexedDB, encrypted with AES-GCM under a key that the
+  // browser generated as non-extractable (the page can use it, nobody can read it out);
+  // nothing is ever written in plaintext, nor in localStorage. A submission goes by fetch:
+  // without a network the page says so and sends it again, with the same idempotency key
+  // (so it registers once), when the network returns. The draft is deleted once the
+  // receipt arrives, and restored into a fresh form if the page is reloaded before.
+  const DRAFTS = "sulh-intake";
+  const sealing = window.indexedDB && window.crypto && window.crypto.subtle;
+
+  function store(mode, act) {
+    return new Promise(function (resolve, reject) {
+      const opening = indexedDB.open(DRAFTS, 1);
+      opening.onupgradeneeded = function () { opening.result.createObjectStore("sealed"); };
+      opening.onerror = function () { reject(opening.error); };
+      opening.onsuccess = function () {
+        const db = opening.result;
+        const tx = db.transaction("sealed", mode);
+        const request = act(tx.objectStore("sealed"));
+        tx.oncomplete = function () { db.close(); resolve(request ? request.result : undefined); };
+        tx.onerror = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+
+  function deviceKey() {
+    return store("readonly", function (s) { return s.get("key"); }).then(function (key) {
+      if (key) return key;
+      return crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false,
+        ["encrypt", "decrypt"]).then(function (made) {
+        return store("readwrite", function (s) { return s.put(made, "key"); })
+          .then(function () { return made; });
+      });
+    });
+  }
+
+  function entries() {
+    const kept = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && typeof value === "string") kept.push([name, value]);
+    });
+    return { user: form.dataset.user, fields: kept };
+  }
+
+  function saveDraft() {
+    if (!sealing) return Promise.resolve();
+    const plain = new TextEncoder().encode(JSON.stringify(entries()));
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    return deviceKey()
+      .then(function (key) { return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, key, plain); })
+      .then(function (sealed) {
+        return store("readwrite", function (s) { return s.put({ iv: iv, sealed: sealed }, "draft"); });
+      })
+      .then(function () { form.dataset.draft = "saved"; })
+      .catch(function () { /* no storage here: the form still works */ });
+  }
+
+  function deleteDraft() {
+    if (!sealing) return Promise.resolve();
+    return store("readwrite", function (s) { return s.delete("draft"); })
+      .catch(function () { /* nothing kept */ });
+  }
+
+  function readDraft() {
+    return store("readonly", function (s) { return s.get("draft"); }).then(function (draft) {
+      if (!draft) return null;
+      return deviceKey()
+        .then(function (key) {
+          return crypto.subtle.decrypt({ name: "AES-GCM", iv: draft.iv }, key, draft.sealed);
+        })
+        .then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); });
+    });
+  }
+
+  function restore(draft) {
+    const values = {};
+    draft.fields.forEach(function (pair) { values[pair[0]] = pair[1]; });
+    ["family", "item"].forEach(function (kind) {
+      let highest = -1;
+      Object.keys(values).forEach(function (name) {
+        const found = name.match(new RegExp("^" + kind + "-(\\d+)-"));
+        if (found) highest = Math.max(highest, Number(found[1]));
+      });
+      while (rowsOf(kind).length <= highest && rowsOf(kind).length < MAX_ROWS) addRow(kind);
+    });
+    form.querySelectorAll("input, select").forEach(function (field) {
+      if (!field.name || field.name === "csrfmiddlewaretoken") return;
+      if (field.type === "checkbox") field.checked = values[field.name] === "on";
+      else if (field.name in values) field.value = values[field.name];
+    });
+    showPledge();
+    document.getElementById("draft-restored").hidden = false;
+  }
+
+  let saveTimer = null;
+  form.addEventListener("input", function () {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveDraft, 400);
+  });
+  form.addEventListener("change", function () { clearTimeout(saveTimer); saveDraft(); });
+
+  if (sealing && form.dataset.fresh) {
+    readDraft()
+      .then(function (draft) {
+        if (draft && draft.user === form.dataset.user) restore(draft);
+        form.dataset.restored = draft ? "yes" : "no";
+      })
+      .catch(function () { form.dataset.restored = "no"; });
+  }
+
+  const offline = document.getElementById("offline");
+  let retry = null;
+
+  function send() {
+    clearTimeout(retry);
+    fetch(form.getAttribute("action") || window.location.href, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "X-Sulh-Form": "fetch" },  // the server answers a saved intake with JSON
+    })
+      .then(function (response) {
+        offline.hidden = true;
+        const type = response.headers.get("Content-Type") || "";
+        if (response.ok && type.indexOf("application/json") === 0) {
+          // saved: the draft goes, then to the receipt
+          return response.json().then(function (saved) {
+            return deleteDraft().then(function () { window.location.assign(saved.receipt); });
+          });
+        }
+        // the form again, with its errors (or any other answer): shown as the server sent
+        // it, the draft kept until a receipt arrives
+        return response.text().then(function (html) {
+          document.open();
+          document.write(html);
+          document.close();
+        });
+      })
+      .catch(function () {
+        offline.hidden = false;
+        retry = setTimeout(send, 15000);  // also when the browser misses "online"
+      });
+  }
+
+  window.addEventListener("online", function () {
+    if (offline && !offline.hidden && document.contains(offline)) {
+      clearTimeout(retry);
+      send();
+    }
+  });
+
+  form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.name === "language") return;  // a plain post
+    if (!window.fetch) return;
+    event.preventDefault();
+    clearTimeout(saveTimer);
+    saveDraft().then(send);
+  });
 })();
