@@ -369,6 +369,7 @@
       })
       .catch(function () {
         offline.hidden = false;
+        offline.scrollIntoView({ block: "center" });
         retry = setTimeout(send, 15000);  // also when the browser misses "online"
       });
   }
