@@ -27,6 +27,11 @@ from sulh.matching.score import MatchResult
 from sulh.matching.stored import person_records, record_keys, registered_records
 
 SEARCH_THRESHOLD = 0.4
+# A birth year alone (typed, or all that was registered) carries less evidence than a full
+# date: the desk's hint then counts look-alikes from a lower score, so that a man typed
+# with his birth year only, or in the other script, is still noticed before he is
+# registered twice. A hint only: the full duplicate check at saving is unchanged.
+YEAR_ONLY_THRESHOLD = 0.25
 MAX_RESULTS = 20
 
 
@@ -69,6 +74,10 @@ def person_search(*, user: User, query: PersonRecord, purpose: str) -> list[Sear
     return hits[:MAX_RESULTS]
 
 
+def _year_only(birth_date: str) -> bool:
+    return len(birth_date) == 4 and birth_date.isdigit()
+
+
 def intake_precheck(*, user: User, query: PersonRecord) -> dict[str, int]:
     """For the clerk, while typing: how many people the clerk may already see (adults
     registered at the clerk's own station) look like this person, so the clerk can stop a
@@ -91,7 +100,9 @@ def intake_precheck(*, user: User, query: PersonRecord) -> dict[str, int]:
     duplicates = 0
     for _case_id, records in registered_records(sorted(visible)):
         result = best_match([query], records)
-        duplicates += bool(result and result.score >= DUPLICATE_THRESHOLD)
+        year_only = any(_year_only(r.birth_date) for r in [query, *records])
+        threshold = YEAR_ONLY_THRESHOLD if year_only else DUPLICATE_THRESHOLD
+        duplicates += bool(result and result.score >= threshold)
     audit_record(
         actor=user, action="intake_precheck", obj_type="person", obj_id="",
         details={"duplicates": duplicates},

@@ -1,7 +1,8 @@
-"""Turn schema errors into one SulhError that names the field."""
+"""Turn schema errors into one SulhError that names the field, and keeps them all."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, TypeVar
 
@@ -11,6 +12,25 @@ from sulh.core.errors import ValidationFailed
 
 Schema = TypeVar("Schema", bound=BaseModel)
 _FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_]*(?: or [a-z_][a-z0-9_]*)?): (.+)$", re.DOTALL)
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One schema error: the field's path, a stable code, the English message and the
+    limits the message speaks of (``ge``, ``max_length``), for a form to translate."""
+
+    field: str
+    code: str
+    message: str
+    context: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class SchemaInvalid(ValidationFailed):
+    """Named for the first wrong field, with every problem found in ``problems``."""
+
+    def __init__(self, message: str, *, field: str, problems: list[Problem]) -> None:
+        super().__init__(message, field=field)
+        self.problems = problems
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -45,7 +65,19 @@ def parse(schema: type[Schema], data: Any) -> Schema:
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        field, message = describe(dict(errors[0]))
+        errors = [dict(error) for error in exc.errors()]
+        problems = []
+        for error in errors:
+            path, message = describe(error)
+            code = str(error.get("type", ""))
+            problems.append(Problem(path, code, message, _context(error)))
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ValidationFailed(f"{message}{more}", field=field) from None
+        first = problems[0]
+        raise SchemaInvalid(
+            f"{first.message}{more}", field=first.field, problems=problems
+        ) from None
+
+
+def _context(error: dict[str, Any]) -> dict[str, Any]:
+    context = error.get("ctx") or {}
+    return {k: v for k, v in context.items() if isinstance(v, str | int | float)}

@@ -82,6 +82,7 @@ class FamilyMember(RowSealedModel):
     sex = models.CharField(max_length=8, choices=Sex.choices)
     birth_year = EncryptedTextField(blank=True)
     is_child = models.BooleanField(default=False)
+    accompanying = models.BooleanField(default=False)  # came to the desk with the person
 
 
 class ItemKind(models.TextChoices):
@@ -89,6 +90,12 @@ class ItemKind(models.TextChoices):
     AMMUNITION = "ammunition", "Ammunition"
     ID_DOCUMENT = "id_document", "Identity document"
     OTHER = "other", "Other"
+
+
+class SerialAbsence(models.TextChoices):
+    NONE = "none", "No serial number"
+    ERASED = "erased", "Serial number erased"
+    UNREADABLE = "unreadable", "Serial number unreadable"
 
 
 class SurrenderedItem(RowSealedModel):
@@ -102,6 +109,8 @@ class SurrenderedItem(RowSealedModel):
     calibre = EncryptedTextField(blank=True)
     serial_number = EncryptedTextField(blank=True)
     no_serial = models.BooleanField(default=False)  # serial absent or erased, stated explicitly
+    # why, when the clerk said (older intakes and API clients may only set no_serial)
+    serial_absence = models.CharField(max_length=12, choices=SerialAbsence.choices, blank=True)
     heavy = models.BooleanField(default=False)
     quantity = models.PositiveIntegerField(default=1)
     document_type = EncryptedTextField(blank=True)

@@ -10,16 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 NAME_MAX = 100
 _ARABIC_LETTERS = re.compile(
@@ -37,26 +40,68 @@ SERIAL_PLACEHOLDERS = frozenset(
 PLACEHOLDER_PATTERN = re.compile(r"^(x+|0+|\?+|-+|\*+)$", re.IGNORECASE)
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_MAX)]
+# Why a weapon has no serial number, stated by the clerk: none was ever stamped, it was
+# filed or ground off, or it is there but cannot be read.
+SerialAbsence = Literal["", "none", "erased", "unreadable"]
+
+
+def problem(code: str, message: str) -> PydanticCustomError:
+    """A schema error with a stable code, which a form translates, and an English message,
+    which the API shows."""
+    return PydanticCustomError(code, message)
+
+
+def _missing(data: Any, field: str, code: str, message: str) -> InitErrorDetails:
+    return InitErrorDetails(type=problem(code, message), loc=(field,), input=data)
+
+
+def _all_errors(
+    data: Any, handler: ValidatorFunctionWrapHandler, missing: list[InitErrorDetails]
+) -> Any:
+    """Validate with ``handler`` and report the fields' own errors together with the
+    ``missing`` required values, so that a form shows every error at once (an "after"
+    validator only runs when every field is already valid)."""
+    try:
+        model = handler(data)
+    except ValidationError as exc:
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError(error["type"], error["msg"], error.get("ctx")),
+                loc=error["loc"],
+                input=error.get("input"),
+            )
+            for error in exc.errors()
+        ]
+        known = {error["loc"] for error in errors}
+        extra = [error for error in missing if error["loc"] not in known]
+        raise ValidationError.from_exception_data(exc.title, [*errors, *extra]) from None
+    if missing:
+        raise ValidationError.from_exception_data("value", missing)
+    return model
+
+
+def _text(data: Any, *fields: str) -> bool:
+    return isinstance(data, dict) and any(str(data.get(f) or "").strip() for f in fields)
 
 
 def _clean(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\u200c\u200d" for ch in value):
-        raise ValueError("must not contain control characters")
+        raise problem("control_characters", "must not contain control characters")
     return re.sub(r"\s+", " ", value)
 
 
 def arabic_name(value: str) -> str:
     value = _clean(value)
     if value and not _ARABIC_LETTERS.match(value):
-        raise ValueError("must be written in Arabic script")
+        raise problem("arabic_script", "must be written in Arabic script")
     return value
 
 
 def latin_name(value: str) -> str:
     value = _clean(value)
     if value and not _LATIN_LETTERS.match(value):
-        raise ValueError("must be written in Latin script")
+        raise problem("latin_script", "must be written in Latin script")
     return value
 
 
@@ -68,18 +113,18 @@ def parse_birth_date(value: str, *, today: dt.date) -> str:
     if re.fullmatch(r"\d{4}", value):
         year = int(value)
         if year > today.year or year < today.year - 110:
-            raise ValueError(f"year {year} is not a possible birth year")
+            raise problem("birth_year_impossible", f"year {year} is not a possible birth year")
         return value
     try:
         born = dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(
-            "must be a date YYYY-MM-DD or a year YYYY, and a real calendar day"
+        raise problem(
+            "birth_date_format", "must be a date YYYY-MM-DD or a year YYYY, and a real calendar day"
         ) from None
     if born > today:
-        raise ValueError("is in the future")
+        raise problem("birth_date_future", "is in the future")
     if born.year < today.year - 110:
-        raise ValueError(f"year {born.year} is not a possible birth year")
+        raise problem("birth_year_impossible", f"year {born.year} is not a possible birth year")
     return born.isoformat()
 
 
@@ -135,23 +180,30 @@ class PersonIn(BaseModel):
     def _national_id(cls, value: str) -> str:
         value = value.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
         if value and not re.fullmatch(r"\d{6,20}", value):
-            raise ValueError("must be 6 to 20 digits")
+            raise problem("national_id_digits", "must be 6 to 20 digits")
         return value
 
-    @model_validator(mode="after")
-    def _has_a_name(self) -> PersonIn:
-        if not (self.given_name_ar or self.given_name_lat):
-            raise ValueError("given_name_ar or given_name_lat: a given name is required")
-        if not (
-            self.family_name_ar
-            or self.family_name_lat
-            or self.father_name_ar
-            or self.father_name_lat
-        ):
-            raise ValueError(
-                "family_name_ar or family_name_lat: a family or father's name is required"
+    @model_validator(mode="wrap")
+    @classmethod
+    def _has_a_name(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> PersonIn:
+        missing = []
+        if not _text(data, "given_name_ar", "given_name_lat"):
+            missing.append(
+                _missing(data, "given_name_ar", "given_name_required", "a given name is required")
             )
-        return self
+        if not _text(
+            data, "family_name_ar", "family_name_lat", "father_name_ar", "father_name_lat"
+        ):
+            missing.append(
+                _missing(
+                    data,
+                    "family_name_ar",
+                    "family_name_required",
+                    "a family or father's name is required",
+                )
+            )
+        person: PersonIn = _all_errors(data, handler, missing)
+        return person
 
 
 class FamilyMemberIn(BaseModel):
@@ -162,6 +214,8 @@ class FamilyMemberIn(BaseModel):
     name_lat: ShortText = ""
     sex: Literal["male", "female"]
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    # with the person at the desk (and so seen), not only named
+    accompanying: bool = False
 
     @field_validator("name_ar")
     @classmethod
@@ -173,13 +227,19 @@ class FamilyMemberIn(BaseModel):
     def _latin(cls, value: str) -> str:
         return latin_name(value)
 
-    @model_validator(mode="after")
-    def _named(self) -> FamilyMemberIn:
-        if not (self.name_ar or self.name_lat):
-            raise ValueError("name_ar or name_lat: a name is required")
-        if self.birth_year is not None and self.birth_year > dt.date.today().year:
-            raise ValueError("birth_year: is in the future")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _named(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> FamilyMemberIn:
+        missing = []
+        if not _text(data, "name_ar", "name_lat"):
+            missing.append(_missing(data, "name_ar", "name_required", "a name is required"))
+        member: FamilyMemberIn = _all_errors(data, handler, missing)
+        if member.birth_year is not None and member.birth_year > dt.date.today().year:
+            raise ValidationError.from_exception_data(
+                "value",
+                [_missing(data, "birth_year", "birth_year_future", "is in the future")],
+            )
+        return member
 
 
 class ItemIn(BaseModel):
@@ -190,6 +250,8 @@ class ItemIn(BaseModel):
     calibre: Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)] = ""
     serial_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
     no_serial: bool = False
+    # why there is no serial (implies no_serial); empty when one is typed, or unstated
+    serial_absence: SerialAbsence = ""
     heavy: bool = False
     quantity: int = Field(default=1, ge=1, le=100000)
     document_type: ShortText = ""
@@ -201,25 +263,57 @@ class ItemIn(BaseModel):
     def _serial(cls, value: str) -> str:
         value = _clean(value)
         if value and (value.lower() in SERIAL_PLACEHOLDERS or PLACEHOLDER_PATTERN.match(value)):
-            raise ValueError(
-                f"{value!r} is a placeholder, not a serial number: leave it empty and set no_serial"
+            raise problem(
+                "serial_placeholder",
+                f"{value!r} is a placeholder, not a serial number: leave it empty and set "
+                "no_serial (or serial_absence)",
             )
         return value
 
-    @model_validator(mode="after")
-    def _weapon_serial(self) -> ItemIn:
-        if self.kind == "weapon":
-            if not self.weapon_type:
-                raise ValueError("weapon_type: is required for a weapon")
-            if not self.serial_number and not self.no_serial:
-                raise ValueError(
-                    "serial_number: is required, or set no_serial when it is absent or erased"
+    @model_validator(mode="wrap")
+    @classmethod
+    def _weapon_serial(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> ItemIn:
+        missing = []
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if kind == "weapon" and not _text(data, "weapon_type"):
+            missing.append(
+                _missing(data, "weapon_type", "weapon_type_required", "is required for a weapon")
+            )
+        if kind == "id_document" and not _text(data, "document_type"):
+            missing.append(
+                _missing(
+                    data,
+                    "document_type",
+                    "document_type_required",
+                    "is required for an identity document",
                 )
-            if self.serial_number and self.no_serial:
-                raise ValueError("no_serial: cannot be set together with a serial number")
-        if self.kind == "id_document" and not self.document_type:
-            raise ValueError("document_type: is required for an identity document")
-        return self
+            )
+        item: ItemIn = _all_errors(data, handler, missing)
+        if item.serial_absence:
+            item.no_serial = True
+        if item.kind == "weapon":
+            if not item.serial_number and not item.no_serial:
+                missing.append(
+                    _missing(
+                        data,
+                        "serial_number",
+                        "serial_required",
+                        "is required, or set no_serial when it is absent or erased",
+                    )
+                )
+            if item.serial_number and item.no_serial:
+                field = "serial_absence" if item.serial_absence else "no_serial"
+                missing.append(
+                    _missing(
+                        data,
+                        field,
+                        "serial_conflict",
+                        "cannot be set together with a serial number",
+                    )
+                )
+        if missing:
+            raise ValidationError.from_exception_data("value", missing)
+        return item
 
 
 class PledgeIn(BaseModel):

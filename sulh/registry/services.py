@@ -172,6 +172,7 @@ def _save_family(*, intake: Intake, data: IntakeIn, year: int) -> None:
             sex=member.sex,
             birth_year=str(member.birth_year or ""),
             is_child=member.birth_year is not None and year - member.birth_year < 18,
+            accompanying=member.accompanying,
         )
         for member in data.family
     )

@@ -12,11 +12,13 @@ import json
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
@@ -40,7 +42,17 @@ from sulh.ledger.render import LABELS, bars, bulletin_html
 from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
-from sulh.web.forms import day_first_date, intake_payload, western_digits
+from sulh.web.forms import (
+    FAMILY_FIELDS,
+    ITEM_FIELDS,
+    RELATIONS,
+    SERIAL_STATES,
+    day_first_date,
+    error_messages,
+    form_rows,
+    intake_form,
+    western_digits,
+)
 
 
 def _text(value: Any) -> str:
@@ -84,21 +96,68 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 affiliations=[(a.id, _text(a.name)) for a in definition.affiliations],
                 destinations=[(d.id, _text(d.name)) for d in definition.destinations],
             )
+    post = request.POST if request.method == "POST" else QueryDict()
+    context.update(
+        values=post,
+        relations=list(RELATIONS.items()),
+        serial_states=list(SERIAL_STATES.items()),
+        # one key per form shown: a double submit or a retry after a lost answer registers
+        # once (and a form shown again, with its errors or in the other language, keeps it)
+        idempotency_key=post.get("idempotency_key") or uuid.uuid4().hex,
+    )
+    language = post.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        return _intake_form(request, context, post, language=language)
     if request.method == "POST":
-        payload = intake_payload(
-            request.POST, program=code, station=user.station.code if user.station else ""
-        )
+        form = intake_form(post, program=code, station=user.station.code if user.station else "")
         try:
-            result = intake_register(data=parse(IntakeIn, payload), clerk=user)
+            result = intake_register(data=parse(IntakeIn, form.payload), clerk=user)
         except SulhError as exc:
+            errors, general = error_messages(exc, form)
             context.update(
-                error=exc, values=request.POST, idempotency_key=payload["idempotency_key"]
+                errors=errors, general_errors=general, error_count=len(errors) + len(general)
             )
-            return render(request, "web/intake_new.html", context, status=exc.status)
+            return _intake_form(request, context, post, errors=errors, status=exc.status)
+        if request.headers.get("X-Sulh-Form") == "fetch":
+            # the page's script sent it (and keeps a sealed draft until this answer): it
+            # goes to the receipt itself, so the receipt is read once, not twice
+            receipt_url = reverse("web:receipt", kwargs={"serial": result.case.intake.serial})
+            return JsonResponse({"receipt": receipt_url})
         return redirect("web:receipt", serial=result.case.intake.serial)
-    # one key per form shown: a double submit or a retry after a lost answer registers once
-    context["idempotency_key"] = uuid.uuid4().hex
-    return render(request, "web/intake_new.html", context)
+    return _intake_form(request, context, post)
+
+
+def _intake_form(
+    request: HttpRequest,
+    context: dict[str, Any],
+    post: QueryDict,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+    language: str = "",
+) -> HttpResponse:
+    """The form with every row as typed. ``language``: the header's language button,
+    pressed on the intake form, posts the form here (the page's script makes it do so):
+    the form comes back as typed, in the other language, and the language is remembered as
+    Django's own switch remembers it."""
+    context.update(
+        family_rows=form_rows(post, "family", FAMILY_FIELDS, errors),
+        item_rows=form_rows(post, "item", ITEM_FIELDS, errors),
+    )
+    response = render(request, "web/intake_new.html", context, status=status)
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 @login_required
