@@ -213,7 +213,7 @@ def candidate_resolve(request: HttpRequest, serial: str, candidate_id: int) -> H
         )
         case_review.candidate_resolve(
             candidate=candidate, user=user, decision=request.POST.get("decision", ""),
-            reason=request.POST.get("reason", ""),
+            reason=request.POST.get("reason", ""), survivor=request.POST.get("survivor", ""),
         )  # fmt: skip
 
     return _act(request, serial, act, gettext("Candidate resolved."))
