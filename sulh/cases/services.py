@@ -301,10 +301,14 @@ def case_link_duplicates(
     duplicate. The survivor is the earlier registration, unless the officer chose ``this``
     (``case``) or ``other``; a registration closed before stands for its survivor. Within
     the caller's transaction. Returns the case closed, or None when nothing is closed: the
-    two are one case already, or of different programs (a person may be in two)."""
+    two are one case already, or of different programs (a person may be in two), or one
+    of them is a case ``actor`` may not see (a child's, for a vetting officer; an adult's,
+    for child protection), which they do not close."""
     survivor_check(survivor)
     mine, theirs = case_survivor(case), case_survivor(other)
     if mine.pk == theirs.pk or mine.program_id != theirs.program_id:
+        return None
+    if cases_visible_to(user=actor).filter(pk__in=[mine.pk, theirs.pk]).count() != 2:
         return None
     locked = {  # in a fixed order, so that two officers linking the same pair take turns
         row.pk: row
@@ -322,6 +326,13 @@ def case_link_duplicates(
         keep, close = theirs, mine
     else:
         keep, close = sorted((mine, theirs), key=lambda row: (row.intake.received_at, row.pk))
+    if case_screening_status(case_id=close.pk) != "clear":
+        # its list match (open or confirmed) would be lost with it
+        raise Conflict(
+            f"registration {close.serial} has a possible or confirmed list match: resolve it "
+            "first, or keep that registration as the one the case carries on as",
+            field="survivor",
+        )
     _close_duplicate(duplicate=close, survivor=keep, actor=actor, reason=reason)
     return close
 

@@ -17,6 +17,7 @@ from sulh.cards import services as card_services
 from sulh.cards.models import CardState
 from sulh.cases import services
 from sulh.cases.intake import intake_register
+from sulh.cases.lists import list_import
 from sulh.cases.models import Case, DecisionStatus, State
 from sulh.cases.review import candidate_resolve
 from sulh.core.errors import Conflict, ValidationFailed
@@ -26,6 +27,7 @@ from sulh.ledger.monitor import figures_from_leaves, monitor_check
 from sulh.ledger.services import bulletin_publish, tree_head_sign
 from sulh.matching.models import CandidateStatus
 from sulh.registry.schemas import IntakeIn
+from tests.cases.test_rules import SAMER, _wanted_list
 from tests.conftest import make_intake
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +174,39 @@ def test_the_figures_and_the_published_bulletin_count_a_linked_person_once(
     assert report.ok, report.problems
     closing = [leaf for leaf in _leaves() if leaf["event"] == "closed_as_duplicate"]
     assert len(closing) == 1 and set(closing[0]) == {"event", "program", "station", "day", "case"}
+
+
+def test_a_registration_with_a_list_match_is_not_closed_until_the_match_is_resolved(
+    personas, programs, tmp_path
+):
+    list_import(path=_wanted_list(tmp_path), name="wanted", user=None)
+    first = make_intake(PROGRAM, submitted_at=WHEN, person=SAMER)
+    earlier = _register(personas, first)
+    later = _register(personas, {**first, "idempotency_key": "y" * 24}, clerk="clerk2")
+    duplicate = next(c for c in later.candidates.all() if c.kind == "duplicate")
+    hit = next(c for c in later.candidates.all() if c.kind == "list")
+    with pytest.raises(Conflict) as refused:
+        candidate_resolve(candidate=duplicate, user=personas["vetter"], decision="link",
+                          reason="same man")  # fmt: skip
+    assert refused.value.field == "survivor" and later.serial in refused.value.message
+    duplicate.refresh_from_db()
+    assert duplicate.status == CandidateStatus.OPEN  # nothing half-done
+    candidate_resolve(candidate=hit, user=personas["vetter"], decision="clear",
+                      reason="another man: other mother")  # fmt: skip
+    candidate_resolve(candidate=duplicate, user=personas["vetter"], decision="link",
+                      reason="same man")  # fmt: skip
+    later.refresh_from_db()
+    assert later.state == State.DUPLICATE and services.case_survivor(later) == earlier
+
+
+def test_an_officer_never_closes_a_case_they_may_not_see(personas, programs):
+    first = make_intake(PROGRAM, seed=14, submitted_at=WHEN)
+    disputed = {**first, "person": {**first["person"], "age_disputed": True}}
+    child = _register(personas, disputed)  # a child's case: vetting may not open it
+    adult = _register(personas, {**first, "idempotency_key": "z" * 24}, clerk="clerk2")
+    assert child.is_child and not adult.is_child and adult.state == State.IN_REVIEW
+    _link(personas, adult)  # the earlier one, the child's, would survive
+    child.refresh_from_db()
+    adult.refresh_from_db()
+    assert State.DUPLICATE not in (child.state, adult.state)
+    assert adult.candidates.get().status == CandidateStatus.LINKED
