@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sulh.cards.services import on_eligibility_revoked
+from sulh.cards.services import on_closed_as_duplicate, on_eligibility_revoked
 from sulh.cases import hooks as case_hooks
 from sulh.core.hooks import Hook, HookNotRegistered
 from sulh.ledger.hooks import on_case_transition
@@ -74,6 +74,7 @@ def test_it_imports_by_name_only_in_the_command_dispatcher():
 def test_it_registers_the_log_and_the_cards_on_the_case_hooks_at_start_up():
     assert on_case_transition in case_hooks.case_transitioned.receivers
     assert on_eligibility_revoked in case_hooks.eligibility_revoked.receivers
+    assert on_closed_as_duplicate in case_hooks.closed_as_duplicate.receivers
 
 
 def test_it_refuses_to_fire_a_required_hook_that_nothing_receives():

@@ -79,7 +79,9 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.SEE_CANDIDATES: frozenset(
         {Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CHILD_PROTECTION}
     ),
-    Action.RESOLVE_CANDIDATE: frozenset({Role.VETTING_OFFICER}),
+    # Child protection resolves the candidates of the children's cases it alone may open
+    # (vetting officers may not): without it a child's review could never close.
+    Action.RESOLVE_CANDIDATE: frozenset({Role.VETTING_OFFICER, Role.CHILD_PROTECTION}),
     Action.SEE_REVIEW_QUEUE: frozenset(
         {Role.VETTING_OFFICER, Role.DECIDING_OFFICER, Role.CHILD_PROTECTION}
     ),

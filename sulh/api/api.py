@@ -371,8 +371,9 @@ def candidates_resolve(request: HttpRequest, candidate_id: int, payload: Resolve
         user=_user(request), candidate_id=candidate_id, action=Action.RESOLVE_CANDIDATE
     )
     resolved = case_review.candidate_resolve(
-        candidate=candidate, user=_user(request), decision=payload.decision, reason=payload.reason
-    )
+        candidate=candidate, user=_user(request), decision=payload.decision,
+        reason=payload.reason, survivor=payload.survivor,
+    )  # fmt: skip
     shown = case_selectors.candidates_shown(user=_user(request), candidates=[resolved])
     return _candidate_out(shown[0])
 

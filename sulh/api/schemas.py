@@ -99,6 +99,8 @@ class SecondOfficerRequestOut(BaseModel):
 class ResolveIn(BaseModel):
     decision: Literal["link", "clear"]
     reason: str = Field(max_length=2000)
+    # a duplicate linked: which registration carries on (empty: the earlier one)
+    survivor: Literal["", "this", "other"] = ""
 
 
 class CandidateOut(BaseModel):

@@ -1,7 +1,9 @@
 """The program's figures as of now, straight from the cases.
 
 They reconcile by construction: every registered case is counted in exactly one
-of amnesty_granted, departure, referred, denied or pending.
+of amnesty_granted, departure, referred, denied or pending. A registration closed as a
+duplicate of another (the same person registered twice) is not counted: the person counts
+once, under the survivor, as in the log's figures (``sulh.ledger.monitor``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def program_figures(*, program_code: str, as_of: dt.datetime | None = None) -> d
     as_of = as_of or timezone.now()
     rows = (
         Case.objects.filter(program__code=program_code, created_at__lte=as_of)
+        .exclude(state=State.DUPLICATE)
         .values("station__code", "state", "outcome")
         .annotate(n=Count("id"))
     )

@@ -32,6 +32,7 @@ from sulh.cards.pdf import PrintedCard, card_pdf
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cards.trust import StationKey, trust_list_sign
 from sulh.cases import services as case_services
+from sulh.cases.hooks import DuplicateClosed
 from sulh.cases.models import Case, DecisionStatus, Outcome, State
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.models import SigningKey
@@ -462,6 +463,25 @@ def card_reinstatement_pending(*, card: Card) -> CardReinstatement | None:
 def on_eligibility_revoked(case: Case) -> None:
     """Registered on ``sulh.cases.hooks.eligibility_revoked`` at start-up."""
     cards_revoke_for_case(case=case)
+
+
+def on_closed_as_duplicate(closed: DuplicateClosed) -> None:
+    """Registered on ``sulh.cases.hooks.closed_as_duplicate`` at start-up: the duplicate's
+    cards are revoked (the status list says so from its next signing) and the revocation
+    is in its history; a reinstatement asked for them is voided. Only the survivor's card
+    stands for the person."""
+    duplicate = closed.duplicate
+    CardReinstatement.objects.filter(
+        card__case=duplicate, status=DecisionStatus.AWAITING_SECOND
+    ).update(status=DecisionStatus.VOIDED)
+    in_force = Card.objects.select_for_update().filter(case=duplicate)
+    for card in in_force.exclude(state=CardState.REVOKED):
+        card.state = CardState.REVOKED
+        card.save(update_fields=["state"])
+        case_services.case_note(
+            case=duplicate, event="card_revoked", actor=closed.actor,
+            reason=f"duplicate of {closed.survivor.serial}", details={"card": card.card_id},
+        )  # fmt: skip
 
 
 def cards_revoke_for_case(*, case: Case) -> int:

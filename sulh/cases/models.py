@@ -20,6 +20,8 @@ class State(models.TextChoices):
     CARD_ISSUED = "card_issued", _("Card issued")
     APPEALED = "appealed", _("Appealed")
     ELIGIBILITY_REVOKED = "eligibility_revoked", _("Eligibility revoked")
+    # Linked to another registration of the same person, which carries the case on.
+    DUPLICATE = "duplicate", _("Closed: a duplicate registration")
 
 
 class Outcome(models.TextChoices):
@@ -55,6 +57,11 @@ class Case(RowSealedModel):
     # What the station's clock said at the submission, within the allowed skew: kept as the
     # station's claim only. The registration time is the server's (the intake's submitted_at).
     station_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Closed as a duplicate: the surviving case's id, sealed (which registrations are one
+    # person is not said in clear), and a keyed hash of it for the survivor to find its
+    # duplicates by (as ``MatchCandidate.other_index``).
+    duplicate_of = EncryptedTextField(blank=True)
+    duplicate_of_index = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

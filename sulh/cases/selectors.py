@@ -122,6 +122,31 @@ def case_get_for_user(
     return case
 
 
+def child_receipt_get_for_user(*, user: User, serial: str) -> Case | None:
+    """The child's case that ``user``, the clerk who registered it at their own station,
+    may not open (only child protection may), for a receipt that says where it went and
+    nothing of the child; None for any other case or user (who see the case, or nothing).
+    The read is counted and audited like opening a case."""
+    if not allows(user, Action.REGISTER) or allows(user, Action.VIEW_CHILDS_CASE):
+        return None
+    if user.station_id is None:
+        return None
+    case = (
+        Case.objects.select_related("intake", "program", "station")
+        .filter(intake__serial=serial, is_child=True, intake__clerk=user)
+        .filter(station_id=user.station_id)
+        .first()
+    )
+    if case is None:
+        return None
+    read_budget_take(user=user)
+    audit_record(
+        actor=user, action="case.receipt_read", obj_type="case", obj_id=str(case.pk),
+        purpose="the receipt of a child's registration",
+    )  # fmt: skip
+    return case
+
+
 def decision_get_for_user(
     *, user: User, decision_id: int, action: Action | None = None
 ) -> Decision:

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sulh.accounts.models import User
@@ -37,6 +38,7 @@ from sulh.cases.models import (
 from sulh.cases.screening import case_candidates_open
 from sulh.cases.selectors import cases_visible_to
 from sulh.core.errors import Conflict, ValidationFailed
+from sulh.keys.sealing import blind_index
 from sulh.matching.candidates import case_screening_status
 from sulh.programs.definition import CaseFacts, Proposal
 from sulh.programs.services import program_get_definition
@@ -56,6 +58,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     State.APPEALED: frozenset({State.DECIDED, State.DECISION_PENDING}),
     State.ELIGIBILITY_REVOKED: frozenset({State.APPEALED}),
 }
+# Any registration may turn out to be the same person's as another: it is then closed, for
+# good, and the other carries the person's case on (``case_link_duplicates``).
+TRANSITIONS = {
+    state: moves | {State.DUPLICATE} if state else moves for state, moves in TRANSITIONS.items()
+}
+TRANSITIONS[State.DUPLICATE] = frozenset()
 DECIDABLE_STATES = frozenset({State.SCREENED, State.APPEALED})
 REASON_MAX = 2000
 
@@ -247,6 +255,109 @@ def case_review_reopen(*, case: Case, actor: User | None, reason: str) -> None:
             details={"voided_decisions": voided} if voided else None,
         )  # fmt: skip
         pending.update(status=DecisionStatus.VOIDED)
+
+
+SURVIVOR_CHOICES = ("", "this", "other")
+
+
+def survivor_check(survivor: str) -> str:
+    """Which of two linked registrations the officer keeps: ``this`` case, the ``other``,
+    or empty for the rule (the earlier registration)."""
+    if survivor not in SURVIVOR_CHOICES:
+        raise ValidationFailed(
+            "must be this, other, or empty for the earlier registration", field="survivor"
+        )
+    return survivor
+
+
+def duplicate_index(*, survivor_id: int) -> str:
+    """What a duplicate stores beside its sealed survivor: a keyed hash of the survivor's id,
+    so that the survivor finds its duplicates without saying in clear which they are."""
+    return blind_index(f"survivor:{survivor_id}", purpose="case-duplicate-of")
+
+
+def case_survivor(case: Case) -> Case:
+    """The case that carries ``case``'s person on: ``case`` itself, unless it was closed as
+    a duplicate (then its survivor's survivor, and so on)."""
+    seen: set[int] = set()
+    while case.state == State.DUPLICATE and case.duplicate_of and case.pk not in seen:
+        seen.add(case.pk)
+        case = Case.objects.select_related("intake").get(pk=int(case.duplicate_of))
+    return case
+
+
+def cases_duplicates_of(*, case: Case) -> QuerySet[Case]:
+    """The registrations closed as duplicates of ``case``."""
+    return Case.objects.filter(
+        state=State.DUPLICATE, duplicate_of_index=duplicate_index(survivor_id=case.pk)
+    ).select_related("intake")
+
+
+def case_link_duplicates(
+    *, case: Case, other: Case, actor: User, reason: str, survivor: str = ""
+) -> Case | None:
+    """An officer confirmed that ``case`` and ``other`` are one person (a duplicate
+    candidate linked): one registration carries the case on, the other is closed as its
+    duplicate. The survivor is the earlier registration, unless the officer chose ``this``
+    (``case``) or ``other``; a registration closed before stands for its survivor. Within
+    the caller's transaction. Returns the case closed, or None when nothing is closed: the
+    two are one case already, or of different programs (a person may be in two), or one
+    of them is a case ``actor`` may not see (a child's, for a vetting officer; an adult's,
+    for child protection), which they do not close."""
+    survivor_check(survivor)
+    mine, theirs = case_survivor(case), case_survivor(other)
+    if mine.pk == theirs.pk or mine.program_id != theirs.program_id:
+        return None
+    if cases_visible_to(user=actor).filter(pk__in=[mine.pk, theirs.pk]).count() != 2:
+        return None
+    locked = {  # in a fixed order, so that two officers linking the same pair take turns
+        row.pk: row
+        for row in Case.objects.select_for_update()
+        .select_related("intake", "station", "program")
+        .filter(pk__in=[mine.pk, theirs.pk])
+        .order_by("pk")
+    }
+    mine, theirs = locked[mine.pk], locked[theirs.pk]
+    if State.DUPLICATE in (mine.state, theirs.state):
+        raise Conflict("the case was changed by someone else; reload it", field="state")
+    if survivor == "this":
+        keep, close = mine, theirs
+    elif survivor == "other":
+        keep, close = theirs, mine
+    else:
+        keep, close = sorted((mine, theirs), key=lambda row: (row.intake.received_at, row.pk))
+    if case_screening_status(case_id=close.pk) != "clear":
+        # its list match (open or confirmed) would be lost with it
+        raise Conflict(
+            f"registration {close.serial} has a possible or confirmed list match: resolve it "
+            "first, or keep that registration as the one the case carries on as",
+            field="survivor",
+        )
+    _close_duplicate(duplicate=close, survivor=keep, actor=actor, reason=reason)
+    return close
+
+
+def _close_duplicate(*, duplicate: Case, survivor: Case, actor: User, reason: str) -> None:
+    """Close ``duplicate`` for good: what awaited a second officer on it is voided, its
+    cards are revoked (``hooks.closed_as_duplicate``), and who closed it and why is in its
+    history; the survivor's history says it took the duplicate's place."""
+    pending = Decision.objects.filter(case=duplicate, status=DecisionStatus.AWAITING_SECOND)
+    voided = list(pending.values_list("pk", flat=True))
+    pending.update(status=DecisionStatus.VOIDED)
+    EligibilityRevocation.objects.filter(
+        case=duplicate, status=DecisionStatus.AWAITING_SECOND
+    ).update(status=DecisionStatus.VOIDED)
+    hooks.closed_as_duplicate.fire(
+        hooks.DuplicateClosed(duplicate=duplicate, survivor=survivor, actor=actor, reason=reason)
+    )
+    duplicate.duplicate_of = str(survivor.pk)
+    duplicate.duplicate_of_index = duplicate_index(survivor_id=survivor.pk)
+    duplicate.save(update_fields=["duplicate_of", "duplicate_of_index", "updated_at"])
+    _transition(
+        case=duplicate, to_state=State.DUPLICATE, event="closed_as_duplicate", actor=actor,
+        reason=reason, details={"voided_decisions": voided} if voided else None,
+    )  # fmt: skip
+    case_note(case=survivor, event="duplicate_linked", actor=actor, reason=reason)
 
 
 def case_facts(*, case: Case) -> CaseFacts:

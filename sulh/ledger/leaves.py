@@ -4,7 +4,9 @@ A case event leaf: ``event``, ``program``, ``station``, ``day`` and the case's k
 pseudonym ``case``; ``outcome`` on decisions; ``sex`` and ``age_band`` (``child``
 for anyone under 18 or of disputed age) on registrations. A corridor tally leaf:
 ``event: "corridor_count"``, ``program``, ``station`` (the crossing point), ``day``
-and ``count``, with no case.
+and ``count``, with no case. A registration closed as another registration of the same
+person (``closed_as_duplicate``) carries its own pseudonym only, never the survivor's: the
+figures drop it, and nothing in the log says which two cases are one person.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+DUPLICATE_EVENT = "closed_as_duplicate"
 COUNTED_EVENTS = frozenset(
     {
         "registered",
@@ -20,6 +23,7 @@ COUNTED_EVENTS = frozenset(
         "card_revoked",
         "appealed",
         "eligibility_revoked",
+        DUPLICATE_EVENT,
     }
 )
 CORRIDOR_EVENT = "corridor_count"

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sulh.keys.signing import canonical, unb64u, verify_raw
-from sulh.ledger.leaves import CORRIDOR_EVENT
+from sulh.ledger.leaves import CORRIDOR_EVENT, DUPLICATE_EVENT
 from sulh.ledger.merkle import (
     consistency_proof,
     leaf_hash,
@@ -44,13 +44,16 @@ def _row() -> Counter[str]:
 
 def figures_from_leaves(leaves: list[dict[str, Any]], *, program: str) -> dict[str, Any]:
     """Each registered case counts once: under its standing decision's outcome, else pending.
+    A registration closed as a duplicate of another (the same person registered twice)
+    counts nowhere, nor do its decisions: the person counts once, under the survivor.
 
     Children (under 18 or of disputed age) are counted apart, in ``children``, and in
     no other figure. Corridor tallies are summed per day and crossing point.
     """
     registered: dict[str, dict[str, str]] = {}
     standing: dict[str, str] = {}
-    decided_on: Counter[str] = Counter()
+    decisions: list[tuple[str, str]] = []  # (case, day)
+    closed: set[str] = set()
     corridor: dict[str, Counter[str]] = {}
     for leaf in leaves:
         if leaf.get("program") != program:
@@ -62,11 +65,20 @@ def figures_from_leaves(leaves: list[dict[str, Any]], *, program: str) -> dict[s
         case = leaf["case"]
         if event == "registered":
             registered[case] = leaf
+        elif event == DUPLICATE_EVENT:
+            closed.add(case)
         elif event in STANDING_EVENTS:
             outcome = leaf.get("outcome", "") if event == "decision_taken" else ""
             standing[case] = _OUTCOME_FIGURE.get(outcome, "pending")
-            if event == "decision_taken" and registered.get(case, {}).get("age_band") != "child":
-                decided_on[leaf["day"]] += 1
+            if event == "decision_taken":
+                decisions.append((case, leaf["day"]))
+    decided_on: Counter[str] = Counter(
+        day
+        for case, day in decisions
+        if case not in closed and registered.get(case, {}).get("age_band") != "child"
+    )
+    for case in closed:
+        registered.pop(case, None)
     totals, children = _row(), _row()
     groups: dict[str, dict[str, Counter[str]]] = {"station": {}, "sex": {}, "age_band": {}}
     by_day: dict[str, Counter[str]] = {}

@@ -162,7 +162,14 @@ def _intake_form(
 
 @login_required
 def receipt(request: HttpRequest, serial: str) -> HttpResponse:
-    """The printable intake and weapons receipt."""
+    """The printable intake and weapons receipt. The clerk who registered a child may not
+    open the child's case (only child protection may): they get a receipt that says the
+    case went to child protection, with the serial and nothing of the child."""
+    child = case_selectors.child_receipt_get_for_user(user=_user(request), serial=serial)
+    if child is not None:
+        definition = program_get_definition(code=child.program.code)
+        context = {"case": child, "program_title": _text(definition.title)}
+        return render(request, "web/receipt_child.html", context)
     case = _case(request, serial, purpose="print the intake receipt")
     definition = program_get_definition(code=case.program.code)
     return render(
@@ -265,7 +272,7 @@ def candidate_resolve(request: HttpRequest, serial: str, candidate_id: int) -> H
         )
         case_review.candidate_resolve(
             candidate=candidate, user=user, decision=request.POST.get("decision", ""),
-            reason=request.POST.get("reason", ""),
+            reason=request.POST.get("reason", ""), survivor=request.POST.get("survivor", ""),
         )  # fmt: skip
 
     return _act(request, serial, act, gettext("Candidate resolved."))

@@ -242,6 +242,18 @@ def case_lookup(request: HttpRequest) -> HttpResponse:
     return redirect("web:case", serial=serial) if serial else redirect("web:home")
 
 
+def _duplicates(*, user: User, case: Any, events: list[Any]) -> dict[str, Any]:
+    """A registration closed as a duplicate names the case that carries on (when the user
+    may see it) and who closed it; a survivor lists the duplicates the user may see."""
+    visible = case_selectors.cases_visible_to(user=user)
+    if case.state != "duplicate":
+        duplicates = case_services.cases_duplicates_of(case=case)
+        return {"duplicates": list(visible.filter(pk__in=duplicates.values("pk")))}
+    closed = next((e for e in reversed(events) if e.event == "closed_as_duplicate"), None)
+    survivor = visible.filter(pk=int(case.duplicate_of)).first() if case.duplicate_of else None
+    return {"survivor_case": survivor, "closed_event": closed}
+
+
 @login_required
 def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
     try:
@@ -276,6 +288,7 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         if allows(user, Action.SEE_CANDIDATES)
         else [],
     }
+    context.update(_duplicates(user=user, case=case, events=events))
     if allows(user, Action.SEE_CANDIDATES):
         candidates = matching_selectors.candidates_for_case(case_id=case.pk)
         context["candidates"] = case_selectors.candidates_shown(user=user, candidates=candidates)
