@@ -106,6 +106,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _show(result: Result) -> int:
     print(f"{result.verdict.value}: {result.message}")
+    if result.warning:
+        print(f"WARNING: {result.warning}")
     for label, value in (
         ("name (Arabic)", result.holder.get("name_ar")),
         ("name (Latin)", result.holder.get("name_lat")),

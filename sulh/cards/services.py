@@ -30,7 +30,7 @@ from sulh.cards.models import (
 )
 from sulh.cards.pdf import PrintedCard, card_pdf
 from sulh.cards.status import CardStatus, StatusList
-from sulh.cards.trust import StationKey, trust_list_sign
+from sulh.cards.trust import ProgramPolicy, StationKey, trust_list_sign
 from sulh.cases import services as case_services
 from sulh.cases.models import Case, DecisionStatus, Outcome, State
 from sulh.core.errors import Conflict, ValidationFailed
@@ -110,6 +110,16 @@ def _trust_list(root: MessageSigner, *, days: int = 30) -> dict[str, Any]:
         programs=programs,
         extensions=extensions,
         publication_key=public_key_of(publication_key()),
+        policies={pk: program_policy(code) for pk, code in programs.items()},
+    )
+
+
+def program_policy(code: str) -> ProgramPolicy:
+    """What checkpoints apply to the program's cards, from its program file."""
+    definition = program_get_definition(code=code)
+    return ProgramPolicy(
+        timezone=definition.timezone,
+        status_max_age_hours=definition.card.status_max_age_hours,
     )
 
 

@@ -89,6 +89,9 @@ class CardPolicy(_Strict):
     validity_days: int = Field(ge=1, le=3650)
     scope: Literal["city", "governorate", "nationwide"]
     photo_required: bool = False
+    # Freshness rule for checkpoints: a status list older than this makes a valid card
+    # show in amber (the list's own expiry, STATUS_LIST_HOURS, makes it STATUS STALE).
+    status_max_age_hours: int = Field(default=24, ge=1, le=24 * 90)
 
 
 class BulletinPolicy(_Strict):
