@@ -224,7 +224,9 @@ def _read_claims(
             "birth_year": body[4],
         }
         if len(body) > 5:
-            shown["photo_ref"] = str(body[5])
+            if not isinstance(body[5], bytes):
+                raise TypeError("the face is a byte string")
+            shown["photo"] = body[5]
     except Exception:
         return None
     return shown, card

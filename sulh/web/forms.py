@@ -54,6 +54,7 @@ def intake_payload(post: QueryDict, *, program: str, station: str) -> dict[str, 
     person["national_id"] = western_digits(person["national_id"])
     person["birth_date"] = day_first_date(post.get("birth_date", ""))
     person["age_disputed"] = post.get("age_disputed") == "on"
+    person["photo"] = post.get("photo", "").strip()  # web/_intake_photo.html
     family = []
     for row in _rows(post, "family", FAMILY_FIELDS):
         member: dict[str, Any] = {k: row[k] for k in ("relation", "name_ar", "name_lat", "sex")}

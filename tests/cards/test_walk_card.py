@@ -3,16 +3,26 @@ the signed trust list, and the command-line verifier warns of an old status list
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import json
+
+import pytest
+from PIL import Image
 
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.pinning import root_pem
 from sulh.cards.status import StatusList, status_list_load
 from sulh.cards.trust import ProgramPolicy, StationKey, trust_list_load, trust_list_sign
 from sulh.cards.verify import Verdict, verify_card
+from sulh.cases.intake import intake_register
 from sulh.cli import main
+from sulh.core.errors import ValidationFailed
+from sulh.core.validation import parse
 from sulh.keys.signing import new_private_key, public_bytes
+from sulh.registry.schemas import IntakeIn, PersonIn
+from tests.conftest import make_intake
 
 NOW = dt.datetime(2024, 12, 3, 9, tzinfo=dt.UTC)
 HOLDER = Holder(name_ar="عمر خالد النجار", name_lat="Omar Khaled al-Najjar", birth_year=1991)
@@ -70,3 +80,42 @@ class _Frozen(dt.datetime):
     @classmethod
     def now(cls, tz=None):  # type: ignore[override]
         return NOW
+
+
+# --- Item 10: the photo at intake ---------------------------------------------------------
+
+
+def _jpeg(size=(300, 375)) -> str:
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (120, 130, 140)).save(out, "JPEG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def test_the_photo_field_takes_a_small_jpeg_only():
+
+    person = {"given_name_lat": "Basel", "family_name_lat": "Qassab", "sex": "male"}
+    assert parse(PersonIn, {**person, "photo": _jpeg()}).photo == _jpeg()
+    assert parse(PersonIn, person).photo == ""
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 64).decode()
+    for bad, said in (
+        (png, "not a JPEG"),
+        ("not base64!", "not base64"),
+        (base64.b64encode(b"\xff\xd8\xff" + b"0" * 70000 + b"\xff\xd9").decode(), "at most"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            parse(PersonIn, {**person, "photo": bad})
+        assert refused.value.field == "person.photo" or refused.value.field == "photo"
+        assert said in refused.value.message
+        assert bad[:20] not in refused.value.message  # the input is never echoed
+
+
+@pytest.mark.django_db
+def test_the_program_says_whether_a_photo_is_taken(personas, programs):
+
+    when = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
+    payload = make_intake("aleppo-2016-amnesty", submitted_at=when)  # photo: none
+    payload["person"]["photo"] = _jpeg()
+    with pytest.raises(ValidationFailed) as refused:
+        intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when)
+    assert refused.value.field == "person.photo" and "takes no photo" in refused.value.message

@@ -743,7 +743,12 @@ function readClaims(payload, key, trust) {
       nameLat: claimText(body[3]),
       birthYear: body[4] === null || typeof body[4] === "number" ? body[4] : claimText(body[4]),
     };
-    if (body.length > 5) holder.photoRef = claimText(body[5]);
+    if (body.length > 5) {
+      // The holder's face (a small WebP or JPEG), signed with the rest: it ties the card
+      // to the face in front of the checkpoint (format.py, sulh/cards/photo.py).
+      if (!(body[5] instanceof Uint8Array)) throw new CborError("the face is not bytes");
+      holder.photo = body[5];
+    }
     return { holder, card };
   } catch {
     return null;
@@ -1258,6 +1263,23 @@ class VerifierPage {
     if (ticket === this.checking) this.showResult(outcome);
   }
 
+  // The face signed in the card, from its bytes (never from anywhere else).
+  showFace(photo) {
+    const figure = this.$("fact-face");
+    const image = this.$("fact-face-img");
+    if (this.faceUrl) URL.revokeObjectURL(this.faceUrl);
+    this.faceUrl = null;
+    figure.hidden = !photo;
+    this.root.dataset.face = photo ? "shown" : "none";
+    if (!photo) {
+      image.removeAttribute("src");
+      return;
+    }
+    const webp = photo.length > 12 && String.fromCharCode(...photo.slice(8, 12)) === "WEBP";
+    this.faceUrl = URL.createObjectURL(new Blob([photo], { type: webp ? "image/webp" : "image/jpeg" }));
+    image.src = this.faceUrl;
+  }
+
   showMessage(text) {
     const box = this.$("result");
     box.hidden = false;
@@ -1266,6 +1288,7 @@ class VerifierPage {
     this.$("verdict-label").textContent = "";
     this.$("verdict-message").textContent = text;
     this.$("verdict-facts").hidden = true;
+    this.showFace(null);
     this.$("verdict-note").textContent = "";
   }
 
@@ -1282,6 +1305,7 @@ class VerifierPage {
     this.$("verdict-message").textContent = this.t(outcome.message.key, outcome.message.params);
     const facts = this.$("verdict-facts");
     facts.hidden = !outcome.holder;
+    if (!outcome.holder) this.showFace(null);
     if (outcome.holder) {
       const { holder, card } = outcome;
       const set = (id, value) => {
@@ -1292,7 +1316,10 @@ class VerifierPage {
       set("fact-name-ar", holder.nameAr);
       set("fact-name-lat", holder.nameLat);
       set("fact-birth-year", holder.birthYear === null ? "—" : String(holder.birthYear));
-      set("fact-photo", holder.photoRef ?? "");
+      const policy = policyFor(this.trust.list, card.programCode);
+      const grants = policy.grants ? policy.grants[document.documentElement.lang === "ar" ? "ar" : "en"] : "";
+      set("fact-grants", grants || "");
+      this.showFace(holder.photo);
       set("fact-station", card.station);
       set("fact-program", card.program);
       set("fact-valid-from", zonedDate(card.validFrom, card.timezone));
