@@ -21,7 +21,10 @@ from sulh.cli import main
 from sulh.core.errors import ValidationFailed
 from sulh.core.validation import parse
 from sulh.keys.signing import new_private_key, public_bytes
+from sulh.programs.services import program_get_definition
+from sulh.registry.models import Person
 from sulh.registry.schemas import IntakeIn, PersonIn
+from sulh.registry.services import intake_erase
 from tests.conftest import make_intake
 
 NOW = dt.datetime(2024, 12, 3, 9, tzinfo=dt.UTC)
@@ -119,3 +122,31 @@ def test_the_program_says_whether_a_photo_is_taken(personas, programs):
     with pytest.raises(ValidationFailed) as refused:
         intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when)
     assert refused.value.field == "person.photo" and "takes no photo" in refused.value.message
+
+
+@pytest.mark.django_db
+def test_a_photo_is_sealed_and_blanked_at_erasure(personas, programs):
+    when = dt.datetime(2024, 12, 2, 9, tzinfo=dt.UTC)
+    payload = make_intake("aleppo-2024-defectors", submitted_at=when)  # photo: optional
+    payload["person"]["photo"] = _jpeg()
+    case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when).case
+    person = Person.objects.get(pk=case.intake.person_id)
+    assert person.photo == _jpeg()
+    intake_erase(intake=case.intake)
+    assert Person.objects.get(pk=person.pk).photo == ""
+
+
+@pytest.mark.django_db
+def test_a_program_that_requires_a_photo_refuses_an_intake_without_one(
+    personas, programs, monkeypatch
+):
+    real = program_get_definition(code="aleppo-2024-defectors")
+    required = real.model_copy(update={"card": real.card.model_copy(update={"photo": "required"})})
+    monkeypatch.setattr("sulh.cases.intake.program_get_definition", lambda code: required)
+    when = dt.datetime(2024, 12, 2, 9, tzinfo=dt.UTC)
+    payload = make_intake("aleppo-2024-defectors", submitted_at=when)
+    with pytest.raises(ValidationFailed) as refused:
+        intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when)
+    assert refused.value.field == "person.photo" and "requires" in refused.value.message
+    payload["person"]["photo"] = _jpeg()
+    assert intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when).created
