@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="where the highest list sequences seen are kept "
         "(default: ~/.local/share/sulh/verifier-state.json)",
     )
+    verify.add_argument(
+        "--face", type=Path, help="write the face signed in the card (WebP) to this file"
+    )
     verify.add_argument("card", help="the card text (SULH1:...) or a PNG image of its QR code")
     verify.set_defaults(handler=_verify)
     init = commands.add_parser(
@@ -101,15 +104,21 @@ def _verify(args: argparse.Namespace) -> int:
     if text is None:
         print(f"{Verdict.MALFORMED.value}: no QR code found in the image")
         return 1
-    return _show(verify_card(text, trusted=trusted, status=status, status_refused=status_refused))
+    result = verify_card(text, trusted=trusted, status=status, status_refused=status_refused)
+    if args.face and result.holder.get("photo"):
+        args.face.write_bytes(result.holder["photo"])
+    return _show(result)
 
 
 def _show(result: Result) -> int:
     print(f"{result.verdict.value}: {result.message}")
+    if result.warning:
+        print(f"WARNING: {result.warning}")
     for label, value in (
         ("name (Arabic)", result.holder.get("name_ar")),
         ("name (Latin)", result.holder.get("name_lat")),
         ("birth year", result.holder.get("birth_year")),
+        ("photo", _photo_note(result.holder.get("photo"))),
         ("program", result.card.get("program")),
         ("station", result.card.get("station")),
         ("valid until", result.card.get("valid_until")),
@@ -117,6 +126,12 @@ def _show(result: Result) -> int:
         if value:
             print(f"  {label}: {value}")
     return 0 if result.verdict == Verdict.VALID else 1
+
+
+def _photo_note(photo: bytes | None) -> str:
+    if not photo:
+        return ""
+    return f"a face of {len(photo)} bytes is signed in the card: show it with a page verifier"
 
 
 def _issue_demo(args: argparse.Namespace) -> int:

@@ -26,7 +26,8 @@ HEADER_ALG, HEADER_KID = 1, 4
 # CWT claims (RFC 8392).
 CLAIM_EXP, CLAIM_NBF, CLAIM_IAT, CLAIM_CTI = 4, 5, 6, 7
 # Sulh's private claim (RFC 8392 private-use range): the card body as an array
-# [program code, status-list index, name in Arabic, name in Latin, birth year (, photo ref)].
+# [program code, status-list index, name in Arabic, name in Latin, birth year (, face)], the
+# face a small WebP thumbnail (sulh.cards.photo) when the program takes photos.
 CLAIM_CARD = -70001
 COSE_SIGN1_TAG = 18
 CARD_ID_BYTES = 6
@@ -42,7 +43,7 @@ class Holder:
     name_ar: str
     name_lat: str
     birth_year: int | None
-    photo_ref: str = ""
+    photo: bytes = b""  # the face thumbnail signed into the code (WebP), when there is one
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class CardClaims:
             self.holder.name_lat,
             self.holder.birth_year,
         ]
-        if self.holder.photo_ref:
-            body.append(self.holder.photo_ref)
+        if self.holder.photo:
+            body.append(self.holder.photo)
         claims: dict[int, Any] = {
             CLAIM_EXP: int(self.valid_until.timestamp()),
             CLAIM_IAT: int(self.issued_at.timestamp()),

@@ -2,12 +2,14 @@
 
 WeasyPrint lays out the page with Pango and HarfBuzz, so Arabic names are shaped and
 run right to left. The card shows only what is in the QR (names, birth year,
-validity) plus the program's title and the issuing office: nothing about the
-holder's past.
+validity, the holder's face) plus the program's title, the issuing office and what the
+card grants (from the program file): nothing about the holder's past. The printed photo
+is the one taken at intake; the QR carries its thumbnail, signed, which the verifier shows.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 from html import escape
@@ -27,6 +29,9 @@ class PrintedCard:
     office_en: str
     valid_from: dt.date
     valid_until: dt.date
+    photo: bytes = b""  # the JPEG taken at intake
+    grants_ar: str = ""
+    grants_en: str = ""
 
 
 STYLE = """
@@ -42,12 +47,16 @@ td.qr { width: 33mm; padding-inline-end: 0; }
 p { margin: 0 0 0.7mm 0; line-height: 1.2; }
 .ar { direction: rtl; text-align: right; }
 .en { direction: ltr; text-align: left; font-family: "Noto Sans", sans-serif; }
-.title { font-weight: bold; font-size: 6.5pt; color: #1d5c3f; }
+.title { font-weight: bold; font-size: 5.8pt; color: #1d5c3f; }
 .name { font-size: 9.5pt; font-weight: bold; }
 .name-lat { font-size: 7pt; font-weight: bold; }
 table.facts { width: 100%; border-collapse: collapse; margin-bottom: 0.7mm; }
 table.facts td { padding: 0; font-size: 5.8pt; }
 .note { font-size: 4.8pt; color: #444; padding: 0 2.5mm; margin: 0; }
+img.photo { float: right; width: 13mm; height: 16.25mm; object-fit: cover; margin: 0 0 0.8mm 1.2mm;
+            border: 0.2mm solid #1d5c3f; }
+.grants { font-size: 5pt; font-weight: bold; color: #1d5c3f; padding: 0 2.5mm;
+          margin: 0 0 0.4mm 0; }
 """
 
 
@@ -55,12 +64,21 @@ def card_html(card: PrintedCard) -> str:
     qr_svg = card_qr(card.text).svg_inline(scale=1, border=2, omitsize=True)
     year = escape(str(card.holder.birth_year or "—"))
     until = card.valid_until.isoformat()
+    photo = ""
+    if card.photo:
+        src = "data:image/jpeg;base64," + base64.b64encode(card.photo).decode("ascii")
+        photo = f'<img class="photo" src="{src}" alt="">'
+    grants = "".join(
+        f'<p class="grants {cls}">{escape(text)}</p>'
+        for cls, text in (("ar", card.grants_ar), ("en", card.grants_en))
+        if text
+    )
     return f"""<!doctype html>
 <html lang="ar"><head><meta charset="utf-8"><style>{STYLE}</style></head>
 <body><div class="band"></div>
 <table class="card"><tr>
   <td class="qr">{qr_svg}<p class="id">{escape(card.card_id.upper())}</p></td>
-  <td>
+  <td>{photo}
     <p class="ar title">{escape(card.program_ar)}</p>
     <p class="en title" dir="ltr">{escape(card.program_en)}</p>
     <p class="ar name">{escape(card.holder.name_ar)}</p>
@@ -69,12 +87,12 @@ def card_html(card: PrintedCard) -> str:
       <tr><td class="en">Born {year}</td><td class="ar">مواليد {year}</td></tr>
       <tr><td class="en">Valid until {until}</td>
         <td class="ar">صالحة حتى <span dir="ltr">{until}</span></td></tr>
+      <tr><td class="en">{escape(card.office_en)}</td>
+        <td class="ar">{escape(card.office_ar)}</td></tr>
     </table>
-    <p class="ar">{escape(card.office_ar)}</p>
-    <p class="en">{escape(card.office_en)}</p>
   </td>
 </tr></table>
-<p class="note en">Scan to verify offline. Void if the code does not verify.</p>
+{grants}<p class="note en">Scan to verify offline. Void if the code does not verify.</p>
 <p class="note ar">امسح الرمز للتحقق دون اتصال. البطاقة لاغية إذا لم يتحقق الرمز.</p>
 </body></html>"""
 

@@ -29,8 +29,9 @@ from sulh.cards.models import (
     TrustListPublication,
 )
 from sulh.cards.pdf import PrintedCard, card_pdf
+from sulh.cards.photo import face_thumbnail, photo_bytes
 from sulh.cards.status import CardStatus, StatusList
-from sulh.cards.trust import StationKey, trust_list_sign
+from sulh.cards.trust import ProgramPolicy, StationKey, trust_list_sign
 from sulh.cases import services as case_services
 from sulh.cases.hooks import DuplicateClosed
 from sulh.cases.models import Case, DecisionStatus, Outcome, State
@@ -111,6 +112,19 @@ def _trust_list(root: MessageSigner, *, days: int = 30) -> dict[str, Any]:
         programs=programs,
         extensions=extensions,
         publication_key=public_key_of(publication_key()),
+        policies={pk: program_policy(code) for pk, code in programs.items()},
+    )
+
+
+def program_policy(code: str) -> ProgramPolicy:
+    """What checkpoints apply to the program's cards, from its program file."""
+    definition = program_get_definition(code=code)
+    grants = definition.card.grants
+    return ProgramPolicy(
+        timezone=definition.timezone,
+        status_max_age_hours=definition.card.status_max_age_hours,
+        grants_ar=grants.ar if grants else "",
+        grants_en=grants.en if grants else "",
     )
 
 
@@ -123,7 +137,9 @@ def _holder(case: Case) -> Holder:
         p for p in (person.given_name_lat, person.father_name_lat, person.family_name_lat) if p
     )
     year = int(person.birth_date[:4]) if person.birth_date[:4].isdigit() else None
-    return Holder(name_ar=name_ar, name_lat=name_lat, birth_year=year)
+    # The face signed into the code ties the card to its bearer at an offline checkpoint.
+    face = face_thumbnail(photo_bytes(person.photo)) if person.photo else b""
+    return Holder(name_ar=name_ar, name_lat=name_lat, birth_year=year, photo=face)
 
 
 def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
@@ -323,6 +339,9 @@ def card_printed(*, card: Card) -> PrintedCard:
         office_en=card.station.name_en,
         valid_from=card.issued_at.date(),
         valid_until=card.valid_until.date(),
+        photo=photo_bytes(case.intake.person.photo),
+        grants_ar=definition.card.grants.ar if definition.card.grants else "",
+        grants_en=definition.card.grants.en if definition.card.grants else "",
     )
 
 

@@ -81,9 +81,11 @@ def trust_list_sign(
     programs: dict[int, str] | None = None,
     extensions: dict[int, tuple[dt.datetime, dt.datetime]] | None = None,
     publication_key: ec.EllipticCurvePublicKey | None = None,
+    policies: dict[int, ProgramPolicy] | None = None,
 ) -> dict[str, Any]:
-    """The signed trust list: station keys, the program each card code names, and
-    validity extensions (program code -> (issued before, valid until))."""
+    """The signed trust list: station keys, the program each card code names, validity
+    extensions (program code -> (issued before, valid until)) and what checkpoints apply
+    to each program's cards (``policies``: time zone, freshness rule, what a card grants)."""
     root = as_signer(root)
     body = {
         "format": TRUST_LIST_FORMAT,
@@ -102,11 +104,52 @@ def trust_list_sign(
             str(code): {"issued_before": before.isoformat(), "valid_until": until.isoformat()}
             for code, (before, until) in sorted((extensions or {}).items())
         },
+        **(
+            {"policies": {str(code): p.entry() for code, p in sorted(policies.items())}}
+            if policies
+            else {}
+        ),
     }
     return {**body, "signature": b64u(root.sign(canonical(body)))}
 
 
 TRUST_LIST_DAYS = 30  # a list signed online; the certification gives its own
+# A program's freshness rule when its trust list names none (docs/card-format.md).
+STATUS_MAX_AGE_HOURS = 24
+
+
+@dataclass(frozen=True)
+class ProgramPolicy:
+    """What a checkpoint applies to one program's cards, from the program file: the time
+    zone its times are shown in, how old a status list may be before a valid card shows
+    in amber, and what the card grants (Arabic, English)."""
+
+    timezone: str = "UTC"
+    status_max_age_hours: int = STATUS_MAX_AGE_HOURS
+    grants_ar: str = ""
+    grants_en: str = ""
+
+    def entry(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "timezone": self.timezone,
+            "status_max_age_hours": self.status_max_age_hours,
+        }
+        if self.grants_ar or self.grants_en:
+            out["grants"] = {"ar": self.grants_ar, "en": self.grants_en}
+        return out
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> ProgramPolicy:
+        grants = entry.get("grants") or {}
+        hours = entry.get("status_max_age_hours", STATUS_MAX_AGE_HOURS)
+        if type(hours) is not int or hours < 1:
+            raise ValueError("status_max_age_hours: must be a whole number of hours")
+        return cls(
+            timezone=str(entry.get("timezone") or "UTC"),
+            status_max_age_hours=hours,
+            grants_ar=str(grants.get("ar", "")),
+            grants_en=str(grants.get("en", "")),
+        )
 
 
 class TrustListError(ValueError):
@@ -135,6 +178,10 @@ class TrustList:
     sequence: int = 0
     issued_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
+    policies: dict[int, ProgramPolicy] = field(default_factory=dict)
+
+    def policy(self, program: int) -> ProgramPolicy:
+        return self.policies.get(program, ProgramPolicy())
 
     @property
     def status_signer(self) -> bytes:
@@ -176,7 +223,12 @@ def trust_list_load(document: dict[str, Any], *, root_public_key: bytes) -> Trus
             for code, entry in body.get("extensions", {}).items()
         }
         publication = body.get("publication_key")
+        policies = {
+            int(code): ProgramPolicy.from_entry(entry)
+            for code, entry in body.get("policies", {}).items()
+        }
         return TrustList(
+            policies=policies,
             keys=keys,
             programs=programs,
             root_public_key=public_bytes(root),

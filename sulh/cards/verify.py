@@ -60,6 +60,9 @@ class Result:
     message: str
     holder: dict[str, Any] = field(default_factory=dict)
     card: dict[str, Any] = field(default_factory=dict)
+    # A VALID card checked against a status list older than its program's freshness rule:
+    # shown in amber, with this sentence (revocations since the list was signed are unknown).
+    warning: str = ""
 
 
 def _malformed(message: str) -> Result:
@@ -221,7 +224,9 @@ def _read_claims(
             "birth_year": body[4],
         }
         if len(body) > 5:
-            shown["photo_ref"] = str(body[5])
+            if not isinstance(body[5], bytes):
+                raise TypeError("the face is a byte string")
+            shown["photo"] = body[5]
     except Exception:
         return None
     return shown, card
@@ -281,13 +286,27 @@ def _claims_verdict(
         return Result(Verdict.REVOKED, "the card was revoked", shown, card)
     if state == CardStatus.SUSPENDED:
         return Result(Verdict.SUSPENDED, "the card is suspended", shown, card)
+    age = _age(now - status.issued_at) if status.issued_at is not None else "?"
     if status.expires_at is not None and now > status.expires_at:
         return Result(
             Verdict.STATUS_STALE,
-            f"the status list expired on {status.expires_at.isoformat()}: get a current one",
+            f"the status list is {age} old and expired on {status.expires_at.isoformat()}: "
+            "get a current one",
             shown,
             card,
         )
-    return Result(
+    result = Result(
         Verdict.VALID, f"valid until {card['valid_until'].date().isoformat()}", shown, card
     )
+    max_age = trusted.policy(card["program_code"]).status_max_age_hours
+    if status.issued_at is not None and now - status.issued_at > dt.timedelta(hours=max_age):
+        result.warning = (
+            f"the status list is {age} old, older than the {max_age} hours the program allows: "
+            "a revocation since it was signed is not known; update the lists"
+        )
+    return result
+
+
+def _age(delta: dt.timedelta) -> str:
+    hours = max(0, int(delta.total_seconds() // 3600))
+    return f"{hours // 24} days {hours % 24} hours" if hours >= 48 else f"{hours} hours"

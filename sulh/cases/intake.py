@@ -162,3 +162,12 @@ def _check_against_program(*, data: IntakeIn, definition: ProgramDefinition) -> 
             f"must be the program's pledge version {definition.pledge.version}",
             field="pledge.version",
         )
+    photo = definition.card.photo
+    if photo == "required" and not data.person.photo:
+        raise ValidationFailed(
+            f"program {definition.id} requires the holder's photo: take it", field="person.photo"
+        )
+    if photo == "none" and data.person.photo:
+        raise ValidationFailed(
+            f"program {definition.id} takes no photo: leave it out", field="person.photo"
+        )

@@ -88,7 +88,15 @@ class CarryAllowance(_Strict):
 class CardPolicy(_Strict):
     validity_days: int = Field(ge=1, le=3650)
     scope: Literal["city", "governorate", "nationwide"]
-    photo_required: bool = False
+    # The holder's photo, taken at intake: not taken ("none", the default), or taken when
+    # the person agrees ("optional"), or a condition of registering ("required"). Sealed at
+    # rest, printed on the card, and a small face thumbnail is signed into its QR code.
+    photo: Literal["none", "optional", "required"] = "none"
+    # What the card grants its holder, printed on it and shown at checkpoints.
+    grants: LocalizedText | None = None
+    # Freshness rule for checkpoints: a status list older than this makes a valid card
+    # show in amber (the list's own expiry, STATUS_LIST_HOURS, makes it STATUS STALE).
+    status_max_age_hours: int = Field(default=24, ge=1, le=24 * 90)
 
 
 class BulletinPolicy(_Strict):

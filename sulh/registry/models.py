@@ -48,6 +48,8 @@ class Person(RowSealedModel):
     age_band = models.CharField(max_length=8)  # e.g. "0-17", "18-24"
     is_child = models.BooleanField(default=False)
     age_disputed = models.BooleanField(default=False)
+    # The holder's photo (base64 JPEG), when the program takes one: sealed like the names.
+    photo = EncryptedTextField(blank=True)
 
 
 class Intake(RowSealedModel):

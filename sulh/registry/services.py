@@ -188,7 +188,7 @@ def _save_items(*, intake: Intake, data: IntakeIn) -> None:
 PERSON_FIELDS = (
     "given_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar", "mother_name_ar",
     "given_name_lat", "father_name_lat", "grandfather_name_lat", "family_name_lat",
-    "mother_name_lat", "birth_date", "birth_place", "national_id", "national_id_index",
+    "mother_name_lat", "birth_date", "birth_place", "national_id", "national_id_index", "photo",
 )  # fmt: skip
 
 

@@ -140,6 +140,7 @@ def intake_form(post: QueryDict, *, program: str, station: str) -> IntakeForm:
     person["national_id"] = western_digits(person["national_id"])
     person["birth_date"] = day_first_date(post.get("birth_date", ""))
     person["age_disputed"] = post.get("age_disputed") == "on"
+    person["photo"] = post.get("photo", "").strip()  # web/_intake_photo.html
     family, family_rows = [], []
     for index, row in _rows(post, "family", FAMILY_FIELDS):
         member: dict[str, Any] = {k: row[k] for k in ("relation", "name_ar", "name_lat", "sex")}

@@ -51,13 +51,17 @@ def _verdict_labels() -> dict[str, str]:
         Verdict.SUSPENDED: pgettext("card verdict", "SUSPENDED"),
         Verdict.UNKNOWN_KEY: pgettext("card verdict", "UNKNOWN KEY"),
         Verdict.FORGED: pgettext("card verdict", "FORGED"),
-        Verdict.MALFORMED: pgettext("card verdict", "MALFORMED"),
+        # An unreadable or damaged code is refused in plain words; the reason follows.
+        Verdict.MALFORMED: pgettext("card verdict", "DO NOT ACCEPT"),
         Verdict.UNTRUSTED_ROOT: pgettext("card verdict", "UNTRUSTED ROOT"),
         Verdict.TRUST_STALE: pgettext("card verdict", "TRUST STALE"),
         Verdict.STATUS_UNKNOWN: pgettext("card verdict", "STATUS UNKNOWN"),
         Verdict.STATUS_STALE: pgettext("card verdict", "STATUS STALE"),
     }
-    return {f"verdict:{verdict.value}": label for verdict, label in labels.items()}
+    shown = {f"verdict:{verdict.value}": label for verdict, label in labels.items()}
+    # VALID under a status list older than the program's freshness rule (amber).
+    shown["verdict:VALID_OLD_LIST"] = pgettext("card verdict", "VALID, BUT THE LIST IS OLD")
+    return shown
 
 
 def verifier_messages() -> dict[str, str]:
@@ -132,7 +136,21 @@ def verifier_messages() -> dict[str, str]:
             "station keys: {n}."
         ),
         "status_state": gettext(
-            "Status list of {date} ({source}), number {sequence}, valid until {until}."
+            "Status list of {date} ({source}), {age} old, number {sequence}, valid until {until}."
+        ),
+        "status_list_old": gettext("It is older than the {max} this program allows: update it."),
+        "status_list_expired": gettext("It has expired: update it before relying on any card."),
+        "age_hours": gettext("{n} hours"),
+        "age_days": gettext("{d} days {h} hours"),
+        "age_days_only": gettext("{d} days"),
+        "status_old_note": gettext(
+            "Check with care: the status list is {age} old, older than the {max} this program "
+            "allows. A card revoked since then still shows as valid here. Update the lists."
+        ),
+        "status_age_note": gettext("The status list is {age} old."),
+        "do_not_accept_note": gettext(
+            "Do not accept this card: its code cannot be read as a Sulh card. Ask for the "
+            "card again, or check it with the issuing office."
         ),
         "from_server": gettext("from the server"),
         "from_file": gettext("from a file"),

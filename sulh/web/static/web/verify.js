@@ -460,6 +460,19 @@ function sequenceOf(value) {
   return value;
 }
 
+// {"<program code>": {...}} as a Map from the code to `read(entry)`; anything else is refused.
+function byProgram(given, read) {
+  const out = new Map();
+  if (!isPlainObject(given ?? {})) throw new Refusal("list_malformed");
+  for (const [code, entry] of Object.entries(given ?? {})) {
+    if (!/^\s*[+-]?\d+\s*$/.test(code) || !isPlainObject(entry)) {
+      throw new Refusal("list_malformed");
+    }
+    out.set(Number.parseInt(code, 10), read(entry));
+  }
+  return out;
+}
+
 export async function loadTrustList(document, pinnedRoot) {
   if (!(pinnedRoot instanceof Uint8Array) || pinnedRoot.length === 0) {
     throw new Refusal("no_pinned_root");
@@ -496,18 +509,13 @@ export async function loadTrustList(document, pinnedRoot) {
   }
   // Validity extensions by program: cards issued before `issuedBefore` stay valid,
   // past their own expiry, until `validUntil` (both in microseconds).
-  const extensions = new Map();
-  const extended = body.extensions ?? {};
-  if (!isPlainObject(extended)) throw new Refusal("list_malformed");
-  for (const [code, entry] of Object.entries(extended)) {
-    if (!/^\s*[+-]?\d+\s*$/.test(code) || !isPlainObject(entry)) {
-      throw new Refusal("list_malformed");
-    }
-    extensions.set(Number.parseInt(code, 10), {
-      issuedBefore: isoToMicros(entry.issued_before),
-      validUntil: isoToMicros(entry.valid_until),
-    });
-  }
+  const extensions = byProgram(body.extensions, (entry) => ({
+    issuedBefore: isoToMicros(entry.issued_before),
+    validUntil: isoToMicros(entry.valid_until),
+  }));
+  // What checkpoints apply to each program's cards (trust.py ProgramPolicy): the time zone
+  // its times are shown in, the freshness rule for status lists, what the card grants.
+  const policies = byProgram(body.policies, policyOf);
   // Status lists are signed by the publication key the root certifies here (the root
   // itself stays offline); a list without one has them signed by the root.
   const statusSigner =
@@ -518,6 +526,7 @@ export async function loadTrustList(document, pinnedRoot) {
     keys,
     programs,
     extensions,
+    policies,
     rootPublicKey,
     root,
     statusSigner,
@@ -525,6 +534,36 @@ export async function loadTrustList(document, pinnedRoot) {
     sequence: sequenceOf(body.sequence),
     expiresAt: isoToMicros(body.expires_at),
   };
+}
+
+export const STATUS_MAX_AGE_HOURS = 24; // trust.py: a program's rule when the list names none
+const DEFAULT_POLICY = Object.freeze({
+  timezone: "UTC",
+  statusMaxAgeHours: STATUS_MAX_AGE_HOURS,
+  grants: null,
+});
+
+function knownZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function policyOf(entry) {
+  const hours = entry.status_max_age_hours ?? STATUS_MAX_AGE_HOURS;
+  if (!Number.isSafeInteger(hours) || hours < 1) throw new Refusal("list_malformed");
+  const zone = typeof entry.timezone === "string" && knownZone(entry.timezone) ? entry.timezone : "UTC";
+  const grants = isPlainObject(entry.grants)
+    ? { ar: String(entry.grants.ar ?? ""), en: String(entry.grants.en ?? "") }
+    : null;
+  return { timezone: zone, statusMaxAgeHours: hours, grants };
+}
+
+export function policyFor(trust, program) {
+  return (trust.policies && trust.policies.get(program)) || DEFAULT_POLICY;
 }
 
 // Status list (status.py status_list_load), checked against the trust list's status
@@ -704,7 +743,12 @@ function readClaims(payload, key, trust) {
       nameLat: claimText(body[3]),
       birthYear: body[4] === null || typeof body[4] === "number" ? body[4] : claimText(body[4]),
     };
-    if (body.length > 5) holder.photoRef = claimText(body[5]);
+    if (body.length > 5) {
+      // The holder's face (a small WebP or JPEG), signed with the rest: it ties the card
+      // to the face in front of the checkpoint (format.py, sulh/cards/photo.py).
+      if (!(body[5] instanceof Uint8Array)) throw new CborError("the face is not bytes");
+      holder.photo = body[5];
+    }
     return { holder, card };
   } catch {
     return null;
@@ -716,10 +760,39 @@ export function utcDate(seconds) {
   return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
+// A time in a program's zone, the zone named: "2026-12-06 03:26 (Asia/Damascus, UTC+03:00)";
+// with `dateOnly`, the day there ("2026-12-06").
+export function zonedText(micros, zone = "UTC", dateOnly = false) {
+  const parts = {};
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone: knownZone(zone) ? zone : "UTC",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "longOffset",
+  });
+  for (const part of format.formatToParts(new Date(micros / 1000))) parts[part.type] = part.value;
+  const day = `${parts.year}-${parts.month}-${parts.day}`;
+  if (dateOnly) return day;
+  const offset = (parts.timeZoneName || "GMT").replace("GMT", "UTC");
+  const named = zone === "UTC" || !knownZone(zone) ? "UTC" : `${zone}, ${offset}`;
+  return `${day} ${parts.hour}:${parts.minute} (${named})`;
+}
+
+function zonedDate(seconds, zone) {
+  return zonedText(seconds * 1e6, zone, true);
+}
+
 function claimsVerdict(payload, key, trust, status, nowMs) {
   const read = readClaims(payload, key, trust);
   if (read === null) return malformed("not_claims");
   const { holder, card } = read;
+  const policy = policyFor(trust, card.programCode);
+  const zone = policy.timezone;
+  card.timezone = zone;
   const issuedMicros = card.issuedAt * 1e6;
   if (!(key.notBefore <= issuedMicros && issuedMicros <= key.notAfter)) {
     return result(Verdict.FORGED, "outside_key", {}, holder, card);
@@ -732,7 +805,7 @@ function claimsVerdict(payload, key, trust, status, nowMs) {
     return result(
       Verdict.NOT_YET_VALID,
       "valid_from",
-      { date: utcDate(card.validFrom) },
+      { date: zonedDate(card.validFrom, zone) },
       holder,
       card,
     );
@@ -748,7 +821,7 @@ function claimsVerdict(payload, key, trust, status, nowMs) {
       return result(
         Verdict.EXPIRED,
         "expired_on",
-        { date: utcDate(card.validUntil) },
+        { date: zonedDate(card.validUntil, zone) },
         holder,
         card,
       );
@@ -763,12 +836,31 @@ function claimsVerdict(payload, key, trust, status, nowMs) {
   if (state === 2) return result(Verdict.SUSPENDED, "suspended", {}, holder, card);
   // State 3 is not defined: never call such a card valid.
   if (state !== 0) return result(Verdict.UNKNOWN_KEY, "unknown_state", {}, holder, card);
+  const ageHours = statusAgeHours(status, nowMs);
   if (status.expiresAt !== undefined && nowMs * 1000 > status.expiresAt) {
-    const date = microsToText(status.expiresAt);
-    return result(Verdict.STATUS_STALE, "status_expired", { date }, holder, card);
+    const date = zonedText(status.expiresAt, zone);
+    const stale = result(Verdict.STATUS_STALE, "status_expired", { date }, holder, card);
+    stale.statusAge = { hours: ageHours, maxHours: policy.statusMaxAgeHours };
+    return stale;
   }
   const valid = card.extended ? "valid_until_extended" : "valid_until";
-  return result(Verdict.VALID, valid, { date: utcDate(card.validUntil) }, holder, card);
+  const out = result(Verdict.VALID, valid, { date: zonedDate(card.validUntil, zone) }, holder, card);
+  // The program's freshness rule: past it a valid card shows in amber, never plain green.
+  if (ageHours !== null && ageHours > policy.statusMaxAgeHours) {
+    out.statusAge = { hours: ageHours, maxHours: policy.statusMaxAgeHours };
+  }
+  return out;
+}
+
+// Whole hours since the status list was signed (null when it names no time).
+export function statusAgeHours(status, nowMs) {
+  let signed;
+  try {
+    signed = isoToMicros(status.issuedAt);
+  } catch {
+    return null;
+  }
+  return Math.max(0, Math.floor((nowMs * 1000 - signed) / 3.6e9));
 }
 
 // The verdict for a card text. `trust` from loadTrustList, `status` from
@@ -776,7 +868,9 @@ function claimsVerdict(payload, key, trust, status, nowMs) {
 export async function verifyCard(text, { trust, status = null, now = Date.now() }) {
   text = String(text).trim();
   if (trust.expiresAt !== undefined && now * 1000 > trust.expiresAt) {
-    return result(Verdict.TRUST_STALE, "trust_expired", { date: microsToText(trust.expiresAt) });
+    return result(Verdict.TRUST_STALE, "trust_expired", {
+      date: zonedText(trust.expiresAt, listZone(trust)),
+    });
   }
   const message = await unwrap(text);
   if (!(message instanceof Uint8Array)) return message;
@@ -827,13 +921,21 @@ async function fingerprint(bytes) {
   return toHex(digest).match(/.{4}/g).join(" ");
 }
 
-function microsToText(micros) {
-  return new Date(micros / 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+// The zone the lists' times are shown in: the programs' own when they share one, else UTC.
+export function listZone(trust) {
+  const zones = new Set([...(trust.policies || new Map()).values()].map((p) => p.timezone));
+  return zones.size === 1 ? [...zones][0] : "UTC";
 }
 
-function listDate(iso) {
+// The strictest freshness rule among the trust list's programs.
+function listMaxAge(trust) {
+  const hours = [...(trust.policies || new Map()).values()].map((p) => p.statusMaxAgeHours);
+  return hours.length ? Math.min(...hours) : STATUS_MAX_AGE_HOURS;
+}
+
+function listDate(iso, zone) {
   try {
-    return microsToText(isoToMicros(iso));
+    return zonedText(isoToMicros(iso), zone);
   } catch {
     return "?";
   }
@@ -1067,12 +1169,13 @@ class VerifierPage {
     const print = this.$("root-fingerprint");
     if (this.trust) {
       const source = this.t(this.trust.source === "file" ? "from_file" : "from_server");
+      const zone = listZone(this.trust.list);
       trustLine.textContent = this.t("trust_state", {
-        date: listDate(this.trust.list.issuedAt),
+        date: listDate(this.trust.list.issuedAt, zone),
         n: this.trust.list.keys.size,
         source,
         sequence: this.trust.list.sequence,
-        until: microsToText(this.trust.list.expiresAt),
+        until: zonedText(this.trust.list.expiresAt, zone),
       });
       print.textContent = await fingerprint(this.trust.list.rootPublicKey);
       print.parentElement.hidden = false;
@@ -1083,17 +1186,41 @@ class VerifierPage {
     // For tests and for anyone reading the page's state: where each list came from.
     this.root.dataset.trustSource = this.trust ? this.trust.source : "none";
     this.root.dataset.statusSource = this.status ? this.status.source : "none";
+    statusLine.classList.remove("warn", "bad");
+    delete this.root.dataset.statusAge;
     if (this.status) {
       const source = this.t(this.status.source === "file" ? "from_file" : "from_server");
-      statusLine.textContent = this.t("status_state", {
-        date: listDate(this.status.list.issuedAt),
+      const zone = this.trust ? listZone(this.trust.list) : "UTC";
+      const hours = statusAgeHours(this.status.list, Date.now());
+      const maxHours = this.trust ? listMaxAge(this.trust.list) : STATUS_MAX_AGE_HOURS;
+      const expired = Date.now() * 1000 > this.status.list.expiresAt;
+      let line = this.t("status_state", {
+        date: listDate(this.status.list.issuedAt, zone),
+        age: this.ageText(hours),
         source,
         sequence: this.status.list.sequence,
-        until: microsToText(this.status.list.expiresAt),
+        until: zonedText(this.status.list.expiresAt, zone),
       });
+      if (expired) line += " " + this.t("status_list_expired");
+      else if (hours !== null && hours > maxHours) {
+        line += " " + this.t("status_list_old", { max: this.ageText(maxHours) });
+      }
+      statusLine.textContent = line;
+      statusLine.classList.toggle("bad", expired);
+      statusLine.classList.toggle("warn", !expired && hours !== null && hours > maxHours);
+      if (hours !== null) this.root.dataset.statusAge = String(hours);
     } else {
       statusLine.textContent = this.t("no_status");
     }
+  }
+
+  // "5 hours", "20 days 3 hours": how old a list is, in the page's language.
+  ageText(hours) {
+    if (hours === null) return "?";
+    if (hours < 48) return this.t("age_hours", { n: hours });
+    const days = Math.floor(hours / 24);
+    if (hours % 24 === 0) return this.t("age_days_only", { d: days });
+    return this.t("age_days", { d: days, h: hours % 24 });
   }
 
   note(text, bad) {
@@ -1136,6 +1263,23 @@ class VerifierPage {
     if (ticket === this.checking) this.showResult(outcome);
   }
 
+  // The face signed in the card, from its bytes (never from anywhere else).
+  showFace(photo) {
+    const figure = this.$("fact-face");
+    const image = this.$("fact-face-img");
+    if (this.faceUrl) URL.revokeObjectURL(this.faceUrl);
+    this.faceUrl = null;
+    figure.hidden = !photo;
+    this.root.dataset.face = photo ? "shown" : "none";
+    if (!photo) {
+      image.removeAttribute("src");
+      return;
+    }
+    const webp = photo.length > 12 && String.fromCharCode(...photo.slice(8, 12)) === "WEBP";
+    this.faceUrl = URL.createObjectURL(new Blob([photo], { type: webp ? "image/webp" : "image/jpeg" }));
+    image.src = this.faceUrl;
+  }
+
   showMessage(text) {
     const box = this.$("result");
     box.hidden = false;
@@ -1144,6 +1288,7 @@ class VerifierPage {
     this.$("verdict-label").textContent = "";
     this.$("verdict-message").textContent = text;
     this.$("verdict-facts").hidden = true;
+    this.showFace(null);
     this.$("verdict-note").textContent = "";
   }
 
@@ -1151,11 +1296,16 @@ class VerifierPage {
     const box = this.$("result");
     box.hidden = false;
     box.dataset.verdict = outcome.verdict;
-    box.className = "verdict " + (outcome.verdict === Verdict.VALID ? "good" : "bad");
-    this.$("verdict-label").textContent = this.t("verdict:" + outcome.verdict);
+    // A valid card under a status list older than the program's rule: amber, not green.
+    const old = outcome.verdict === Verdict.VALID && outcome.statusAge;
+    box.className = "verdict " + (outcome.verdict === Verdict.VALID ? (old ? "warn" : "good") : "bad");
+    if (old) box.dataset.fresh = "old";
+    else delete box.dataset.fresh;
+    this.$("verdict-label").textContent = this.t(old ? "verdict:VALID_OLD_LIST" : "verdict:" + outcome.verdict);
     this.$("verdict-message").textContent = this.t(outcome.message.key, outcome.message.params);
     const facts = this.$("verdict-facts");
     facts.hidden = !outcome.holder;
+    if (!outcome.holder) this.showFace(null);
     if (outcome.holder) {
       const { holder, card } = outcome;
       const set = (id, value) => {
@@ -1166,14 +1316,26 @@ class VerifierPage {
       set("fact-name-ar", holder.nameAr);
       set("fact-name-lat", holder.nameLat);
       set("fact-birth-year", holder.birthYear === null ? "—" : String(holder.birthYear));
-      set("fact-photo", holder.photoRef ?? "");
+      const policy = policyFor(this.trust.list, card.programCode);
+      const grants = policy.grants ? policy.grants[document.documentElement.lang === "ar" ? "ar" : "en"] : "";
+      set("fact-grants", grants || "");
+      this.showFace(holder.photo);
       set("fact-station", card.station);
       set("fact-program", card.program);
-      set("fact-valid-from", utcDate(card.validFrom));
-      set("fact-valid-until", utcDate(card.validUntil));
+      set("fact-valid-from", zonedDate(card.validFrom, card.timezone));
+      set("fact-valid-until", zonedDate(card.validUntil, card.timezone));
       set("fact-card-id", card.cardId);
     }
-    this.$("verdict-note").textContent = "";
+    let note = "";
+    if (outcome.statusAge) {
+      const params = {
+        age: this.ageText(outcome.statusAge.hours),
+        max: this.ageText(outcome.statusAge.maxHours),
+      };
+      note = this.t(old ? "status_old_note" : "status_age_note", params);
+    }
+    if (outcome.verdict === Verdict.MALFORMED) note = this.t("do_not_accept_note");
+    this.$("verdict-note").textContent = note;
     box.scrollIntoView({ block: "nearest" });
   }
 
