@@ -117,3 +117,53 @@ def test_it_shows_a_server_error_in_the_sites_layout_in_arabic(rf):
         page = server_error(rf.get("/")).content.decode()
     assert 'dir="rtl"' in page and 'class="bar"' in page and "حدث خطأ" in page
     assert "Server Error" not in page
+
+
+# the page's width, and elements reaching past the screen's edges that no scrolling box
+# (a wide table that scrolls sideways on its own) holds
+OVERFLOWING = """() => {
+  const scrolls = (e) => { for (let p = e.parentElement; p; p = p.parentElement) {
+    if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true; }
+    return false; };
+  const out = [...document.querySelectorAll('main *, header *')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width && (r.right > innerWidth + 1 || r.left < -1) && !scrolls(e); });
+  return [document.documentElement.scrollWidth,
+          ...out.slice(0, 5).map((e) => e.tagName + '#' + e.id + '.' + e.className)];
+}"""
+
+
+def _fits_the_phone(desk: Desk, path: str) -> None:
+    """The page is no wider than the phone, and the language button is on the screen."""
+    desk.go(path)
+    desk.page.wait_for_load_state()
+    wide = desk.page.evaluate(OVERFLOWING)
+    assert wide[0] <= PHONE["width"] and wide[1:] == [], f"{path}: {wide}"
+    box = desk.page.locator("header.bar button[name=language]").bounding_box()
+    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_it_fits_every_staff_page_on_a_phone(browser, live_server, personas, open_program):
+    clerk = Desk(browser, live_server.url, "ar", personas["clerk"])
+    serial = _register(clerk, arabic=True, latin_family="al-Darwish")
+    clerk.page.set_viewport_size(PHONE)
+    for path in ("/", "/intake/", f"/cases/{serial}/receipt/", f"/cases/{serial}/", "/search/"):
+        _fits_the_phone(clerk, path)
+    clerk.shot("walk-phone-intake")
+    clerk.page.click("header.bar button[name=language]")  # usable, not only visible
+    clerk.page.wait_for_selector("html[lang=en]", state="attached")
+    _fits_the_phone(clerk, "/")
+    clerk.close()
+    secret = security.totp_enrol(personas["decider"])
+    decider = Desk(browser, live_server.url, "ar", personas["decider"], secret)
+    decider.page.set_viewport_size(PHONE)
+    for path in ("/", "/queue/", f"/cases/{serial}/"):
+        _fits_the_phone(decider, path)
+    decider.shot("walk-phone-case")
+    decider.close()
+    manager = _manager(browser, live_server, personas)
+    manager.page.set_viewport_size(PHONE)
+    for path in ("/", f"/dashboard/?program={open_program.id}"):
+        _fits_the_phone(manager, path)
+    manager.shot("walk-phone-dashboard")
+    manager.close()
