@@ -140,7 +140,7 @@ def _fits_the_phone(desk: Desk, path: str) -> None:
     wide = desk.page.evaluate(OVERFLOWING)
     assert wide[0] <= PHONE["width"] and wide[1:] == [], f"{path}: {wide}"
     box = desk.page.locator("header.bar button[name=language]").bounding_box()
-    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
 def test_it_fits_every_staff_page_on_a_phone(browser, live_server, personas, open_program):
