@@ -36,11 +36,12 @@ from sulh.core.errors import NotFound, RateLimited, SulhError
 from sulh.core.validation import parse
 from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.monitor import bulletin_from_leaves
-from sulh.ledger.render import LABELS, bars, bulletin_html
+from sulh.ledger.render import bars, bulletin_html
 from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
 from sulh.web.forms import day_first_date, intake_payload, western_digits
+from sulh.web.templatetags.sulh_labels import code_label
 
 
 def _text(value: Any) -> str:
@@ -359,27 +360,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     wanted = request.GET.get("program") or (programs[0]["code"] if programs else "")
     chosen = next((p for p in programs if p["code"] == wanted), None)
-    charts: dict[str, str] = {}
-    if chosen is not None:
-        figures = chosen["bulletin"]
-        outcomes = ("amnesty_granted", "departure", "referred", "denied", "pending")
-        charts = {
-            "outcomes": mark_safe(  # noqa: S308 - built from escaped labels and numbers
-                bars([(gettext(LABELS[k][0]), figures["figures"].get(k)) for k in outcomes],
-                     title=gettext("Outcomes"))
-            ),
-            "days": mark_safe(  # noqa: S308
-                bars([(day, row.get("registered")) for day, row in figures["by_day"].items()],
-                     title=gettext("Registrations per day"))
-            ),
-            "stations": mark_safe(  # noqa: S308
-                bars([(s, row.get("registered")) for s, row in figures["by_station"].items()],
-                     title=gettext("Registrations per station"))
-            ),
-        }  # fmt: skip
+    charts = _charts(chosen["bulletin"]) if chosen is not None else {}
     return render(
         request, "web/dashboard.html", {"programs": programs, "chosen": chosen, "charts": charts}
     )
+
+
+def _charts(bulletin: dict[str, Any]) -> dict[str, str]:
+    """The dashboard's charts in the page's language and direction; a suppressed cell
+    reads "< N" as in the bulletin."""
+    rtl, hidden = get_language() == "ar", f"< {bulletin.get('min_cell', 5)}"
+    outcomes = ("amnesty_granted", "departure", "referred", "denied", "pending")
+    rows = {
+        "outcomes": (
+            gettext("Outcomes"),
+            [(code_label("figure", k), bulletin["figures"].get(k)) for k in outcomes],
+        ),
+        "days": (
+            gettext("Registrations per day"),
+            [(day, row.get("registered")) for day, row in bulletin["by_day"].items()],
+        ),
+        "stations": (
+            gettext("Registrations per station"),
+            [(s, row.get("registered")) for s, row in bulletin["by_station"].items()],
+        ),
+    }
+    # built from escaped labels and numbers
+    return {
+        name: mark_safe(bars(values, title=title, rtl=rtl, hidden=hidden))  # noqa: S308
+        for name, (title, values) in rows.items()
+    }
 
 
 @login_required

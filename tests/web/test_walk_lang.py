@@ -167,3 +167,48 @@ def test_it_fits_every_staff_page_on_a_phone(browser, live_server, personas, ope
         _fits_the_phone(manager, path)
     manager.shot("walk-phone-dashboard")
     manager.close()
+
+
+# per chart: its rendered font size, and every text or number that falls outside the chart
+# or on top of its own bar
+CHART_CHECK = """() => [...document.querySelectorAll('figure.chart svg')].map((svg) => {
+  const box = svg.getBoundingClientRect();
+  const scale = box.width / svg.viewBox.baseVal.width;
+  const inside = (r) => r.left >= box.left - 1 && r.right <= box.right + 1;
+  const bad = [];
+  for (const g of svg.querySelectorAll('g')) {
+    const [label, number] = [...g.querySelectorAll('text')].map((t) => t.getBoundingClientRect());
+    const bar = g.querySelector('rect').getBoundingClientRect();
+    if (!inside(label) || !label.width) bad.push('label ' + g.textContent);
+    if (!inside(number)) bad.push('number ' + g.textContent);
+    if (bar.width && number.left < bar.right - 1 && number.right > bar.left + 1)
+      bad.push('number on its bar ' + g.textContent);
+  }
+  const size = parseFloat(svg.querySelector('text').getAttribute('font-size')) * scale;
+  return {size, bad, rows: svg.querySelectorAll('g').length};
+})"""
+
+
+def test_it_draws_arabic_dashboard_charts_a_phone_can_read(
+    browser, live_server, personas, open_program
+):
+    from sulh.cases.intake import intake_register
+    from sulh.core.validation import parse
+    from sulh.registry.schemas import IntakeIn
+    from tests.conftest import make_intake
+
+    for seed in range(7):  # enough for the outcome "pending" to pass the small-cell threshold
+        payload = make_intake(open_program.id, seed=seed, category="combatant")
+        intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"])
+    manager = _manager(browser, live_server, personas)
+    manager.page.set_viewport_size(PHONE)
+    manager.go(f"/dashboard/?program={open_program.id}")
+    charts = manager.page.evaluate(CHART_CHECK)
+    assert len(charts) == 3 and all(c["rows"] for c in charts), charts
+    for chart in charts:
+        assert chart["bad"] == [], chart
+        assert chart["size"] >= 11, chart
+    shown = manager.page.evaluate("() => document.querySelector('main').textContent")
+    assert "hidden" not in shown and "قيد المعالجة" in shown
+    manager.shot("walk-phone-charts")
+    manager.close()
