@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any
 
+import segno
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -38,7 +39,11 @@ from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.monitor import bulletin_from_leaves
 from sulh.ledger.render import bars, bulletin_html
 from sulh.matching.record import PersonRecord
-from sulh.programs.services import program_get_definition, programs_all
+from sulh.programs.services import (
+    program_definition_at,
+    program_get_definition,
+    programs_all,
+)
 from sulh.registry.schemas import IntakeIn
 from sulh.web.forms import day_first_date, intake_payload, western_digits
 from sulh.web.templatetags.sulh_labels import code_label
@@ -104,18 +109,27 @@ def intake_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def receipt(request: HttpRequest, serial: str) -> HttpResponse:
-    """The printable intake and weapons receipt."""
+    """The printable intake and weapons receipt, with a station copy: what was received
+    and signed, never anything of the screening."""
     case = _case(request, serial, purpose="print the intake receipt")
+    intake = case.intake
     definition = program_get_definition(code=case.program.code)
+    signed = program_definition_at(code=case.program.code, version=intake.pledge_version)
+    items = list(intake.items.all())
     return render(
         request,
         "web/receipt.html",
         {
             "case": case,
-            "person": case.intake.person,
-            "items": case.intake.items.all(),
-            "family": case.intake.family.all(),
+            "person": intake.person,
+            "items": [item for item in items if item.kind != "id_document"],
+            "documents": [item for item in items if item.kind == "id_document"],
+            "family": intake.family.all(),
             "program_title": _text(definition.title),
+            "pledge_text": getattr(signed.pledge.text, intake.pledge_language or "ar"),
+            "serial_code": mark_safe(  # noqa: S308 - segno's SVG of the serial alone
+                segno.make(intake.serial, error="m").svg_inline(scale=3, border=2)
+            ),
         },
     )
 

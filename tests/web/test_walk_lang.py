@@ -212,3 +212,45 @@ def test_it_draws_arabic_dashboard_charts_a_phone_can_read(
     assert "hidden" not in shown and "قيد المعالجة" in shown
     manager.shot("walk-phone-charts")
     manager.close()
+
+
+def _qr_text(png: bytes) -> str:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    return found[0].text if found else ""
+
+
+def test_it_prints_a_receipt_that_says_what_was_received_and_signed(
+    browser, live_server, personas, open_program
+):
+    clerk = Desk(browser, live_server.url, "ar", personas["clerk"])
+    _register(clerk, arabic=True, latin_family="al-Darwish")
+    # a look-alike of the first: its receipt says nothing of the review it goes to
+    serial = _register(clerk, arabic=False, latin_family="Al Darwish", known=True)
+    page = clerk.page
+    page.set_viewport_size(PHONE)
+    family = page.locator("#family tbody tr").all_inner_texts()
+    assert len(family) == 1 and "زوج/زوجة" in family[0] and "ريم" in family[0]
+    assert "1990" in family[0]
+    documents = page.inner_text("#documents")
+    assert "البطاقة العسكرية" in documents and "M-55120" in documents
+    assert page.inner_text("#birth-date").strip() == "03/04/1988"
+    pledge = page.inner_text("#pledge")
+    assert open_program.pledge.text.ar in pledge and open_program.pledge.version in pledge
+    assert _qr_text(page.locator("#serial-code svg").screenshot()) == serial
+    station = page.inner_text("#station-copy")
+    assert "نسخة المركز" in station and serial in station
+    page.emulate_media(media="print")
+    assert page.locator("#station-copy").is_visible()
+    assert not page.locator("header.bar").is_visible()
+    clerk.shot("walk-receipt-print")
+    page.emulate_media(media="screen")
+    receipt = page.inner_text("main")
+    for screening in ("مطابق", "قائمة", "مراجعة", "تدقيق", "match", "review", "list"):
+        assert screening not in receipt, screening
+    clerk.shot("walk-receipt")
+    clerk.close()

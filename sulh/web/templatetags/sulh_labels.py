@@ -109,7 +109,8 @@ CATALOGUE: dict[str, dict[str, Promise]] = {
 }
 
 
-def _definition(program: ProgramDefinition | str | None) -> ProgramDefinition | None:
+def program_definition(program: ProgramDefinition | str | None) -> ProgramDefinition | None:
+    """A definition given as itself or by its code; None when there is no such program."""
     if program is None or isinstance(program, ProgramDefinition):
         return program
     try:
@@ -137,7 +138,9 @@ def code_label(
 ) -> str:
     """``code``'s name in the active language; the code itself when nothing names it."""
     shown = "" if code is None else str(code)
-    definition = _definition(shown if vocabulary == "program" and program is None else program)
+    definition = program_definition(
+        shown if vocabulary == "program" and program is None else program
+    )
     if definition is not None:
         named = _program_label(vocabulary, shown, definition)
         if named is not None:
