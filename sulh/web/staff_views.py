@@ -46,6 +46,7 @@ from sulh.programs.services import (
 )
 from sulh.registry.schemas import IntakeIn
 from sulh.web.forms import day_first_date, intake_payload, western_digits
+from sulh.web.templatetags.sulh_dates import day_first
 from sulh.web.templatetags.sulh_labels import code_label
 
 
@@ -365,10 +366,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {
                 "code": program.code,
                 "title": _text(definition.title),
-                "deadline": definition.local_time(definition.deadline),
+                "deadline": definition.deadline,
                 "left_hours": max(0, int(left / dt.timedelta(hours=1))),
                 "open": definition.opens_at <= now <= definition.deadline,
                 "backlog": sorted(backlog.items()),
+                "hidden": f"< {definition.bulletin.min_cell}",
                 "bulletin": bulletin,
             }
         )
@@ -392,7 +394,7 @@ def _charts(bulletin: dict[str, Any]) -> dict[str, str]:
         ),
         "days": (
             gettext("Registrations per day"),
-            [(day, row.get("registered")) for day, row in bulletin["by_day"].items()],
+            [(day_first(day), row.get("registered")) for day, row in bulletin["by_day"].items()],
         ),
         "stations": (
             gettext("Registrations per station"),

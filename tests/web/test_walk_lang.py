@@ -12,6 +12,10 @@ import re
 import pytest
 
 from sulh.accounts import security
+from sulh.cases.intake import intake_register
+from sulh.core.validation import parse
+from sulh.registry.schemas import IntakeIn
+from tests.conftest import make_intake
 from tests.web.conftest import CHROMIUM
 from tests.web.test_staff_browser import Desk, _register
 
@@ -192,14 +196,8 @@ CHART_CHECK = """() => [...document.querySelectorAll('figure.chart svg')].map((s
 def test_it_draws_arabic_dashboard_charts_a_phone_can_read(
     browser, live_server, personas, open_program
 ):
-    from sulh.cases.intake import intake_register
-    from sulh.core.validation import parse
-    from sulh.registry.schemas import IntakeIn
-    from tests.conftest import make_intake
-
     for seed in range(7):  # enough for the outcome "pending" to pass the small-cell threshold
-        payload = make_intake(open_program.id, seed=seed, category="combatant")
-        intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"])
+        _registered(personas, open_program, seed=seed)
     manager = _manager(browser, live_server, personas)
     manager.page.set_viewport_size(PHONE)
     manager.go(f"/dashboard/?program={open_program.id}")
@@ -212,6 +210,13 @@ def test_it_draws_arabic_dashboard_charts_a_phone_can_read(
     assert "hidden" not in shown and "قيد المعالجة" in shown
     manager.shot("walk-phone-charts")
     manager.close()
+
+
+def _registered(personas, program, *, seed: int, **person: str) -> str:
+    payload = make_intake(program.id, seed=seed, person=person or None)
+    return intake_register(
+        data=parse(IntakeIn, payload), clerk=personas["clerk"]
+    ).case.intake.serial
 
 
 def _qr_text(png: bytes) -> str:
@@ -254,3 +259,46 @@ def test_it_prints_a_receipt_that_says_what_was_received_and_signed(
         assert screening not in receipt, screening
     clerk.shot("walk-receipt")
     clerk.close()
+
+
+LOCAL_TIME = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2} بتوقيت دمشق$")
+ARABIC_INDIC = re.compile("[\u0660-\u0669]")
+
+
+def test_it_keeps_one_date_style_western_digits_and_figures_that_agree(
+    browser, live_server, personas, open_program
+):
+    serial = ""
+    for seed in range(6):
+        serial = _registered(personas, open_program, seed=seed)
+    for seed in range(10, 15):  # children: counted apart on the dashboard
+        _registered(personas, open_program, seed=seed, birth_date="2014-05-01")
+    clerk = Desk(browser, live_server.url, "ar", personas["clerk"])
+    times = []
+    for path in (f"/cases/{serial}/receipt/", f"/cases/{serial}/", "/intake/", "/"):
+        clerk.go(path)
+        assert not ARABIC_INDIC.search(clerk.page.inner_text("body")), path
+    clerk.go(f"/cases/{serial}/receipt/")
+    times.append(clerk.page.inner_text("#registered-at"))
+    clerk.go(f"/cases/{serial}/")
+    times += clerk.page.locator("ol.events time").all_inner_texts()
+    clerk.close()
+    manager = _manager(browser, live_server, personas)
+    manager.go("/")
+    assert not ARABIC_INDIC.search(manager.page.inner_text("body"))
+    row = manager.page.locator("tbody tr", has_text=open_program.title.ar)
+    times.append(row.locator("td").nth(1).inner_text())
+    home_registered = int(row.locator("td.registered").inner_text())
+    home_children = int(row.locator("td.children").inner_text())
+    assert "الأطفال" in manager.page.inner_text("#figures-note")
+    manager.shot("walk-home-figures")
+    manager.go(f"/dashboard/?program={open_program.id}")
+    assert not ARABIC_INDIC.search(manager.page.inner_text("body"))
+    times.append(manager.page.inner_text("#summary p >> nth=0").split(": ", 2)[-1])
+    adults = int(manager.page.inner_text("#adults-registered"))
+    children = int(manager.page.inner_text("#children-registered"))
+    assert (home_registered, home_children) == (adults + children, children) == (11, 5)
+    manager.shot("walk-dashboard-figures")
+    manager.close()
+    for shown in times:
+        assert LOCAL_TIME.match(shown.strip()), times

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sulh.programs.definition import ProgramDefinition
@@ -48,12 +49,14 @@ def local_time_tag(at: dt.datetime | None, program: ProgramDefinition | str | No
 
 @register.filter(name="day")
 def day_filter(value: dt.date | dt.datetime | None) -> str:
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return "" if value is None else value.strftime(DAY)
 
 
 @register.filter(name="birth_date")
-def birth_date_filter(value: str | None) -> str:
-    """A birth date as recorded ("YYYY-MM-DD" or the year alone) in the day-first style."""
+def day_first(value: str | None) -> str:
+    """A day as recorded ("YYYY-MM-DD", or a birth year alone) in the day-first style."""
     text = value or ""
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
     return f"{match[3]}/{match[2]}/{match[1]}" if match else text
