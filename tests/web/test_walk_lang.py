@@ -88,6 +88,7 @@ def test_it_names_codes_in_arabic_and_refuses_in_arabic(
     decider.page.wait_for_selector("#outcome")
     assert decider.page.inner_text("#outcome").strip() == "عفو"
     assert open_program.title.ar in decider.page.inner_text(".facts")
+    assert "alp1" not in decider.page.inner_text(".facts")  # the station by its name
     history = decider.page.inner_text("ol.events")
     assert "اتُّخذ القرار" in history and not CODE.search(history), history
     decider.shot("walk-case-history")
