@@ -70,3 +70,9 @@ def program_figures(*, program_code: str, as_of: dt.datetime | None = None) -> d
 def figures_reconcile(figures: dict[str, int]) -> bool:
     parts = ("amnesty_granted", "departure", "referred", "denied", "pending")
     return figures["registered"] == sum(figures[part] for part in parts)
+
+
+def program_children_registered(*, program_code: str) -> int:
+    """How many of the program's registered cases are children's (under 18 or of disputed
+    age): counted in ``registered`` above, and apart in the bulletin."""
+    return Case.objects.filter(program__code=program_code, is_child=True).count()

@@ -47,8 +47,8 @@ PROGRAM_SHARE: dict[str, tuple[float, tuple[str, ...]]] = {
     "aleppo-2024-defectors": (0.20, ("alp-police-1", "alp-police-2", "alp-police-3")),
 }
 STATIONS: tuple[tuple[str, str, str], ...] = (
-    ("alp-east-1", "مركز المصالحة - حلب الشرقية ١", "Reconciliation centre, East Aleppo 1"),
-    ("alp-east-2", "مركز المصالحة - حلب الشرقية ٢", "Reconciliation centre, East Aleppo 2"),
+    ("alp-east-1", "مركز المصالحة - حلب الشرقية 1", "Reconciliation centre, East Aleppo 1"),
+    ("alp-east-2", "مركز المصالحة - حلب الشرقية 2", "Reconciliation centre, East Aleppo 2"),
     ("alp-west-1", "مركز المصالحة - حلب الغربية", "Reconciliation centre, West Aleppo"),
     ("alp-ramouseh", "معبر الراموسة", "Ramouseh crossing"),
     ("alp-police-1", "قسم شرطة العزيزية", "Aziziyeh police station"),

@@ -61,24 +61,55 @@ def _table(rows: dict[str, dict[str, Any]], columns: list[str], min_cell: int) -
     return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def bars(values: list[tuple[str, int | None]], *, title: str) -> str:
-    """A horizontal bar chart; hidden (suppressed) values draw no bar."""
-    width, row_h, label_w = 640, 22, 170
+# A chart drawn at its own size (its width in CSS pixels) and shrunk only to fit a narrower
+# screen: at 390 px its 13-unit text still renders above 11 px.
+CHART_WIDTH, ROW_HEIGHT, LABEL_WIDTH, NUMBER_WIDTH, FONT_SIZE = 360, 24, 118, 46, 13
+LABEL_CHARS = 17
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def bars(
+    values: list[tuple[str, int | None]], *, title: str, rtl: bool = False, hidden: str = "< 5"
+) -> str:
+    """A horizontal bar chart; a suppressed value draws no bar and says ``hidden``.
+
+    Right to left, labels stand on the right and bars grow leftwards. Every text carries its
+    own direction and anchor: inherited from an Arabic page, ``start`` would put the label's
+    right edge at x=0, off the canvas, and the number on top of its bar."""
+    width, row_h, label_w, number_w = CHART_WIDTH, ROW_HEIGHT, LABEL_WIDTH, NUMBER_WIDTH
     top = max([v for _, v in values if v is not None] + [1])
+    span, height = width - label_w - number_w, row_h * len(values) + 8
+    text = f'direction="ltr" font-size="{FONT_SIZE}" fill="#1b1f24"'
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {row_h * len(values) + 8}"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" direction="ltr"'
         f' role="img" aria-label="{escape(title)}">'
     ]
     for i, (label, value) in enumerate(values):
         y = 4 + i * row_h
-        length = 0 if value is None else (width - label_w - 60) * value / top
-        colour = COLOURS[i % len(COLOURS)]
-        shown = "hidden" if value is None else str(value)
+        length = 0 if value is None else span * value / top
+        shown = hidden if value is None else str(value)
+        if rtl:  # mirrored: label | bar | number from the right
+            label_x, label_anchor = width - label_w + 6, "start"
+            bar_x, number_x, number_anchor = (
+                width - label_w - length,
+                width - label_w - length - 5,
+                "end",
+            )
+        else:
+            label_x, label_anchor = label_w - 6, "end"
+            bar_x, number_x, number_anchor = label_w, label_w + length + 5, "start"
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{escape(label)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{length:.1f}" height="{row_h - 8}"'
-            f' fill="{colour}"/><text x="{label_w + length + 6:.1f}" y="{y + 15}"'
-            f' font-size="12">{escape(shown)}</text>'
+            f"<g><title>{escape(label)}: {escape(shown)}</title>"
+            f'<text x="{label_x}" y="{y + 16}" text-anchor="{label_anchor}" {text}>'
+            f"{escape(_short(label))}</text>"
+            f'<rect x="{bar_x:.1f}" y="{y + 4}" width="{length:.1f}" height="{row_h - 8}"'
+            f' fill="{COLOURS[i % len(COLOURS)]}"/>'
+            f'<text x="{number_x:.1f}" y="{y + 16}" text-anchor="{number_anchor}" {text}>'
+            f"{escape(shown)}</text></g>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -102,7 +133,7 @@ def bulletin_html(bulletin: dict[str, Any], *, title_en: str, title_ar: str) -> 
         day: {point: count for point, count in points.items()} for day, points in corridor.items()
     }
     corridor_points = sorted({p for points in corridor.values() for p in points})
-    head = bulletin["tree_head"]
+    head, hidden = bulletin["tree_head"], f"< {min_cell}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -116,13 +147,13 @@ hidden, with a second cell where a total would give one away.</p>
 <p class="meta ar">نشرة يوم {escape(bulletin["day"])}، محسوبة من السجل العلني.
 الخانات الأقل من {min_cell} محجوبة.</p>
 <h2>Outcomes (adults) <span class="ar">النتائج (البالغون)</span></h2>
-{bars([(LABELS[k][0], figures.get(k)) for k in outcome_keys], title="Outcomes")}
+{bars([(LABELS[k][0], figures.get(k)) for k in outcome_keys], title="Outcomes", hidden=hidden)}
 {_table({"Total": figures}, ["registered", *outcome_keys], min_cell)}
 <h2>Children (under 18 or age disputed) <span class="ar">الأطفال</span></h2>
 <p class="note">Counted apart and in no other figure.</p>
 {_table({"Children": bulletin.get("children", {})}, ["registered", *outcome_keys], min_cell)}
 <h2>By day (adults) <span class="ar">حسب اليوم (البالغون)</span></h2>
-{bars([(day, row.get("registered")) for day, row in by_day.items()], title="Registrations")}
+{bars([(day, row.get("registered")) for day, row in by_day.items()], title="Days", hidden=hidden)}
 {_table(by_day, ["registered", "decided"], min_cell)}
 {"".join(sections)}
 {_corridor(corridor_rows, corridor_points)}

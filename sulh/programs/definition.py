@@ -12,7 +12,14 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from sulh.core.errors import IntakeWindowClosed
 
@@ -61,6 +68,27 @@ class Affiliation(_Strict):
     ]
     # When set, members of this group may go to these destinations only.
     destinations_only: tuple[Ident, ...] | None = None
+
+
+class Labels(_Strict):
+    """How the program names its categories and outcomes, in Arabic and English; a code
+    without a label here is named by the site's own catalogue (sulh.web.templatetags)."""
+
+    categories: dict[str, LocalizedText] = Field(default_factory=dict)
+    outcomes: dict[str, LocalizedText] = Field(default_factory=dict)
+
+    @field_validator("categories", "outcomes")
+    @classmethod
+    def _known_codes(
+        cls, value: dict[str, LocalizedText], info: ValidationInfo
+    ) -> dict[str, LocalizedText]:
+        known, name = (
+            (CATEGORIES, "category") if info.field_name == "categories" else (OUTCOMES, "outcome")
+        )
+        for code in value:
+            if code not in known:
+                raise ValueError(f"unknown {name} {code!r}; known: {', '.join(known)}")
+        return value
 
 
 class Destination(_Strict):
@@ -206,6 +234,7 @@ class ProgramDefinition(_Strict):
     deadline: dt.datetime
     window_hours: int | None = Field(default=None, ge=1, le=24 * 365)
     eligible_categories: tuple[str, ...] = Field(min_length=1)
+    labels: Labels = Field(default_factory=Labels)
     affiliations: tuple[Affiliation, ...] = ()
     items_to_surrender: ItemsPolicy
     pledge: Pledge

@@ -71,3 +71,17 @@ def program_get_definition(*, code: str) -> ProgramDefinition:
         definition = ProgramDefinition.model_validate(program.definition)
         _definitions[key] = definition
     return definition
+
+
+def program_definition_at(*, code: str, version: str) -> ProgramDefinition:
+    """The definition as loaded at ``version`` (the latest load of it), e.g. the pledge an
+    intake signed; the current definition when that version was never stored."""
+    stored = (
+        ProgramVersion.objects.filter(program__code=code, version=version)
+        .order_by("-loaded_at")
+        .values_list("definition", flat=True)
+        .first()
+    )
+    if stored is None:
+        return program_get_definition(code=code)
+    return ProgramDefinition.model_validate(stored)

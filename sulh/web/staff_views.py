@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any
 
+import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -38,9 +39,13 @@ from sulh.core.errors import NotFound, RateLimited, SulhError
 from sulh.core.validation import parse
 from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.monitor import bulletin_from_leaves
-from sulh.ledger.render import LABELS, bars, bulletin_html
+from sulh.ledger.render import bars, bulletin_html
 from sulh.matching.record import PersonRecord
-from sulh.programs.services import program_get_definition, programs_all
+from sulh.programs.services import (
+    program_definition_at,
+    program_get_definition,
+    programs_all,
+)
 from sulh.registry.schemas import IntakeIn
 from sulh.web.forms import (
     FAMILY_FIELDS,
@@ -53,6 +58,8 @@ from sulh.web.forms import (
     intake_form,
     western_digits,
 )
+from sulh.web.templatetags.sulh_dates import day_first
+from sulh.web.templatetags.sulh_labels import code_label
 
 
 def _text(value: Any) -> str:
@@ -162,7 +169,8 @@ def _intake_form(
 
 @login_required
 def receipt(request: HttpRequest, serial: str) -> HttpResponse:
-    """The printable intake and weapons receipt. The clerk who registered a child may not
+    """The printable intake and weapons receipt, with a station copy: what was received
+    and signed, never anything of the screening. The clerk who registered a child may not
     open the child's case (only child protection may): they get a receipt that says the
     case went to child protection, with the serial and nothing of the child."""
     child = case_selectors.child_receipt_get_for_user(user=_user(request), serial=serial)
@@ -171,16 +179,24 @@ def receipt(request: HttpRequest, serial: str) -> HttpResponse:
         context = {"case": child, "program_title": _text(definition.title)}
         return render(request, "web/receipt_child.html", context)
     case = _case(request, serial, purpose="print the intake receipt")
+    intake = case.intake
     definition = program_get_definition(code=case.program.code)
+    signed = program_definition_at(code=case.program.code, version=intake.pledge_version)
+    items = list(intake.items.all())
     return render(
         request,
         "web/receipt.html",
         {
             "case": case,
-            "person": case.intake.person,
-            "items": case.intake.items.all(),
-            "family": case.intake.family.all(),
+            "person": intake.person,
+            "items": [item for item in items if item.kind != "id_document"],
+            "documents": [item for item in items if item.kind == "id_document"],
+            "family": intake.family.all(),
             "program_title": _text(definition.title),
+            "pledge_text": getattr(signed.pledge.text, intake.pledge_language or "ar"),
+            "serial_code": mark_safe(  # noqa: S308 - segno's SVG of the serial alone
+                segno.make(intake.serial, error="m").svg_inline(scale=3, border=2)
+            ),
         },
     )
 
@@ -416,36 +432,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {
                 "code": program.code,
                 "title": _text(definition.title),
-                "deadline": definition.local_time(definition.deadline),
+                "deadline": definition.deadline,
                 "left_hours": max(0, int(left / dt.timedelta(hours=1))),
                 "open": definition.opens_at <= now <= definition.deadline,
                 "backlog": sorted(backlog.items()),
+                "hidden": f"< {definition.bulletin.min_cell}",
                 "bulletin": bulletin,
             }
         )
     wanted = request.GET.get("program") or (programs[0]["code"] if programs else "")
     chosen = next((p for p in programs if p["code"] == wanted), None)
-    charts: dict[str, str] = {}
-    if chosen is not None:
-        figures = chosen["bulletin"]
-        outcomes = ("amnesty_granted", "departure", "referred", "denied", "pending")
-        charts = {
-            "outcomes": mark_safe(  # noqa: S308 - built from escaped labels and numbers
-                bars([(gettext(LABELS[k][0]), figures["figures"].get(k)) for k in outcomes],
-                     title=gettext("Outcomes"))
-            ),
-            "days": mark_safe(  # noqa: S308
-                bars([(day, row.get("registered")) for day, row in figures["by_day"].items()],
-                     title=gettext("Registrations per day"))
-            ),
-            "stations": mark_safe(  # noqa: S308
-                bars([(s, row.get("registered")) for s, row in figures["by_station"].items()],
-                     title=gettext("Registrations per station"))
-            ),
-        }  # fmt: skip
+    charts = _charts(chosen["bulletin"]) if chosen is not None else {}
     return render(
         request, "web/dashboard.html", {"programs": programs, "chosen": chosen, "charts": charts}
     )
+
+
+def _charts(bulletin: dict[str, Any]) -> dict[str, str]:
+    """The dashboard's charts in the page's language and direction; a suppressed cell
+    reads "< N" as in the bulletin."""
+    rtl, hidden = get_language() == "ar", f"< {bulletin.get('min_cell', 5)}"
+    outcomes = ("amnesty_granted", "departure", "referred", "denied", "pending")
+    rows = {
+        "outcomes": (
+            gettext("Outcomes"),
+            [(code_label("figure", k), bulletin["figures"].get(k)) for k in outcomes],
+        ),
+        "days": (
+            gettext("Registrations per day"),
+            [(day_first(day), row.get("registered")) for day, row in bulletin["by_day"].items()],
+        ),
+        "stations": (
+            gettext("Registrations per station"),
+            [(s, row.get("registered")) for s, row in bulletin["by_station"].items()],
+        ),
+    }
+    # built from escaped labels and numbers
+    return {
+        name: mark_safe(bars(values, title=title, rtl=rtl, hidden=hidden))  # noqa: S308
+        for name, (title, values) in rows.items()
+    }
 
 
 @login_required

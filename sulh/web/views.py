@@ -25,7 +25,7 @@ from sulh.accounts.models import User
 from sulh.accounts.policy import Action, allows
 from sulh.accounts.selectors import request_user as _user
 from sulh.accounts.throttle import client_address, rate_limit_hit
-from sulh.bulletins.figures import program_figures
+from sulh.bulletins.figures import program_children_registered, program_figures
 from sulh.cards.selectors import cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
@@ -219,9 +219,12 @@ def home(request: HttpRequest) -> HttpResponse:
         programs.append(
             {
                 "definition": definition,
-                "deadline": definition.local_time(definition.deadline),
+                "deadline": definition.deadline,
                 "open": definition.opens_at <= now <= definition.deadline,
                 "figures": program_figures(program_code=program.code)["figures"]
+                if show_figures
+                else None,
+                "children": program_children_registered(program_code=program.code)
                 if show_figures
                 else None,
             }

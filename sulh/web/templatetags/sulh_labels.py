@@ -1,0 +1,159 @@
+"""Codes shown to people by their names, in the page's language: one place for the site's
+vocabulary (categories, outcomes, states, case events, item kinds, relations, ID documents,
+figures), so that no page prints ``associated_person`` or ``card_issued``.
+
+In templates (``{% load sulh_labels %}``)::
+
+    {{ item.kind|label:"item_kind" }}
+    {{ case.program.code|label:"program" }}   {# the program's title #}
+    {% label "category" intake.category program=definition %}   {# the program's own words #}
+    {% label "outcome" case.outcome program=case.program.code as shown %}
+
+In Python: ``code_label("event", event.event)``. Categories and outcomes are named
+first by the program file's ``labels``, destinations and affiliations by the program's
+names for them (``program`` is a ProgramDefinition or a program code), the rest by the
+catalogue below; an unknown code is shown as it is (never an empty cell).
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from sulh.core.errors import SulhError
+from sulh.programs.definition import ProgramDefinition
+from sulh.programs.services import program_get_definition
+
+register = template.Library()
+
+CATALOGUE: dict[str, dict[str, Promise]] = {
+    "category": {
+        "combatant": _("Combatant"),
+        "associated_person": _("Person associated with an armed group"),
+        "dependant": _("Dependant"),
+        "child": _("Child"),
+        "youth": _("Youth"),
+        "child_mobilized_adult_demobilized": _("Recruited as a child, demobilised as an adult"),
+        "foreign_combatant": _("Foreign combatant"),
+    },
+    "outcome": {
+        "amnesty": _("Amnesty"),
+        "departure": _("Departure"),
+        "referral": _("Referral for investigation"),
+        "denial": _("Denial"),
+    },
+    "state": {
+        "registered": _("Registered"),
+        "screened": _("Screened"),
+        "in_review": _("In review"),
+        "decision_pending": _("Decision awaiting a second officer"),
+        "decided": _("Decided"),
+        "card_issued": _("Card issued"),
+        "appealed": _("Appealed"),
+        "eligibility_revoked": _("Eligibility revoked"),
+    },
+    "event": {
+        "registered": _("Registered"),
+        "screened": _("Screened"),
+        "review_opened": _("Review opened"),
+        "review_closed": _("Review closed"),
+        "decision_proposed": _("Decision proposed to a second officer"),
+        "decision_taken": _("Decision taken"),
+        "decision_rejected": _("Decision rejected by the second officer"),
+        "appealed": _("Appealed"),
+        "card_issued": _("Card issued"),
+        "card_renewed": _("Card renewed"),
+        "card_revoked": _("Card revoked"),
+        "card_suspended": _("Card suspended"),
+        "card_reinstatement_asked": _("Card reinstatement asked"),
+        "card_reinstated": _("Card reinstated"),
+        "card_reinstatement_refused": _("Card reinstatement refused"),
+        "child_handed_over": _("Handed over to child protection"),
+        "revocation_proposed": _("Revocation of eligibility proposed"),
+        "revocation_rejected": _("Revocation of eligibility rejected"),
+        "eligibility_revoked": _("Eligibility revoked"),
+    },
+    "item_kind": {
+        "weapon": _("weapon"),
+        "ammunition": _("ammunition"),
+        "id_document": _("identity document"),
+        "other": _("other"),
+    },
+    "relation": {
+        "spouse": _("spouse"),
+        "child": _("child"),
+        "parent": _("parent"),
+        "sibling": _("sibling"),
+        "other": _("other"),
+    },
+    "document_type": {
+        "national_id_card": _("national identity card"),
+        "military_id": _("military identity card"),
+        "passport": _("passport"),
+        "family_booklet": _("family booklet"),
+    },
+    "sex": {"male": _("male"), "female": _("female")},
+    "origin": {"local": _("local"), "non_local": _("not local")},
+    "card_state": {"valid": _("Valid"), "revoked": _("Revoked"), "suspended": _("Suspended")},
+    "figure": {
+        "registered": _("Registered"),
+        "amnesty_granted": _("Amnesty granted"),
+        "departure": _("Departure"),
+        "referred": _("Referred"),
+        "denied": _("Denied"),
+        "pending": _("Pending"),
+        "decided": _("Decided"),
+    },
+}
+
+
+def program_definition(program: ProgramDefinition | str | None) -> ProgramDefinition | None:
+    """A definition given as itself or by its code; None when there is no such program."""
+    if program is None or isinstance(program, ProgramDefinition):
+        return program
+    try:
+        return program_get_definition(code=str(program))
+    except SulhError:
+        return None
+
+
+def _program_label(vocabulary: str, code: str, definition: ProgramDefinition) -> str | None:
+    own = {
+        "category": definition.labels.categories,
+        "outcome": definition.labels.outcomes,
+        "destination": {d.id: d.name for d in definition.destinations},
+        "affiliation": {a.id: a.name for a in definition.affiliations},
+        "program": {definition.id: definition.title},
+    }
+    text = own.get(vocabulary, {}).get(code)
+    if text is None:
+        return None
+    return text.ar if (get_language() or "ar").startswith("ar") else text.en
+
+
+def code_label(
+    vocabulary: str, code: object, *, program: ProgramDefinition | str | None = None
+) -> str:
+    """``code``'s name in the active language; the code itself when nothing names it."""
+    shown = "" if code is None else str(code)
+    definition = program_definition(
+        shown if vocabulary == "program" and program is None else program
+    )
+    if definition is not None:
+        named = _program_label(vocabulary, shown, definition)
+        if named is not None:
+            return named
+    known = CATALOGUE.get(vocabulary, {}).get(shown)
+    return shown if known is None else str(known)
+
+
+@register.filter(name="label")
+def label_filter(code: object, vocabulary: str) -> str:
+    return code_label(vocabulary, code)
+
+
+@register.simple_tag(name="label")
+def label_tag(vocabulary: str, code: object, program: ProgramDefinition | str | None = None) -> str:
+    return code_label(vocabulary, code, program=program)
