@@ -47,12 +47,16 @@ from sulh.programs.services import program_get_definition
 TRANSITIONS: dict[str, frozenset[str]] = {
     "": frozenset({State.REGISTERED}),
     State.REGISTERED: frozenset({State.SCREENED, State.IN_REVIEW}),
-    State.IN_REVIEW: frozenset({State.SCREENED, State.IN_REVIEW}),
+    # a review closes back to screened, or to appealed when it voided a decision on appeal
+    State.IN_REVIEW: frozenset({State.SCREENED, State.IN_REVIEW, State.APPEALED}),
     State.SCREENED: frozenset(
         {State.DECIDED, State.DECISION_PENDING, State.IN_REVIEW, State.SCREENED}
     ),
-    # A pending decision is not final: it is confirmed, sent back or voided, never appealed.
-    State.DECISION_PENDING: frozenset({State.DECIDED, State.SCREENED, State.IN_REVIEW}),
+    # A pending decision is not final: it is confirmed, sent back (to screened, or to
+    # appealed when it was the decision on an appeal) or voided, never appealed itself.
+    State.DECISION_PENDING: frozenset(
+        {State.DECIDED, State.SCREENED, State.APPEALED, State.IN_REVIEW}
+    ),
     State.DECIDED: frozenset({State.CARD_ISSUED, State.APPEALED, State.ELIGIBILITY_REVOKED}),
     State.CARD_ISSUED: frozenset({State.CARD_ISSUED, State.ELIGIBILITY_REVOKED}),
     State.APPEALED: frozenset({State.DECIDED, State.DECISION_PENDING}),
@@ -236,10 +240,14 @@ def case_screen(*, case: Case, actor: User | None) -> None:
 
 
 def case_review_closed(*, case: Case, actor: User) -> None:
-    """All candidates resolved by a vetting officer: the case is screened again."""
+    """All candidates resolved by a vetting officer: the case is screened again, or back
+    under appeal when the review voided the decision on its appeal."""
     if case.state != State.IN_REVIEW:
         return
-    _transition(case=case, to_state=State.SCREENED, event="review_closed", actor=actor)
+    opened = case.events.filter(event="review_opened").order_by("-pk").first()
+    on_appeal = opened is not None and (opened.details or {}).get("back_to") == "appealed"
+    to_state = State.APPEALED if on_appeal else State.SCREENED
+    _transition(case=case, to_state=to_state, event="review_closed", actor=actor)
     case_propose(case=case)
 
 
@@ -250,9 +258,12 @@ def case_review_reopen(*, case: Case, actor: User | None, reason: str) -> None:
     if case.state in {State.SCREENED, State.DECISION_PENDING}:
         pending = Decision.objects.filter(case=case, status=DecisionStatus.AWAITING_SECOND)
         voided = list(pending.values_list("pk", flat=True))
+        details: dict[str, Any] | None = {"voided_decisions": voided} if voided else None
+        if details and pending.filter(on_appeal=True).exists():
+            details["back_to"] = "appealed"  # the appeal still waits for its decision
         _transition(
             case=case, to_state=State.IN_REVIEW, event="review_opened", actor=actor, reason=reason,
-            details={"voided_decisions": voided} if voided else None,
+            details=details,
         )  # fmt: skip
         pending.update(status=DecisionStatus.VOIDED)
 

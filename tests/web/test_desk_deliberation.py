@@ -11,7 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from sulh.cases import review
 from sulh.cases import services as case_services
 from sulh.cases.models import Case, Decision
 from tests.clients import api_client
@@ -86,3 +89,60 @@ def test_a_decision_number_tells_the_desk_nothing(personas, open_program):
                         content_type="application/json")  # fmt: skip
     assert ours.status_code == unknown.status_code == 403
     assert ours.json() == unknown.json()
+
+
+def _appealed_with_a_pending_denial(personas, serial: str) -> None:
+    decision = _propose_denial(personas, serial)
+    case_services.decision_confirm(decision=decision, user=personas["decider2"], reason="yes")
+    case = Case.objects.get(intake__serial=serial)
+    case_services.case_appeal(case=case, user=personas["clerk2"], reason="he asks again")
+    _propose_denial(personas, serial)  # the decision on the appeal, awaiting its second
+
+
+def test_a_list_hit_on_a_pending_decision_on_appeal_keeps_the_appeal(
+    personas, open_program, tmp_path: Path
+):
+    """Fifth red-team review: the review a list hit opened on a case whose decision on
+    appeal was pending closed to "screened": the appeal was lost, and the desk saw the case
+    jump from appealed to screened."""
+    desk = api_client(personas["clerk2"])
+    listed, other = _register(desk, "Khaled", "Nasser"), _register(desk, "Yusuf", "Qadri")
+    for serial in (listed, other):
+        _appealed_with_a_pending_denial(personas, serial)
+    before = _desk_view(personas, listed)
+    assert before[0] == "appealed" and before == _desk_view(personas, other)
+    _import_wanted(tmp_path, birth="1979-05-05")
+    case = Case.objects.get(intake__serial=listed)
+    assert case.state == "in_review"
+    assert _desk_view(personas, listed) == before
+    for candidate in case.candidates.filter(status="open"):
+        review.candidate_resolve(
+            candidate=candidate, user=personas["vetter"], decision="clear", reason="not him"
+        )
+    case.refresh_from_db()
+    assert case.state == "appealed"  # the appeal still waits for its decision
+    assert _desk_view(personas, listed) == before == _desk_view(personas, other)
+
+
+def test_a_second_officer_can_send_back_a_denial_on_appeal(personas, open_program):
+    """Fifth red-team review: sending back a denial proposed on appeal was refused."""
+    serial = _register(api_client(personas["clerk2"]), "Yusuf", "Qadri")
+    _appealed_with_a_pending_denial(personas, serial)
+    pending = Decision.objects.get(case__intake__serial=serial, status="awaiting_second")
+    case_services.decision_reject(decision=pending, user=personas["decider2"], reason="no")
+    assert Case.objects.get(intake__serial=serial).state == "appealed"
+
+
+def test_the_desk_waits_as_long_for_a_masked_state_as_for_any(personas, open_program):
+    """Fifth red-team review: the case's answer ran one more query for a case in review or
+    awaiting a second officer, and 30 timed reads told such a case apart."""
+    desk = api_client(personas["clerk2"])
+    pending, screened = _register(desk, "Yusuf", "Qadri"), _register(desk, "Tamer", "Haddad")
+    _propose_denial(personas, pending)
+    desk.get(f"/api/cases/{screened}")  # the first read of the window sets it up
+    counts = []
+    for serial in (pending, screened, pending):
+        with CaptureQueriesContext(connection) as queries:
+            assert desk.get(f"/api/cases/{serial}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2]
