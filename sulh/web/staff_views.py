@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from sulh.accounts.policy import Action, require
@@ -167,31 +167,62 @@ def child_handover(request: HttpRequest, serial: str) -> HttpResponse:
             agency=request.POST.get("agency", ""),
         )
 
-    return _act(request, serial, act, gettext("Hand-over recorded."))
+    return _act(request, serial, act, gettext("Hand-over recorded."), {"agency": "agency"})
 
 
 CASE_FLASH = "case_flash"
 
 
+# Services' messages the case page says in its own language (the API says them as they are).
+SERVICE_MESSAGES = (gettext_noop("a reason is required"),)
+# What an error's field is called on the case page, to name it beside its box.
+FIELD_LABELS = {
+    "reason": gettext_lazy("Reason"),
+    "agency": gettext_lazy("Receiving agency"),
+    "destination": gettext_lazy("Destination"),
+    "outcome": gettext_lazy("Outcome"),
+}
+
+
 def _back(
-    request: HttpRequest, serial: str, message: str = "", error: SulhError | None = None
+    request: HttpRequest,
+    serial: str,
+    message: str = "",
+    error: SulhError | None = None,
+    boxes: dict[str, str] | None = None,
 ) -> HttpResponse:
     """Back to the case page, with what happened kept in the (sealed) session, never in the
     address: an error can name a permitted destination, which follows from the person's
-    affiliation, and an address ends up in the access log and the browser's history."""
+    affiliation, and an address ends up in the access log and the browser's history.
+
+    ``boxes`` names the box each field's error is shown beside (by the box's id); an error
+    about another field is shown at the top of the page. The message is said in the page's
+    language when the catalogue has it (services raise the same words for the API)."""
     if error is not None:
-        flash = {"error": error.message[:300], "field": (error.field or "")[:60]}
+        field = (error.field or "")[:60]
+        flash = {
+            "error": gettext(error.message)[:300],
+            "field": field,
+            "label": str(FIELD_LABELS.get(field, field)),
+            "at": (boxes or {}).get(field, ""),
+        }
     else:
         flash = {"done": message[:300]}
     request.session[CASE_FLASH] = {"serial": serial, **flash}
     return redirect("web:case", serial=serial)
 
 
-def _act(request: HttpRequest, serial: str, action: Any, done: str) -> HttpResponse:
+def _act(
+    request: HttpRequest,
+    serial: str,
+    action: Any,
+    done: str,
+    boxes: dict[str, str] | None = None,
+) -> HttpResponse:
     try:
         action()
     except SulhError as exc:
-        return _back(request, serial, error=exc)
+        return _back(request, serial, error=exc, boxes=boxes)
     return _back(request, serial, message=done)
 
 
@@ -209,7 +240,8 @@ def candidate_resolve(request: HttpRequest, serial: str, candidate_id: int) -> H
             reason=request.POST.get("reason", ""),
         )  # fmt: skip
 
-    return _act(request, serial, act, gettext("Candidate resolved."))
+    boxes = {"reason": f"reason-{candidate_id}"}
+    return _act(request, serial, act, gettext("Candidate resolved."), boxes)
 
 
 @login_required
@@ -224,7 +256,12 @@ def decide(request: HttpRequest, serial: str) -> HttpResponse:
             reason=request.POST.get("reason", ""), destination=request.POST.get("destination", ""),
         )  # fmt: skip
 
-    return _act(request, serial, act, gettext("Decision recorded."))
+    boxes = {
+        "reason": "decision-reason",
+        "destination": "destination",
+        "outcome": "outcome-choice",
+    }
+    return _act(request, serial, act, gettext("Decision recorded."), boxes)
 
 
 @login_required
@@ -242,7 +279,8 @@ def second_officer(request: HttpRequest, serial: str, decision_id: int) -> HttpR
         else:
             case_services.decision_reject(decision=decision, user=user, reason=reason)
 
-    return _act(request, serial, act, gettext("Second officer's answer recorded."))
+    boxes = {"reason": "second-reason"}  # a case awaits one decision at a time
+    return _act(request, serial, act, gettext("Second officer's answer recorded."), boxes)
 
 
 @login_required
@@ -257,7 +295,7 @@ def appeal(request: HttpRequest, serial: str) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
 
-    return _act(request, serial, act, gettext("Appeal recorded."))
+    return _act(request, serial, act, gettext("Appeal recorded."), {"reason": "appeal-reason"})
 
 
 # --- Cards ------------------------------------------------------------------------------
@@ -282,7 +320,7 @@ def card_issue(request: HttpRequest, serial: str) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
 
-    return _act(request, serial, act, gettext("Card issued."))
+    return _act(request, serial, act, gettext("Card issued."), {"reason": "issue-reason"})
 
 
 @login_required
@@ -309,7 +347,8 @@ def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse
             card = _card(request, card_id, action=Action.CHANGE_CARD_STATE)
             card_services.card_set_state(card=card, user=user, state=action, reason=reason)
 
-    return _act(request, serial, act, gettext("Card updated."))
+    boxes = {"reason": f"card-reason-{card_id}"}  # the card's id is hex: safe in an id
+    return _act(request, serial, act, gettext("Card updated."), boxes)
 
 
 @login_required

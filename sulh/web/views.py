@@ -260,6 +260,8 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "done": flash.get("done", ""),
         "error": flash.get("error", ""),
         "error_field": flash.get("field", ""),
+        "error_label": flash.get("label", ""),
+        "error_at": flash.get("at", ""),
         "can_read_reasons": allows(user, Action.READ_REASONS),
         # the proposal follows from the screening: not for the desk (see state_shown)
         "can_see_screening": allows(user, Action.SEE_CANDIDATES),

@@ -1,0 +1,35 @@
+"""Template helpers for the officers' pages: an error shown beside the box it is about,
+and labels for the codes a case holds (outcomes, categories, field names), with a
+fallback to the code itself so that a program's own labels can be added later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+
+from sulh.web.labels import code_label
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def field_error(context: Any, *parts: Any) -> str:
+    """The error of the last action, beside the box whose id is ``parts`` joined, if the
+    error is about that box; else nothing."""
+    box = "".join(str(part) for part in parts)
+    if not box or context.get("error_at") != box:
+        return ""
+    return format_html(
+        '<p class="error field-error" role="alert" id="{}-error"><strong>{}</strong>: {}</p>',
+        box,
+        context.get("error_label", ""),
+        context.get("error", ""),
+    )
+
+
+@register.filter
+def label(code: Any, kind: str) -> str:
+    """``{{ case.outcome|label:"outcome" }}``: the code's label in the page's language."""
+    return code_label(kind, code)
