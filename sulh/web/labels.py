@@ -78,3 +78,8 @@ def code_label(
             return str(chosen)
     found = LABELS.get(kind, {}).get(code)
     return str(found) if found is not None else code
+
+
+def program_text(value: Any) -> str:
+    """A program's bilingual text (``.ar``, ``.en``) in the page's language."""
+    return str(value.ar if get_language() == "ar" else value.en)

@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from sulh.accounts.policy import Action, require
@@ -41,11 +41,9 @@ from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
 from sulh.web.forms import day_first_date, intake_payload, western_digits
+from sulh.web.labels import program_text
 
-
-def _text(value: Any) -> str:
-    """A program's bilingual text in the page's language."""
-    return value.ar if get_language() == "ar" else value.en
+_text = program_text  # a program's bilingual text in the page's language
 
 
 def _open_programs() -> list[dict[str, Any]]:

@@ -29,9 +29,12 @@ from sulh.bulletins.figures import program_figures
 from sulh.cards.selectors import cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
+from sulh.cases.models import Case
 from sulh.core.errors import NotFound, RateLimited
 from sulh.matching import selectors as matching_selectors
+from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, programs_all
+from sulh.web.labels import code_label, program_text
 
 PENDING_USER, PENDING_SECRET, PENDING_NEXT = "login_pending", "login_secret", "login_next"
 PENDING_ENROLMENT = "login_enrolment"
@@ -275,8 +278,57 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
     if allows(user, Action.SEE_CANDIDATES):
         candidates = matching_selectors.candidates_for_case(case_id=case.pk)
         context["candidates"] = case_selectors.candidates_shown(user=user, candidates=candidates)
+    definition = program_get_definition(code=case.program.code)
+    if context["can_see_screening"]:  # what the decision rests on: not for the desk
+        context["grounds"] = _grounds(case, definition)
+        context["decisions"] = case.decisions.select_related(
+            "decided_by", "second_officer"
+        ).order_by("decided_at")
     if context["can_decide"]:
-        definition = program_get_definition(code=case.program.code)
         context["outcomes"] = ("amnesty", "departure", "referral", "denial")
-        context["destinations"] = definition.destinations_for(case.intake.affiliation or None)
+        names = {d.id: program_text(d.name) for d in definition.destinations}
+        context["destinations"] = [
+            (d, names.get(d, d))
+            for d in definition.destinations_for(case.intake.affiliation or None)
+        ]
     return render(request, "web/case.html", context)
+
+
+def _grounds(case: Case, definition: ProgramDefinition) -> dict[str, Any]:
+    """What a decision on ``case`` rests on, as the intake recorded it, with labels: the
+    items handed in, the family, the pledge, category, affiliation, origin, age and the
+    requested destination."""
+    intake = case.intake
+    affiliations = {a.id: program_text(a.name) for a in definition.affiliations}
+    destinations = {d.id: program_text(d.name) for d in definition.destinations}
+    items = list(intake.items.order_by("line"))
+    return {
+        "category": code_label("category", intake.category),
+        "affiliation": affiliations.get(intake.affiliation, intake.affiliation),
+        "origin": code_label("origin", intake.origin),
+        "age_band": intake.person.age_band,
+        "age_disputed": intake.person.age_disputed,
+        "sex": code_label("sex", intake.person.sex),
+        "requested_destination": destinations.get(
+            intake.requested_destination, intake.requested_destination
+        ),
+        "weapons": [i for i in items if i.kind == "weapon"],
+        "documents": [
+            {"type": code_label("document", i.document_type), "number": i.document_number}
+            for i in items
+            if i.kind == "id_document"
+        ],
+        "other_items": [
+            {"kind": code_label("item", i.kind), "item": i}
+            for i in items
+            if i.kind not in {"weapon", "id_document"}
+        ],
+        "family": [
+            {"relation": code_label("relation", m.relation), "member": m}
+            for m in intake.family.all()
+        ],
+        "pledge_version": intake.pledge_version,
+        "pledge_current": intake.pledge_version == definition.pledge.version,
+        "pledge_language": intake.pledge_language,
+        "pledge_signed": intake.pledge_signed,
+    }

@@ -17,6 +17,7 @@ from sulh.accounts import security
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, Decision, DecisionStatus
+from sulh.cases.review import candidate_resolve
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
 from tests.conftest import make_intake
@@ -75,3 +76,54 @@ def test_a_blank_reason_is_refused_beside_its_box(lang, browser, live_server, pe
     first.page.wait_for_selector("#decide #decision-reason-error")
     assert not Decision.objects.filter(case=case, status=DecisionStatus.AWAITING_SECOND).exists()
     first.close()
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_deciding_officer_sees_what_a_decision_rests_on(lang, browser, live_server, personas):
+    """Item 6: weapons, family, document, pledge, category, origin, age and the vetting
+    officer's resolution with its reason, with labels; the clerk's page gains none of it."""
+    items = [
+        {
+            "kind": "weapon",
+            "weapon_type": "rifle",
+            "calibre": "7.62x39",
+            "serial_number": "AK-7791",
+        },
+        {"kind": "id_document", "document_type": "military_id", "document_number": "M-40221"},
+    ]
+    family = [{"relation": "spouse", "name_ar": "ريم", "sex": "female", "birth_year": 1990}]
+    person = {
+        "given_name_ar": "سامر", "father_name_ar": "وائل", "family_name_ar": "الدرويش",
+        "given_name_lat": "Samer", "family_name_lat": "al-Darwish",
+        "birth_date": "1988-04-12", "national_id": "40112233445",
+    }  # fmt: skip
+    _case(personas, origin="non_local", person=person)
+    twin = _case(personas, origin="non_local", items=items, family=family, person=person)
+    candidate = twin.candidates.get()
+    candidate_resolve(
+        candidate=candidate, user=personas["vetter"], decision="clear", reason="mother differs"
+    )
+    serial = twin.intake.serial
+    decider = _desk(browser, live_server, personas, "decider", lang)
+    decider.go(f"/cases/{serial}/")
+    grounds = decider.page.inner_text("#grounds")
+    ar = lang == "ar"
+    assert ("مقاتل" if ar else "combatant") in decider.page.inner_text("#g-category")
+    assert ("ليس من سكان" if ar else "not local") in decider.page.inner_text("#g-origin")
+    assert "AK-7791" in decider.page.inner_text("#g-weapons")
+    assert ("زوج" if ar else "spouse") in decider.page.inner_text("#g-family")
+    assert "ريم" in decider.page.inner_text("#g-family")
+    assert "M-40221" in decider.page.inner_text("#g-document")
+    assert ("موقّع" if ar else "signed") in decider.page.inner_text("#g-pledge")
+    assert "mother differs" in decider.page.inner_text("#candidates .resolution")
+    assert "amnesty" not in decider.page.inner_text("#decide select#outcome-choice")
+    assert grounds
+    decider.shot("walk-6-grounds")
+    decider.close()
+
+    clerk = Desk(browser, live_server.url, lang, personas["clerk"])
+    clerk.go(f"/cases/{serial}/")
+    clerk.page.wait_for_selector("#state")
+    assert clerk.page.locator("#grounds, #candidates, .resolution").count() == 0
+    assert "mother differs" not in clerk.page.inner_text("main")
+    clerk.close()
