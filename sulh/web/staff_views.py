@@ -13,16 +13,18 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
 from sulh.accounts.policy import Action, require
 from sulh.accounts.selectors import request_user as _user
+from sulh.cards import selectors as card_selectors
 from sulh.cards import services as card_services
 from sulh.cards.models import Card
 from sulh.cards.selectors import card_get_for_user
@@ -32,7 +34,7 @@ from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, State
 from sulh.cases.search import intake_precheck, person_search
-from sulh.core.errors import NotFound, RateLimited, SulhError
+from sulh.core.errors import NotFound, RateLimited, SulhError, ValidationFailed
 from sulh.core.validation import parse
 from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.monitor import bulletin_from_leaves
@@ -172,13 +174,18 @@ CASE_FLASH = "case_flash"
 
 
 # Services' messages the case page says in its own language (the API says them as they are).
-SERVICE_MESSAGES = (gettext_noop("a reason is required"),)
+SERVICE_MESSAGES = (
+    gettext_noop("a reason is required"),
+    gettext_noop("choose the cards to print"),
+    gettext_noop("choose cards that you may see"),
+)
 # What an error's field is called on the case page, to name it beside its box.
 FIELD_LABELS = {
     "reason": gettext_lazy("Reason"),
     "agency": gettext_lazy("Receiving agency"),
     "destination": gettext_lazy("Destination"),
     "outcome": gettext_lazy("Outcome"),
+    "confirm": gettext_lazy("Confirmation"),
 }
 
 
@@ -321,13 +328,24 @@ def card_issue(request: HttpRequest, serial: str) -> HttpResponse:
     return _act(request, serial, act, gettext("Card issued."), {"reason": "issue-reason"})
 
 
+CARD_ACTIONS = frozenset({"renew", "suspended", "revoked", "valid", "approve", "refuse"})
+# The actions that stop a card being accepted at checkpoints: taken only once confirmed.
+CONFIRMED_CARD_ACTIONS = frozenset({"suspended", "revoked"})
+
+
 @login_required
 @require_POST
 def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse:
     user = _user(request)
     action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+    action = action if action in CARD_ACTIONS else ""
 
     def act() -> None:
+        if action in CONFIRMED_CARD_ACTIONS and request.POST.get("confirm") != "yes":
+            raise ValidationFailed(
+                gettext("tick the box to confirm: checkpoints will refuse the card"),
+                field="confirm",
+            )
         if action == "renew":
             card = _card(request, card_id, action=Action.RENEW_CARD)
             card_services.card_renew(card=card, user=user, reason=reason)
@@ -345,7 +363,8 @@ def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse
             card = _card(request, card_id, action=Action.CHANGE_CARD_STATE)
             card_services.card_set_state(card=card, user=user, state=action, reason=reason)
 
-    boxes = {"reason": f"card-reason-{card_id}"}  # the card's id is hex: safe in an id
+    box = f"card-{action}-{card_id}"  # the card's id is hex: safe in an id
+    boxes = {"reason": box, "confirm": f"{box}-confirm"}
     return _act(request, serial, act, gettext("Card updated."), boxes)
 
 
@@ -355,6 +374,70 @@ def card_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
     pdf = card_services.card_print(card=card, user=_user(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="card-{card.card_id}.pdf"'
+    return response
+
+
+CARDS_FLASH = "cards_flash"
+CARDS_PAGE = 50
+
+
+@login_required
+def cards(request: HttpRequest) -> HttpResponse:
+    """The card officer's desk: decided cases awaiting a card (issue several at once) and
+    the valid cards (print several in one PDF), each list counted and paged."""
+    user = _user(request)
+    require(user, Action.ISSUE_CARD)
+    flash = request.session.pop(CARDS_FLASH, None) or {}
+    awaiting = Paginator(card_selectors.cases_awaiting_card(user=user), CARDS_PAGE)
+    valid = Paginator(card_selectors.cards_to_print(user=user), CARDS_PAGE)
+    context = {
+        "awaiting": awaiting.get_page(request.GET.get("page")),
+        "valid": valid.get_page(request.GET.get("cards_page")),
+        "done": flash.get("done", ""),
+        "error": flash.get("error", ""),
+        "chosen": set(flash.get("chosen", [])),
+        "batch": card_services.CARDS_PER_BATCH,
+    }
+    return render(request, "web/cards.html", context)
+
+
+def _cards_back(request: HttpRequest, **flash: Any) -> HttpResponse:
+    request.session[CARDS_FLASH] = flash
+    return redirect("web:cards")
+
+
+@login_required
+@require_POST
+def cards_issue(request: HttpRequest) -> HttpResponse:
+    """Issue a card for each chosen case; the new cards are then ticked for printing."""
+    user = _user(request)
+    serials = request.POST.getlist("serial")[:CARDS_PAGE]
+    try:
+        chosen = [_case(request, s, action=Action.ISSUE_CARD) for s in serials]
+        if not chosen:
+            raise ValidationFailed(gettext("choose the cases to issue cards for"), field="serial")
+        issued, refused = card_services.cards_issue_for(cases=chosen, user=user)
+    except SulhError as exc:
+        return _cards_back(request, error=gettext(exc.message))
+    done = ngettext("%(n)d card issued.", "%(n)d cards issued.", len(issued)) % {"n": len(issued)}
+    error = "; ".join(gettext(exc.message) for exc in refused)
+    return _cards_back(request, done=done, error=error, chosen=[c.card_id for c in issued])
+
+
+@login_required
+@require_POST
+def cards_print(request: HttpRequest) -> HttpResponse:
+    """The chosen valid cards in one PDF, each printing recorded as a single one is."""
+    user = _user(request)
+    try:
+        chosen = card_selectors.cards_get_for_user(
+            user=user, card_ids=request.POST.getlist("card_id"), action=Action.PRINT_CARD
+        )
+        pdf = card_services.cards_print(cards=chosen, user=user)
+    except SulhError as exc:
+        return _cards_back(request, error=gettext(exc.message))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="cards-{len(chosen)}.pdf"'
     return response
 
 

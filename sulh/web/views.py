@@ -26,7 +26,7 @@ from sulh.accounts.policy import Action, allows
 from sulh.accounts.selectors import request_user as _user
 from sulh.accounts.throttle import client_address, rate_limit_hit
 from sulh.bulletins.figures import program_figures
-from sulh.cards.selectors import cards_with_reinstatements
+from sulh.cards.selectors import card_in_force_state, cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
 from sulh.cases.models import Case
@@ -273,6 +273,17 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "can_appeal": allows(user, Action.RECORD_APPEAL) and case_services.case_appealable(case),
         "can_card": allows(user, Action.ISSUE_CARD),
         "cards": cards_with_reinstatements(case=case),
+        "card_in_force": card_in_force_state(case=case),
+        "card_actions": (
+            ("renew", gettext("Renew")),
+            ("suspended", gettext("Suspend")),
+            ("valid", gettext("Ask to reinstate")),
+            ("revoked", gettext("Revoke")),
+        ),
+        "reinstatement_answers": (
+            ("approve", gettext("Approve the reinstatement")),
+            ("refuse", gettext("Refuse")),
+        ),
         "pending": case.decisions.filter(status="awaiting_second").select_related("decided_by"),
     }
     if allows(user, Action.SEE_CANDIDATES):

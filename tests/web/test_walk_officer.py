@@ -9,11 +9,15 @@ are then used as an officer would. Screenshots: tests/screenshots/staff-<lang>-w
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
 
 from sulh.accounts import security
+from sulh.audit.models import AuditEntry
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, Decision, DecisionStatus
@@ -127,3 +131,70 @@ def test_the_deciding_officer_sees_what_a_decision_rests_on(lang, browser, live_
     assert clerk.page.locator("#grounds, #candidates, .resolution").count() == 0
     assert "mother differs" not in clerk.page.inner_text("main")
     clerk.close()
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_card_officer_issues_prints_and_revokes(lang, browser, live_server, personas):
+    """Item 8: a counted list of decided cases awaiting a card; several issued at once and
+    printed as one PDF (each printing audited); only the actions a card's state allows,
+    each with its own reason box; a revocation asks to be confirmed; a case whose only card
+    is revoked says so."""
+    granted = [_case(personas, origin="local") for _ in range(3)]
+    for case in granted:
+        case_services.decision_record(
+            case=case, user=personas["decider"], outcome="amnesty", reason="local, armed"
+        )
+    ar = lang == "ar"
+    officer = _desk(browser, live_server, personas, "card_officer", lang)
+    page = officer.page
+    page.set_viewport_size(PHONE)
+    page.click("#nav-cards")
+    page.wait_for_selector("#awaiting-card")
+    assert page.inner_text("#awaiting-count") == "(3)"
+    officer.shot("walk-8-awaiting")
+    first, second = (case.intake.serial for case in granted[:2])
+    page.check(f"#issue-{first}")
+    page.check(f"#issue-{second}")
+    page.click("#issue-selected")
+    page.wait_for_selector("#done")
+    assert page.inner_text("#done") == ("صدرت بطاقتان." if ar else "2 cards issued.")
+    assert page.inner_text("#awaiting-count") == "(1)"
+    assert page.locator("#to-print input[name=card_id]:checked").count() == 2  # the new ones
+    printed: list[bytes] = []
+
+    def keep(route: Any) -> None:  # what the server sent, before the browser's PDF viewer
+        response = route.fetch()
+        printed.append(response.body())
+        route.fulfill(response=response)
+
+    officer.context.route("**/cards/print/", keep)
+    with officer.context.expect_page() as opened:  # the PDF opens in a new tab
+        page.click("#print-selected")
+    opened.value.wait_for_load_state()
+    assert printed and printed[0].startswith(b"%PDF")
+    if shutil.which("pdfinfo"):  # a page per card
+        info = subprocess.run(["pdfinfo", "-"], input=printed[0], capture_output=True, check=True)
+        assert re.search(rb"^Pages:\s+2$", info.stdout, re.M), info.stdout
+    assert AuditEntry.objects.filter(action="card_printed").count() == 2
+
+    card = Case.objects.get(intake__serial=first).cards.get()
+    officer.go(f"/cases/{first}/")
+    forms = page.locator("#cards .card-actions form")
+    assert sorted(forms.evaluate_all("fs => fs.map(f => f.dataset.action)")) == [
+        "renew", "revoked", "suspended",
+    ]  # fmt: skip
+    assert page.locator(f"#cards input#card-revoked-{card.card_id}").count() == 1
+    page.fill(f"#card-revoked-{card.card_id}", "card reported stolen")
+    page.click("form[data-action=revoked] button[type=submit]")  # not confirmed yet
+    card.refresh_from_db()
+    assert card.state == "valid"
+    page.check(f"#card-revoked-{card.card_id}-confirm")
+    page.click("form[data-action=revoked] button[type=submit]")
+    page.wait_for_selector("#done")
+    card.refresh_from_db()
+    assert card.state == "revoked"
+    state = page.inner_text("#state")
+    assert state == ("البطاقة ملغاة: لا بطاقة سارية" if ar else "Card revoked: no card in force")
+    assert forms.evaluate_all("fs => fs.map(f => f.dataset.action)") == ["valid"]
+    officer.shot("walk-8-revoked")
+    officer.close()
