@@ -18,8 +18,9 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
 from sulh.accounts.policy import Action, require
@@ -43,7 +44,7 @@ from sulh.matching.record import PersonRecord
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
 from sulh.web.forms import day_first_date, intake_payload, western_digits
-from sulh.web.labels import program_text
+from sulh.web.labels import code_label, program_text
 
 _text = program_text  # a program's bilingual text in the page's language
 
@@ -133,6 +134,15 @@ def _case(
 # --- Review queue and decisions -----------------------------------------------------
 
 
+QUEUE_PAGE = 50
+QUEUE_SORTS = {
+    "date": gettext_lazy("oldest first"),
+    "-date": gettext_lazy("newest first"),
+    "score": gettext_lazy("highest score first"),
+    "name": gettext_lazy("by name"),
+}
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -140,15 +150,30 @@ def queue(request: HttpRequest) -> HttpResponse:
     visible = case_selectors.cases_visible_to(user=user).select_related(
         "intake", "program", "station"
     )
+    chosen = {key: request.GET.get(key, "")[:80] for key in ("program", "station", "kind", "sort")}
+    rows = case_selectors.review_queue(
+        user=user, program=chosen["program"], station=chosen["station"], kind=chosen["kind"],
+        sort=chosen["sort"] or "date", latin=get_language() != "ar",
+    )  # fmt: skip
+    page = Paginator(rows, QUEUE_PAGE).get_page(request.GET.get("page"))
+    keep = urlencode({k: v for k, v in chosen.items() if v})
+    to_decide = visible.filter(state__in=[State.SCREENED, State.APPEALED]).order_by("created_at")
+    awaiting = case_selectors.decisions_awaiting_second(user=user)
     return render(
         request,
         "web/queue.html",
         {
-            "in_review": visible.filter(state=State.IN_REVIEW).order_by("created_at")[:100],
-            "to_decide": visible.filter(state__in=[State.SCREENED, State.APPEALED]).order_by(
-                "created_at"
-            )[:100],
-            "awaiting": case_selectors.decisions_awaiting_second(user=user)[:100],
+            "in_review": page,
+            "chosen": chosen,
+            "keep": f"&{keep}" if keep else "",
+            "programs": sorted(set(visible.order_by().values_list("program__code", flat=True))),
+            "stations": sorted(set(visible.order_by().values_list("station__code", flat=True))),
+            "kinds": [(k, code_label("match", k)) for k in ("duplicate", "list")],
+            "sorts": list(QUEUE_SORTS.items()),
+            "to_decide": to_decide[:100],
+            "to_decide_count": to_decide.count(),
+            "awaiting": awaiting[:100],
+            "awaiting_count": awaiting.count(),
             "children": case_services.children_awaiting_handover(user=user)[:100],
             "now": timezone.now(),
         },

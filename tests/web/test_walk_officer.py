@@ -20,11 +20,13 @@ from sulh.accounts import security
 from sulh.audit.models import AuditEntry
 from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
+from sulh.cases.lists import list_import
 from sulh.cases.models import Case, Decision, DecisionStatus
 from sulh.cases.review import candidate_resolve
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
 from tests.conftest import make_intake
+from tests.matching.test_online import _list_file
 from tests.web.conftest import CHROMIUM
 from tests.web.test_staff_browser import Desk
 
@@ -36,6 +38,11 @@ pytestmark = [
 ]
 WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
 PHONE = {"width": 390, "height": 844}
+SAMER = {
+    "given_name_ar": "سامر", "father_name_ar": "وائل", "family_name_ar": "الدرويش",
+    "mother_name_ar": "هدى", "given_name_lat": "Samer", "family_name_lat": "al-Darwish",
+    "birth_date": "1988-04-12", "national_id": "40112233445",
+}  # fmt: skip
 
 
 def _case(personas: dict[str, Any], **overrides: Any) -> Case:
@@ -96,13 +103,8 @@ def test_the_deciding_officer_sees_what_a_decision_rests_on(lang, browser, live_
         {"kind": "id_document", "document_type": "military_id", "document_number": "M-40221"},
     ]
     family = [{"relation": "spouse", "name_ar": "ريم", "sex": "female", "birth_year": 1990}]
-    person = {
-        "given_name_ar": "سامر", "father_name_ar": "وائل", "family_name_ar": "الدرويش",
-        "given_name_lat": "Samer", "family_name_lat": "al-Darwish",
-        "birth_date": "1988-04-12", "national_id": "40112233445",
-    }  # fmt: skip
-    _case(personas, origin="non_local", person=person)
-    twin = _case(personas, origin="non_local", items=items, family=family, person=person)
+    _case(personas, origin="non_local", person=SAMER)
+    twin = _case(personas, origin="non_local", items=items, family=family, person=SAMER)
     candidate = twin.candidates.get()
     candidate_resolve(
         candidate=candidate, user=personas["vetter"], decision="clear", reason="mother differs"
@@ -198,3 +200,50 @@ def test_the_card_officer_issues_prints_and_revokes(lang, browser, live_server, 
     assert forms.evaluate_all("fs => fs.map(f => f.dataset.action)") == ["valid"]
     officer.shot("walk-8-revoked")
     officer.close()
+
+
+MOTHER = {"ar": "اسم الأم", "en": "Mother's name"}
+ONE_SIDE = {"ar": "مسجَّل في جهة واحدة فقط", "en": "recorded on one side only"}
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_vetting_queue_and_its_evidence(lang, browser, live_server, personas, tmp_path):
+    """Item 7: the queue lists name, score, match kind, program, station and date, counted,
+    filtered and paged; the evidence has labels and words; a list match names its list and
+    the entry's aliases."""
+    list_import(path=_list_file(tmp_path), name="wanted-2016", user=personas["vetter"])
+    listed = _case(personas, person=SAMER)
+    others = [_case(personas, person={**SAMER, "mother_name_ar": ""}) for _ in range(2)]
+    ar = lang == "ar"
+    vetter = _desk(browser, live_server, personas, "vetter", lang)
+    page = vetter.page
+    page.set_viewport_size(PHONE)
+    vetter.go("/queue/")
+    assert page.inner_text("#in-review-count") == "(3)"
+    first_row = page.locator("#in-review tbody tr").first
+    assert ("سامر" if ar else "Samer") in first_row.inner_text()
+    assert ("على قائمة" if ar else "on a list") in page.inner_text("#in-review")
+    vetter.shot("walk-7-queue")
+    page.select_option("#f-kind", "list")
+    page.select_option("#f-sort", "score")
+    page.click("#apply-filters")
+    page.wait_for_url("**kind=list**")
+    rows = page.locator("#in-review tbody tr")
+    serials = rows.evaluate_all("rs => rs.map(r => r.querySelector('a').textContent)")
+    assert listed.intake.serial in serials and len(serials) == rows.count()
+    kinds = page.locator("#in-review td.kind").all_inner_texts()
+    assert all(("على قائمة" if ar else "on a list") in k for k in kinds)
+
+    vetter.go(f"/cases/{listed.intake.serial}/")
+    text = page.inner_text("#candidates")
+    assert "wanted-2016" in text and "Abu Wael" in text and "W-17" in text
+    assert "given_name" not in text and "same (" not in text
+    assert ("الاسم" if ar else "Given name") in text
+    vetter.shot("walk-7-evidence")
+    vetter.go(f"/cases/{others[0].intake.serial}/")  # a mother's name on one side only
+    mother = page.locator("#candidates tr", has=page.locator("th", has_text=MOTHER[lang]))
+    said = mother.all_inner_texts()
+    assert any("هدى" in row for row in said)
+    assert all(("هدى" in row) == (ONE_SIDE[lang] in row) for row in said)  # else neither side
+    assert others
+    vetter.close()

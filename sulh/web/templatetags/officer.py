@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from sulh.web.labels import code_label
+from sulh.web.labels import code_label, evidence_rows
 
 register = template.Library()
 
@@ -33,3 +33,9 @@ def field_error(context: Any, *parts: Any) -> str:
 def label(code: Any, kind: str) -> str:
     """``{{ case.outcome|label:"outcome" }}``: the code's label in the page's language."""
     return code_label(kind, code)
+
+
+@register.filter
+def evidence_shown(evidence: Any) -> list[dict[str, str]]:
+    """``{% for e in row.evidence|evidence_shown %}``: labels and words, not codes."""
+    return evidence_rows(evidence or [])
