@@ -454,6 +454,7 @@ def cards_issue(request: HttpRequest) -> HttpResponse:
 def cards_print(request: HttpRequest) -> HttpResponse:
     """The chosen valid cards in one PDF, each printing recorded as a single one is."""
     user = _user(request)
+    require(user, Action.PRINT_CARD)
     try:
         chosen = card_selectors.cards_get_for_user(
             user=user, card_ids=request.POST.getlist("card_id"), action=Action.PRINT_CARD
