@@ -203,6 +203,7 @@ SERVICE_MESSAGES = (
     gettext_noop("a reason is required"),
     gettext_noop("choose the cards to print"),
     gettext_noop("choose cards that you may see"),
+    gettext_noop("name the receiving agency (3 to 120 characters)"),
 )
 # What an error's field is called on the case page, to name it beside its box.
 FIELD_LABELS = {
