@@ -351,7 +351,7 @@ def card_issue(request: HttpRequest, serial: str) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
 
-    return _act(request, serial, act, gettext("Card issued."), {"reason": "issue-reason"})
+    return _act(request, serial, act, gettext("Card issued."))  # no box: shown on top
 
 
 CARD_ACTIONS = frozenset({"renew", "suspended", "revoked", "valid", "approve", "refuse"})
