@@ -98,6 +98,13 @@ def card_html(card: PrintedCard) -> str:
 
 
 def card_pdf(card: PrintedCard) -> bytes:
+    return cards_pdf([card])
+
+
+def cards_pdf(cards: list[PrintedCard]) -> bytes:
+    """One PDF with a page per card, in the order given (a batch for the card printer)."""
     from weasyprint import HTML  # imported late: loading Pango takes a moment
 
-    return HTML(string=card_html(card)).write_pdf()
+    documents = [HTML(string=card_html(card)).render() for card in cards]
+    pages = [page for document in documents for page in document.pages]
+    return bytes(documents[0].copy(pages).write_pdf())

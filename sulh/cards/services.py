@@ -28,14 +28,14 @@ from sulh.cards.models import (
     StatusIndexCounter,
     TrustListPublication,
 )
-from sulh.cards.pdf import PrintedCard, card_pdf
+from sulh.cards.pdf import PrintedCard, cards_pdf
 from sulh.cards.photo import face_thumbnail, photo_bytes
 from sulh.cards.status import CardStatus, StatusList
 from sulh.cards.trust import ProgramPolicy, StationKey, trust_list_sign
 from sulh.cases import services as case_services
 from sulh.cases.hooks import DuplicateClosed
 from sulh.cases.models import Case, DecisionStatus, Outcome, State
-from sulh.core.errors import Conflict, ValidationFailed
+from sulh.core.errors import Conflict, SulhError, ValidationFailed
 from sulh.keys.models import SigningKey
 from sulh.keys.services import (
     SIGNING_KEY_DAYS,
@@ -176,6 +176,20 @@ def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
             details={"card": card.card_id, **replaces},
         )  # fmt: skip
     return card
+
+
+def cards_issue_for(*, cases: list[Case], user: User) -> tuple[list[Card], list[SulhError]]:
+    """A card for each of ``cases`` (the card officer's batch), each issued as a single
+    card is; the cases that cannot have one are left as they are, with what was wrong."""
+    require(user, Action.ISSUE_CARD)
+    issued: list[Card] = []
+    refused: list[SulhError] = []
+    for case in cases:
+        try:
+            issued.append(card_issue(case=case, user=user))
+        except SulhError as exc:
+            refused.append(exc)
+    return issued, refused
 
 
 def _refuse_reinstatement_by_issue(*, case: Case, current: Card | None) -> None:
@@ -347,11 +361,27 @@ def card_printed(*, card: Card) -> PrintedCard:
 
 def card_print(*, card: Card, user: User) -> bytes:
     """The card as a PDF for the card officer to print; recorded in the audit trail."""
+    return cards_print(cards=[card], user=user)
+
+
+CARDS_PER_BATCH = 50
+
+
+def cards_print(*, cards: list[Card], user: User) -> bytes:
+    """Several valid cards in one PDF, a page each; every card's printing is recorded in
+    the audit trail as a single printing is. Nothing is printed if one is not valid."""
     require(user, Action.PRINT_CARD)
-    if card.state != CardState.VALID:
-        raise Conflict(f"the card is {card.state}: print a valid card", field="state")
-    audit_record(actor=user, action="card_printed", obj_type="card", obj_id=card.card_id)
-    return card_pdf(card_printed(card=card))
+    if not cards:
+        raise ValidationFailed("choose the cards to print", field="card_ids")
+    if len(cards) > CARDS_PER_BATCH:
+        raise ValidationFailed(f"print at most {CARDS_PER_BATCH} cards at a time", field="card_ids")
+    for card in cards:
+        if card.state != CardState.VALID:
+            raise Conflict(f"card {card.card_id} is {card.state}: print valid cards", field="state")
+    printed = [card_printed(card=card) for card in cards]
+    for card in cards:
+        audit_record(actor=user, action="card_printed", obj_type="card", obj_id=card.card_id)
+    return cards_pdf(printed)
 
 
 def _next_status_index() -> int:

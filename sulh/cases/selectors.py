@@ -14,6 +14,7 @@ PermissionDenied (403).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -189,6 +190,84 @@ class CandidateShown:
     @property
     def evidence(self) -> list[dict[str, Any]]:
         return [] if self.restricted else list(self.candidate.evidence or [])
+
+    @property
+    def listing(self) -> dict[str, Any] | None:
+        """For a list match: the list's name, version and source, the entry's reference,
+        its aliases and the reason for listing, as far as the stored entry has them."""
+        entry = None if self.restricted else self.candidate.list_entry
+        if entry is None:
+            return None
+        record = json.loads(entry.record or "{}")
+        screening_list = entry.screening_list
+        return {
+            "name": screening_list.name,
+            "version": screening_list.version,
+            "source": screening_list.source,
+            "entry_id": entry.entry_id,
+            "aliases": [str(a) for a in record.get("aliases") or ()],
+            "reason": str(record.get("reason") or record.get("comments") or ""),
+        }
+
+
+QUEUE_SORTS = ("date", "-date", "score", "name")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A case in review as the vetting queue lists it: its best open candidate's score and
+    the kinds of its open candidates (sealed: read here, never filtered in the database)."""
+
+    case: Case
+    score: float
+    kinds: tuple[str, ...]
+
+    @property
+    def name_ar(self) -> str:
+        p = self.case.intake.person
+        return " ".join(n for n in (p.given_name_ar, p.father_name_ar, p.family_name_ar) if n)
+
+    @property
+    def name_lat(self) -> str:
+        p = self.case.intake.person
+        return " ".join(n for n in (p.given_name_lat, p.father_name_lat, p.family_name_lat) if n)
+
+
+def review_queue(
+    *,
+    user: User,
+    program: str = "",
+    station: str = "",
+    kind: str = "",
+    sort: str = "date",
+    latin: bool = False,
+) -> list[QueueRow]:
+    """The cases in review ``user`` may see, filtered by program and station codes and by
+    the kind of an open candidate (duplicate, list), in the order ``sort`` names (by name:
+    in Arabic script, or Latin when ``latin``)."""
+    require(user, Action.SEE_REVIEW_QUEUE)
+    cases = cases_visible_to(user=user).filter(state="in_review")
+    if program:
+        cases = cases.filter(program__code=program)
+    if station:
+        cases = cases.filter(station__code=station)
+    by_case: dict[int, list[MatchCandidate]] = {}
+    for candidate in MatchCandidate.objects.filter(case__in=cases, status="open"):
+        by_case.setdefault(candidate.case_id, []).append(candidate)
+    rows = []
+    for case in cases:
+        found = by_case.get(case.pk, [])
+        kinds = tuple(sorted({str(c.kind) for c in found}))
+        if kind and kind not in kinds:
+            continue
+        rows.append(QueueRow(case, max((c.score or 0.0 for c in found), default=0.0), kinds))
+    keys = {
+        "date": lambda r: (r.case.created_at, r.case.pk),
+        "-date": lambda r: (-r.case.created_at.timestamp(), -r.case.pk),
+        "score": lambda r: (-r.score, r.case.created_at),
+        "name": lambda r: (r.name_lat or r.name_ar) if latin else (r.name_ar or r.name_lat),
+    }
+    return sorted(rows, key=keys.get(sort, keys["date"]))
 
 
 def candidates_shown(*, user: User, candidates: Iterable[MatchCandidate]) -> list[CandidateShown]:

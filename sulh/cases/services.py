@@ -167,7 +167,8 @@ def second_officer_answer(
     step.status = DecisionStatus.CONFIRMED if confirm else DecisionStatus.REJECTED
     step.second_officer = user
     step.second_at = timezone.now()
-    step.second_reason = _clean_reason(reason, required=not confirm)
+    # a confirmation is an officer's own judgement too: it says why, as a rejection does
+    step.second_reason = _clean_reason(reason, required=True)
     step.save(update_fields=["status", "second_officer", "second_at", "second_reason"])
 
 

@@ -15,17 +15,20 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
 from sulh.accounts.policy import Action, require
 from sulh.accounts.selectors import request_user as _user
+from sulh.cards import selectors as card_selectors
 from sulh.cards import services as card_services
 from sulh.cards.models import Card
 from sulh.cards.selectors import card_get_for_user
@@ -35,7 +38,7 @@ from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, State
 from sulh.cases.search import intake_precheck, person_search
-from sulh.core.errors import NotFound, RateLimited, SulhError
+from sulh.core.errors import NotFound, RateLimited, SulhError, ValidationFailed
 from sulh.core.validation import parse
 from sulh.ledger.models import LedgerLeaf
 from sulh.ledger.monitor import bulletin_from_leaves
@@ -58,13 +61,11 @@ from sulh.web.forms import (
     intake_form,
     western_digits,
 )
+from sulh.web.labels import program_text
 from sulh.web.templatetags.sulh_dates import day_first
 from sulh.web.templatetags.sulh_labels import code_label
 
-
-def _text(value: Any) -> str:
-    """A program's bilingual text in the page's language."""
-    return value.ar if get_language() == "ar" else value.en
+_text = program_text  # a program's bilingual text in the page's language
 
 
 def _open_programs() -> list[dict[str, Any]]:
@@ -215,6 +216,38 @@ def _case(
 # --- Review queue and decisions -----------------------------------------------------
 
 
+QUEUE_PAGE = 50
+QUEUE_SORTS = {
+    "date": gettext_lazy("oldest first"),
+    "-date": gettext_lazy("newest first"),
+    "score": gettext_lazy("highest score first"),
+    "name": gettext_lazy("by name"),
+}
+
+
+QUEUE_NAMED = "queue_named"
+
+
+def _queue_names_take(request: HttpRequest, user: Any, case_ids: list[int]) -> bool:
+    """Whether the queue may show these cases' names: each case named for the first time in
+    the read window counts as a case read (the queue must not be a way round the bulk-read
+    limit); past the limit the queue still lists the cases, without names. The cases
+    already named are kept in the (sealed) session until the window ends."""
+    now = int(timezone.now().timestamp())
+    named = request.session.get(QUEUE_NAMED) or {}
+    if named.get("until", 0) <= now:
+        named = {"until": now + settings.SULH_CASE_READS_SECONDS, "ids": []}
+    new = [pk for pk in case_ids if pk not in set(named["ids"])]
+    if new:
+        try:
+            case_selectors.read_budget_take(user=user, reads=len(new))
+        except RateLimited:
+            return False
+        named["ids"] = [*named["ids"], *new]
+        request.session[QUEUE_NAMED] = named
+    return True
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -222,15 +255,32 @@ def queue(request: HttpRequest) -> HttpResponse:
     visible = case_selectors.cases_visible_to(user=user).select_related(
         "intake", "program", "station"
     )
+    chosen = {key: request.GET.get(key, "")[:80] for key in ("program", "station", "kind", "sort")}
+    rows = case_selectors.review_queue(
+        user=user, program=chosen["program"], station=chosen["station"], kind=chosen["kind"],
+        sort=chosen["sort"] or "date", latin=get_language() != "ar",
+    )  # fmt: skip
+    page = Paginator(rows, QUEUE_PAGE).get_page(request.GET.get("page"))
+    names_shown = _queue_names_take(request, user, [row.case.pk for row in page.object_list])
+    keep = urlencode({k: v for k, v in chosen.items() if v})
+    to_decide = visible.filter(state__in=[State.SCREENED, State.APPEALED]).order_by("created_at")
+    awaiting = case_selectors.decisions_awaiting_second(user=user)
     return render(
         request,
         "web/queue.html",
         {
-            "in_review": visible.filter(state=State.IN_REVIEW).order_by("created_at")[:100],
-            "to_decide": visible.filter(state__in=[State.SCREENED, State.APPEALED]).order_by(
-                "created_at"
-            )[:100],
-            "awaiting": case_selectors.decisions_awaiting_second(user=user)[:100],
+            "in_review": page,
+            "names_shown": names_shown,
+            "chosen": chosen,
+            "keep": f"&{keep}" if keep else "",
+            "programs": sorted(set(visible.order_by().values_list("program__code", flat=True))),
+            "stations": sorted(set(visible.order_by().values_list("station__code", flat=True))),
+            "kinds": [(k, code_label("match", k)) for k in ("duplicate", "list")],
+            "sorts": list(QUEUE_SORTS.items()),
+            "to_decide": to_decide[:100],
+            "to_decide_count": to_decide.count(),
+            "awaiting": awaiting[:100],
+            "awaiting_count": awaiting.count(),
             "children": case_services.children_awaiting_handover(user=user)[:100],
             "now": timezone.now(),
         },
@@ -249,31 +299,68 @@ def child_handover(request: HttpRequest, serial: str) -> HttpResponse:
             agency=request.POST.get("agency", ""),
         )
 
-    return _act(request, serial, act, gettext("Hand-over recorded."))
+    return _act(request, serial, act, gettext("Hand-over recorded."), {"agency": "agency"})
 
 
 CASE_FLASH = "case_flash"
 
 
+# Services' messages the case page says in its own language (the API says them as they are).
+SERVICE_MESSAGES = (
+    gettext_noop("a reason is required"),
+    gettext_noop("choose the cards to print"),
+    gettext_noop("choose cards that you may see"),
+    gettext_noop("name the receiving agency (3 to 120 characters)"),
+)
+# What an error's field is called on the case page, to name it beside its box.
+FIELD_LABELS = {
+    "reason": gettext_lazy("Reason"),
+    "agency": gettext_lazy("Receiving agency"),
+    "destination": gettext_lazy("Destination"),
+    "outcome": gettext_lazy("Outcome"),
+    "confirm": gettext_lazy("Confirmation"),
+}
+
+
 def _back(
-    request: HttpRequest, serial: str, message: str = "", error: SulhError | None = None
+    request: HttpRequest,
+    serial: str,
+    message: str = "",
+    error: SulhError | None = None,
+    boxes: dict[str, str] | None = None,
 ) -> HttpResponse:
     """Back to the case page, with what happened kept in the (sealed) session, never in the
     address: an error can name a permitted destination, which follows from the person's
-    affiliation, and an address ends up in the access log and the browser's history."""
+    affiliation, and an address ends up in the access log and the browser's history.
+
+    ``boxes`` names the box each field's error is shown beside (by the box's id); an error
+    about another field is shown at the top of the page. The message is said in the page's
+    language when the catalogue has it (services raise the same words for the API)."""
     if error is not None:
-        flash = {"error": error.message[:300], "field": (error.field or "")[:60]}
+        field = (error.field or "")[:60]
+        flash = {
+            "error": gettext(error.message)[:300],
+            "field": field,
+            "label": str(FIELD_LABELS.get(field, field)),
+            "at": (boxes or {}).get(field, ""),
+        }
     else:
         flash = {"done": message[:300]}
     request.session[CASE_FLASH] = {"serial": serial, **flash}
     return redirect("web:case", serial=serial)
 
 
-def _act(request: HttpRequest, serial: str, action: Any, done: str) -> HttpResponse:
+def _act(
+    request: HttpRequest,
+    serial: str,
+    action: Any,
+    done: str,
+    boxes: dict[str, str] | None = None,
+) -> HttpResponse:
     try:
         action()
     except SulhError as exc:
-        return _back(request, serial, error=exc)
+        return _back(request, serial, error=exc, boxes=boxes)
     return _back(request, serial, message=done)
 
 
@@ -291,7 +378,8 @@ def candidate_resolve(request: HttpRequest, serial: str, candidate_id: int) -> H
             reason=request.POST.get("reason", ""), survivor=request.POST.get("survivor", ""),
         )  # fmt: skip
 
-    return _act(request, serial, act, gettext("Candidate resolved."))
+    boxes = {"reason": f"reason-{candidate_id}"}
+    return _act(request, serial, act, gettext("Candidate resolved."), boxes)
 
 
 @login_required
@@ -306,7 +394,12 @@ def decide(request: HttpRequest, serial: str) -> HttpResponse:
             reason=request.POST.get("reason", ""), destination=request.POST.get("destination", ""),
         )  # fmt: skip
 
-    return _act(request, serial, act, gettext("Decision recorded."))
+    boxes = {
+        "reason": "decision-reason",
+        "destination": "destination",
+        "outcome": "outcome-choice",
+    }
+    return _act(request, serial, act, gettext("Decision recorded."), boxes)
 
 
 @login_required
@@ -324,7 +417,8 @@ def second_officer(request: HttpRequest, serial: str, decision_id: int) -> HttpR
         else:
             case_services.decision_reject(decision=decision, user=user, reason=reason)
 
-    return _act(request, serial, act, gettext("Second officer's answer recorded."))
+    boxes = {"reason": "second-reason"}  # a case awaits one decision at a time
+    return _act(request, serial, act, gettext("Second officer's answer recorded."), boxes)
 
 
 @login_required
@@ -339,7 +433,7 @@ def appeal(request: HttpRequest, serial: str) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
 
-    return _act(request, serial, act, gettext("Appeal recorded."))
+    return _act(request, serial, act, gettext("Appeal recorded."), {"reason": "appeal-reason"})
 
 
 # --- Cards ------------------------------------------------------------------------------
@@ -364,7 +458,12 @@ def card_issue(request: HttpRequest, serial: str) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
 
-    return _act(request, serial, act, gettext("Card issued."))
+    return _act(request, serial, act, gettext("Card issued."))  # no box: shown on top
+
+
+CARD_ACTIONS = frozenset({"renew", "suspended", "revoked", "valid", "approve", "refuse"})
+# The actions that stop a card being accepted at checkpoints: taken only once confirmed.
+CONFIRMED_CARD_ACTIONS = frozenset({"suspended", "revoked"})
 
 
 @login_required
@@ -372,8 +471,14 @@ def card_issue(request: HttpRequest, serial: str) -> HttpResponse:
 def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse:
     user = _user(request)
     action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+    action = action if action in CARD_ACTIONS else ""
 
     def act() -> None:
+        if action in CONFIRMED_CARD_ACTIONS and request.POST.get("confirm") != "yes":
+            raise ValidationFailed(
+                gettext("tick the box to confirm: checkpoints will refuse the card"),
+                field="confirm",
+            )
         if action == "renew":
             card = _card(request, card_id, action=Action.RENEW_CARD)
             card_services.card_renew(card=card, user=user, reason=reason)
@@ -391,7 +496,9 @@ def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse
             card = _card(request, card_id, action=Action.CHANGE_CARD_STATE)
             card_services.card_set_state(card=card, user=user, state=action, reason=reason)
 
-    return _act(request, serial, act, gettext("Card updated."))
+    box = f"card-{action}-{card_id}"  # the card's id is hex: safe in an id
+    boxes = {"reason": box, "confirm": f"{box}-confirm"}
+    return _act(request, serial, act, gettext("Card updated."), boxes)
 
 
 @login_required
@@ -400,6 +507,71 @@ def card_pdf(request: HttpRequest, card_id: str) -> HttpResponse:
     pdf = card_services.card_print(card=card, user=_user(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="card-{card.card_id}.pdf"'
+    return response
+
+
+CARDS_FLASH = "cards_flash"
+CARDS_PAGE = 50
+
+
+@login_required
+def cards(request: HttpRequest) -> HttpResponse:
+    """The card officer's desk: decided cases awaiting a card (issue several at once) and
+    the valid cards (print several in one PDF), each list counted and paged."""
+    user = _user(request)
+    require(user, Action.ISSUE_CARD)
+    flash = request.session.pop(CARDS_FLASH, None) or {}
+    awaiting = Paginator(card_selectors.cases_awaiting_card(user=user), CARDS_PAGE)
+    valid = Paginator(card_selectors.cards_to_print(user=user), CARDS_PAGE)
+    context = {
+        "awaiting": awaiting.get_page(request.GET.get("page")),
+        "valid": valid.get_page(request.GET.get("cards_page")),
+        "done": flash.get("done", ""),
+        "error": flash.get("error", ""),
+        "chosen": set(flash.get("chosen", [])),
+        "batch": card_services.CARDS_PER_BATCH,
+    }
+    return render(request, "web/cards.html", context)
+
+
+def _cards_back(request: HttpRequest, **flash: Any) -> HttpResponse:
+    request.session[CARDS_FLASH] = flash
+    return redirect("web:cards")
+
+
+@login_required
+@require_POST
+def cards_issue(request: HttpRequest) -> HttpResponse:
+    """Issue a card for each chosen case; the new cards are then ticked for printing."""
+    user = _user(request)
+    serials = request.POST.getlist("serial")[:CARDS_PAGE]
+    try:
+        chosen = [_case(request, s, action=Action.ISSUE_CARD) for s in serials]
+        if not chosen:
+            raise ValidationFailed(gettext("choose the cases to issue cards for"), field="serial")
+        issued, refused = card_services.cards_issue_for(cases=chosen, user=user)
+    except SulhError as exc:
+        return _cards_back(request, error=gettext(exc.message))
+    done = ngettext("%(n)d card issued.", "%(n)d cards issued.", len(issued)) % {"n": len(issued)}
+    error = "; ".join(gettext(exc.message) for exc in refused)
+    return _cards_back(request, done=done, error=error, chosen=[c.card_id for c in issued])
+
+
+@login_required
+@require_POST
+def cards_print(request: HttpRequest) -> HttpResponse:
+    """The chosen valid cards in one PDF, each printing recorded as a single one is."""
+    user = _user(request)
+    require(user, Action.PRINT_CARD)
+    try:
+        chosen = card_selectors.cards_get_for_user(
+            user=user, card_ids=request.POST.getlist("card_id"), action=Action.PRINT_CARD
+        )
+        pdf = card_services.cards_print(cards=chosen, user=user)
+    except SulhError as exc:
+        return _cards_back(request, error=gettext(exc.message))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="cards-{len(chosen)}.pdf"'
     return response
 
 

@@ -26,13 +26,16 @@ from sulh.accounts.policy import Action, allows
 from sulh.accounts.selectors import request_user as _user
 from sulh.accounts.throttle import client_address, rate_limit_hit
 from sulh.bulletins.figures import program_children_registered, program_figures
-from sulh.cards.selectors import cards_with_reinstatements
+from sulh.cards.selectors import card_in_force_state, cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
-from sulh.cases.models import State
+from sulh.cases.models import Case, State
 from sulh.core.errors import NotFound, RateLimited
 from sulh.matching import selectors as matching_selectors
+from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, programs_all
+from sulh.web.labels import program_text
+from sulh.web.templatetags.sulh_labels import code_label
 
 PENDING_USER, PENDING_SECRET, PENDING_NEXT = "login_pending", "login_secret", "login_next"
 PENDING_ENROLMENT = "login_enrolment"
@@ -278,6 +281,8 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "done": flash.get("done", ""),
         "error": flash.get("error", ""),
         "error_field": flash.get("field", ""),
+        "error_label": flash.get("label", ""),
+        "error_at": flash.get("at", ""),
         "can_read_reasons": allows(user, Action.READ_REASONS),
         # the proposal follows from the screening: not for the desk (see state_shown)
         "can_see_screening": allows(user, Action.SEE_CANDIDATES),
@@ -286,6 +291,17 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "can_appeal": allows(user, Action.RECORD_APPEAL) and case_services.case_appealable(case),
         "can_card": allows(user, Action.ISSUE_CARD),
         "cards": cards_with_reinstatements(case=case),
+        "card_in_force": card_in_force_state(case=case),
+        "card_actions": (
+            ("renew", gettext("Renew")),
+            ("suspended", gettext("Suspend")),
+            ("valid", gettext("Ask to reinstate")),
+            ("revoked", gettext("Revoke")),
+        ),
+        "reinstatement_answers": (
+            ("approve", gettext("Approve the reinstatement")),
+            ("refuse", gettext("Refuse")),
+        ),
         # an adverse proposal awaiting its second officer: not for the desk (see state_shown)
         "pending": case.decisions.filter(status="awaiting_second").select_related("decided_by")
         if allows(user, Action.SEE_CANDIDATES)
@@ -295,8 +311,57 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
     if allows(user, Action.SEE_CANDIDATES):
         candidates = matching_selectors.candidates_for_case(case_id=case.pk)
         context["candidates"] = case_selectors.candidates_shown(user=user, candidates=candidates)
+    definition = program_get_definition(code=case.program.code)
+    if context["can_see_screening"]:  # what the decision rests on: not for the desk
+        context["grounds"] = _grounds(case, definition)
+        context["decisions"] = case.decisions.select_related(
+            "decided_by", "second_officer"
+        ).order_by("decided_at")
     if context["can_decide"]:
-        definition = program_get_definition(code=case.program.code)
         context["outcomes"] = ("amnesty", "departure", "referral", "denial")
-        context["destinations"] = definition.destinations_for(case.intake.affiliation or None)
+        names = {d.id: program_text(d.name) for d in definition.destinations}
+        context["destinations"] = [
+            (d, names.get(d, d))
+            for d in definition.destinations_for(case.intake.affiliation or None)
+        ]
     return render(request, "web/case.html", context)
+
+
+def _grounds(case: Case, definition: ProgramDefinition) -> dict[str, Any]:
+    """What a decision on ``case`` rests on, as the intake recorded it, with labels: the
+    items handed in, the family, the pledge, category, affiliation, origin, age and the
+    requested destination."""
+    intake = case.intake
+    affiliations = {a.id: program_text(a.name) for a in definition.affiliations}
+    destinations = {d.id: program_text(d.name) for d in definition.destinations}
+    items = list(intake.items.order_by("line"))
+    return {
+        "category": code_label("category", intake.category, program=definition),
+        "affiliation": affiliations.get(intake.affiliation, intake.affiliation),
+        "origin": code_label("origin", intake.origin),
+        "age_band": intake.person.age_band,
+        "age_disputed": intake.person.age_disputed,
+        "sex": code_label("sex", intake.person.sex),
+        "requested_destination": destinations.get(
+            intake.requested_destination, intake.requested_destination
+        ),
+        "weapons": [i for i in items if i.kind == "weapon"],
+        "documents": [
+            {"type": code_label("document_type", i.document_type), "number": i.document_number}
+            for i in items
+            if i.kind == "id_document"
+        ],
+        "other_items": [
+            {"kind": code_label("item_kind", i.kind), "item": i}
+            for i in items
+            if i.kind not in {"weapon", "id_document"}
+        ],
+        "family": [
+            {"relation": code_label("relation", m.relation), "member": m}
+            for m in intake.family.all()
+        ],
+        "pledge_version": intake.pledge_version,
+        "pledge_current": intake.pledge_version == definition.pledge.version,
+        "pledge_language": intake.pledge_language,
+        "pledge_signed": intake.pledge_signed,
+    }

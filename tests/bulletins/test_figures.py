@@ -32,7 +32,7 @@ def test_it_counts_each_case_under_one_figure(personas, programs):
     decision = services.decision_record(
         case=denied, user=personas["decider"], outcome="denial", reason="r"
     )
-    services.decision_confirm(decision=decision, user=personas["decider2"])
+    services.decision_confirm(decision=decision, user=personas["decider2"], reason="agreed")
     awaiting = _register(personas, clerk="clerk2", origin="local")
     services.decision_record(
         case=awaiting, user=personas["decider"], outcome="referral", reason="r"

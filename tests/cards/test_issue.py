@@ -38,7 +38,9 @@ def _decided(personas, outcome="amnesty"):
         case=case, user=personas["decider"], outcome=outcome, reason="r"
     )
     if decision.status == "awaiting_second":
-        case_services.decision_confirm(decision=decision, user=personas["decider2"])
+        case_services.decision_confirm(
+            decision=decision, user=personas["decider2"], reason="agreed"
+        )
     case.refresh_from_db()
     return case, payload
 
@@ -101,13 +103,13 @@ def test_revoked_and_suspended_cards_show_so_at_the_checkpoint(personas, program
         card=card, user=personas["card_officer"], reason="found again"
     )
     assert _verify(card.text).verdict == Verdict.SUSPENDED  # until a second officer approves
-    services.card_reinstatement_approve(card=card, user=personas["card_officer2"])
+    services.card_reinstatement_approve(card=card, user=personas["card_officer2"], reason="agreed")
     assert _verify(card.text).verdict == Verdict.VALID
     case_services.case_revoke_eligibility(
         case=case, user=personas["decider"], reason="new evidence"
     )
     assert _verify(card.text).verdict == Verdict.VALID  # until a second officer confirms
-    case_services.revocation_confirm(case=case, user=personas["decider2"])
+    case_services.revocation_confirm(case=case, user=personas["decider2"], reason="agreed")
     assert _verify(card.text).verdict == Verdict.REVOKED
     events = list(case.events.values_list("event", flat=True))
     assert events[-6:] == [

@@ -148,7 +148,7 @@ def test_a_replaced_card_is_never_reinstated(personas, programs):
         services.card_issue(case=case, user=officer, reason="a fresh card instead")
     assert caught.value.field == "state" and "second card officer" in caught.value.message
     assert _in_force(case) == []
-    services.card_reinstatement_approve(card=current, user=second)
+    services.card_reinstatement_approve(card=current, user=second, reason="agreed")
     current.refresh_from_db()
     assert current.state == CardState.VALID and len(_in_force(case)) == 1
 
@@ -174,7 +174,7 @@ def test_no_card_of_a_revoked_case_is_reinstated(personas, programs):
     officer = personas["card_officer"]
     card = services.card_issue(case=case, user=officer)
     case_services.case_revoke_eligibility(case=case, user=personas["decider"], reason="crime")
-    case_services.revocation_confirm(case=case, user=personas["decider2"])
+    case_services.revocation_confirm(case=case, user=personas["decider2"], reason="agreed")
     card.refresh_from_db()
     assert card.state == CardState.REVOKED
     with pytest.raises(Conflict) as caught:

@@ -102,7 +102,7 @@ def test_an_appeal_reopens_the_decision(personas, programs):
     decision = services.decision_record(
         case=case, user=personas["decider"], outcome="denial", reason="x"
     )
-    services.decision_confirm(decision=decision, user=personas["decider2"])
+    services.decision_confirm(decision=decision, user=personas["decider2"], reason="agreed")
     services.case_appeal(case=case, user=personas["clerk"], reason="new identity papers presented")
     case.refresh_from_db()
     assert case.state == State.APPEALED

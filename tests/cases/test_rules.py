@@ -128,7 +128,7 @@ def test_a_favourable_decision_is_not_appealed(personas, programs):
 def test_a_confirmed_revocation_can_be_appealed(personas, programs):
     case = _granted(personas)
     services.case_revoke_eligibility(case=case, user=personas["decider"], reason="evidence")
-    services.revocation_confirm(case=case, user=personas["decider2"])
+    services.revocation_confirm(case=case, user=personas["decider2"], reason="agreed")
     services.case_appeal(case=case, user=personas["vetter"], reason="the evidence was forged")
     case.refresh_from_db()
     assert case.state == State.APPEALED

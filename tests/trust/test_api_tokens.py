@@ -54,7 +54,9 @@ def _with_card(personas: dict[str, Any]) -> Any:
         case=case, user=personas["decider"], outcome="amnesty", reason="r"
     )
     if decision.status == "awaiting_second":
-        case_services.decision_confirm(decision=decision, user=personas["decider2"])
+        case_services.decision_confirm(
+            decision=decision, user=personas["decider2"], reason="agreed"
+        )
     case.refresh_from_db()
     return card_services.card_issue(case=case, user=personas["card_officer"])
 

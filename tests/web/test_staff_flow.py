@@ -85,7 +85,8 @@ def test_review_four_eyes_card_and_dashboard_through_the_pages(personas, open_pr
     candidate = Case.objects.get(intake__serial=serial).candidates.get()
     cleared = vetter.post(f"/cases/{serial}/candidates/{candidate.pk}/", {"decision": "link"})
     said = vetter.get(cleared["location"]).content.decode()  # a reason is required
-    assert 'id="action-error"' in said and "<strong>reason</strong>" in said
+    assert f'id="reason-{candidate.pk}-error"' in said  # beside its box (issue #22, item 3)
+    assert 'id="action-error"' not in said
     vetter.post(f"/cases/{serial}/candidates/{candidate.pk}/",
                 {"decision": "clear", "reason": "different mother"})  # fmt: skip
     candidate.refresh_from_db()
