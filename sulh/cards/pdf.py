@@ -63,7 +63,7 @@ img.photo { float: right; width: 13mm; height: 16.25mm; object-fit: cover; margi
 def card_html(card: PrintedCard) -> str:
     qr_svg = card_qr(card.text).svg_inline(scale=1, border=2, omitsize=True)
     year = escape(str(card.holder.birth_year or "—"))
-    until = card.valid_until.isoformat()
+    until = card.valid_until.strftime("%d/%m/%Y")  # day first, as every page says it
     photo = ""
     if card.photo:
         src = "data:image/jpeg;base64," + base64.b64encode(card.photo).decode("ascii")

@@ -20,6 +20,7 @@ from sulh.cards.pinning import PinError, root_parse
 from sulh.cards.verify import Verdict
 from sulh.keys.services import root_find
 from sulh.keys.signing import b64u
+from sulh.web.templatetags.sulh_dates import ZONE_NAMES
 
 SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "web" / "verify-sw.js"
 
@@ -68,6 +69,8 @@ def verifier_messages() -> dict[str, str]:
     """Every sentence verify.js shows, in the request's language; ``{name}`` is filled in there."""
     return {
         **_verdict_labels(),
+        # zones named as the staff pages name them ("Damascus time")
+        **{f"zone:{zone}": str(name) for zone, name in ZONE_NAMES.items()},
         # Verdict messages: the reasons verify.py gives, one for one.
         "too_long": gettext("Longer than {n} characters: not a Sulh card."),
         "bad_prefix": gettext("Not a Sulh card: the text does not start with SULH1:"),

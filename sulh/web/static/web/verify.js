@@ -760,8 +760,19 @@ export function utcDate(seconds) {
   return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
-// A time in a program's zone, the zone named: "2026-12-06 03:26 (Asia/Damascus, UTC+03:00)";
-// with `dateOnly`, the day there ("2026-12-06").
+// The zones' names in the page's language ("Damascus time"), as the staff pages name them:
+// filled from the page's messages ("zone:Asia/Damascus").
+const ZONE_NAMES = new Map();
+
+export function nameZones(messages) {
+  for (const [key, name] of Object.entries(messages || {})) {
+    if (key.startsWith("zone:")) ZONE_NAMES.set(key.slice(5), name);
+  }
+}
+
+// A time in a program's zone, day first as on the staff pages, the zone named:
+// "06/12/2026 03:26 Damascus time" (a zone without a name: "(Asia/Damascus, UTC+03:00)");
+// with `dateOnly`, the day there ("06/12/2026").
 export function zonedText(micros, zone = "UTC", dateOnly = false) {
   const parts = {};
   const format = new Intl.DateTimeFormat("en-US", {
@@ -775,11 +786,12 @@ export function zonedText(micros, zone = "UTC", dateOnly = false) {
     timeZoneName: "longOffset",
   });
   for (const part of format.formatToParts(new Date(micros / 1000))) parts[part.type] = part.value;
-  const day = `${parts.year}-${parts.month}-${parts.day}`;
+  const day = `${parts.day}/${parts.month}/${parts.year}`;
   if (dateOnly) return day;
+  const shown = knownZone(zone) ? zone : "UTC";
   const offset = (parts.timeZoneName || "GMT").replace("GMT", "UTC");
-  const named = zone === "UTC" || !knownZone(zone) ? "UTC" : `${zone}, ${offset}`;
-  return `${day} ${parts.hour}:${parts.minute} (${named})`;
+  const named = ZONE_NAMES.get(shown) || (shown === "UTC" ? "(UTC)" : `(${zone}, ${offset})`);
+  return `${day} ${parts.hour}:${parts.minute} ${named}`;
 }
 
 function zonedDate(seconds, zone) {
@@ -945,6 +957,7 @@ class VerifierPage {
   constructor(root) {
     this.root = root;
     this.text = JSON.parse(document.getElementById("verify-messages").textContent);
+    nameZones(this.text);
     this.$ = (id) => document.getElementById(id);
     this.trust = null; // { list, document, source }
     this.status = null;
