@@ -39,24 +39,24 @@ STYLE = """
 body { margin: 0; font-family: "Noto Naskh Arabic", "Noto Sans Arabic", "Noto Sans", sans-serif;
        font-size: 6pt; color: #111; }
 .band { height: 2mm; background: #1d5c3f; }
-table.card { width: 85.6mm; border-collapse: collapse; margin-top: 1.5mm; }
+table.card { width: 85.6mm; border-collapse: collapse; margin-top: 1.2mm; }
 td { vertical-align: top; padding: 0 2.5mm; }
 td.qr { width: 33mm; padding-inline-end: 0; }
 .qr svg { width: 33mm; height: 33mm; display: block; }
 .id { font-family: "Noto Sans Mono", monospace; font-size: 5pt; text-align: center; }
-p { margin: 0 0 0.7mm 0; line-height: 1.2; }
+p { margin: 0 0 0.5mm 0; line-height: 1.15; }
 .ar { direction: rtl; text-align: right; }
 .en { direction: ltr; text-align: left; font-family: "Noto Sans", sans-serif; }
-.title { font-weight: bold; font-size: 5.8pt; color: #1d5c3f; }
-.name { font-size: 9.5pt; font-weight: bold; }
+.title { font-weight: bold; font-size: 5.2pt; color: #1d5c3f; }
+.name { font-size: 9pt; font-weight: bold; }
 .name-lat { font-size: 7pt; font-weight: bold; }
 table.facts { width: 100%; border-collapse: collapse; margin-bottom: 0.7mm; }
 table.facts td { padding: 0; font-size: 5.8pt; }
-.note { font-size: 4.8pt; color: #444; padding: 0 2.5mm; margin: 0; }
+.note { font-size: 4.4pt; line-height: 1.1; color: #444; padding: 0 2.5mm; margin: 0; }
 img.photo { float: right; width: 13mm; height: 16.25mm; object-fit: cover; margin: 0 0 0.8mm 1.2mm;
             border: 0.2mm solid #1d5c3f; }
-.grants { font-size: 5pt; font-weight: bold; color: #1d5c3f; padding: 0 2.5mm;
-          margin: 0 0 0.4mm 0; }
+.grants { font-size: 4.7pt; line-height: 1.1; font-weight: bold; color: #1d5c3f;
+          padding: 0 2.5mm; margin: 0 0 0.3mm 0; }
 """
 
 

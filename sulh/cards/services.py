@@ -161,6 +161,7 @@ def card_issue(*, case: Case, user: User, reason: str = "") -> Card:
             raise Conflict(
                 "a card is issued only for a decided amnesty or departure", field="state"
             )
+        case_services.case_look_alikes_resolved_check(case=case)
         current = _card_in_force(case=case)
         _refuse_reinstatement_by_issue(case=case, current=current)
         if current is not None and not reason:

@@ -39,7 +39,7 @@ from sulh.cases.screening import case_candidates_open
 from sulh.cases.selectors import cases_visible_to
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.sealing import blind_index
-from sulh.matching.candidates import case_screening_status
+from sulh.matching.candidates import case_named_by_open_duplicates, case_screening_status
 from sulh.programs.definition import CaseFacts, Proposal
 from sulh.programs.services import program_get_definition
 
@@ -430,6 +430,7 @@ def decision_record(
         case = Case.objects.select_for_update().select_related("intake", "program").get(pk=case.pk)
         if case.state not in DECIDABLE_STATES:
             raise Conflict(f"a case that is {case.state} cannot be decided now", field="state")
+        case_look_alikes_resolved_check(case=case)
         require_not_registrar(user, Action.DECIDE, registered_by=case.intake.clerk_id)
         follows = outcome == case.proposed_outcome
         reason = _clean_reason(reason, required=(not follows) or outcome in ADVERSE_OUTCOMES)
@@ -461,6 +462,20 @@ def decision_record(
         else:
             _apply_decision(case=case, decision=decision, actor=user, reason=reason)
     return decision
+
+
+LOOK_ALIKE_OPEN = (
+    "a later registration of what may be the same person is still in review: resolve that "
+    "look-alike first, so that one person is not decided or carded twice"
+)
+
+
+def case_look_alikes_resolved_check(*, case: Case) -> None:
+    """Conflict while another registration's open candidate names ``case``: the walk
+    through every role decided and carded one man while four more registrations of his
+    were in review."""
+    if case_named_by_open_duplicates(case_id=case.pk):
+        raise Conflict(LOOK_ALIKE_OPEN, field="state")
 
 
 def _check_destination(*, case: Case, outcome: str, destination: str) -> str:

@@ -33,6 +33,7 @@ from sulh.core.validation import parse
 from sulh.keys.keyring import keyring_create, keys_dir
 from sulh.keys.services import root_find, root_online_create, signer_backend
 from sulh.ledger.services import tree_head_sign
+from sulh.matching.candidates import case_named_by_open_duplicates
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, program_sync, programs_all
 from sulh.registry.schemas import IntakeIn
@@ -234,7 +235,7 @@ def _issue_cards(*, seed: int) -> None:
     officer = User.objects.get(username="cards")
     decided = Case.objects.filter(state=State.DECIDED, outcome__in=ISSUABLE_OUTCOMES)
     for case in decided.select_related("intake"):
-        if rng.random() < 0.8:
+        if rng.random() < 0.8 and not case_named_by_open_duplicates(case_id=case.pk):
             card_issue(case=case, user=officer)
 
 
@@ -246,6 +247,8 @@ def _decide(*, seed: int) -> None:
     for case in Case.objects.filter(state=State.SCREENED, is_child=False).select_related("intake"):
         if rng.random() < UNDECIDED_SHARE or not case.proposed_outcome:
             continue
+        if case_named_by_open_duplicates(case_id=case.pk):
+            continue  # a later registration of him is in review: vetting resolves it first
         destination = case.proposed_destinations[0] if case.proposed_destinations else ""
         with transaction.atomic():
             decision = case_services.decision_record(

@@ -81,6 +81,12 @@ def _open_programs() -> list[dict[str, Any]]:
 # --- Intake -----------------------------------------------------------------------
 
 
+PLEDGE_UNANSWERED = gettext_noop(
+    "The pledge is not ticked as signed. Tick it if the person signed; if they refused to "
+    "sign, tick the box below: the case will then be proposed for denial."
+)
+
+
 @login_required
 def intake_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -119,6 +125,12 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         return _intake_form(request, context, post, language=language)
     if request.method == "POST":
         form = intake_form(post, program=code, station=user.station.code if user.station else "")
+        if not post.get("pledge_signed") and not post.get("pledge_refused"):
+            # an unticked box is more often a slip than a refusal, and a case without the
+            # pledge is proposed for denial: the clerk says which it is (the API is unchanged)
+            errors = {"pledge_signed": [gettext(PLEDGE_UNANSWERED)]}
+            context.update(errors=errors, general_errors=[], error_count=1, pledge_asked=True)
+            return _intake_form(request, context, post, errors=errors, status=422)
         try:
             result = intake_register(data=parse(IntakeIn, form.payload), clerk=user)
         except SulhError as exc:
@@ -311,6 +323,7 @@ SERVICE_MESSAGES = (
     gettext_noop("choose the cards to print"),
     gettext_noop("choose cards that you may see"),
     gettext_noop("name the receiving agency (3 to 120 characters)"),
+    case_services.LOOK_ALIKE_OPEN,
 )
 # What an error's field is called on the case page, to name it beside its box.
 FIELD_LABELS = {

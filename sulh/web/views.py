@@ -32,6 +32,7 @@ from sulh.cases import services as case_services
 from sulh.cases.models import Case, State
 from sulh.core.errors import NotFound, RateLimited
 from sulh.matching import selectors as matching_selectors
+from sulh.matching.candidates import case_named_by_open_duplicates
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.web.labels import program_text
@@ -284,6 +285,9 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "error_label": flash.get("label", ""),
         "error_at": flash.get("at", ""),
         "can_read_reasons": allows(user, Action.READ_REASONS),
+        # a later registration of the same person still in review: decide and card it first
+        "look_alikes_open": allows(user, Action.SEE_CANDIDATES)
+        and case_named_by_open_duplicates(case_id=case.pk),
         # the proposal follows from the screening: not for the desk (see state_shown)
         "can_see_screening": allows(user, Action.SEE_CANDIDATES),
         "can_vet": allows(user, Action.RESOLVE_CANDIDATE),

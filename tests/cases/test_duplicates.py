@@ -40,10 +40,15 @@ def _register(personas: dict[str, Any], payload: dict[str, Any], clerk: str = "c
     return intake_register(data=data, clerk=personas[clerk], now=WHEN).case
 
 
-def _twice(personas: dict[str, Any], seed: int = 7) -> tuple[Case, Case]:
-    """One man registered at two stations: the second registration opens a candidate."""
+def _twice(personas: dict[str, Any], seed: int = 7, first_step: Any = None) -> tuple[Case, Case]:
+    """One man registered at two stations: the second registration opens a candidate.
+    ``first_step(earlier)`` runs before he registers again (a case another registration
+    may duplicate is not decided or carded while that look-alike is in review)."""
     first = make_intake(PROGRAM, seed=seed, submitted_at=WHEN, origin="local")
     earlier = _register(personas, first)
+    if first_step is not None:
+        first_step(earlier)
+        earlier.refresh_from_db()
     again = {**first, "idempotency_key": first["idempotency_key"][::-1]}
     later = _register(personas, again, clerk="clerk2")
     assert later.state == State.IN_REVIEW
@@ -66,8 +71,11 @@ def _leaves() -> list[dict[str, Any]]:
 
 
 def test_the_later_registration_is_closed_as_a_duplicate_of_the_earlier(personas, programs):
-    earlier, later = _twice(personas)
-    card = _decide_and_card(personas, earlier)
+    cards: list[Any] = []
+    earlier, later = _twice(
+        personas, first_step=lambda c: cards.append(_decide_and_card(personas, c))
+    )
+    card = cards[0]
     _link(personas, later)
     earlier.refresh_from_db()
     later.refresh_from_db()
@@ -97,8 +105,11 @@ def test_the_later_registration_is_closed_as_a_duplicate_of_the_earlier(personas
 
 
 def test_the_officer_may_keep_the_later_one_the_earlier_cards_are_revoked(personas, programs):
-    earlier, later = _twice(personas, seed=8)
-    card = _decide_and_card(personas, earlier)
+    cards: list[Any] = []
+    earlier, later = _twice(
+        personas, seed=8, first_step=lambda c: cards.append(_decide_and_card(personas, c))
+    )
+    card = cards[0]
     status_before = card_services.status_list_document()
     _link(personas, later, survivor="this")
     earlier.refresh_from_db()
@@ -117,9 +128,11 @@ def test_the_officer_may_keep_the_later_one_the_earlier_cards_are_revoked(person
 
 
 def test_a_decision_awaiting_its_second_officer_on_the_duplicate_is_voided(personas, programs):
-    earlier, later = _twice(personas, seed=9)
-    pending = services.decision_record(case=earlier, user=personas["decider"], outcome="denial",
-                                       reason="pledge refused")  # fmt: skip
+    decided: list[Any] = []
+    earlier, later = _twice(personas, seed=9, first_step=lambda c: decided.append(
+        services.decision_record(case=c, user=personas["decider"], outcome="denial",
+                                 reason="pledge refused")))  # fmt: skip
+    pending = decided[0]
     _link(personas, later, survivor="this")
     pending.refresh_from_db()
     earlier.refresh_from_db()
@@ -153,8 +166,7 @@ def test_the_figures_and_the_published_bulletin_count_a_linked_person_once(
 ):
     for seed in range(100, 106):  # six other people
         _register(personas, make_intake(PROGRAM, seed=seed, submitted_at=WHEN))
-    earlier, later = _twice(personas, seed=12)
-    _decide_and_card(personas, earlier)
+    _earlier, later = _twice(personas, seed=12, first_step=lambda c: _decide_and_card(personas, c))
     before = program_figures(program_code=PROGRAM)["figures"]["registered"]
     logged = figures_from_leaves(_leaves(), program=PROGRAM)["figures"]["registered"]
     assert before == logged == 8
@@ -210,3 +222,23 @@ def test_an_officer_never_closes_a_case_they_may_not_see(personas, programs):
     adult.refresh_from_db()
     assert State.DUPLICATE not in (child.state, adult.state)
     assert adult.candidates.get().status == CandidateStatus.LINKED
+
+
+def test_a_case_another_registration_may_duplicate_is_not_decided_or_carded_yet(personas):
+    """The walk through every role (second pass): one man registered five times was
+    decided and carded on his first registration while four more were in review."""
+    earlier, later = _twice(personas)
+    with pytest.raises(Conflict, match="still in review"):
+        services.decision_record(
+            case=earlier, user=personas["decider"], outcome="amnesty", reason=""
+        )
+    candidate_resolve(
+        candidate=later.candidates.get(), user=personas["vetter"], decision="clear",
+        reason="another man",
+    )  # fmt: skip
+    services.decision_record(case=earlier, user=personas["decider"], outcome="amnesty", reason="")
+    third = {**make_intake(PROGRAM, seed=7, submitted_at=WHEN, origin="local")}
+    third["idempotency_key"] = "third-" + third["idempotency_key"][6:]
+    _register(personas, third, clerk="clerk2")  # a third registration of him, in review
+    with pytest.raises(Conflict, match="still in review"):
+        card_services.card_issue(case=earlier, user=personas["card_officer"])

@@ -53,6 +53,7 @@ CATALOGUE: dict[str, dict[str, Promise]] = {
         "card_issued": _("Card issued"),
         "appealed": _("Appealed"),
         "eligibility_revoked": _("Eligibility revoked"),
+        "duplicate": _("Closed: a duplicate registration"),
     },
     "event": {
         "registered": _("Registered"),
@@ -74,6 +75,8 @@ CATALOGUE: dict[str, dict[str, Promise]] = {
         "revocation_proposed": _("Revocation of eligibility proposed"),
         "revocation_rejected": _("Revocation of eligibility rejected"),
         "eligibility_revoked": _("Eligibility revoked"),
+        "closed_as_duplicate": _("Closed as a duplicate registration"),
+        "duplicate_linked": _("A duplicate registration linked to this case"),
     },
     "item_kind": {
         "weapon": _("weapon"),
