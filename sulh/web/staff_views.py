@@ -26,6 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
+from sulh.accounts.models import Station
 from sulh.accounts.policy import Action, require
 from sulh.accounts.selectors import request_user as _user
 from sulh.cards import selectors as card_selectors
@@ -268,6 +269,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "intake", "program", "station"
     )
     chosen = {key: request.GET.get(key, "")[:80] for key in ("program", "station", "kind", "sort")}
+    arabic = get_language() == "ar"
     rows = case_selectors.review_queue(
         user=user, program=chosen["program"], station=chosen["station"], kind=chosen["kind"],
         sort=chosen["sort"] or "date", latin=get_language() != "ar",
@@ -286,7 +288,13 @@ def queue(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "keep": f"&{keep}" if keep else "",
             "programs": sorted(set(visible.order_by().values_list("program__code", flat=True))),
-            "stations": sorted(set(visible.order_by().values_list("station__code", flat=True))),
+            "stations": sorted(
+                set(
+                    visible.order_by().values_list(
+                        "station__code", "station__name_ar" if arabic else "station__name_en"
+                    )
+                )
+            ),
             "kinds": [(k, code_label("match", k)) for k in ("duplicate", "list")],
             "sorts": list(QUEUE_SORTS.items()),
             "to_decide": to_decide[:100],
@@ -637,6 +645,7 @@ def _charts(bulletin: dict[str, Any]) -> dict[str, str]:
     """The dashboard's charts in the page's language and direction; a suppressed cell
     reads "< N" as in the bulletin."""
     rtl, hidden = get_language() == "ar", f"< {bulletin.get('min_cell', 5)}"
+    station_names = dict(Station.objects.values_list("code", "name_ar" if rtl else "name_en"))
     outcomes = ("amnesty_granted", "departure", "referred", "denied", "pending")
     rows = {
         "outcomes": (
@@ -649,7 +658,10 @@ def _charts(bulletin: dict[str, Any]) -> dict[str, str]:
         ),
         "stations": (
             gettext("Registrations per station"),
-            [(s, row.get("registered")) for s, row in bulletin["by_station"].items()],
+            [
+                (station_names.get(s, s), row.get("registered"))
+                for s, row in bulletin["by_station"].items()
+            ],
         ),
     }
     # built from escaped labels and numbers

@@ -13,13 +13,15 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.views.decorators.http import require_safe
 
+from sulh.accounts.models import Station
 from sulh.cards.pinning import PinError, root_parse
 from sulh.cards.verify import Verdict
 from sulh.keys.services import root_find
 from sulh.keys.signing import b64u
+from sulh.programs.services import program_get_definition, programs_all
 from sulh.web.templatetags.sulh_dates import ZONE_NAMES
 
 SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "web" / "verify-sw.js"
@@ -65,12 +67,28 @@ def _verdict_labels() -> dict[str, str]:
     return shown
 
 
+def _place_names() -> dict[str, str]:
+    """The stations' and programs' names in the page's language, for the card's facts: a
+    checkpoint compares them with the printed card. Labels only: the card's signature
+    covers the codes, and a code without a name here is shown as it is."""
+    arabic = get_language() == "ar"
+    names = {
+        f"station:{station.code}": station.name_ar if arabic else station.name_en
+        for station in Station.objects.all()
+    }
+    for program in programs_all():
+        title = program_get_definition(code=program.code).title
+        names[f"program:{program.code}"] = title.ar if arabic else title.en
+    return names
+
+
 def verifier_messages() -> dict[str, str]:
     """Every sentence verify.js shows, in the request's language; ``{name}`` is filled in there."""
     return {
         **_verdict_labels(),
         # zones named as the staff pages name them ("Damascus time")
         **{f"zone:{zone}": str(name) for zone, name in ZONE_NAMES.items()},
+        **_place_names(),
         # Verdict messages: the reasons verify.py gives, one for one.
         "too_long": gettext("Longer than {n} characters: not a Sulh card."),
         "bad_prefix": gettext("Not a Sulh card: the text does not start with SULH1:"),

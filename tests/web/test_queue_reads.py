@@ -30,3 +30,15 @@ def test_names_in_the_queue_count_as_case_reads(personas, open_program, settings
     page = answer.content.decode()
     assert answer.status_code == 200 and 'id="names-hidden"' in page
     assert "Nasser" not in page and page.count("/cases/") >= 4  # the cases, without names
+
+
+def test_the_queue_filters_name_programs_and_stations(personas, open_program, tmp_path: Path):
+    """The walk through every role (second pass): the filters listed bare codes."""
+    clerk = _client(personas["clerk"])
+    _import_wanted(tmp_path, birth="1979-05-05")
+    _register(clerk, open_program.pledge.version, given="Khaled", family="Nasser",
+              birth="05/05/1979")  # fmt: skip
+    page = _client(personas["vetter"]).get("/queue/").content.decode()
+    station = personas["clerk"].station
+    assert f">{station.name_ar}</option>" in page and f">{station.code}</option>" not in page
+    assert f">{open_program.title.ar}</option>" in page

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from sulh.accounts.models import Station
 from sulh.cards.demo import DEMO_HOLDER, issue_demo
 from sulh.cards.format import CardClaims, Holder, encode_card, new_card_id
 from sulh.cards.pinning import root_parse
@@ -25,6 +26,8 @@ from sulh.cards.status import CardStatus, StatusList
 from sulh.cards.trust import StationKey, trust_list_sign
 from sulh.keys.services import private_key_of, root_find, root_online_create
 from sulh.keys.signing import b64u, new_private_key
+from sulh.programs.models import Program
+from sulh.programs.services import program_get_definition
 from tests.web.conftest import CHROMIUM
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -157,8 +160,15 @@ def test_the_demo_card_verifies_and_bad_input_is_named(verifier, tmp_path, lang)
     assert page.text("#fact-name-lat") == DEMO_HOLDER.name_lat
     assert page.text("#fact-name-ar") == DEMO_HOLDER.name_ar
     assert page.text("#fact-birth-year") == str(DEMO_HOLDER.birth_year)
-    assert page.text("#fact-station") == "alp-police-1"
-    assert page.text("#fact-program") == "aleppo-2024-defectors"
+    # named as the printed card names them, where the site knows the station and program
+    station = Station.objects.filter(code="alp-police-1").first()
+    named = station and (station.name_ar if lang == "ar" else station.name_en)
+    assert page.text("#fact-station") == (named or "alp-police-1")
+    program = Program.objects.filter(code="aleppo-2024-defectors").first()
+    title = program and program_get_definition(code=program.code).title
+    assert page.text("#fact-program") == (
+        (title.ar if lang == "ar" else title.en) if title else "aleppo-2024-defectors"
+    )
     label = page.text("#verdict-label")
     assert label == ("VALID" if lang == "en" else "صالحة")
     # Nothing wider than a 360 px phone.

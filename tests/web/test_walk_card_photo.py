@@ -140,6 +140,13 @@ def test_the_card_carries_the_holders_face_and_the_checkpoint_shows_it(
     assert ("قارن" if lang == "ar" else "Compare it with the person") in caption
     grants = checkpoint.text("#fact-grants")
     assert grants.startswith("ترفع الملاحقة" if lang == "ar" else "Lifts legal prosecution")
+    # station and program by the names the printed card gives them, not their codes
+    station = personas["clerk"].station
+    assert checkpoint.text("#fact-station") == (
+        station.name_ar if lang == "ar" else station.name_en
+    )
+    title = open_program.title.ar if lang == "ar" else open_program.title.en
+    assert checkpoint.text("#fact-program") == title
     assert checkpoint.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     checkpoint.shot("walk-face")
     checkpoint.page.fill("#card-text", "HC1:ABC")  # another card: the face goes with the verdict

@@ -1333,8 +1333,9 @@ class VerifierPage {
       const grants = policy.grants ? policy.grants[document.documentElement.lang === "ar" ? "ar" : "en"] : "";
       set("fact-grants", grants || "");
       this.showFace(holder.photo);
-      set("fact-station", card.station);
-      set("fact-program", card.program);
+      // named as on the printed card where this page knows the name (the code otherwise)
+      set("fact-station", this.text[`station:${card.station}`] || card.station);
+      set("fact-program", this.text[`program:${card.program}`] || card.program);
       set("fact-valid-from", zonedDate(card.validFrom, card.timezone));
       set("fact-valid-until", zonedDate(card.validUntil, card.timezone));
       set("fact-card-id", card.cardId);
