@@ -77,7 +77,7 @@ def card_html(card: PrintedCard) -> str:
 <html lang="ar"><head><meta charset="utf-8"><style>{STYLE}</style></head>
 <body><div class="band"></div>
 <table class="card"><tr>
-  <td class="qr">{qr_svg}<p class="id">{escape(card.card_id.upper())}</p></td>
+  <td class="qr">{qr_svg}<p class="id">{escape(card.card_id)}</p></td>
   <td>{photo}
     <p class="ar title">{escape(card.program_ar)}</p>
     <p class="en title" dir="ltr">{escape(card.program_en)}</p>

@@ -15,6 +15,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sulh.keys.fields import (
     EncryptedFloatField,
@@ -85,7 +86,7 @@ class CandidateKind(models.TextChoices):
 
 
 class CandidateStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("a look-alike still to resolve", "Open")
     LINKED = "linked", _("Confirmed: same person")
     CLEARED = "cleared", _("Cleared: not the same person")
 

@@ -242,6 +242,8 @@ def test_it_prints_a_receipt_that_says_what_was_received_and_signed(
     family = page.locator("#family tbody tr").all_inner_texts()
     assert len(family) == 1 and "زوج/زوجة" in family[0] and "ريم" in family[0]
     assert "1990" in family[0]
+    assert "أنثى" in family[0] or "ذكر" in family[0]  # sex, and whether here with him
+    assert page.locator("#family td.accompanying").inner_text() in {"نعم", "لا"}
     documents = page.inner_text("#documents")
     assert "البطاقة العسكرية" in documents and "M-55120" in documents
     assert page.inner_text("#birth-date").strip() == "03/04/1988"
