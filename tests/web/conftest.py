@@ -26,6 +26,18 @@ def open_program(programs, settings, tmp_path):
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Every browser test: end to end in the system's Chromium, against a live server. Where
+# Debian's package is missing (a user's machine; .ci/run installs it), they are skipped
+# with the command that installs it, never downloaded.
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs the system Chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

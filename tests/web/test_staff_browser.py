@@ -19,20 +19,12 @@ import pytest
 from sulh.accounts import security
 from sulh.cases.models import Case
 from tests.conftest import PASSWORD
-from tests.web.conftest import CHROMIUM
+from tests.web.conftest import BROWSER_TEST
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 LAPTOP = {"width": 1366, "height": 768}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs the system Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_TEST
 
 
 class Desk:

@@ -28,22 +28,14 @@ from sulh.keys.services import private_key_of, root_find, root_online_create
 from sulh.keys.signing import b64u, new_private_key
 from sulh.programs.models import Program
 from sulh.programs.services import program_get_definition
-from tests.web.conftest import CHROMIUM
+from tests.web.conftest import BROWSER_TEST, CHROMIUM
 
 TESTS = Path(__file__).resolve().parents[1]
 SCREENSHOTS = TESTS / "screenshots"
 VECTORS = TESTS / "cards" / "vectors"
 PHONE = {"width": 360, "height": 780}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs the system Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_TEST
 
 
 class Verifier:

@@ -11,15 +11,10 @@ import pytest
 
 from sulh.accounts import security
 from sulh.cases.models import Case
-from tests.web.conftest import CHROMIUM
+from tests.web.conftest import BROWSER_TEST
 from tests.web.test_staff_browser import Desk, _register
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = BROWSER_TEST
 PHONE = {"width": 390, "height": 844}
 
 

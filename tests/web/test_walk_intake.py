@@ -18,17 +18,12 @@ from django.conf import settings
 from sulh.cases.lists import list_import
 from sulh.cases.models import Case
 from sulh.matching.batch import COLUMNS
-from tests.web.conftest import CHROMIUM
+from tests.web.conftest import BROWSER_TEST
 from tests.web.test_staff_browser import Desk
 
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 def _desk(browser: Any, live_server: Any, personas: Any, lang: str) -> Desk:

@@ -11,16 +11,11 @@ from typing import Any
 import pytest
 
 from sulh.cases.models import Case
-from tests.web.conftest import CHROMIUM
+from tests.web.conftest import BROWSER_TEST
 from tests.web.test_staff_browser import Desk
 from tests.web.test_walk_intake import PHONE, _fill, _hint
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = BROWSER_TEST
 
 OFFLINE = {"ar": "لا توجد شبكة", "en": "No network"}
 

@@ -16,7 +16,7 @@ from sulh.cases.intake import intake_register
 from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
 from tests.conftest import make_intake
-from tests.web.conftest import CHROMIUM
+from tests.web.conftest import BROWSER_TEST
 from tests.web.test_staff_browser import Desk, _register
 
 PHONE = {"width": 390, "height": 844}
@@ -24,12 +24,7 @@ PHONE = {"width": 390, "height": 844}
 CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 def _latin_words(text: str, *, allowed: tuple[str, ...] = ()) -> list[str]:

@@ -27,15 +27,10 @@ from sulh.core.validation import parse
 from sulh.registry.schemas import IntakeIn
 from tests.conftest import make_intake
 from tests.matching.test_online import _list_file
-from tests.web.conftest import CHROMIUM
+from tests.web.conftest import BROWSER_TEST
 from tests.web.test_staff_browser import Desk
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = BROWSER_TEST
 WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
 PHONE = {"width": 390, "height": 844}
 SAMER = {
