@@ -56,6 +56,8 @@ class Action(enum.StrEnum):
     EXTEND_CARDS = "extend a program's cards"
     RECORD_CORRIDOR_TALLY = "record a corridor tally"
     SEE_FIGURES = "see figures"
+    SEE_EXACT_FIGURES = "see the exact figures, before disclosure control"
+    RECORD_ATTESTATION = "record a monitor's attestation"
     REQUEST_EXPORT = "request an export"
     APPROVE_EXPORT = "approve an export"
     WRITE_EXPORT = "write an export"
@@ -99,6 +101,10 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.EXTEND_CARDS: frozenset({Role.PROGRAM_MANAGER}),
     Action.RECORD_CORRIDOR_TALLY: frozenset({Role.EVACUATION_COORDINATOR, Role.PROGRAM_MANAGER}),
     Action.SEE_FIGURES: FIGURE_READERS,
+    # Monitors see what is published (and check it with their openings); the managers who
+    # run the program see the exact figures.
+    Action.SEE_EXACT_FIGURES: frozenset({Role.PROGRAM_MANAGER, Role.ADMINISTRATOR}),
+    Action.RECORD_ATTESTATION: frozenset({Role.MONITOR}),
     Action.REQUEST_EXPORT: EXPORT_OFFICERS,
     Action.APPROVE_EXPORT: EXPORT_OFFICERS,
     Action.WRITE_EXPORT: EXPORT_OFFICERS,

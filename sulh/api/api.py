@@ -6,6 +6,7 @@ OpenAPI document at /api/openapi.json. Every error has one shape:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,6 @@ from sulh.accounts.throttle import client_address, rate_limit_hit
 from sulh.api import tokens
 from sulh.api.auth import AUTH
 from sulh.api.schemas import (
-    BulletinOut,
     CandidateOut,
     CardExtensionIn,
     CardExtensionOut,
@@ -53,9 +53,10 @@ from sulh.cases import services as case_services
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, Decision, ExportRequest, SecondOfficerRequest
 from sulh.cases.selectors import export_get_for_user
-from sulh.core.errors import NotFound, RateLimited, SulhError
+from sulh.core.errors import NotFound, RateLimited, SulhError, ValidationFailed
 from sulh.core.validation import describe
 from sulh.ledger import services as ledger_services
+from sulh.ledger.publication import attestation_record, bulletins_published
 from sulh.programs.services import program_get, program_get_definition, programs_all
 from sulh.registry.schemas import IntakeIn
 
@@ -609,11 +610,41 @@ def _card_out(card: Card) -> CardOut:
     )
 
 
-@api.get("/bulletins/{code}", response={200: BulletinOut, **ERRORS}, tags=["bulletins"])
+@api.get("/bulletins/{code}", response={200: dict[str, Any], **ERRORS}, tags=["bulletins"])
 def bulletins_current(request: HttpRequest, code: str) -> dict[str, Any]:
-    require(_user(request), Action.SEE_FIGURES)
+    """Program managers: the exact figures now (``kind: exact``). Monitors: the latest
+    published bulletin and its attestations (``kind: published``; ``bulletin: null``
+    before the first)."""
+    user = _user(request)
+    require(user, Action.SEE_FIGURES)
     program_get(code=code)
-    return program_figures(program_code=code)
+    if allows(user, Action.SEE_EXACT_FIGURES):
+        return {"kind": "exact", **program_figures(program_code=code)}
+    published = bulletins_published(program=code)[:1]
+    return {
+        "kind": "published",
+        "bulletin": published[0].document if published else None,
+        "attestations": [a.document for a in published[0].attestations.all()] if published else [],
+    }
+
+
+@api.post(
+    "/bulletins/{code}/attestations",
+    response={201: dict[str, Any], **ERRORS},
+    tags=["bulletins"],
+)
+def bulletins_attest(request: HttpRequest, code: str) -> Status:
+    """A monitor records its signed attestation (``sulh monitor attest``) of a bulletin."""
+    user = _user(request)
+    require(user, Action.RECORD_ATTESTATION)
+    try:
+        document = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("the body is not JSON", field="attestation") from None
+    if not isinstance(document, dict) or document.get("program") != code:
+        raise ValidationFailed(f"an attestation of a bulletin of {code}", field="program")
+    row = attestation_record(document=document, user=user)
+    return Status(201, {"monitor": row.monitor.name, "tree_head": row.bulletin.head.size})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -55,7 +55,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     certify.add_argument("--root-key", required=True, type=Path)
     certify.add_argument("--days", type=int, default=180, help="validity of new keys")
+    certify.add_argument(
+        "--enrol-monitor",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PUB.json",
+        help="an accredited monitor's public key (sulh monitor keygen) to list in the trust list",
+    )
     certify.set_defaults(handler=_certify)
+    enrol = commands.add_parser(
+        "enrol-monitor", help="development or demo (online root): enrol a monitor's public key"
+    )
+    enrol.add_argument("--public", required=True, type=Path, metavar="PUB.json")
+    enrol.set_defaults(handler=_enrol_monitor)
     demo = commands.add_parser("issue-demo", help="write a demo card, trust list and status list")
     demo.add_argument("--out", required=True, type=Path)
     demo.set_defaults(handler=_issue_demo)
@@ -171,9 +184,42 @@ def _certify(args: argparse.Namespace) -> int:
         print("error: days: must be between 30 and 730", file=sys.stderr)
         return 2
     try:
-        document = certify(root_pem=args.root_key.read_bytes(), days=args.days)
-    except (SulhError, OSError, ValueError) as exc:
-        print(f"error: root_key: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        monitors = [_json_of(path) for path in args.enrol_monitor]
+    except SulhError as exc:
+        print(f"error: {exc.field}: {exc.message}", file=sys.stderr)
         return 2
-    print(f"trust list signed: {len(document['keys'])} station keys, publication key certified")
+    try:
+        document = certify(root_pem=args.root_key.read_bytes(), days=args.days, monitors=monitors)
+    except SulhError as exc:
+        print(f"error: {exc.field}: {exc.message}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"error: root_key: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"trust list signed: {len(document['keys'])} station keys, publication key certified, "
+        f"{len(document.get('monitors', []))} monitors listed"
+    )
+    return 0
+
+
+def _json_of(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SulhError(
+            f"{path}: not a monitor's public key (JSON): {exc}", field="monitor_key"
+        ) from exc
+
+
+def _enrol_monitor(args: argparse.Namespace) -> int:
+    setup_django()
+    from sulh.cards.services import monitor_enrol_online
+
+    try:
+        document = monitor_enrol_online(public=_json_of(args.public))
+    except SulhError as exc:
+        print(f"error: {exc.field}: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"monitor {document['name']} enrolled: the trust list names it")
     return 0

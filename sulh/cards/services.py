@@ -40,10 +40,13 @@ from sulh.keys.models import SigningKey
 from sulh.keys.services import (
     SIGNING_KEY_DAYS,
     Signer,
+    monitor_enrol,
+    monitors_enrolled,
     public_key_of,
     publication_key,
     root_find,
     root_key,
+    root_offline,
     root_offline_create,
     root_online_create,
     root_private_check,
@@ -61,12 +64,17 @@ STATUS_LIST_SIZE = 1 << 16
 ISSUABLE_OUTCOMES = frozenset({Outcome.AMNESTY, Outcome.DEPARTURE})
 
 
-def certify(*, root_pem: bytes, days: int = SIGNING_KEY_DAYS) -> dict[str, Any]:
+def certify(
+    *, root_pem: bytes, days: int = SIGNING_KEY_DAYS, monitors: list[object] | None = None
+) -> dict[str, Any]:
     """The certification ceremony, with the offline root at hand: new keys for stations
-    whose key ends within 30 days, a publication key, and a trust list signed by the root
-    (stored, and served until the next ceremony)."""
+    whose key ends within 30 days, a publication key, the accredited monitors to enrol
+    (their public key documents), and a trust list signed by the root (stored, and served
+    until the next ceremony)."""
     root_private = root_private_check(root_pem)
     with transaction.atomic():
+        for public in monitors or []:
+            monitor_enrol(public=public)
         for station in Station.objects.all():
             if signing_key_current("station", station_id=station.pk, margin_days=30) is None:
                 signing_key_create(kind="station", station_id=station.pk, days=days)
@@ -75,6 +83,19 @@ def certify(*, root_pem: bytes, days: int = SIGNING_KEY_DAYS) -> dict[str, Any]:
         document = _trust_list(LocalSigner(root_private), days=days)
         TrustListPublication.objects.create(document=document)
     return document
+
+
+def monitor_enrol_online(*, public: object) -> dict[str, Any]:
+    """Enrol a monitor on a site whose root is online (development, the demo): the trust
+    list, signed on each request, names it from now on. With an offline root, enrolment is
+    part of the ceremony (``sulh card certify --enrol-monitor FILE``)."""
+    if root_offline():
+        raise Conflict(
+            "the root is offline: enrol monitors at the ceremony, "
+            "sulh card certify --root-key FILE --enrol-monitor PUB.json",
+            field="root_key",
+        )
+    return monitor_enrol(public=public).public_document()
 
 
 def root_init(*, out: Path | None) -> SigningKey:
@@ -113,6 +134,7 @@ def _trust_list(root: MessageSigner, *, days: int = 30) -> dict[str, Any]:
         extensions=extensions,
         publication_key=public_key_of(publication_key()),
         policies={pk: program_policy(code) for pk, code in programs.items()},
+        monitors=monitors_enrolled(),
     )
 
 

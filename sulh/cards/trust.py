@@ -82,6 +82,7 @@ def trust_list_sign(
     extensions: dict[int, tuple[dt.datetime, dt.datetime]] | None = None,
     publication_key: ec.EllipticCurvePublicKey | None = None,
     policies: dict[int, ProgramPolicy] | None = None,
+    monitors: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The signed trust list: station keys, the program each card code names, validity
     extensions (program code -> (issued before, valid until)) and what checkpoints apply
@@ -109,6 +110,8 @@ def trust_list_sign(
             if policies
             else {}
         ),
+        # The accredited monitors the root enrolled: their keys for openings and attestations.
+        **({"monitors": monitors} if monitors else {}),
     }
     return {**body, "signature": b64u(root.sign(canonical(body)))}
 

@@ -35,3 +35,22 @@ class SigningKey(RowSealedModel):
                 fields=["kind"], condition=models.Q(kind="root"), name="one_root_key"
             )
         ]
+
+
+class MonitorKey(models.Model):
+    """An accredited independent monitor's public keys, enrolled by the root ceremony
+    (``sulh card certify --enrol-monitor FILE``) and listed in the root-signed trust list:
+    X25519 for the openings encrypted to it, Ed25519 for its attestations."""
+
+    name = models.CharField(max_length=80, unique=True)
+    encryption_key = models.CharField(max_length=64)  # base64url, raw X25519
+    signing_key = models.CharField(max_length=64)  # base64url, raw Ed25519
+    enrolled_at = models.DateTimeField()
+
+    def public_document(self) -> dict[str, str]:
+        return {
+            "format": "sulh-monitor-key/1",
+            "name": self.name,
+            "encryption_key": self.encryption_key,
+            "signing_key": self.signing_key,
+        }

@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.keyring import KeysMissing
-from sulh.keys.models import SigningKey
+from sulh.keys.models import MonitorKey, SigningKey
+from sulh.keys.monitors import MonitorKeyError, monitor_public_parse
 from sulh.keys.signing import (
     b64u,
     key_id,
@@ -286,3 +287,36 @@ def publication_signer() -> Signer:
     if found is None and not root_offline() and not settings.SULH_PRODUCTION:
         found = signing_key_create(kind="publication", station_id=None, days=SIGNING_KEY_DAYS)
     return Signer(found or publication_key())
+
+
+def monitor_enrol(*, public: object) -> MonitorKey:
+    """Record an accredited monitor's public keys (at the root ceremony, which then lists
+    them in the trust list). The same name with other keys is refused, never replaced."""
+    try:
+        document = monitor_public_parse(public)
+    except MonitorKeyError as exc:
+        raise ValidationFailed(str(exc), field="monitor_key") from exc
+    row, created = MonitorKey.objects.get_or_create(
+        name=document["name"],
+        defaults={
+            "encryption_key": document["encryption_key"],
+            "signing_key": document["signing_key"],
+            "enrolled_at": timezone.now(),
+        },
+    )
+    if not created and (row.encryption_key, row.signing_key) != (
+        document["encryption_key"],
+        document["signing_key"],
+    ):
+        raise Conflict(
+            f"a monitor named {row.name!r} is enrolled with other keys", field="monitor_key"
+        )
+    return row
+
+
+def monitors_enrolled() -> list[dict[str, str]]:
+    """The enrolled monitors' public keys, as the trust list names them."""
+    return [
+        {k: v for k, v in row.public_document().items() if k != "format"}
+        for row in MonitorKey.objects.order_by("name")
+    ]

@@ -1,8 +1,8 @@
 """Where case events enter the transparency log.
 
 Registered at start-up (``LedgerConfig.ready``) on ``sulh.cases.hooks.case_transitioned``,
-so it runs inside the transaction that records a transition; the events that count in
-public figures become leaves.
+so it runs inside the transaction that records a transition; each event that counts in
+the figures becomes a commitment leaf (its record sealed beside it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def on_case_transition(transition: CaseEvent) -> None:
         program=case.program.code,
         station=case.station.code,
         day=transition.at.date().isoformat(),
-        case=case_pseudonym(str(case.intake.uuid)),
+        link=case_pseudonym(str(case.intake.uuid)),
         outcome=transition.outcome,
         sex=sex,
         age_band=age_band,

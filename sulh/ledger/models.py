@@ -1,4 +1,6 @@
-"""The append-only transparency log: public leaves and signed tree heads."""
+"""The append-only transparency log: public leaves and signed tree heads; the bulletins
+published against the heads, the monitor packages written for them, and the monitors'
+attestations."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ class LedgerLeaf(models.Model):
     index = models.PositiveBigIntegerField(unique=True)
     leaf = models.TextField()  # canonical JSON, as published
     leaf_hash = models.CharField(max_length=64)
+    # The opening of a commitment leaf ({"record", "salt"}), sealed and bound to the leaf's
+    # index (sulh.ledger.services); empty on a totals leaf. Never leaves the site in clear.
+    opening = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["index"]
@@ -22,6 +27,8 @@ class LedgerHead(models.Model):
 
 
 class TreeHead(models.Model):
+    """A published (signed) tree head: the only sizes proofs and exports are served for."""
+
     size = models.PositiveBigIntegerField()
     root_hash = models.CharField(max_length=64)
     timestamp = models.DateTimeField()
@@ -29,3 +36,45 @@ class TreeHead(models.Model):
     # The audit chain's head when this tree head was signed (anchoring); None on older heads.
     audit_seq = models.PositiveBigIntegerField(null=True)
     audit_hash = models.CharField(max_length=64, blank=True)
+
+
+class Bulletin(models.Model):
+    """A program's bulletin as published against a tree head (figures under the disclosure
+    method; the exact block as held)."""
+
+    program = models.CharField(max_length=64)
+    head = models.ForeignKey(TreeHead, on_delete=models.PROTECT, related_name="bulletins")
+    document = models.JSONField()
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "head"], name="one_bulletin_per_head")
+        ]
+
+
+class MonitorPackage(models.Model):
+    """The openings of leaves ``first``..``size - 1``, encrypted to one monitor (HPKE)."""
+
+    monitor = models.ForeignKey("keys.MonitorKey", on_delete=models.PROTECT)
+    head = models.ForeignKey(TreeHead, on_delete=models.PROTECT)
+    first = models.PositiveBigIntegerField()
+    size = models.PositiveBigIntegerField()
+    document = models.TextField()  # JSON: clear header and the HPKE ciphertext
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["monitor", "head"], name="one_package_per_head")
+        ]
+
+
+class Attestation(models.Model):
+    """A monitor's signed statement that a bulletin agrees with the log, checked with the
+    monitor's enrolled key when it was recorded."""
+
+    monitor = models.ForeignKey("keys.MonitorKey", on_delete=models.PROTECT)
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.PROTECT, related_name="attestations")
+    document = models.JSONField()
+    recorded_at = models.DateTimeField()

@@ -1,4 +1,5 @@
-"""Append case events to the log; sign tree heads; export what a monitor needs."""
+"""Append event records to the log as commitments (their openings sealed beside them);
+sign tree heads; serve proofs against the published heads."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from pathlib import Path
+import secrets
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,15 +17,20 @@ from sulh.accounts.models import Station
 from sulh.accounts.policy import Action, require
 from sulh.audit.services import audit_head, audit_record
 from sulh.core.errors import NotFound, ValidationFailed
-from sulh.keys.sealing import derived_key
-from sulh.keys.services import public_key_of, publication_key, publication_signer
+from sulh.keys.sealing import derived_key, open_sealed_many, seal
+from sulh.keys.services import publication_signer
 from sulh.keys.signing import b64u, canonical
-from sulh.ledger.leaves import CORRIDOR_EVENT, canonical_leaf
+from sulh.ledger.leaves import (
+    CORRIDOR_EVENT,
+    PADDING_EVENT,
+    SALT_BYTES,
+    commitment_leaf,
+    commitment_of,
+    event_record,
+)
 from sulh.ledger.merkle import consistency_proof, inclusion_proof, leaf_hash, root_from_hashes
 from sulh.ledger.models import LedgerHead, LedgerLeaf, TreeHead
-from sulh.ledger.monitor import bulletin_from_leaves
-from sulh.ledger.render import bulletin_html, bulletin_pdf
-from sulh.programs.services import program_get, program_get_definition
+from sulh.programs.services import program_get
 
 
 def case_pseudonym(case_uuid: str) -> str:
@@ -35,18 +40,81 @@ def case_pseudonym(case_uuid: str) -> str:
     ).hexdigest()[:20]
 
 
-def ledger_append(**fields: Any) -> LedgerLeaf:
-    """Append one leaf (the fields of ``canonical_leaf``) under the head's row lock."""
-    leaf = canonical_leaf(**fields)
-    with transaction.atomic():
-        head, _ = LedgerHead.objects.get_or_create(name="default")
-        head = LedgerHead.objects.select_for_update().get(pk=head.pk)
-        row = LedgerLeaf.objects.create(
-            index=head.size, leaf=leaf.decode(), leaf_hash=leaf_hash(leaf).hex()
-        )
-        head.size += 1
-        head.save(update_fields=["size"])
+def _opening_context(index: int) -> str:
+    """An opening is sealed bound to its leaf's index: moved to another row, it does not open."""
+    return f"ledger.LedgerLeaf.opening@{index}"
+
+
+OPENING_BUCKET = 512  # bytes every sealed opening pads to: its size says nothing
+
+
+def _append_locked(head: LedgerHead, leaf: bytes, opening: str) -> LedgerLeaf:
+    row = LedgerLeaf.objects.create(
+        index=head.size, leaf=leaf.decode(), leaf_hash=leaf_hash(leaf).hex(), opening=opening
+    )
+    head.size += 1
+    head.save(update_fields=["size"])
     return row
+
+
+def _head_locked() -> LedgerHead:
+    head, _ = LedgerHead.objects.get_or_create(name="default")
+    return LedgerHead.objects.select_for_update().get(pk=head.pk)
+
+
+def _commit_locked(head: LedgerHead, record: dict[str, Any]) -> LedgerLeaf:
+    """Append the commitment to ``record`` under a fresh salt; the opening sealed beside it."""
+    salt = secrets.token_bytes(SALT_BYTES)
+    opening = canonical({"record": record, "salt": salt.hex()}).decode()
+    sealed = seal(opening, context=_opening_context(head.size), min_bucket=OPENING_BUCKET)
+    return _append_locked(head, commitment_leaf(commitment_of(salt, record)), sealed)
+
+
+def ledger_append(**fields: Any) -> LedgerLeaf:
+    """Append the commitment to one event record (the fields of ``event_record``) under
+    the head's row lock; the public leaf carries the commitment only."""
+    record = event_record(**fields)
+    with transaction.atomic():
+        return _commit_locked(_head_locked(), record)
+
+
+def ledger_append_public(leaf: bytes) -> LedgerLeaf:
+    """Append a public leaf that commits to nothing hidden (a program's exact totals)."""
+    with transaction.atomic():
+        return _append_locked(_head_locked(), leaf, "")
+
+
+def ledger_pad(*, since: int, multiple: int) -> int:
+    """Round the leaves appended since ``since`` up to a whole ``multiple`` with padding
+    records, so a head's growth says little about how many events there were."""
+    with transaction.atomic():
+        head = _head_locked()
+        added = 0
+        while (head.size - since) % multiple:
+            _commit_locked(head, event_record(event=PADDING_EVENT))
+            added += 1
+    return added
+
+
+def ledger_openings(*, first: int, size: int) -> list[dict[str, Any] | None]:
+    """The opening of each leaf ``first``..``size - 1`` ({"index", "record", "salt"}), or
+    None for a public totals leaf. Openings stay on the site: they go out only inside a
+    monitor package, encrypted to the monitor."""
+    rows = list(
+        LedgerLeaf.objects.filter(index__gte=first, index__lt=size)
+        .order_by("index")
+        .values_list("index", "opening")
+    )
+    tokens = [opening for _, opening in rows]
+    opened = open_sealed_many(tokens, [_opening_context(index) for index, _ in rows])
+    result: list[dict[str, Any] | None] = []
+    for (index, _), text in zip(rows, opened, strict=True):
+        if not text:
+            result.append(None)
+            continue
+        document = json.loads(text)
+        result.append({"index": index, "record": document["record"], "salt": document["salt"]})
+    return result
 
 
 def tree_head_sign() -> TreeHead:
@@ -136,53 +204,6 @@ def tree_head_latest() -> dict[str, Any]:
             field="tree_head",
         )
     return tree_head_document(head)
-
-
-def ledger_export(*, out: Path) -> list[Path]:
-    """leaves.jsonl (one leaf a line, as logged), tree-head.json (signed), ledger-key.pem."""
-    out.mkdir(parents=True, exist_ok=True)
-    head = tree_head_sign()
-    leaves = out / "leaves.jsonl"
-    with leaves.open("w", encoding="utf-8") as handle:
-        for leaf in (
-            LedgerLeaf.objects.filter(index__lt=head.size)
-            .order_by("index")
-            .values_list("leaf", flat=True)
-        ):
-            handle.write(leaf + "\n")
-    tree_head = out / "tree-head.json"
-    tree_head.write_text(json.dumps(tree_head_document(head), indent=2), encoding="utf-8")
-    key = out / "ledger-key.pem"
-    key.write_bytes(
-        public_key_of(publication_key()).public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    return [leaves, tree_head, key]
-
-
-def bulletin_publish(*, program_code: str, out: Path) -> list[Path]:
-    """Export the log; compute the bulletin from the exported leaves, as a monitor will."""
-    definition = program_get_definition(code=program_code)
-    paths = ledger_export(out=out)
-    leaves_path, head_path = paths[0], paths[1]
-    leaves = [json.loads(line) for line in leaves_path.read_text(encoding="utf-8").splitlines()]
-    head = json.loads(head_path.read_text(encoding="utf-8"))
-    bulletin = bulletin_from_leaves(
-        leaves,
-        program=program_code,
-        min_cell=definition.bulletin.min_cell,
-        tree_head=head,
-        day=timezone.now().date().isoformat(),
-    )
-    target = out / f"bulletin-{program_code}.json"
-    target.write_text(json.dumps(bulletin, indent=2, ensure_ascii=False), encoding="utf-8")
-    html = bulletin_html(bulletin, title_en=definition.title.en, title_ar=definition.title.ar)
-    page = out / f"bulletin-{program_code}.html"
-    page.write_text(html, encoding="utf-8")
-    pdf = out / f"bulletin-{program_code}.pdf"
-    pdf.write_bytes(bulletin_pdf(html))
-    return [*paths, target, page, pdf]
 
 
 MAX_TALLY = 1_000_000

@@ -132,6 +132,15 @@ class BulletinPolicy(_Strict):
         Literal["registered", "amnesty_granted", "departure", "referred", "denied", "pending"], ...
     ]
     min_cell: int = Field(default=5, ge=1, le=100)
+    # Figures published exactly (adults' program totals), held until they move by at least
+    # min_cell (sulh.ledger.disclosure); every other number is perturbed.
+    exact: tuple[
+        Literal["registered", "amnesty_granted", "departure", "referred", "denied", "pending"], ...
+    ] = ("registered",)
+    # The perturbation's parameter (two-sided geometric noise, alpha = exp(-epsilon)); None:
+    # the method's default.
+    epsilon: float | None = Field(default=None, gt=0, le=5)
+    every_hours: int = Field(default=24, ge=1, le=24 * 31)  # how often bulletins publish
 
 
 class Test(_Strict):

@@ -8,7 +8,6 @@ again), and show any SulhError next to the field it names.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
@@ -27,7 +26,7 @@ from django.utils.translation import get_language, gettext, gettext_lazy, gettex
 from django.views.decorators.http import require_POST
 
 from sulh.accounts.models import Station
-from sulh.accounts.policy import Action, require
+from sulh.accounts.policy import Action, allows, require
 from sulh.accounts.selectors import request_user as _user
 from sulh.cards import selectors as card_selectors
 from sulh.cards import services as card_services
@@ -41,8 +40,8 @@ from sulh.cases.models import Case, State
 from sulh.cases.search import intake_precheck, person_search
 from sulh.core.errors import NotFound, RateLimited, SulhError, ValidationFailed
 from sulh.core.validation import parse
-from sulh.ledger.models import LedgerLeaf
-from sulh.ledger.monitor import bulletin_from_leaves
+from sulh.ledger.disclosure import figures_exact
+from sulh.ledger.publication import bulletins_published, live_records
 from sulh.ledger.render import bars, bulletin_html
 from sulh.matching.record import PersonRecord
 from sulh.programs.services import (
@@ -601,50 +600,54 @@ def cards_print(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Figures without names: registrations per day and station, outcomes, backlog,
-    deadline countdown, and the bulletin as it would be published now."""
-    require(_user(request), Action.SEE_FIGURES)
-    leaves = [json.loads(leaf) for leaf in LedgerLeaf.objects.values_list("leaf", flat=True)]
+    """Figures without names. Program managers see the exact figures (never published) and
+    the backlog; monitors see what was published, under the disclosure method, and whether
+    a monitor attested it."""
+    user = _user(request)
+    require(user, Action.SEE_FIGURES)
+    exact = allows(user, Action.SEE_EXACT_FIGURES)
+    records = live_records() if exact else []
     now = timezone.now()
     programs: list[dict[str, Any]] = []
     for program in programs_all():
         definition = program_get_definition(code=program.code)
-        bulletin = bulletin_from_leaves(
-            leaves, program=program.code, min_cell=definition.bulletin.min_cell,
-            tree_head={"size": len(leaves), "root_hash": "(preview, not signed)"},
-            day=now.date().isoformat(),
-        )  # fmt: skip
-        backlog = dict(
-            Case.objects.filter(program=program)
-            .values_list("state")
-            .annotate(n=Count("id"))
-            .values_list("state", "n")
-        )
-        left = definition.deadline - now
-        programs.append(
-            {
-                "code": program.code,
-                "title": _text(definition.title),
-                "deadline": definition.deadline,
-                "left_hours": max(0, int(left / dt.timedelta(hours=1))),
-                "open": definition.opens_at <= now <= definition.deadline,
-                "backlog": sorted(backlog.items()),
-                "hidden": f"< {definition.bulletin.min_cell}",
-                "bulletin": bulletin,
-            }
-        )
+        published = bulletins_published(program=program.code)[:1]
+        latest = published[0] if published else None
+        entry: dict[str, Any] = {
+            "code": program.code,
+            "title": _text(definition.title),
+            "deadline": definition.deadline,
+            "left_hours": max(0, int((definition.deadline - now) / dt.timedelta(hours=1))),
+            "open": definition.opens_at <= now <= definition.deadline,
+            "hidden": f"< {definition.bulletin.min_cell}",
+            "exact": exact,
+            "latest": latest,
+            "attestations": list(latest.attestations.all()) if latest else [],
+            "figures": None,
+        }
+        if exact:
+            entry["figures"] = figures_exact(records, program=program.code)
+            entry["backlog"] = sorted(
+                Case.objects.filter(program=program)
+                .values_list("state")
+                .annotate(n=Count("id"))
+                .values_list("state", "n")
+            )
+        elif latest is not None:
+            entry["figures"] = latest.document
+        programs.append(entry)
     wanted = request.GET.get("program") or (programs[0]["code"] if programs else "")
     chosen = next((p for p in programs if p["code"] == wanted), None)
-    charts = _charts(chosen["bulletin"]) if chosen is not None else {}
+    charts = _charts(chosen["figures"], chosen["hidden"]) if chosen and chosen["figures"] else {}
     return render(
         request, "web/dashboard.html", {"programs": programs, "chosen": chosen, "charts": charts}
     )
 
 
-def _charts(bulletin: dict[str, Any]) -> dict[str, str]:
-    """The dashboard's charts in the page's language and direction; a suppressed cell
-    reads "< N" as in the bulletin."""
-    rtl, hidden = get_language() == "ar", f"< {bulletin.get('min_cell', 5)}"
+def _charts(bulletin: dict[str, Any], hidden: str) -> dict[str, str]:
+    """The dashboard's charts in the page's language and direction; a cell the bulletin
+    does not show reads "< N" as in the bulletin."""
+    rtl = get_language() == "ar"
     station_names = dict(Station.objects.values_list("code", "name_ar" if rtl else "name_en"))
     outcomes = ("amnesty_granted", "departure", "referred", "denied", "pending")
     rows = {
@@ -673,20 +676,20 @@ def _charts(bulletin: dict[str, Any]) -> dict[str, str]:
 
 @login_required
 def bulletin_preview(request: HttpRequest, code: str) -> HttpResponse:
-    """Today's bulletin as it would be published (not signed): a page with no script."""
+    """The program's latest published bulletin, as the public reads it: a page with no
+    script."""
     require(_user(request), Action.SEE_FIGURES)
     try:
         definition = program_get_definition(code=code)
     except SulhError:
         raise Http404("no such program") from None
-    leaves = [json.loads(leaf) for leaf in LedgerLeaf.objects.values_list("leaf", flat=True)]
-    bulletin = bulletin_from_leaves(
-        leaves, program=code, min_cell=definition.bulletin.min_cell,
-        tree_head={"size": len(leaves), "root_hash": "(preview, not signed)"},
-        day=timezone.now().date().isoformat(),
-    )  # fmt: skip
+    published = bulletins_published(program=code)[:1]
+    if not published:
+        raise Http404("no bulletin has been published yet")
     response = HttpResponse(
-        bulletin_html(bulletin, title_en=definition.title.en, title_ar=definition.title.ar)
+        bulletin_html(
+            published[0].document, title_en=definition.title.en, title_ar=definition.title.ar
+        )
     )
     # the page carries its own style sheet and no script at all
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"

@@ -25,7 +25,7 @@ from sulh.accounts.models import User
 from sulh.accounts.policy import Action, allows
 from sulh.accounts.selectors import request_user as _user
 from sulh.accounts.throttle import client_address, rate_limit_hit
-from sulh.bulletins.figures import program_children_registered, program_figures
+from sulh.bulletins.figures import program_figures
 from sulh.cards.selectors import card_in_force_state, cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
@@ -212,10 +212,16 @@ def _signed_in(request: HttpRequest, user: User) -> HttpResponse:
     return response
 
 
+def _home_figures(code: str) -> dict[str, Any]:
+    computed = program_figures(program_code=code)
+    return {"figures": computed["everyone"], "children": computed["children"]["registered"]}
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    show_figures = allows(user, Action.SEE_FIGURES)
+    # The exact figures are the managers'; a monitor reads the published ones (dashboard).
+    show_figures = allows(user, Action.SEE_EXACT_FIGURES)
     now = timezone.now()
     programs: list[dict[str, Any]] = []
     for program in programs_all():
@@ -225,12 +231,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "definition": definition,
                 "deadline": definition.deadline,
                 "open": definition.opens_at <= now <= definition.deadline,
-                "figures": program_figures(program_code=program.code)["figures"]
-                if show_figures
-                else None,
-                "children": program_children_registered(program_code=program.code)
-                if show_figures
-                else None,
+                **(_home_figures(program.code) if show_figures else {}),
             }
         )
     context = {

@@ -42,7 +42,8 @@ from sulh.keys.services import publication_signer, root_online_create
 from sulh.keys.signing import b64u, canonical
 from sulh.ledger.models import TreeHead
 from sulh.ledger.monitor import head_body
-from sulh.ledger.services import ledger_export, tree_head_document, tree_head_sign
+from sulh.ledger.publication import ledger_export
+from sulh.ledger.services import tree_head_document, tree_head_sign
 from sulh.matching.record import PersonRecord
 from sulh.registry.schemas import IntakeIn
 from sulh.site.retention import retention_run

@@ -15,6 +15,7 @@ from sulh.cli import main
 from sulh.core.validation import parse
 from sulh.keys.signing import canonical, unb64u, verify_raw
 from sulh.ledger.merkle import leaf_hash, root_from_hashes
+from sulh.ledger.services import ledger_openings
 from sulh.registry.schemas import IntakeIn
 from tests.conftest import make_intake
 
@@ -36,13 +37,23 @@ def test_the_export_recomputes_to_the_signed_root_and_is_anonymous(personas, pro
 
     lines = (tmp_path / "leaves.jsonl").read_text(encoding="utf-8").splitlines()
     leaves = [json.loads(line) for line in lines]
-    assert [leaf["event"] for leaf in leaves] == ["registered"] * 3 + ["decision_taken"]
-    assert leaves[3]["outcome"] == "amnesty" and leaves[3]["case"] == leaves[0]["case"]
-    assert leaves[0]["day"] == "2016-08-10" and "T" not in leaves[0]["day"]
+    # four events, padded to a multiple of 8, then one exact-totals leaf per program that
+    # may publish one (not this one: three adults are too few to publish exactly)
+    assert all(set(leaf) == {"commitment"} for leaf in leaves[:8])
+    assert len({leaf["commitment"] for leaf in leaves[:8]}) == 8
+    totals = leaves[8:]
+    assert all(set(t) == {"as_of_size", "exact", "program"} for t in totals)
+    assert "aleppo-2016-amnesty" not in {t["program"] for t in totals}
+    records = [o["record"] for o in ledger_openings(first=0, size=8) if o]
+    assert [r["event"] for r in records] == ["registered"] * 3 + ["decision_taken"] + [
+        "padding"
+    ] * 4
+    assert records[3]["outcome"] == "amnesty" and records[3]["link"] == records[0]["link"]
+    assert records[0]["day"] == "2016-08-10" and "T" not in records[0]["day"]
 
     head = json.loads((tmp_path / "tree-head.json").read_text())
     root = root_from_hashes([leaf_hash(line.encode()) for line in lines])
-    assert head["size"] == 4 and head["root_hash"] == root.hex()
+    assert head["size"] == len(leaves) and head["root_hash"] == root.hex()
     key = serialization.load_pem_public_key((tmp_path / "ledger-key.pem").read_bytes())
     body = {k: head[k] for k in ("size", "root_hash", "timestamp", "audit_seq", "audit_hash")}
     body["timestamp"] = dt.datetime.fromisoformat(body["timestamp"]).astimezone(dt.UTC).isoformat()

@@ -77,6 +77,8 @@ MATRIX: dict[str, dict[str, int]] = {
         "coordinator": 403,
     },
     "GET /api/bulletins/{program}": {"*": 403, "manager": 200, "monitor": 200, "admin": 200},
+    # a monitor's attestation must be signed by an enrolled monitor: this one names none
+    "POST /api/bulletins/{program}/attestations": {"*": 403, "monitor": 422},
     "GET /api/programs/{program}": {"*": 200},
     # clerks, vetters and deciders record appeals, but only of a confirmed adverse decision
     # or revocation: the decider's amnesty above is not one (see tests/cases/test_rules.py)
@@ -149,6 +151,7 @@ def _call(personas: dict[str, Any], persona: str, endpoint: str, serial: str) ->
             "count": 40,
         },
         "/api/exports": {"program": PROGRAM, "purpose": "court order 17/2016"},
+        f"/api/bulletins/{PROGRAM}/attestations": {"program": PROGRAM, "monitor": "nobody"},
     }
     return client.post(
         path, data=json.dumps(bodies[path]), content_type="application/json"
