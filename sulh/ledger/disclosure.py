@@ -236,29 +236,38 @@ def _count(
     """Each registered case counts once, under its standing decision's outcome or pending;
     a case closed as a duplicate counts nowhere; children count in ``children`` only."""
     events = _events(records, program)
+    keys = {link: key_of(link) for link in events.registered if link not in events.closed}
     combos: dict[tuple[str, ...], list[int]] = {}  # (station, sex, band, day, figure) or (figure,)
-    for link, record in events.registered.items():
-        if link in events.closed:
-            continue
-        figure = events.standing.get(link, "pending")
-        combo: tuple[str, ...] = (figure,)
-        if record.get("age_band") != CHILD_BAND:
-            places = tuple(record.get(name) or "unknown" for name in GROUPS)
-            combo = (*places, record["day"], figure)
+    for link, key in keys.items():
+        combo = _combo(events.registered[link], events.standing.get(link, "pending"))
         cell = combos.get(combo)
         if cell is None:
-            combos[combo] = [1, key_of(link)]
+            combos[combo] = [1, key]
         else:
             cell[0] += 1
-            cell[1] += key_of(link)
+            cell[1] += key
     cells = _Cells(rows={section: set() for section in SECTIONS[2:]})
     _roll_up(cells, combos)
-    _count_decisions(cells, events, key_of)
+    _count_decisions(cells, events, lambda link: keys.get(link) or key_of(link))
     for position, record in events.tallies:
         cells.rows["corridor"].add(record["day"])
         path = ("corridor", record["day"], record["station"])
         cells.add(path, int(record["count"]), tally_key_of(position))
     return cells
+
+
+def _combo(record: dict[str, Any], figure: str) -> tuple[str, ...]:
+    """A case's finest combination: its station, sex, age band, day and figure (a child's:
+    its figure only, since children are counted in one row)."""
+    if record.get("age_band") == CHILD_BAND:
+        return (figure,)
+    return (
+        record.get("station") or "unknown",
+        record.get("sex") or "unknown",
+        record.get("age_band") or "unknown",
+        record["day"],
+        figure,
+    )
 
 
 def _roll_up(cells: _Cells, combos: dict[tuple[str, ...], list[int]]) -> None:
@@ -386,15 +395,7 @@ def exact_block(
 
 
 def _keyed(secret: bytes) -> tuple[Callable[[str], int], Callable[[int], int]]:
-    cache: dict[str, int] = {}
-
-    def key_of(link: str) -> int:
-        key = cache.get(link)
-        if key is None:
-            key = cache[link] = case_key(secret, link)
-        return key
-
-    return key_of, lambda position: tally_key(secret, position)
+    return (lambda link: case_key(secret, link)), (lambda position: tally_key(secret, position))
 
 
 def bulletin_sections(
@@ -446,7 +447,9 @@ def check_sections(
         problems.append(f"method: published {published.get('method')}, expected {method.as_dict()}")
     for section in SECTIONS:
         _compare(problems, (section,), published.get(section), expected[section], method)
-    problems += _check_exact(records, program, method, published.get("exact"), previous_exact)
+    current = {name: cells.value(("figures", name)) for name in FIGURES}
+    block = published.get("exact")
+    problems += _check_exact(records, program, method, block, previous_exact, current)
     return problems
 
 
@@ -482,40 +485,53 @@ def _check_exact(
     method: Method,
     block: Any,
     previous: dict[str, Any] | None,
+    current: dict[str, int],
 ) -> list[str]:
+    """``current``: the program figures over all the records."""
     size = len(records)
+    if block is not None and (not _block_shaped(block, method) or block["as_of_size"] > size):
+        return [f"exact: {block} is not a block of {list(method.exact)} within {size} records"]
+    if block is not None and (problems := _recount_exact(records, program, block, current)):
+        return problems
     if previous is not None:
-        expected = exact_block(records, program=program, method=method, previous=previous)
+        if previous["as_of_size"] > size:
+            return [f"exact: the previous block {previous} is ahead of the records"]
+        expected = _advance(current, size=size, method=method, previous=previous)
         if block != expected:
-            return [f"exact: published {block}, the hold rule and the records give {expected}"]
+            return [f"exact: published {block}, the hold rule gives {expected}"]
         return []
     if block is None:
-        expected = exact_block(records, program=program, method=method, previous=None)
-        if expected is not None:
-            return [f"exact: none published, the records give {expected}"]
-        return []
-    if not _block_shaped(block, method) or block["as_of_size"] > size:
-        return [f"exact: {block} is not a block of {list(method.exact)} within {size} records"]
-    problems = []
-    values = figures_exact(records[: block["as_of_size"]], program=program)["figures"]
-    for name in method.exact:
-        if block["figures"][name] != values[name]:
-            problems.append(
-                f"exact.{name}: published {block['figures'][name]}, the records give "
-                f"{values[name]} as of size {block['as_of_size']}"
-            )
-    if problems:
-        return problems
-    if not hold_rule_allows(values, None, method=method):
-        problems.append(f"exact: {block['figures']} is a block the hold rule forbids")
-    elif block["as_of_size"] < size:
-        now = exact_block(records, program=program, method=method, previous=block)
-        if now != block:
-            problems.append(
-                f"exact: held at size {block['as_of_size']}, but the hold rule lets it "
-                f"advance to {size}"
-            )
-    return problems
+        expected = _advance(current, size=size, method=method, previous=None)
+        return [] if expected is None else [f"exact: none published, the records give {expected}"]
+    if not hold_rule_allows(block["figures"], None, method=method):
+        return [f"exact: {block['figures']} is a block the hold rule forbids"]
+    if (
+        block["as_of_size"] < size
+        and _advance(current, size=size, method=method, previous=block) != block
+    ):
+        return [
+            f"exact: held at size {block['as_of_size']}, "
+            f"but the hold rule lets it advance to {size}"
+        ]
+    return []
+
+
+def _recount_exact(
+    records: Sequence[dict[str, Any] | None],
+    program: str,
+    block: dict[str, Any],
+    current: dict[str, int],
+) -> list[str]:
+    """The block's figures against the records up to its size."""
+    size = block["as_of_size"]
+    values = current
+    if size < len(records):
+        values = figures_exact(records[:size], program=program)["figures"]
+    return [
+        f"exact.{name}: published {shown}, the records give {values[name]} as of size {size}"
+        for name, shown in block["figures"].items()
+        if shown != values[name] or isinstance(shown, bool)
+    ]
 
 
 def _block_shaped(block: Any, method: Method) -> bool:
