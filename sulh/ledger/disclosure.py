@@ -49,9 +49,8 @@ DRAW_BITS = 128  # each geometric draw: a 128-bit uniform integer against 128-bi
 _KEY_MOD = 1 << KEY_BITS
 _ONE = 1 << DRAW_BITS
 
-Path = tuple[
-    str, ...
-]  # a cell's place in the bulletin, e.g. ("by_station", "alp-east-1", "referred")
+# A cell's place in the bulletin, e.g. ("by_station", "alp-east-1", "referred").
+CellPath = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -212,10 +211,10 @@ def _events(records: Sequence[dict[str, Any] | None], program: str) -> _Events:
 class _Cells:
     """Every cell of the tables: its value and the sum of its contributors' keys."""
 
-    values: dict[Path, list[int]] = field(default_factory=dict)  # path -> [value, key sum]
+    values: dict[CellPath, list[int]] = field(default_factory=dict)  # path -> [value, key sum]
     rows: dict[str, set[str]] = field(default_factory=dict)  # section -> row names seen
 
-    def add(self, path: Path, value: int, key: int) -> None:
+    def add(self, path: CellPath, value: int, key: int) -> None:
         cell = self.values.get(path)
         if cell is None:
             self.values[path] = [value, key]
@@ -223,7 +222,7 @@ class _Cells:
             cell[0] += value
             cell[1] += key
 
-    def value(self, path: Path) -> int:
+    def value(self, path: CellPath) -> int:
         return self.values.get(path, [0, 0])[0]
 
 
@@ -300,7 +299,7 @@ def _count_decisions(cells: _Cells, events: _Events, key_of: Callable[[str], int
         cells.rows["by_day"].add(day)
 
 
-def _paths(cells: _Cells) -> Iterator[Path]:
+def _paths(cells: _Cells) -> Iterator[CellPath]:
     """Every cell of the tables, in bulletin order (rows sorted)."""
     for section in ("figures", "children"):
         for name in FIGURES:
@@ -440,6 +439,8 @@ def check_sections(
     block held below the records' size must be one the rule could not advance, and with
     the previous bulletin's block (``previous_exact``) the whole rule is checked; without
     it, the change since yesterday cannot be (the block's values and combinations are)."""
+    if not isinstance(published, dict):
+        return [f"the bulletin is a {type(published).__name__}, not a JSON object"]
     cells = _count(records, program, *_keyed(secret))
     expected = _tables(cells, _perturber(secret, method))
     problems: list[str] = []
@@ -458,7 +459,7 @@ def _shown(value: Any, method: Method) -> str:
 
 
 def _compare(
-    problems: list[str], where: Path, published: Any, expected: Any, method: Method
+    problems: list[str], where: CellPath, published: Any, expected: Any, method: Method
 ) -> None:
     name = ".".join(where)
     if isinstance(expected, dict):

@@ -613,3 +613,14 @@ def test_the_figures_are_the_logs():
         == FIGURES
         == ("registered", "amnesty_granted", "departure", "referred", "denied", "pending")
     )
+
+
+def test_the_check_says_what_is_wrong_with_a_bulletin_that_is_not_one(program):
+    assert check(program.records, [sections(program.records)]) == [
+        "the bulletin is a list, not a JSON object"
+    ]
+    published = sections(program.records)
+    ahead = {"as_of_size": len(program.records) + 5, "figures": {"registered": 9}}
+    assert check(program.records, published, previous_exact=ahead)[0].startswith(
+        "exact: the previous block"
+    )
