@@ -1,0 +1,544 @@
+"""The program's figures and the method that publishes them without singling anyone out.
+
+One module, used by the publisher (the bulletin) and by the monitor (its check), so the two
+cannot count differently. Pure: no Django, no database; it works on the opened event
+records of the log, aligned to it (``records[i]`` is leaf ``i``; ``None`` for a leaf the
+caller could not or need not open, ``{"event": "padding"}`` for padding).
+
+- ``figures_exact``: the exact tables (managers see these).
+- ``bulletin_sections``: the published tables, protected by **cell-key perturbation with
+  two-sided geometric noise** (``Method``), and an exact block for the figures the program
+  publishes exactly, advanced only when the hold rule allows.
+- ``check_sections``: the monitor's recomputation; a list of differences, empty when the
+  bulletin is what the records give.
+
+docs/disclosure.md states the method precisely enough for a monitor to reimplement it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hmac
+import itertools
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Context, Decimal
+from functools import lru_cache
+from typing import Any
+
+from sulh.ledger.leaves import CORRIDOR_EVENT, DUPLICATE_EVENT
+
+FIGURES = ("registered", "amnesty_granted", "departure", "referred", "denied", "pending")
+OUTCOME_FIGURE = {
+    "amnesty": "amnesty_granted",
+    "departure": "departure",
+    "referral": "referred",
+    "denial": "denied",
+}
+STANDING_EVENTS = frozenset({"decision_taken", "appealed", "eligibility_revoked"})
+PADDING_EVENT = "padding"
+CHILD_BAND = "child"
+GROUPS = ("station", "sex", "age_band")
+DAY_FIGURES = ("registered", "decided")
+SECTIONS = ("figures", "children", "by_station", "by_sex", "by_age_band", "by_day", "corridor")
+METHOD_NAME = "cell-key perturbation, two-sided geometric"
+METHOD_VERSION = "sulh-cellkey/1"
+KEY_BITS = 64  # record and cell keys: integers mod 2**64
+DRAW_BITS = 128  # each geometric draw: a 128-bit uniform integer against 128-bit thresholds
+_KEY_MOD = 1 << KEY_BITS
+_ONE = 1 << DRAW_BITS
+
+# A cell's place in the bulletin, e.g. ("by_station", "alp-east-1", "referred").
+CellPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Method:
+    """The disclosure method and its parameters, named in every bulletin (``as_dict``).
+
+    ``epsilon`` sets the noise: alpha = exp(-epsilon); the default 0.5 gives a noise
+    standard deviation of 2.8 (docs/disclosure.md says why). ``exact`` names the program
+    figures (adults, whole program) published exactly in the exact block."""
+
+    name: str = METHOD_NAME
+    min_cell: int = 5
+    epsilon: float = 0.5
+    exact: tuple[str, ...] = ("registered",)
+
+    def __post_init__(self) -> None:
+        if self.name != METHOD_NAME:
+            raise ValueError(f"unknown disclosure method {self.name!r}")
+        if self.min_cell < 1:
+            raise ValueError("min_cell must be at least 1")
+        if not 0.01 <= self.epsilon <= 20:
+            raise ValueError("epsilon must lie between 0.01 and 20")
+        unknown = [name for name in self.exact if name not in FIGURES]
+        if unknown or len(set(self.exact)) != len(self.exact):
+            raise ValueError(f"exact figures must be distinct names from {FIGURES}")
+
+    @property
+    def alpha_fixed(self) -> int:
+        """floor(exp(-epsilon) * 2**128): the alpha every draw uses, published in full."""
+        return alpha_fixed(self.epsilon)
+
+    @property
+    def noise_sd(self) -> float:
+        alpha = math.exp(-self.epsilon)
+        return math.sqrt(2 * alpha) / (1 - alpha)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": METHOD_VERSION,
+            "min_cell": self.min_cell,
+            "epsilon": self.epsilon,
+            "alpha_fixed128": f"{self.alpha_fixed:032x}",
+            "noise_sd": round(self.noise_sd, 2),
+            "exact": list(self.exact),
+        }
+
+    @classmethod
+    def from_dict(cls, published: dict[str, Any]) -> Method:
+        """The method a bulletin names; ValueError when it is not one this module computes."""
+        if published.get("version") != METHOD_VERSION:
+            raise ValueError(f"unknown disclosure method version {published.get('version')!r}")
+        method = cls(
+            name=published["name"],
+            min_cell=int(published["min_cell"]),
+            epsilon=float(published["epsilon"]),
+            exact=tuple(published["exact"]),
+        )
+        if published.get("alpha_fixed128") != method.as_dict()["alpha_fixed128"]:
+            raise ValueError("the published alpha is not floor(exp(-epsilon) * 2**128)")
+        return method
+
+
+@lru_cache(maxsize=16)
+def alpha_fixed(epsilon: float) -> int:
+    """floor(exp(-epsilon) * 2**128), epsilon taken as the exact binary64 value, computed in
+    decimal at 60 significant digits (correctly rounded, so the same on every machine)."""
+    context = Context(prec=60)
+    return int(context.multiply(context.exp(Decimal(-epsilon)), Decimal(_ONE)))
+
+
+@lru_cache(maxsize=16)
+def _thresholds(alpha: int) -> tuple[int, ...]:
+    """Negated T_k = floor(2**128 * (alpha / 2**128)**k) for k = 1, 2, ... while T_k > 0,
+    ascending, so that bisect counts the k with u < T_k."""
+    negated: list[int] = []
+    power, k = alpha, 1
+    while (threshold := power >> (DRAW_BITS * (k - 1))) > 0:
+        negated.append(-threshold)
+        power *= alpha
+        k += 1
+    return tuple(negated)
+
+
+def _geometric(u: int, negated: tuple[int, ...]) -> int:
+    """The number of k >= 1 with u < T_k: P(G >= k) = T_k / 2**128, i.e. alpha**k."""
+    return bisect.bisect_left(negated, -u)
+
+
+def case_key(secret: bytes, link: str) -> int:
+    """A case's record key: the first 8 bytes of HMAC-SHA256(secret, "case:" + link)."""
+    digest = hmac.digest(secret, b"case:" + link.encode("utf-8"), "sha256")
+    return int.from_bytes(digest[:8], "big")
+
+
+def tally_key(secret: bytes, position: int) -> int:
+    """A corridor tally's record key, from its position in the log."""
+    digest = hmac.digest(secret, b"tally:%d" % position, "sha256")
+    return int.from_bytes(digest[:8], "big")
+
+
+def noise(*, secret: bytes, cell_key: int, value: int, method: Method) -> int:
+    """The cell's deterministic two-sided geometric draw: G1 - G2 from the two halves of
+    HMAC-SHA256(secret, "noise:" || cell key (8 bytes) || value (8 bytes))."""
+    message = b"noise:" + cell_key.to_bytes(8, "big") + value.to_bytes(8, "big")
+    digest = hmac.digest(secret, message, "sha256")
+    negated = _thresholds(method.alpha_fixed)
+    first = _geometric(int.from_bytes(digest[:16], "big"), negated)
+    return first - _geometric(int.from_bytes(digest[16:], "big"), negated)
+
+
+def perturb(*, secret: bytes, cell_key: int, value: int, method: Method) -> int | None:
+    """What a cell publishes: 0 stays 0; else value + noise, or None ("< min_cell") when that
+    is below min_cell. No published number lies between 1 and min_cell - 1."""
+    if value == 0:
+        return 0
+    shown = value + noise(secret=secret, cell_key=cell_key % _KEY_MOD, value=value, method=method)
+    return shown if shown >= method.min_cell else None
+
+
+# -- counting ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Events:
+    """One program's event records, as the counting rules need them."""
+
+    registered: dict[str, dict[str, Any]] = field(default_factory=dict)
+    standing: dict[str, str] = field(default_factory=dict)
+    decisions: list[tuple[str, str]] = field(default_factory=list)  # (link, day)
+    closed: set[str] = field(default_factory=set)
+    tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (position, record)
+
+
+def _events(records: Sequence[dict[str, Any] | None], program: str) -> _Events:
+    events = _Events()
+    for position, record in enumerate(records):
+        if record is None or record.get("program") != program:
+            continue  # public leaves, padding (no program) and other programs' events
+        event = record["event"]
+        if event == CORRIDOR_EVENT:
+            events.tallies.append((position, record))
+        elif event == "registered":
+            events.registered[record["link"]] = record
+        elif event == DUPLICATE_EVENT:
+            events.closed.add(record["link"])
+        elif event in STANDING_EVENTS:
+            link = record["link"]
+            if event == "decision_taken":
+                events.standing[link] = OUTCOME_FIGURE.get(record.get("outcome", ""), "pending")
+                events.decisions.append((link, record["day"]))
+            else:
+                events.standing[link] = "pending"
+    return events
+
+
+@dataclass
+class _Cells:
+    """Every cell of the tables: its value and the sum of its contributors' keys."""
+
+    values: dict[CellPath, list[int]] = field(default_factory=dict)  # path -> [value, key sum]
+    rows: dict[str, set[str]] = field(default_factory=dict)  # section -> row names seen
+
+    def add(self, path: CellPath, value: int, key: int) -> None:
+        cell = self.values.get(path)
+        if cell is None:
+            self.values[path] = [value, key]
+        else:
+            cell[0] += value
+            cell[1] += key
+
+    def value(self, path: CellPath) -> int:
+        return self.values.get(path, [0, 0])[0]
+
+
+def _count(
+    records: Sequence[dict[str, Any] | None],
+    program: str,
+    key_of: Callable[[str], int],
+    tally_key_of: Callable[[int], int],
+) -> _Cells:
+    """Each registered case counts once, under its standing decision's outcome or pending;
+    a case closed as a duplicate counts nowhere; children count in ``children`` only."""
+    events = _events(records, program)
+    keys = {link: key_of(link) for link in events.registered if link not in events.closed}
+    combos: dict[tuple[str, ...], list[int]] = {}  # (station, sex, band, day, figure) or (figure,)
+    for link, key in keys.items():
+        combo = _combo(events.registered[link], events.standing.get(link, "pending"))
+        cell = combos.get(combo)
+        if cell is None:
+            combos[combo] = [1, key]
+        else:
+            cell[0] += 1
+            cell[1] += key
+    cells = _Cells(rows={section: set() for section in SECTIONS[2:]})
+    _roll_up(cells, combos)
+    _count_decisions(cells, events, lambda link: keys.get(link) or key_of(link))
+    for position, record in events.tallies:
+        cells.rows["corridor"].add(record["day"])
+        path = ("corridor", record["day"], record["station"])
+        cells.add(path, int(record["count"]), tally_key_of(position))
+    return cells
+
+
+def _combo(record: dict[str, Any], figure: str) -> tuple[str, ...]:
+    """A case's finest combination: its station, sex, age band, day and figure (a child's:
+    its figure only, since children are counted in one row)."""
+    if record.get("age_band") == CHILD_BAND:
+        return (figure,)
+    return (
+        record.get("station") or "unknown",
+        record.get("sex") or "unknown",
+        record.get("age_band") or "unknown",
+        record["day"],
+        figure,
+    )
+
+
+def _roll_up(cells: _Cells, combos: dict[tuple[str, ...], list[int]]) -> None:
+    """From the finest combinations to every table's cells (one-way tables only)."""
+    for combo, (value, key) in combos.items():
+        figure = combo[-1]
+        if len(combo) == 1:
+            for name in ("registered", figure):
+                cells.add(("children", name), value, key)
+            continue
+        day = combo[3]
+        for name in ("registered", figure):
+            cells.add(("figures", name), value, key)
+            for group, row in zip(GROUPS, combo[:3], strict=True):
+                cells.add((f"by_{group}", row, name), value, key)
+                cells.rows[f"by_{group}"].add(row)
+        cells.add(("by_day", day, "registered"), value, key)
+        cells.rows["by_day"].add(day)
+
+
+def _count_decisions(cells: _Cells, events: _Events, key_of: Callable[[str], int]) -> None:
+    """by_day.decided: adults' decision_taken events by day, cases closed as duplicates
+    left out."""
+    for link, day in events.decisions:
+        if link in events.closed:
+            continue
+        if events.registered.get(link, {}).get("age_band") == CHILD_BAND:
+            continue
+        cells.add(("by_day", day, "decided"), 1, key_of(link))
+        cells.rows["by_day"].add(day)
+
+
+def _paths(cells: _Cells) -> Iterator[CellPath]:
+    """Every cell of the tables, in bulletin order (rows sorted)."""
+    for section in ("figures", "children"):
+        for name in FIGURES:
+            yield (section, name)
+    for group in GROUPS:
+        for row in sorted(cells.rows[f"by_{group}"]):
+            for name in FIGURES:
+                yield (f"by_{group}", row, name)
+    for day in sorted(cells.rows["by_day"]):
+        for name in DAY_FIGURES:
+            yield ("by_day", day, name)
+    yield from sorted(path for path in cells.values if path[0] == "corridor")
+
+
+def _tables(cells: _Cells, shown: Callable[[list[int]], int | None]) -> dict[str, Any]:
+    """The sections in the shape of ``figures_exact``, each cell as ``shown`` renders it."""
+    tables: dict[str, Any] = {section: {} for section in SECTIONS}
+    for path in _paths(cells):
+        row = tables[path[0]]
+        for part in path[1:-1]:
+            row = row.setdefault(part, {})
+        row[path[-1]] = shown(cells.values.get(path, [0, 0]))
+    return tables
+
+
+def _no_keys(_: Any) -> int:
+    return 0
+
+
+def figures_exact(records: Sequence[dict[str, Any] | None], *, program: str) -> dict[str, Any]:
+    """The exact tables: ``figures``, ``children`` (apart, in no other figure), ``by_station``,
+    ``by_sex``, ``by_age_band`` (rows of FIGURES), ``by_day`` (adults registered and
+    decided) and ``corridor`` (day -> crossing point -> people)."""
+    cells = _count(records, program, _no_keys, _no_keys)
+    return _tables(cells, lambda cell: cell[0])
+
+
+# -- the exact block and its hold rule --------------------------------------------------
+
+
+def _small(number: int, min_cell: int) -> bool:
+    return 0 < abs(number) < min_cell
+
+
+def _combinations_small(values: Sequence[int], min_cell: int) -> bool:
+    """Whether any signed combination (each figure counted +1, -1 or not at all) is small: for
+    one figure its value; for two also their difference (e.g. registered - amnestied)."""
+    for signs in itertools.product((1, 0, -1), repeat=len(values)):
+        if _small(sum(s * v for s, v in zip(signs, values, strict=True)), min_cell):
+            return True
+    return False
+
+
+def hold_rule_allows(
+    values: dict[str, int], previous: dict[str, Any] | None, *, method: Method
+) -> bool:
+    """The exact block may show ``values`` when no signed combination of them, nor of their
+    changes since the previous block, lies between 1 and min_cell - 1."""
+    before = (previous or {}).get("figures", {})
+    now = [values[name] for name in method.exact]
+    changes = [values[name] - int(before.get(name, 0)) for name in method.exact]
+    return not (
+        _combinations_small(now, method.min_cell) or _combinations_small(changes, method.min_cell)
+    )
+
+
+def _advance(
+    values: dict[str, int], *, size: int, method: Method, previous: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    if previous is not None and previous["as_of_size"] > size:
+        raise ValueError("the previous exact block is ahead of the records")
+    if not hold_rule_allows(values, previous, method=method):
+        return previous
+    return {"as_of_size": size, "figures": {name: values[name] for name in method.exact}}
+
+
+def exact_block(
+    records: Sequence[dict[str, Any] | None],
+    *,
+    program: str,
+    method: Method,
+    previous: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """``{"as_of_size": N, "figures": {name: value}}``: the figures ``method.exact`` names over
+    records[:N]. Advances to N = len(records) only when the hold rule allows; otherwise
+    keeps ``previous`` (None when there is none), so a day's small change never shows."""
+    figures = figures_exact(records, program=program)["figures"]
+    return _advance(figures, size=len(records), method=method, previous=previous)
+
+
+# -- the bulletin and the monitor's check -----------------------------------------------
+
+
+def _keyed(secret: bytes) -> tuple[Callable[[str], int], Callable[[int], int]]:
+    return (lambda link: case_key(secret, link)), (lambda position: tally_key(secret, position))
+
+
+def bulletin_sections(
+    records: Sequence[dict[str, Any] | None],
+    *,
+    program: str,
+    method: Method,
+    secret: bytes,
+    previous_exact: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The published sections: ``method``, ``exact`` (the exact block or None) and the
+    perturbed tables (every cell, corridor counts included, through ``perturb``)."""
+    cells = _count(records, program, *_keyed(secret))
+    values = {name: cells.value(("figures", name)) for name in FIGURES}
+    return {
+        "method": method.as_dict(),
+        "exact": _advance(values, size=len(records), method=method, previous=previous_exact),
+        **_tables(cells, _perturber(secret, method)),
+    }
+
+
+def _perturber(secret: bytes, method: Method) -> Callable[[list[int]], int | None]:
+    def shown(cell: list[int]) -> int | None:
+        return perturb(secret=secret, cell_key=cell[1], value=cell[0], method=method)
+
+    return shown
+
+
+def check_sections(
+    records: Sequence[dict[str, Any] | None],
+    *,
+    program: str,
+    method: Method,
+    secret: bytes,
+    published: dict[str, Any],
+    previous_exact: dict[str, Any] | None = None,
+) -> list[str]:
+    """Every difference between ``published`` (a bulletin or its sections) and what the
+    records give, naming the cell; empty when all agree.
+
+    The exact block is recomputed over records[:as_of_size] and held to the hold rule: a
+    block held below the records' size must be one the rule could not advance, and with
+    the previous bulletin's block (``previous_exact``) the whole rule is checked; without
+    it, the change since yesterday cannot be (the block's values and combinations are)."""
+    if not isinstance(published, dict):
+        return [f"the bulletin is a {type(published).__name__}, not a JSON object"]
+    cells = _count(records, program, *_keyed(secret))
+    expected = _tables(cells, _perturber(secret, method))
+    problems: list[str] = []
+    if published.get("method") != method.as_dict():
+        problems.append(f"method: published {published.get('method')}, expected {method.as_dict()}")
+    for section in SECTIONS:
+        _compare(problems, (section,), published.get(section), expected[section], method)
+    current = {name: cells.value(("figures", name)) for name in FIGURES}
+    block = published.get("exact")
+    problems += _check_exact(records, program, method, block, previous_exact, current)
+    return problems
+
+
+def _shown(value: Any, method: Method) -> str:
+    return f"< {method.min_cell}" if value is None else str(value)
+
+
+def _compare(
+    problems: list[str], where: CellPath, published: Any, expected: Any, method: Method
+) -> None:
+    name = ".".join(where)
+    if isinstance(expected, dict):
+        if not isinstance(published, dict):
+            problems.append(f"{name}: missing from the bulletin")
+            return
+        for part, value in expected.items():
+            if part not in published:
+                problems.append(f"{name}.{part}: missing from the bulletin")
+            else:
+                _compare(problems, (*where, part), published[part], value, method)
+        for part in sorted(published.keys() - expected.keys()):
+            problems.append(f"{name}.{part}: published, but the records have no such cell")
+    elif published != expected or isinstance(published, bool):
+        problems.append(
+            f"{name}: published {_shown(published, method)}, "
+            f"the records give {_shown(expected, method)}"
+        )
+
+
+def _check_exact(
+    records: Sequence[dict[str, Any] | None],
+    program: str,
+    method: Method,
+    block: Any,
+    previous: dict[str, Any] | None,
+    current: dict[str, int],
+) -> list[str]:
+    """``current``: the program figures over all the records."""
+    size = len(records)
+    if block is not None and (not _block_shaped(block, method) or block["as_of_size"] > size):
+        return [f"exact: {block} is not a block of {list(method.exact)} within {size} records"]
+    if block is not None and (problems := _recount_exact(records, program, block, current)):
+        return problems
+    if previous is not None:
+        if previous["as_of_size"] > size:
+            return [f"exact: the previous block {previous} is ahead of the records"]
+        expected = _advance(current, size=size, method=method, previous=previous)
+        if block != expected:
+            return [f"exact: published {block}, the hold rule gives {expected}"]
+        return []
+    if block is None:
+        expected = _advance(current, size=size, method=method, previous=None)
+        return [] if expected is None else [f"exact: none published, the records give {expected}"]
+    if not hold_rule_allows(block["figures"], None, method=method):
+        return [f"exact: {block['figures']} is a block the hold rule forbids"]
+    if (
+        block["as_of_size"] < size
+        and _advance(current, size=size, method=method, previous=block) != block
+    ):
+        return [
+            f"exact: held at size {block['as_of_size']}, "
+            f"but the hold rule lets it advance to {size}"
+        ]
+    return []
+
+
+def _recount_exact(
+    records: Sequence[dict[str, Any] | None],
+    program: str,
+    block: dict[str, Any],
+    current: dict[str, int],
+) -> list[str]:
+    """The block's figures against the records up to its size."""
+    size = block["as_of_size"]
+    values = current
+    if size < len(records):
+        values = figures_exact(records[:size], program=program)["figures"]
+    return [
+        f"exact.{name}: published {shown}, the records give {values[name]} as of size {size}"
+        for name, shown in block["figures"].items()
+        if shown != values[name] or isinstance(shown, bool)
+    ]
+
+
+def _block_shaped(block: Any, method: Method) -> bool:
+    return (
+        isinstance(block, dict)
+        and isinstance(block.get("as_of_size"), int)
+        and isinstance(block.get("figures"), dict)
+        and set(block["figures"]) == set(method.exact)
+    )
