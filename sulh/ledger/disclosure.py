@@ -371,6 +371,10 @@ def _advance(
 ) -> dict[str, Any] | None:
     if previous is not None and previous["as_of_size"] > size:
         raise ValueError("the previous exact block is ahead of the records")
+    if previous is not None and all(
+        previous["figures"].get(name) == values[name] for name in method.exact
+    ):
+        return previous  # nothing moved: the block already committed stands
     if not hold_rule_allows(values, previous, method=method):
         return previous
     return {"as_of_size": size, "figures": {name: values[name] for name in method.exact}}

@@ -25,7 +25,6 @@ from sulh.ledger.disclosure import (
     noise,
     perturb,
 )
-from sulh.ledger.monitor import figures_from_leaves
 
 PROGRAM = "aleppo-2016-amnesty"
 OTHER = "homs-2014-evacuation"
@@ -146,21 +145,6 @@ def program() -> Program:
 
 
 # -- counting ---------------------------------------------------------------------------
-
-
-def test_it_counts_as_the_logs_figures_do():
-    for seed in range(5):
-        program = Program(seed)
-        for day in range(5):
-            program.random_day(day, 30)
-        leaves = [
-            {("case" if k == "link" else k): v for k, v in record.items()}
-            for record in program.records
-            if record is not None and record["event"] != "padding"
-        ]
-        assert figures_exact(program.records, program=PROGRAM) == figures_from_leaves(
-            leaves, program=PROGRAM
-        )
 
 
 def test_it_counts_each_case_once_under_its_standing_decision():
@@ -429,10 +413,8 @@ def test_it_holds_the_exact_total_when_a_day_adds_fewer_than_the_minimum():
     second = exact_block(program.records, program=PROGRAM, method=METHOD, previous=first)
     assert second == {"as_of_size": 28, "figures": {"registered": 28}}
     program.records += [None, {"event": "padding"}]
-    assert exact_block(program.records, program=PROGRAM, method=METHOD, previous=second) == {
-        "as_of_size": 30,
-        "figures": {"registered": 28},
-    }
+    # nothing moved: the block already committed stands (no new totals leaf every day)
+    assert exact_block(program.records, program=PROGRAM, method=METHOD, previous=second) == second
 
 
 def test_it_holds_the_exact_block_when_two_exact_figures_differ_by_a_small_number():
