@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from sulh.accounts.models import CaseReadWindow, Service, User
 from sulh.accounts.policy import (
@@ -223,6 +224,12 @@ class QueueRow:
     kinds: tuple[str, ...]
 
     @property
+    def handover_overdue(self) -> bool:
+        """A child's case not handed over to child protection by its due time."""
+        due, case = self.case.handover_due_at, self.case
+        return bool(case.is_child and case.handed_over_at is None and due and due < timezone.now())
+
+    @property
     def name_ar(self) -> str:
         p = self.case.intake.person
         return " ".join(n for n in (p.given_name_ar, p.father_name_ar, p.family_name_ar) if n)
@@ -244,7 +251,8 @@ def review_queue(
 ) -> list[QueueRow]:
     """The cases in review ``user`` may see, filtered by program and station codes and by
     the kind of an open candidate (duplicate, list), in the order ``sort`` names (by name:
-    in Arabic script, or Latin when ``latin``)."""
+    in Arabic script, or Latin when ``latin``; "overdue": children's hand-overs past their
+    due time first, the most overdue first, then the oldest registrations)."""
     require(user, Action.SEE_REVIEW_QUEUE)
     cases = cases_visible_to(user=user).filter(state="in_review")
     if program:
@@ -266,6 +274,11 @@ def review_queue(
         "-date": lambda r: (-r.case.created_at.timestamp(), -r.case.pk),
         "score": lambda r: (-r.score, r.case.created_at),
         "name": lambda r: (r.name_lat or r.name_ar) if latin else (r.name_ar or r.name_lat),
+        "overdue": lambda r: (
+            not r.handover_overdue,
+            r.case.handover_due_at if r.handover_overdue else r.case.created_at,
+            r.case.pk,
+        ),
     }
     return sorted(rows, key=keys.get(sort, keys["date"]))
 

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from sulh.accounts.models import User
@@ -219,7 +219,8 @@ def children_awaiting_handover(*, user: User) -> Any:
         cases_visible_to(user=user)
         .filter(is_child=True, handed_over_at__isnull=True)
         .select_related("intake", "station")
-        .order_by("handover_due_at")
+        # the most overdue first; a case without a due time never comes before them
+        .order_by(F("handover_due_at").asc(nulls_last=True), "pk")
     )
 
 

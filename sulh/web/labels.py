@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from sulh.web.templatetags.sulh_dates import day_first
 from sulh.web.templatetags.sulh_labels import code_label
 
 
@@ -42,11 +43,16 @@ SIMILARITY = re.compile(r"^(same|similar|different) \((\d(?:\.\d+)?)\)$")
 
 
 def evidence_rows(evidence: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
-    """A candidate's evidence for the page: the field's label, both sides, what the matcher
-    found in words ("similar, 85 %"), and the weight it added, signed."""
+    """A candidate's evidence for the page: the field's label, both sides (a day as
+    12/04/1988), what the matcher found in words ("similar, 85 %"), and the weight it
+    added, signed."""
     rows = []
     for item in evidence:
-        left, right = str(item.get("left") or ""), str(item.get("right") or "")
+        # a day compared is shown day-first, as every other date on the pages
+        left, right = (
+            day_first(str(item.get("left") or "")),
+            day_first(str(item.get("right") or "")),
+        )
         explanation = str(item.get("explanation") or "")
         found = SIMILARITY.match(explanation)
         apart = YEARS_APART.match(explanation)

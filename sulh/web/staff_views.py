@@ -63,7 +63,7 @@ from sulh.web.forms import (
 )
 from sulh.web.labels import program_text
 from sulh.web.templatetags.sulh_dates import day_first
-from sulh.web.templatetags.sulh_labels import code_label
+from sulh.web.templatetags.sulh_labels import code_label, joined, replace_reason
 
 _text = program_text  # a program's bilingual text in the page's language
 
@@ -235,6 +235,8 @@ QUEUE_SORTS = {
     "score": gettext_lazy("highest score first"),
     "name": gettext_lazy("by name"),
 }
+# Child protection's own order, and its default: a hand-over past its 48 hours comes first.
+OVERDUE_SORT = ("overdue", gettext_lazy("overdue hand-overs first"))
 
 
 QUEUE_NAMED = "queue_named"
@@ -269,9 +271,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     chosen = {key: request.GET.get(key, "")[:80] for key in ("program", "station", "kind", "sort")}
     arabic = get_language() == "ar"
+    sorts = list(QUEUE_SORTS.items())
+    if allows(user, Action.RECORD_CHILD_HANDOVER):  # child protection: overdue first
+        sorts.insert(0, OVERDUE_SORT)
+    sort = chosen["sort"] if chosen["sort"] in dict(sorts) else sorts[0][0]
     rows = case_selectors.review_queue(
         user=user, program=chosen["program"], station=chosen["station"], kind=chosen["kind"],
-        sort=chosen["sort"] or "date", latin=get_language() != "ar",
+        sort=sort, latin=get_language() != "ar",
     )  # fmt: skip
     page = Paginator(rows, QUEUE_PAGE).get_page(request.GET.get("page"))
     names_shown = _queue_names_take(request, user, [row.case.pk for row in page.object_list])
@@ -295,7 +301,8 @@ def queue(request: HttpRequest) -> HttpResponse:
                 )
             ),
             "kinds": [(k, code_label("match", k)) for k in ("duplicate", "list")],
-            "sorts": list(QUEUE_SORTS.items()),
+            "sorts": sorts,
+            "sort": sort,
             "to_decide": to_decide[:100],
             "to_decide_count": to_decide.count(),
             "awaiting": awaiting[:100],
@@ -492,6 +499,8 @@ def card_action(request: HttpRequest, serial: str, card_id: str) -> HttpResponse
     user = _user(request)
     action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
     action = action if action in CARD_ACTIONS else ""
+    if action == "renew":
+        reason = replace_reason(request.POST.get("reason_choice", ""), reason)
 
     def act() -> None:
         if action in CONFIRMED_CARD_ACTIONS and request.POST.get("confirm") != "yes":
@@ -573,7 +582,7 @@ def cards_issue(request: HttpRequest) -> HttpResponse:
     except SulhError as exc:
         return _cards_back(request, error=gettext(exc.message))
     done = ngettext("%(n)d card issued.", "%(n)d cards issued.", len(issued)) % {"n": len(issued)}
-    error = "; ".join(gettext(exc.message) for exc in refused)
+    error = joined((gettext(exc.message) for exc in refused), strong=True)
     return _cards_back(request, done=done, error=error, chosen=[c.card_id for c in issued])
 
 

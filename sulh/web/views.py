@@ -36,7 +36,7 @@ from sulh.matching.candidates import case_named_by_open_duplicates
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.web.labels import program_text
-from sulh.web.templatetags.sulh_labels import code_label
+from sulh.web.templatetags.sulh_labels import REPLACE_REASONS, code_label
 
 PENDING_USER, PENDING_SECRET, PENDING_NEXT = "login_pending", "login_secret", "login_next"
 PENDING_ENROLMENT = "login_enrolment"
@@ -298,11 +298,13 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "cards": cards_with_reinstatements(case=case),
         "card_in_force": card_in_force_state(case=case),
         "card_actions": (
-            ("renew", gettext("Renew")),
+            ("renew", gettext("Give a new card in its place")),
             ("suspended", gettext("Suspend")),
             ("valid", gettext("Ask to reinstate")),
             ("revoked", gettext("Revoke")),
         ),
+        # why a card officer replaces a card, in the words a card officer uses
+        "replace_reasons": [(code, str(words)) for code, words in REPLACE_REASONS.items()],
         "reinstatement_answers": (
             ("approve", gettext("Approve the reinstatement")),
             ("refuse", gettext("Refuse")),

@@ -17,6 +17,9 @@ catalogue below; an unknown code is shown as it is (never an empty cell).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import template
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -177,3 +180,65 @@ def label_filter(code: object, vocabulary: str) -> str:
 @register.simple_tag(name="label")
 def label_tag(vocabulary: str, code: object, program: ProgramDefinition | str | None = None) -> str:
     return code_label(vocabulary, code, program=program)
+
+
+def _arabic() -> bool:
+    return (get_language() or "ar").startswith("ar")
+
+
+def comma() -> str:
+    """The comma of the page's language: "،" inside Arabic sentences, "," in English."""
+    return "،" if _arabic() else ","
+
+
+def joined(parts: Iterable[object], *, strong: bool = False) -> str:
+    """``parts`` as one list in the page's language: joined by its comma, or by its
+    semicolon ("؛" in Arabic) when ``strong`` (parts that are sentences themselves)."""
+    separator = ("؛" if _arabic() else ";") if strong else comma()
+    return f"{separator} ".join(str(part) for part in parts)
+
+
+@register.simple_tag(name="comma")
+def comma_tag() -> str:
+    return comma()
+
+
+def event_automatic(event: Any) -> bool:
+    """The screening at registration (against earlier registrations and the lists) is the
+    site's own step, whoever registered; so is a step no person took."""
+    first_review = event.event == "review_opened" and event.from_state in {"", "registered"}
+    return event.actor_id is None or event.event == "screened" or first_review
+
+
+@register.filter(name="event_said")
+def event_said(event: Any) -> str:
+    """A line of the case's history: the event's name, and the state it led to when that
+    says more (never "Registered → Registered"), the arrow pointing the way the page reads."""
+    said = code_label("event", event.event)
+    state = code_label("state", event.to_state)
+    if event.from_state == event.to_state or event.event == event.to_state or state == said:
+        return said
+    return f"{said} {'←' if _arabic() else '→'} {state}"
+
+
+@register.filter(name="event_by")
+def event_by(event: Any) -> str:
+    """Who took the step: the officer's user name, or the system for its own steps."""
+    return str(_("the system")) if event_automatic(event) else event.actor.username
+
+
+# Why a card officer gives a new card in place of one in force (the old one is revoked).
+REPLACE_REASONS: dict[str, Promise] = {
+    "damaged": _("The card is damaged or torn, or cannot be read"),
+    "lost": _("The card was lost or stolen"),
+    "expiring": _("The card's validity is running out"),
+    "other": _("Another reason: write it below"),
+}
+
+
+def replace_reason(choice: str, typed: str) -> str:
+    """The reason recorded for a new card: the chosen reason's words, then what was typed
+    (required for another reason: an empty reason is refused by the service)."""
+    typed = " ".join((typed or "").split())
+    words = "" if choice == "other" else str(REPLACE_REASONS.get(choice, ""))
+    return f"{words}: {typed}" if words and typed else words or typed
