@@ -31,8 +31,15 @@ from sulh.cases.serving import officer_serve
 from sulh.core.errors import SulhError
 from sulh.core.validation import parse
 from sulh.keys.keyring import keyring_create, keys_dir
-from sulh.keys.services import root_find, root_online_create, signer_backend
-from sulh.ledger.services import tree_head_sign
+from sulh.keys.monitors import MonitorKeys
+from sulh.keys.services import monitor_enrol, root_find, root_online_create, signer_backend
+from sulh.ledger.monitor import monitor_attest, monitor_check
+from sulh.ledger.publication import (
+    attestation_record,
+    bulletin_write,
+    ledger_publish,
+    monitor_package_write,
+)
 from sulh.matching.candidates import case_named_by_open_duplicates
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, program_sync, programs_all
@@ -68,6 +75,7 @@ class DemoReport:
     enrolment_codes: dict[str, str] = field(default_factory=dict)
     bulletins: list[dict[str, Any]] = field(default_factory=list)
     registered: int = 0
+    attested: list[str] = field(default_factory=list)
 
 
 def demo_prepare(
@@ -100,8 +108,52 @@ def demo_prepare(
     _decide(seed=seed)
     _issue_cards(seed=seed)
     report.bulletins = [program_figures(program_code=code) for code in PROGRAM_SHARE]
-    tree_head_sign()  # publish a first tree head, as the daily schedule would
+    report.attested = _publish_and_attest(echo=echo)
     return report
+
+
+DEMO_MONITOR = "Demo monitor"
+
+
+def _publish_and_attest(*, echo: Callable[[str], None]) -> list[str]:
+    """Publish as the daily schedule would, then play the accredited monitor: its keys
+    (kept in the data folder: a real monitor keeps them on its own machine), its package,
+    its check with the openings and its attestation, recorded by the demo monitor account.
+    """
+    folder = settings.SULH_DATA_DIR / "demo-monitor"
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "monitor.key"
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_bytes(MonitorKeys.generate().to_pem())
+    keys = MonitorKeys.from_pem(key_file.read_bytes())
+    monitor_enrol(public=keys.public(DEMO_MONITOR))
+    ledger_publish(force=True)
+    monitor_package_write(monitor=DEMO_MONITOR, out=folder / "openings")
+    user = User.objects.get(username="monitor")
+    attested: list[str] = []
+    for code in PROGRAM_SHARE:
+        out = folder / code
+        bulletin_write(program=code, out=out)
+        files = {
+            "bulletin": out / f"bulletin-{code}.json",
+            "tree_head": out / "tree-head.json",
+        }
+        report = monitor_check(
+            **files, leaves=out / "leaves.jsonl", key=out / "ledger-key.pem",
+            openings=folder / "openings", monitor_key=key_file,
+        )  # fmt: skip
+        if not report.ok:
+            echo(f"the demo monitor found differences in {code}: {report.problems[:3]}")
+            continue
+        document = monitor_attest(
+            **files, report=report, monitor_key=key_file, monitor=DEMO_MONITOR,
+            at=timezone.now().replace(microsecond=0).isoformat(),
+        )  # fmt: skip
+        attestation_record(document=document, user=user)
+        attested.append(code)
+    echo(f"bulletins published and attested by the demo monitor: {len(attested)} programs")
+    return attested
 
 
 def _demo_accounts(*, stations: dict[str, Station], password: str) -> list[tuple[str, str]]:

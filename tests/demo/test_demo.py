@@ -29,9 +29,10 @@ def test_the_demo_registers_decides_and_writes_reconciling_figures(tmp_path, cap
         "aleppo-2016-48h-withdrawal",
         "aleppo-2024-defectors",
     }
-    assert sum(b["figures"]["registered"] for b in bulletins) >= 150
+    assert sum(b["everyone"]["registered"] for b in bulletins) >= 150
     for bulletin in bulletins:
         assert figures_reconcile(bulletin["figures"])
+        assert figures_reconcile(bulletin["children"])
     decided = sum(
         b["figures"][k]
         for b in bulletins
@@ -40,12 +41,34 @@ def test_the_demo_registers_decides_and_writes_reconciling_figures(tmp_path, cap
     assert decided > 0
     printed = capsys.readouterr().out
     assert "decider" in printed and "password" in printed
+    assert "attested by the demo monitor: 5 programs" in printed
+
+
+def test_a_monitor_account_sees_the_attested_published_figures(tmp_path, settings):
+    assert main(["demo", "--people", "120", "--no-serve"]) == 0
+    from django.test import Client
+
+    from sulh.accounts.models import User
+
+    folder = settings.SULH_DATA_DIR / "demo-monitor"
+    assert sorted(p.name for p in (folder / "openings").glob("package-*.json"))
+    client = Client()
+    client.force_login(User.objects.get(username="monitor"))
+    client.cookies["django_language"] = "en"
+    page = client.get("/dashboard/?program=aleppo-2016-amnesty").content.decode()
+    assert "Attested by Demo monitor" in page and "Published figures" in page
+    assert 'id="backlog"' not in page  # exact counts are the managers'
+    manager = Client()
+    manager.force_login(User.objects.get(username="manager"))
+    manager.cookies["django_language"] = "en"
+    exact = manager.get("/dashboard/?program=aleppo-2016-amnesty").content.decode()
+    assert "Exact figures" in exact and 'id="backlog"' in exact
 
 
 def test_the_demo_is_safe_to_run_twice(tmp_path):
     out = tmp_path / "b.json"
     assert main(["demo", "--people", "40", "--no-serve", "--bulletin-json", str(out)]) == 0
-    first = sum(b["figures"]["registered"] for b in json.loads(out.read_text()))
+    first = sum(b["everyone"]["registered"] for b in json.loads(out.read_text()))
     assert main(["demo", "--people", "40", "--no-serve", "--bulletin-json", str(out)]) == 0
-    second = sum(b["figures"]["registered"] for b in json.loads(out.read_text()))
+    second = sum(b["everyone"]["registered"] for b in json.loads(out.read_text()))
     assert first == second
