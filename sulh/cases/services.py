@@ -489,11 +489,18 @@ LOOK_ALIKE_OPEN = (
 )
 
 
+def case_look_alikes_open(*, case: Case) -> bool:
+    """Whether another registration's open candidate names ``case``, or a registration
+    closed as its duplicate (the same person's)."""
+    duplicates = cases_duplicates_of(case=case).values_list("pk", flat=True)
+    return case_named_by_open_duplicates(case_id=case.pk, also=list(duplicates))
+
+
 def case_look_alikes_resolved_check(*, case: Case) -> None:
-    """Conflict while another registration's open candidate names ``case``: the walk
-    through every role decided and carded one man while four more registrations of his
-    were in review."""
-    if case_named_by_open_duplicates(case_id=case.pk):
+    """Conflict while another registration's open candidate names ``case`` (or one of its
+    closed duplicates): the walk through every role decided and carded one man while four
+    more registrations of his were in review."""
+    if case_look_alikes_open(case=case):
         raise Conflict(LOOK_ALIKE_OPEN, field="state")
 
 

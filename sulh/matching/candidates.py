@@ -117,11 +117,15 @@ def candidates_naming_case(*, case_id: int) -> QuerySet[MatchCandidate]:
     return MatchCandidate.objects.filter(Q(case_id=case_id) | Q(other_index=index))
 
 
-def case_named_by_open_duplicates(*, case_id: int) -> bool:
+def case_named_by_open_duplicates(*, case_id: int, also: Iterable[int] = ()) -> bool:
     """Whether a later registration's open candidate says it may be this case's person
-    (until it is resolved, deciding or carding this case may give one person two cards)."""
-    index = candidate_other_index(kind=CandidateKind.DUPLICATE, pk=case_id)
-    return MatchCandidate.objects.filter(other_index=index, status=CandidateStatus.OPEN).exists()
+    (until it is resolved, deciding or carding this case may give one person two cards);
+    ``also``: the registrations closed as this case's duplicates, the same person's."""
+    indexes = [
+        candidate_other_index(kind=CandidateKind.DUPLICATE, pk=pk) for pk in (case_id, *also)
+    ]
+    found = MatchCandidate.objects.filter(other_index__in=indexes, status=CandidateStatus.OPEN)
+    return found.exists()
 
 
 def case_has_open_candidates(*, case_id: int) -> bool:

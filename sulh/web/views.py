@@ -32,7 +32,6 @@ from sulh.cases import services as case_services
 from sulh.cases.models import Case
 from sulh.core.errors import NotFound, RateLimited
 from sulh.matching import selectors as matching_selectors
-from sulh.matching.candidates import case_named_by_open_duplicates
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.web.labels import program_text
@@ -294,7 +293,7 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "can_read_reasons": allows(user, Action.READ_REASONS),
         # a later registration of the same person still in review: decide and card it first
         "look_alikes_open": allows(user, Action.SEE_CANDIDATES)
-        and case_named_by_open_duplicates(case_id=case.pk),
+        and case_services.case_look_alikes_open(case=case),
         # the proposal follows from the screening: not for the desk (see state_shown)
         "can_see_screening": allows(user, Action.SEE_CANDIDATES),
         "can_vet": allows(user, Action.RESOLVE_CANDIDATE),

@@ -14,9 +14,16 @@ from sulh.cases.intake import intake_register
 from sulh.cases.models import Case, State
 from sulh.cases.review import candidate_resolve
 from sulh.cases.selectors import review_queue
+from sulh.cases.services import case_review_reopen, decision_record
+from sulh.core.errors import Conflict
 from sulh.core.validation import parse
-from sulh.matching.candidates import candidate_other_index, case_named_by_open_duplicates
+from sulh.matching.candidates import (
+    candidate_other_index,
+    candidates_create,
+    case_named_by_open_duplicates,
+)
 from sulh.matching.models import CandidateKind, CandidateStatus
+from sulh.matching.score import MatchResult
 from sulh.registry.schemas import IntakeIn
 from tests.cases.test_rules import SAMER
 from tests.conftest import make_intake
@@ -79,3 +86,30 @@ def test_another_cases_candidate_naming_the_duplicate_closes_where_the_survivor_
     third.refresh_from_db()
     assert third.state == State.SCREENED
     assert third.pk not in {row.case.pk for row in review_queue(user=vetter)}
+
+
+def test_a_survivor_is_not_decided_while_a_look_alike_of_its_closed_duplicate_is_open(
+    personas, programs
+):
+    first, second = _register(personas), _register(personas)
+    other = intake_register(
+        data=parse(IntakeIn, make_intake("aleppo-2016-amnesty", seed=7, submitted_at=WHEN)),
+        clerk=personas["clerk"], now=WHEN,
+    ).case  # fmt: skip
+    # a third registration looks like the second only (a spelling the first does not share)
+    look_alike = candidates_create(
+        case_id=other.pk, kind=CandidateKind.DUPLICATE,
+        found=[(second.pk, MatchResult(score=0.8, evidence=()))],
+    )[0]  # fmt: skip
+    case_review_reopen(case=other, actor=None, reason="a look-alike")
+    vetter = personas["vetter"]
+    candidate_resolve(
+        candidate=_naming(second, first), user=vetter, decision="link", reason="same man"
+    )
+    look_alike.refresh_from_db()
+    assert look_alike.status == CandidateStatus.OPEN  # the first is not compared there
+    first.refresh_from_db()
+    with pytest.raises(Conflict):  # it may be the first's person: one person, one decision
+        decision_record(case=first, user=personas["decider"], outcome="amnesty", reason="ok")
+    candidate_resolve(candidate=look_alike, user=vetter, decision="clear", reason="another")
+    decision_record(case=first, user=personas["decider"], outcome="amnesty", reason="ok")
