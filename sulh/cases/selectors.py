@@ -373,7 +373,12 @@ def state_shown(*, user: User, state: str, case: Any = None) -> str:
     an adverse proposal, is shown in the state it had before (from ``case``'s events;
     screened without them), so that whether a person looks like a list entry or another
     registration (at any station, a child's too), or what an officer proposed, is never told
-    at the desk, on the receipt or in the answer to a registration."""
+    at the desk, on the receipt or in the answer to a registration. A screened child's case
+    handed over to child protection is shown as with them."""
+    return _with_child_protection(case, _state_shown(user=user, state=state, case=case))
+
+
+def _state_shown(*, user: User, state: str, case: Any) -> str:
     if _sees_deliberation(user):
         return state
     # the desk's answer takes the same work whatever the state: a read that took longer
@@ -384,13 +389,23 @@ def state_shown(*, user: User, state: str, case: Any = None) -> str:
     return str(shown[-1].to_state) if shown else "screened"
 
 
+# Shown, never stored: a screened child's case handed over to child protection is with
+# them (its stored state stays screened; the hand-over is an event, not a move).
+WITH_CHILD_PROTECTION = "with_child_protection"
+
+
+def _with_child_protection(case: Any, shown: str) -> str:
+    handed_over = case is not None and case.is_child and case.handed_over_at is not None
+    return WITH_CHILD_PROTECTION if handed_over and shown == "screened" else shown
+
+
 def events_shown(*, user: User, events: Iterable[Any]) -> list[Any]:
     """A case's events as ``user`` may see them (see ``state_shown``): to a role that may not
     see match candidates, a first review opened reads as the case screened, a review
     reopened or closed, a proposal and its rejection are not shown, and a masked state reads
     as the state shown before it."""
     if _sees_deliberation(user):
-        return list(events)
+        return [_handover_shown(event) for event in events]
     shown: list[Any] = []
     for event in events:  # read for display only, never saved
         if event.event in DESK_HIDDEN_EVENTS or (
@@ -404,5 +419,12 @@ def events_shown(*, user: User, events: Iterable[Any]) -> list[Any]:
             event.from_state = before
         if event.to_state in DESK_MASKED_STATES:
             event.to_state = before if event.event != "screened" else "screened"
-        shown.append(event)
+        shown.append(_handover_shown(event))
     return shown
+
+
+def _handover_shown(event: Any) -> Any:
+    """The hand-over event of a screened child's case leads to the state shown after it."""
+    if event.event == "child_handed_over" and event.to_state == "screened":
+        event.to_state = WITH_CHILD_PROTECTION  # for display only, never saved
+    return event

@@ -39,7 +39,12 @@ from sulh.cases.screening import case_candidates_open
 from sulh.cases.selectors import cases_visible_to
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.sealing import blind_index
-from sulh.matching.candidates import case_named_by_open_duplicates, case_screening_status
+from sulh.matching.candidates import (
+    candidates_close_with_case,
+    case_has_open_candidates,
+    case_named_by_open_duplicates,
+    case_screening_status,
+)
 from sulh.programs.definition import CaseFacts, Proposal
 from sulh.programs.services import program_get_definition
 
@@ -371,6 +376,20 @@ def _close_duplicate(*, duplicate: Case, survivor: Case, actor: User, reason: st
         reason=reason, details={"voided_decisions": voided} if voided else None,
     )  # fmt: skip
     case_note(case=survivor, event="duplicate_linked", actor=actor, reason=reason)
+    _close_candidates(duplicate=duplicate, survivor=survivor, actor=actor, reason=reason)
+
+
+def _close_candidates(*, duplicate: Case, survivor: Case, actor: User, reason: str) -> None:
+    """The duplicate's open look-alikes leave the vetting queue with it (and another case's
+    that the survivor answers: ``candidates_close_with_case``); a case left with none open
+    closes its review."""
+    closed = candidates_close_with_case(
+        case_id=duplicate.pk, survivor_id=survivor.pk, user=actor, reason=reason
+    )
+    for case_id in sorted({c.case_id for c in closed} - {duplicate.pk}):
+        other = Case.objects.select_for_update().get(pk=case_id)
+        if not case_has_open_candidates(case_id=other.pk):
+            case_review_closed(case=other, actor=actor)
 
 
 def case_facts(*, case: Case) -> CaseFacts:
@@ -471,11 +490,18 @@ LOOK_ALIKE_OPEN = (
 )
 
 
+def case_look_alikes_open(*, case: Case) -> bool:
+    """Whether another registration's open candidate names ``case``, or a registration
+    closed as its duplicate (the same person's)."""
+    duplicates = cases_duplicates_of(case=case).values_list("pk", flat=True)
+    return case_named_by_open_duplicates(case_id=case.pk, also=list(duplicates))
+
+
 def case_look_alikes_resolved_check(*, case: Case) -> None:
-    """Conflict while another registration's open candidate names ``case``: the walk
-    through every role decided and carded one man while four more registrations of his
-    were in review."""
-    if case_named_by_open_duplicates(case_id=case.pk):
+    """Conflict while another registration's open candidate names ``case`` (or one of its
+    closed duplicates): the walk through every role decided and carded one man while four
+    more registrations of his were in review."""
+    if case_look_alikes_open(case=case):
         raise Conflict(LOOK_ALIKE_OPEN, field="state")
 
 

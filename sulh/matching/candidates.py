@@ -78,17 +78,54 @@ def candidate_mark_resolved(
     return candidate
 
 
+def candidates_close_with_case(
+    *, case_id: int, survivor_id: int, user: User, reason: str
+) -> list[MatchCandidate]:
+    """A registration was closed as a duplicate of ``survivor_id``: close its open
+    candidates (its own review ends with it), and another case's open candidate naming it
+    where that case is the survivor or has a candidate naming the survivor too (the one
+    person is compared there). Each with who and why, audited; within the caller's
+    transaction. Another case's candidate naming it alone stays open: linking it links the
+    survivor."""
+    survivor_index = candidate_other_index(kind=CandidateKind.DUPLICATE, pk=survivor_id)
+    compared = {survivor_id} | set(
+        MatchCandidate.objects.filter(other_index=survivor_index).values_list("case_id", flat=True)
+    )
+    index = candidate_other_index(kind=CandidateKind.DUPLICATE, pk=case_id)
+    naming = Q(other_index=index, case_id__in=compared)
+    found = MatchCandidate.objects.select_for_update().filter(
+        Q(case_id=case_id) | naming, status=CandidateStatus.OPEN
+    )
+    closed = []
+    for candidate in found.order_by("pk"):  # sealed to each row: one by one
+        candidate.status = CandidateStatus.CLOSED
+        candidate.resolved_by = user
+        candidate.reason = reason[:2000]
+        candidate.resolved_at = timezone.now()
+        candidate.save(update_fields=["status", "resolved_by", "reason", "resolved_at"])
+        audit_record(
+            actor=user, action="candidate.closed", obj_type="match_candidate",
+            obj_id=str(candidate.pk), purpose=candidate.reason[:300],
+        )  # fmt: skip
+        closed.append(candidate)
+    return closed
+
+
 def candidates_naming_case(*, case_id: int) -> QuerySet[MatchCandidate]:
     """The candidates of a case and those of other cases that name it as a duplicate."""
     index = candidate_other_index(kind=CandidateKind.DUPLICATE, pk=case_id)
     return MatchCandidate.objects.filter(Q(case_id=case_id) | Q(other_index=index))
 
 
-def case_named_by_open_duplicates(*, case_id: int) -> bool:
+def case_named_by_open_duplicates(*, case_id: int, also: Iterable[int] = ()) -> bool:
     """Whether a later registration's open candidate says it may be this case's person
-    (until it is resolved, deciding or carding this case may give one person two cards)."""
-    index = candidate_other_index(kind=CandidateKind.DUPLICATE, pk=case_id)
-    return MatchCandidate.objects.filter(other_index=index, status=CandidateStatus.OPEN).exists()
+    (until it is resolved, deciding or carding this case may give one person two cards);
+    ``also``: the registrations closed as this case's duplicates, the same person's."""
+    indexes = [
+        candidate_other_index(kind=CandidateKind.DUPLICATE, pk=pk) for pk in (case_id, *also)
+    ]
+    found = MatchCandidate.objects.filter(other_index__in=indexes, status=CandidateStatus.OPEN)
+    return found.exists()
 
 
 def case_has_open_candidates(*, case_id: int) -> bool:

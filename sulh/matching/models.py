@@ -89,6 +89,8 @@ class CandidateStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("a look-alike still to resolve", "Open")
     LINKED = "linked", _("Confirmed: same person")
     CLEARED = "cleared", _("Cleared: not the same person")
+    # one of its two registrations was closed as the other's or a third's duplicate
+    CLOSED = "closed", _("Closed: a registration was closed as a duplicate")
 
 
 class MatchCandidate(RowSealedModel):

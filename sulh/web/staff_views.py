@@ -158,10 +158,13 @@ def _intake_form(
     language: str = "",
 ) -> HttpResponse:
     """The form with every row as typed. ``language``: the header's language button,
-    pressed on the intake form, posts the form here (the page's script makes it do so):
+    pressed on the intake form, posts the form here (its ``form`` attribute, no script):
     the form comes back as typed, in the other language, and the language is remembered as
     Django's own switch remembers it."""
     context.update(
+        # the header's language button posts this form (without the page's script too):
+        # the form comes back as typed, in the other language, never saved
+        language_form="intake" if context.get("programs") else "",
         family_rows=form_rows(post, "family", FAMILY_FIELDS, errors),
         item_rows=form_rows(post, "item", ITEM_FIELDS, errors),
     )

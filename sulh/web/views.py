@@ -29,10 +29,9 @@ from sulh.bulletins.figures import program_figures
 from sulh.cards.selectors import card_in_force_state, cards_with_reinstatements
 from sulh.cases import selectors as case_selectors
 from sulh.cases import services as case_services
-from sulh.cases.models import Case, State
+from sulh.cases.models import Case
 from sulh.core.errors import NotFound, RateLimited
 from sulh.matching import selectors as matching_selectors
-from sulh.matching.candidates import case_named_by_open_duplicates
 from sulh.programs.definition import ProgramDefinition
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.web.labels import program_text
@@ -262,6 +261,11 @@ def _duplicates(*, user: User, case: Any, events: list[Any]) -> dict[str, Any]:
     return {"survivor_case": survivor, "closed_event": closed}
 
 
+def _photo_src(photo: str) -> str:
+    """The stored photo (base64 JPEG, validated at intake) as an image address, or ''."""
+    return f"data:image/jpeg;base64,{photo}" if photo else ""
+
+
 @login_required
 def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
     try:
@@ -275,10 +279,12 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         flash = {}
     context: dict[str, Any] = {
         "case": case,
-        "state_label": State(
-            case_selectors.state_shown(user=user, state=case.state, case=case)
-        ).label,
+        "state_label": code_label(
+            "state", case_selectors.state_shown(user=user, state=case.state, case=case)
+        ),
         "person": case.intake.person,
+        # taken at intake and sealed like the name: shown with it, in the same counted read
+        "photo_src": _photo_src(case.intake.person.photo),
         "events": events,
         "done": flash.get("done", ""),
         "error": flash.get("error", ""),
@@ -288,7 +294,7 @@ def case_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "can_read_reasons": allows(user, Action.READ_REASONS),
         # a later registration of the same person still in review: decide and card it first
         "look_alikes_open": allows(user, Action.SEE_CANDIDATES)
-        and case_named_by_open_duplicates(case_id=case.pk),
+        and case_services.case_look_alikes_open(case=case),
         # the proposal follows from the screening: not for the desk (see state_shown)
         "can_see_screening": allows(user, Action.SEE_CANDIDATES),
         "can_vet": allows(user, Action.RESOLVE_CANDIDATE),

@@ -57,6 +57,7 @@ CATALOGUE: dict[str, dict[str, Promise]] = {
         "appealed": _("Appealed"),
         "eligibility_revoked": _("Eligibility revoked"),
         "duplicate": _("Closed: a duplicate registration"),
+        "with_child_protection": _("With child protection"),
     },
     "event": {
         "registered": _("Registered"),

@@ -87,11 +87,8 @@
   });
   if (firstInvalid) firstInvalid.focus();
 
-  // --- The header's language button posts the form as typed ----------------------------
-  // (the server shows it again in the other language, saving nothing)
-  document.querySelectorAll("form.lang button[name=language]").forEach(function (button) {
-    button.setAttribute("form", "intake");
-  });
+  // The header's language button posts the form as typed by itself (its form attribute):
+  // the server shows it again in the other language, saving nothing.
 
   // --- The look-alike hint -----------------------------------------------------------
   // As soon as a name and a birth date (or only a year) are in: how many people registered
