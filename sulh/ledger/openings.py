@@ -58,20 +58,25 @@ def package_seal(
     *,
     header: dict[str, Any],
     disclosure: dict[str, bytes],
-    openings: Iterable[dict[str, Any]],
+    openings: Iterable[dict[str, Any] | bytes],
     monitor_public: dict[str, str],
 ) -> dict[str, Any]:
-    """Encrypt the openings (and the disclosure keys) to the monitor: nothing in clear."""
-    compressor = zlib.compressobj(6)
+    """Encrypt the openings (and the disclosure keys) to the monitor: nothing in clear.
+    An opening is a dict, or its canonical JSON line already rendered."""
     first = {"disclosure": {p: {"secret": b64u(s)} for p, s in sorted(disclosure.items())}}
-    parts = [compressor.compress(canonical(first) + b"\n")]
-    for opening in openings:
-        parts.append(compressor.compress(canonical(opening) + b"\n"))
-    parts.append(compressor.flush())
+    lines = [canonical(first)]
+    lines += [o if isinstance(o, bytes) else canonical(o) for o in openings]
+    plain = zlib.compress(b"\n".join(lines) + b"\n", 6)
     ciphertext = _SUITE.encrypt(
-        b"".join(parts), encryption_public(monitor_public), info=_INFO + canonical(header)
+        plain, encryption_public(monitor_public), info=_INFO + canonical(header)
     )
     return {**header, "ciphertext": b64u(ciphertext)}
+
+
+def opening_line(index: int, opened: str) -> bytes:
+    """The package line of leaf ``index`` from its sealed opening's canonical JSON
+    ``{"record", "salt"}``: ``{"index", "record", "salt"}``, still canonical (keys sorted)."""
+    return b'{"index":%d,' % index + opened[1:].encode()
 
 
 class PackageError(ValueError):

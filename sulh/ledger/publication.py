@@ -29,7 +29,7 @@ from sulh.keys.models import MonitorKey
 from sulh.keys.sealing import derived_key
 from sulh.keys.services import public_key_of, publication_key
 from sulh.keys.signing import canonical
-from sulh.ledger.disclosure import Method, bulletin_sections, exact_block
+from sulh.ledger.disclosure import Method, bulletin_sections
 from sulh.ledger.leaves import totals_leaf
 from sulh.ledger.models import (
     Attestation,
@@ -39,11 +39,11 @@ from sulh.ledger.models import (
     MonitorPackage,
     TreeHead,
 )
-from sulh.ledger.openings import attestation_verify, package_header, package_seal
+from sulh.ledger.openings import attestation_verify, opening_line, package_header, package_seal
 from sulh.ledger.render import bulletin_html, bulletin_pdf
 from sulh.ledger.services import (
     ledger_append_public,
-    ledger_openings,
+    ledger_opened,
     ledger_pad,
     tree_head_document,
     tree_head_sign,
@@ -68,8 +68,10 @@ def disclosure_method(program: str) -> Method:
     return Method(**options)
 
 
-def records_of(openings: list[dict[str, Any] | None]) -> list[dict[str, Any] | None]:
-    return [None if o is None else o["record"] for o in openings]
+def records_of(opened: list[str]) -> list[dict[str, Any] | None]:
+    """The records of sealed openings as ``ledger_opened`` gives them; None for a totals
+    leaf."""
+    return [json.loads(text)["record"] if text else None for text in opened]
 
 
 def _live_size() -> int:
@@ -80,7 +82,7 @@ def _live_size() -> int:
 def live_records() -> list[dict[str, Any] | None]:
     """Every event record so far, aligned to the log: for the exact figures program
     managers see (``disclosure.figures_exact``), never published."""
-    return records_of(ledger_openings(first=0, size=_live_size()))
+    return records_of(ledger_opened(first=0, size=_live_size()))
 
 
 def _due(program: str, now: dt.datetime) -> bool:
@@ -113,42 +115,39 @@ def ledger_publish(*, force: bool = False, now: dt.datetime | None = None) -> Pu
         LedgerHead.objects.select_for_update().get(name="default")
         last = TreeHead.objects.order_by("-pk").first()
         result.padding = ledger_pad(since=last.size if last else 0, multiple=PAD_MULTIPLE)
-        records = records_of(ledger_openings(first=0, size=_live_size()))
-        blocks: dict[str, Any] = {}
+        opened = ledger_opened(first=0, size=_live_size())
+        records = records_of(opened)
+        # Each due program's sections over the records so far; the totals leaves appended
+        # after them are public leaves (None records) and change no figure.
+        sections: dict[str, dict[str, Any]] = {}
         for code in due:
             previous = Bulletin.objects.filter(program=code).order_by("-pk").first()
             held = previous.document.get("exact") if previous else None
-            block = exact_block(
-                records, program=code, method=disclosure_method(code), previous=held
+            sections[code] = bulletin_sections(
+                records,
+                program=code,
+                method=disclosure_method(code),
+                secret=disclosure_secret(code),
+                previous_exact=held,
             )
-            blocks[code] = block
+            block = sections[code]["exact"]
             if block is not None and block != held:
                 ledger_append_public(
                     totals_leaf(
                         program=code, as_of_size=block["as_of_size"], exact=block["figures"]
                     )
                 )
-        records.extend([None] * (_live_size() - len(records)))  # the totals leaves
         head = tree_head_sign()
+        opened += [""] * (head.size - len(opened))  # the totals leaves open to nothing
         result.head = head
         document = tree_head_document(head)
         for code in due:
-            previous = Bulletin.objects.filter(program=code).order_by("-pk").first()
-            sections = bulletin_sections(
-                records[: head.size],
-                program=code,
-                method=disclosure_method(code),
-                secret=disclosure_secret(code),
-                previous_exact=previous.document.get("exact") if previous else None,
-            )
-            # Exact totals as committed before the totals leaves: over the first N leaves.
-            sections["exact"] = blocks[code]
             bulletin = {
                 "format": BULLETIN_FORMAT,
                 "program": code,
                 "day": _local_day(code, now),
                 "tree_head": {"size": document["size"], "root_hash": document["root_hash"]},
-                **sections,
+                **sections[code],
             }
             result.bulletins.append(
                 Bulletin.objects.create(
@@ -156,7 +155,7 @@ def ledger_publish(*, force: bool = False, now: dt.datetime | None = None) -> Pu
                 )
             )
         for monitor in MonitorKey.objects.order_by("pk"):
-            result.packages.append(_package(monitor, head))
+            result.packages.append(_package(monitor, head, opened=opened))
     return result
 
 
@@ -165,8 +164,11 @@ def _local_day(program: str, now: dt.datetime) -> str:
     return now.astimezone(zone).date().isoformat()
 
 
-def _package(monitor: MonitorKey, head: TreeHead) -> MonitorPackage:
-    """The openings of the leaves this monitor has not had yet, encrypted to it."""
+def _package(
+    monitor: MonitorKey, head: TreeHead, *, opened: list[str] | None = None
+) -> MonitorPackage:
+    """The openings of the leaves this monitor has not had yet, encrypted to it
+    (``opened``: every leaf's opening from 0, when the caller has them already)."""
     existing = MonitorPackage.objects.filter(monitor=monitor, head=head).first()
     if existing is not None:
         return existing
@@ -174,12 +176,16 @@ def _package(monitor: MonitorKey, head: TreeHead) -> MonitorPackage:
     first = last.size if last else 0
     document = tree_head_document(head)
     header = package_header(monitor=monitor.name, tree_head=document, first=first, size=head.size)
-    openings = [o for o in ledger_openings(first=first, size=head.size) if o is not None]
+    if opened is None or len(opened) < head.size:
+        texts = ledger_opened(first=first, size=head.size)
+    else:
+        texts = opened[first : head.size]
+    lines = [opening_line(i, t) for i, t in enumerate(texts, start=first) if t]
     secrets = {p.code: disclosure_secret(p.code) for p in programs_all()}
     sealed = package_seal(
         header=header,
         disclosure=secrets,
-        openings=openings,
+        openings=lines,
         monitor_public=monitor.public_document(),
     )
     return MonitorPackage.objects.create(

@@ -96,19 +96,23 @@ def ledger_pad(*, since: int, multiple: int) -> int:
     return added
 
 
-def ledger_openings(*, first: int, size: int) -> list[dict[str, Any] | None]:
-    """The opening of each leaf ``first``..``size - 1`` ({"index", "record", "salt"}), or
-    None for a public totals leaf. Openings stay on the site: they go out only inside a
-    monitor package, encrypted to the monitor."""
+def ledger_opened(*, first: int, size: int) -> list[str]:
+    """The opening of each leaf ``first``..``size - 1``, as sealed: canonical JSON
+    ``{"record", "salt"}``, or "" for a public totals leaf. Openings stay on the site: they
+    go out only inside a monitor package, encrypted to the monitor."""
     rows = list(
         LedgerLeaf.objects.filter(index__gte=first, index__lt=size)
         .order_by("index")
         .values_list("index", "opening")
     )
     tokens = [opening for _, opening in rows]
-    opened = open_sealed_many(tokens, [_opening_context(index) for index, _ in rows])
+    return open_sealed_many(tokens, [_opening_context(index) for index, _ in rows])
+
+
+def ledger_openings(*, first: int, size: int) -> list[dict[str, Any] | None]:
+    """``ledger_opened`` parsed: {"index", "record", "salt"} a leaf, None for a totals leaf."""
     result: list[dict[str, Any] | None] = []
-    for (index, _), text in zip(rows, opened, strict=True):
+    for index, text in enumerate(ledger_opened(first=first, size=size), start=first):
         if not text:
             result.append(None)
             continue

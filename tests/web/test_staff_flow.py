@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from sulh.cases.models import Case
+from sulh.ledger.publication import ledger_publish
 
 pytestmark = pytest.mark.django_db
 PROGRAM = "demo-open-defectors"
@@ -120,6 +121,8 @@ def test_review_four_eyes_card_and_dashboard_through_the_pages(personas, open_pr
     manager = _client(personas["manager"])
     dashboard = manager.get(f"/dashboard/?program={PROGRAM}").content.decode()
     assert "<svg" in dashboard and "Samer" not in dashboard and "الدرويش" not in dashboard
+    assert manager.get(f"/dashboard/bulletin/{PROGRAM}/").status_code == 404  # none yet
+    ledger_publish(force=True)
     preview = manager.get(f"/dashboard/bulletin/{PROGRAM}/")
     assert preview.status_code == 200 and "unsafe-inline" in preview["Content-Security-Policy"]
     assert clerk.get("/dashboard/").status_code == 403
