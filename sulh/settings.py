@@ -238,6 +238,8 @@ if SULH_PRODUCTION:
 SULH_RATE_SIGN_IN = env_int("SULH_RATE_SIGN_IN", 20)  # sign-in and second-step posts
 SULH_RATE_PROOFS = env_int("SULH_RATE_PROOFS", 120)  # public tree heads and proofs
 SULH_RATE_PERIOD = env_int("SULH_RATE_PERIOD", 60)
+# Public proofs are cached (Django cache) this long; a proof of a published head never changes.
+SULH_PROOF_CACHE_SECONDS = env_int("SULH_PROOF_CACHE_SECONDS", 86_400)
 # Failed passwords or codes: this many in a row are free, then each waits twice as long
 # (from one second) up to the cap; an address is capped at 15 minutes, an account at one
 # minute (a stranger can slow a real officer down, never lock them out), and a browser

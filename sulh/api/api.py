@@ -101,10 +101,19 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 
 
 def _public_rate_limit(request: HttpRequest) -> None:
-    """Public proofs and tree heads: at most SULH_RATE_PROOFS a minute per address (F15)."""
-    rate_limit_hit(
-        scope="proofs", client=client_address(request.META), limit=settings.SULH_RATE_PROOFS
-    )
+    """Public proofs and tree heads: at most SULH_RATE_PROOFS in SULH_RATE_PERIOD seconds
+    per address, the three endpoints counted together (F15)."""
+    try:
+        rate_limit_hit(
+            scope="proofs", client=client_address(request.META), limit=settings.SULH_RATE_PROOFS
+        )
+    except RateLimited as exc:
+        raise RateLimited(
+            f"too many tree head and proof requests from this address (at most "
+            f"{settings.SULH_RATE_PROOFS} in {settings.SULH_RATE_PERIOD} seconds): try again "
+            f"in {exc.retry_after} seconds",
+            retry_after=exc.retry_after,
+        ) from None
 
 
 @api.exception_handler(NinjaValidationError)
@@ -570,7 +579,8 @@ def ledger_tree_head(request: HttpRequest) -> dict[str, Any]:
     "/ledger/proof/inclusion", auth=None, response={200: dict[str, Any], **ERRORS}, tags=["ledger"]
 )
 def ledger_inclusion(request: HttpRequest, index: int, size: int | None = None) -> dict[str, Any]:
-    """An RFC 9162 inclusion proof for one leaf (public: leaves hold no personal data)."""
+    """An RFC 9162 inclusion proof for one leaf in a published tree head (public): ``size``
+    is a published head's size (default: the latest)."""
     _public_rate_limit(request)
     return ledger_services.ledger_inclusion_proof(index=index, size=size)
 
@@ -582,7 +592,8 @@ def ledger_inclusion(request: HttpRequest, index: int, size: int | None = None) 
     tags=["ledger"],
 )
 def ledger_consistency(request: HttpRequest, old: int, size: int | None = None) -> dict[str, Any]:
-    """An RFC 9162 consistency proof between two tree sizes (public)."""
+    """An RFC 9162 consistency proof from an earlier size to a published tree head (public):
+    ``size`` is a published head's size (default: the latest)."""
     _public_rate_limit(request)
     return ledger_services.ledger_consistency_proof(old=old, size=size)
 

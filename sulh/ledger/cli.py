@@ -42,7 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     proof.add_argument("kind", choices=["inclusion", "consistency"])
     proof.add_argument("--index", type=int, help="the leaf (inclusion)")
     proof.add_argument("--old", type=int, help="the earlier tree size (consistency)")
-    proof.add_argument("--size", type=int, help="a published tree size (default: the latest)")
+    proof.add_argument(
+        "--size", type=int, help="a published tree head's size (default: the latest)"
+    )
     proof.set_defaults(handler=_proof)
 
     monitor = subparsers.add_parser("monitor", help="independent checks of published figures")

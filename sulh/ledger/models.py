@@ -29,7 +29,7 @@ class LedgerHead(models.Model):
 class TreeHead(models.Model):
     """A published (signed) tree head: the only sizes proofs and exports are served for."""
 
-    size = models.PositiveBigIntegerField()
+    size = models.PositiveBigIntegerField(db_index=True)  # proofs are asked by head size
     root_hash = models.CharField(max_length=64)
     timestamp = models.DateTimeField()
     signature = models.CharField(max_length=128)  # base64url r||s over the canonical head
@@ -78,3 +78,19 @@ class Attestation(models.Model):
     bulletin = models.ForeignKey(Bulletin, on_delete=models.PROTECT, related_name="attestations")
     document = models.JSONField()
     recorded_at = models.DateTimeField()
+
+
+class LedgerNodes(models.Model):
+    """Stored tree levels (sulh/ledger/tree.py): the roots of the log's complete aligned
+    subtrees, node(level, i) = MTH of leaves [i * 2**level, (i + 1) * 2**level), level 0
+    the leaf hashes; ``CHUNK`` of them a row, 32 bytes each, in order (a level's last
+    row partial). Derived from LedgerLeaf: rebuilt by ``tree_extend`` if lost."""
+
+    level = models.PositiveSmallIntegerField()
+    chunk = models.PositiveBigIntegerField()
+    hashes = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "chunk"], name="ledger_nodes_level_chunk")
+        ]

@@ -10,6 +10,8 @@ import json
 import secrets
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,8 +30,14 @@ from sulh.ledger.leaves import (
     commitment_of,
     event_record,
 )
-from sulh.ledger.merkle import consistency_proof, inclusion_proof, leaf_hash, root_from_hashes
+from sulh.ledger.merkle import leaf_hash
 from sulh.ledger.models import LedgerHead, LedgerLeaf, TreeHead
+from sulh.ledger.tree import (
+    tree_consistency_roots_and_proof,
+    tree_extend,
+    tree_inclusion_proof,
+    tree_root,
+)
 from sulh.programs.services import program_get
 
 
@@ -123,12 +131,9 @@ def ledger_openings(*, first: int, size: int) -> list[dict[str, Any] | None]:
 
 def tree_head_sign() -> TreeHead:
     """Sign the current tree head: size, root hash and time (ES256 by the program's root key)."""
-    hashes = [
-        bytes.fromhex(h)
-        for h in LedgerLeaf.objects.order_by("index").values_list("leaf_hash", flat=True)
-    ]
+    size = tree_extend()  # the stored levels first: proofs are served from them
+    root = tree_root(size).hex()
     now = timezone.now().replace(microsecond=0)
-    size, root = len(hashes), root_from_hashes(hashes).hex()
     audit_seq, audit_hash = audit_head()  # anchors the audit trail's chain (see anchoring)
     body = {
         "size": size,
@@ -157,45 +162,77 @@ def tree_head_document(head: TreeHead) -> dict[str, Any]:
     return document
 
 
-def _hashes(size: int | None) -> list[bytes]:
-    total = LedgerLeaf.objects.count()
-    if size is None:
-        size = total
-    if not 0 < size <= total:
+def _published_head(size: int | None) -> TreeHead:
+    """The signed head of ``size`` leaves (default: the latest). Errors name published
+    heads only: the live log's size is never revealed."""
+    heads = TreeHead.objects.order_by("-pk")
+    head = heads.first() if size is None else heads.filter(size=size).first()
+    if head is None and size is None:
+        raise NotFound("no tree head has been published yet", field="size")
+    if head is None:
         raise ValidationFailed(
-            f"the log has {total} leaves: give a size from 1 to {total}", field="size"
+            "is not the size of a published tree head: proofs are given only against "
+            "published heads (GET /api/ledger/tree-head gives the latest)",
+            field="size",
         )
-    rows = LedgerLeaf.objects.filter(index__lt=size).order_by("index")
-    return [bytes.fromhex(h) for h in rows.values_list("leaf_hash", flat=True)]
+    return head
+
+
+def _proof_cache_key(kind: str, head: TreeHead, *numbers: int) -> str:
+    # The root is in the key: a proof cached over one log is never served over another.
+    return ":".join(["sulh", "ledger", kind, str(head.size), head.root_hash, *map(str, numbers)])
 
 
 def ledger_inclusion_proof(*, index: int, size: int | None = None) -> dict[str, Any]:
-    """RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
-    hashes = _hashes(size)
-    if not 0 <= index < len(hashes):
-        raise ValidationFailed(f"no leaf {index} in a tree of {len(hashes)}", field="index")
-    leaf = LedgerLeaf.objects.get(index=index).leaf
-    return {
-        "index": index,
-        "tree_size": len(hashes),
-        "leaf": leaf,
-        "root_hash": root_from_hashes(hashes).hex(),
-        "proof": [h.hex() for h in inclusion_proof(index, hashes)],
-    }
+    """RFC 9162 inclusion proof of leaf ``index`` in the published tree head of ``size``
+    leaves (default: the latest), from O(log n) stored nodes; cached."""
+    head = _published_head(size)
+    if not 0 <= index < head.size:
+        raise ValidationFailed(
+            f"is not a leaf of the published tree head of {head.size}: give an index from 0 "
+            f"to {head.size - 1}"
+            if head.size
+            else "is not a leaf of the published tree head, which has none",
+            field="index",
+        )
+    key = _proof_cache_key("inclusion", head, index)
+    document: dict[str, Any] | None = cache.get(key)
+    if document is None:
+        document = {
+            "index": index,
+            "tree_size": head.size,
+            "leaf": LedgerLeaf.objects.values_list("leaf", flat=True).get(index=index),
+            "root_hash": head.root_hash,
+            "proof": [h.hex() for h in tree_inclusion_proof(index, head.size)],
+        }
+        cache.set(key, document, settings.SULH_PROOF_CACHE_SECONDS)
+    return document
 
 
 def ledger_consistency_proof(*, old: int, size: int | None = None) -> dict[str, Any]:
-    """RFC 9162 consistency proof from the tree of ``old`` leaves to the tree of ``size``."""
-    hashes = _hashes(size)
-    if not 0 < old <= len(hashes):
-        raise ValidationFailed(f"give an earlier size from 1 to {len(hashes)}", field="old")
-    return {
-        "old_size": old,
-        "old_root_hash": root_from_hashes(hashes[:old]).hex(),
-        "tree_size": len(hashes),
-        "root_hash": root_from_hashes(hashes).hex(),
-        "proof": [h.hex() for h in consistency_proof(old, hashes)],
-    }
+    """RFC 9162 consistency proof from the tree of ``old`` leaves to the published tree
+    head of ``size`` (default: the latest), from O(log n) stored nodes; cached."""
+    head = _published_head(size)
+    if not 0 < old <= head.size:
+        raise ValidationFailed(
+            f"give an earlier size from 1 to {head.size}, the size of the published tree head"
+            if head.size
+            else "the published tree head has no leaves: there is no earlier size",
+            field="old",
+        )
+    key = _proof_cache_key("consistency", head, old)
+    document: dict[str, Any] | None = cache.get(key)
+    if document is None:
+        old_root, root, proof = tree_consistency_roots_and_proof(old, head.size)
+        document = {
+            "old_size": old,
+            "old_root_hash": old_root.hex(),
+            "tree_size": head.size,
+            "root_hash": root.hex(),
+            "proof": [h.hex() for h in proof],
+        }
+        cache.set(key, document, settings.SULH_PROOF_CACHE_SECONDS)
+    return document
 
 
 def tree_head_latest() -> dict[str, Any]:

@@ -20,6 +20,7 @@ def recommit(apps, schema_editor):
     signed over the old leaves are withdrawn (the next publication signs the first new one)."""
     leaf_model = apps.get_model("ledger", "LedgerLeaf")
     apps.get_model("ledger", "TreeHead").objects.all().delete()
+    apps.get_model("ledger", "LedgerNodes").objects.all().delete()  # rebuilt at the next head
     for row in leaf_model.objects.order_by("index").iterator(chunk_size=2000):
         old = json.loads(row.leaf)
         if "commitment" in old or "exact" in old:
@@ -43,7 +44,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('keys', '0004_monitorkey'),
-        ('ledger', '0002_anchor_the_audit_chain'),
+        ('ledger', '0003_tree_nodes'),
     ]
 
     operations = [
