@@ -514,14 +514,17 @@ def corridor_tally(
 ) -> Status[dict[str, Any]]:
     """Record a count that is not per person (crossings at a point on a day); it is logged."""
     require(_user(request), Action.RECORD_CORRIDOR_TALLY)
-    row = ledger_services.corridor_tally_record(
+    ledger_services.corridor_tally_record(
         program_code=code,
         point=payload.point,
         day=payload.day,
         count=payload.count,
         user=_user(request),
     )
-    return Status(201, {"index": row.index, "leaf": row.leaf})
+    # Recorded, and nothing more: the leaf's index would tell how many events were logged
+    # since the last tally, before any publication.
+    answer = {"point": payload.point, "day": payload.day.isoformat(), "count": payload.count}
+    return Status(201, {"program": code, **answer})
 
 
 def _export_out(request: ExportRequest) -> ExportOut:
