@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sulh.core.errors import SulhError
 from sulh.core.setup import setup_django
 from sulh.keys.monitors import MonitorKeys
+
+if TYPE_CHECKING:
+    from sulh.ledger.monitor import CheckReport
+
+
+def _differences(report: CheckReport) -> bool:
+    """Print each problem a check found; True when there was none."""
+    for problem in report.problems:
+        print(f"DIFFERENCE: {problem}")
+    return report.ok
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -113,7 +125,7 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _site(action, **kwargs) -> int:  # type: ignore[no-untyped-def]
+def _site(action: Callable[..., list[Path]], **kwargs: Any) -> int:
     try:
         paths = action(**kwargs)
     except SulhError as exc:
@@ -138,7 +150,7 @@ def _package(args: argparse.Namespace) -> int:
     return _site(monitor_package_write, monitor=args.monitor, out=args.out)
 
 
-def _run_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _run_check(args: argparse.Namespace) -> CheckReport:
     from sulh.ledger.monitor import monitor_check
 
     return monitor_check(
@@ -161,9 +173,7 @@ def _check(args: argparse.Namespace) -> int:
     except MonitorInputError as exc:
         print(f"error: {exc}")
         return 2
-    for problem in report.problems:
-        print(f"DIFFERENCE: {problem}")
-    if not report.ok:
+    if not _differences(report):
         return 1
     if report.opened:
         print(f"OK: the root, the openings and all {report.checked} checks agree with the log")
@@ -185,9 +195,7 @@ def _attest(args: argparse.Namespace) -> int:
         return 2
     try:
         report = _run_check(args)
-        for problem in report.problems:
-            print(f"DIFFERENCE: {problem}")
-        if not report.ok:
+        if not _differences(report):
             print("no attestation: the bulletin does not agree with the log")
             return 1
         document = monitor_attest(
@@ -238,12 +246,10 @@ def _verify(args: argparse.Namespace) -> int:
     except MonitorInputError as exc:
         print(f"error: {exc}")
         return 2
-    for problem in report.problems:
-        print(f"DIFFERENCE: {problem}")
-    if report.ok:
-        print(f"OK: the attestation holds ({report.checked} checks)")
-        return 0
-    return 1
+    if not _differences(report):
+        return 1
+    print(f"OK: the attestation holds ({report.checked} checks)")
+    return 0
 
 
 def _proof(args: argparse.Namespace) -> int:

@@ -92,6 +92,16 @@ def _head_file(path: Path, what: str) -> dict[str, Any]:
     return head
 
 
+def _publication_key(key: Path) -> ec.EllipticCurvePublicKey:
+    try:
+        public = serialization.load_pem_public_key(key.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise MonitorInputError(f"the key ({key}): not a PEM public key") from exc
+    if not isinstance(public, ec.EllipticCurvePublicKey):
+        raise MonitorInputError(f"the key ({key}): not an ES256 (P-256) public key")
+    return public
+
+
 def _leaf_lines(path: Path) -> list[str]:
     try:
         return path.read_text(encoding="utf-8").splitlines()
@@ -151,12 +161,7 @@ def monitor_check(
     report = CheckReport()
     head = _head_file(tree_head, "the tree head")
     lines = _leaf_lines(leaves)
-    try:
-        public = serialization.load_pem_public_key(key.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise MonitorInputError(f"the key ({key}): not a PEM public key") from exc
-    if not isinstance(public, ec.EllipticCurvePublicKey):
-        raise MonitorInputError(f"the key ({key}): not an ES256 (P-256) public key")
+    public = _publication_key(key)
     published = _json_file(bulletin, "the bulletin", dict)
     program = published.get("program")
     if not isinstance(program, str) or "tree_head" not in published:
@@ -356,12 +361,7 @@ def attestation_check(
         raise MonitorInputError(f"the monitor's public key ({monitor_public}): {exc}") from exc
     published = _json_file(bulletin, "the bulletin", dict)
     head = _head_file(tree_head, "the tree head")
-    try:
-        public = serialization.load_pem_public_key(key.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise MonitorInputError(f"the key ({key}): not a PEM public key") from exc
-    if not isinstance(public, ec.EllipticCurvePublicKey):
-        raise MonitorInputError(f"the key ({key}): not an ES256 (P-256) public key")
+    public = _publication_key(key)
     checks = [
         (
             attestation_verify(document, public_doc),

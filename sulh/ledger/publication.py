@@ -194,12 +194,10 @@ def _package(
 
 
 def _latest_head() -> TreeHead:
-    head = TreeHead.objects.order_by("-pk").first()
-    if head is None:
-        head = ledger_publish(force=True).head
-    if head is None:  # pragma: no cover - a forced publication always signs
-        raise NotFound("nothing has been published", field="tree_head")
-    return head
+    """The latest published head; on a log never published, the first is published now."""
+    if not TreeHead.objects.exists():
+        ledger_publish(force=True)
+    return TreeHead.objects.latest("pk")
 
 
 def ledger_export(*, out: Path, head: TreeHead | None = None) -> list[Path]:
@@ -224,14 +222,12 @@ def ledger_export(*, out: Path, head: TreeHead | None = None) -> list[Path]:
 
 
 def bulletin_latest(*, program: str) -> Bulletin:
+    """The program's latest bulletin; for a program never published, every program is
+    published now."""
     program_get_definition(code=program)
-    row = Bulletin.objects.filter(program=program).order_by("-pk").first()
-    if row is None:
+    if not Bulletin.objects.filter(program=program).exists():
         ledger_publish(force=True)
-        row = Bulletin.objects.filter(program=program).order_by("-pk").first()
-    if row is None:  # pragma: no cover - a forced publication publishes every program
-        raise NotFound("no bulletin has been published", field="program")
-    return row
+    return Bulletin.objects.filter(program=program).latest("pk")
 
 
 def bulletin_write(*, program: str, out: Path) -> list[Path]:

@@ -236,12 +236,12 @@ def ledger_consistency_proof(*, old: int, size: int | None = None) -> dict[str, 
 
 
 def tree_head_latest() -> dict[str, Any]:
-    """The latest published tree head. A read: heads are signed when the log is exported
-    or a bulletin published (``sulh ledger export``, ``sulh ledger bulletin``), never here."""
+    """The latest published tree head. A read: heads are signed at publication (``sulh
+    ledger publish``), never here."""
     head = TreeHead.objects.order_by("-pk").first()
     if head is None:
         raise NotFound(
-            "no tree head has been published yet (sulh ledger export or sulh ledger bulletin)",
+            "no tree head has been published yet (sulh ledger publish)",
             field="tree_head",
         )
     return tree_head_document(head)

@@ -58,9 +58,10 @@ def test_children_are_counted_apart(personas, programs, tmp_path, keys):
         intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when)
     folder = publish(tmp_path / "site")
     computed = json.loads((folder / f"bulletin-{PROGRAM}.json").read_text())
-    # two adults and one child: below the small-cell threshold, so nothing shows them
-    assert computed["figures"]["registered"] is None
-    assert computed["children"]["registered"] is None
+    # two adults and one child: never shown as 2 or 1 (perturbed, and below the small-cell
+    # threshold a cell reads "< 5"; the noise may lift one above it)
+    for shown in (computed["figures"]["registered"], computed["children"]["registered"]):
+        assert shown is None or shown >= 5
     assert computed["exact"] is None  # 2 adults: too few to publish exactly
     assert check(folder, keys) == 0
     raw = figures_exact(live_records(), program=PROGRAM)

@@ -351,7 +351,8 @@ def _build(system, d, bulletin, previous, sizes):
     "(the total, exact) = the sum of the station rows, each row at least its day-0 value "
     "(registered never falls, +1 where its number changed) and at least the number of its "
     "non-zero outcome cells (zeros are published as 0): when these lower bounds add up to "
-    "the exact total, every station's registered (1) and its outcome cell (1) are pinned",
+    "the exact total, every station's registered (1) and its outcome cell (1) are pinned "
+    "(a known break: issue 17 stays open until the method changes)",
 )
 def test_ten_days_of_everything_public_recover_no_small_cell(personas, programs, tmp_path, capsys):
     recovered, singled_out = _attack(personas, tmp_path, capsys, opening=False)
@@ -363,7 +364,8 @@ def test_ten_days_of_everything_public_recover_no_small_cell(personas, programs,
     strict=True,
     reason="ATTACK-SUCCEEDS: a first day of 4 adults, one at each of 4 stations: the exact "
     "block is null (total in 1..4), each published station row says >= 1, so each "
-    "station's registered is 1 and its one non-zero outcome cell is that person's outcome",
+    "station's registered is 1 and its one non-zero outcome cell is that person's outcome "
+    "(a known break: issue 17 stays open until the method changes)",
 )
 def test_an_opening_day_of_one_adult_per_station_recovers_no_small_cell(
     personas, programs, tmp_path, capsys

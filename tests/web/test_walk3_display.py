@@ -33,15 +33,9 @@ from tests.conftest import make_intake
 from tests.matching.test_online import _list_file
 from tests.web.conftest import BROWSER_TEST
 from tests.web.test_staff_browser import Desk
+from tests.web.test_walk_officer import PHONE, SAMER, WHEN
 
 pytestmark = BROWSER_TEST
-WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
-PHONE = {"width": 390, "height": 844}
-SAMER = {
-    "given_name_ar": "سامر", "father_name_ar": "وائل", "family_name_ar": "الدرويش",
-    "mother_name_ar": "هدى", "given_name_lat": "Samer", "family_name_lat": "al-Darwish",
-    "birth_date": "1988-04-12", "national_id": "40112233445",
-}  # fmt: skip
 FAMILY = [
     {"relation": "spouse", "name_ar": "ريم", "sex": "female", "birth_year": 1990},
     {"relation": "child", "name_ar": "يزن", "sex": "male", "birth_year": 2009},
