@@ -18,6 +18,7 @@ docs/disclosure.md states the method precisely enough for a monitor to reimpleme
 from __future__ import annotations
 
 import bisect
+import functools
 import hmac
 import itertools
 import math
@@ -43,7 +44,8 @@ GROUPS = ("station", "sex", "age_band")
 DAY_FIGURES = ("registered", "decided")
 SECTIONS = ("figures", "children", "by_station", "by_sex", "by_age_band", "by_day", "corridor")
 METHOD_NAME = "cell-key perturbation, two-sided geometric"
-METHOD_VERSION = "sulh-cellkey/1"
+METHOD_VERSION = "sulh-cellkey/2"
+EARLIER, LATER = "earlier", "later"  # by_day rows for days before and after the window
 KEY_BITS = 64  # record and cell keys: integers mod 2**64
 DRAW_BITS = 128  # each geometric draw: a 128-bit uniform integer against 128-bit thresholds
 _KEY_MOD = 1 << KEY_BITS
@@ -152,6 +154,13 @@ def tally_key(secret: bytes, position: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+def empty_key(secret: bytes, path: CellPath) -> int:
+    """The key of a cell nobody is in: from its place in the bulletin, so each empty cell
+    gets its own draw (``by_station/alp1/referred``)."""
+    digest = hmac.digest(secret, b"empty:" + "/".join(path).encode("utf-8"), "sha256")
+    return int.from_bytes(digest[:8], "big")
+
+
 def noise(*, secret: bytes, cell_key: int, value: int, method: Method) -> int:
     """The cell's deterministic two-sided geometric draw: G1 - G2 from the two halves of
     HMAC-SHA256(secret, "noise:" || cell key (8 bytes) || value (8 bytes))."""
@@ -163,10 +172,9 @@ def noise(*, secret: bytes, cell_key: int, value: int, method: Method) -> int:
 
 
 def perturb(*, secret: bytes, cell_key: int, value: int, method: Method) -> int | None:
-    """What a cell publishes: 0 stays 0; else value + noise, or None ("< min_cell") when that
-    is below min_cell. No published number lies between 1 and min_cell - 1."""
-    if value == 0:
-        return 0
+    """What a cell publishes: value + noise, or None ("< min_cell") when that is below
+    min_cell; a true 0 is drawn like any other value. No published number lies between 0 and
+    min_cell - 1, so a None says nothing about whether anyone is in the cell."""
     shown = value + noise(secret=secret, cell_key=cell_key % _KEY_MOD, value=value, method=method)
     return shown if shown >= method.min_cell else None
 
@@ -207,6 +215,49 @@ def _events(records: Sequence[dict[str, Any] | None], program: str) -> _Events:
     return events
 
 
+@dataclass(frozen=True)
+class Rows:
+    """The rows every bulletin of a program publishes, whoever is in them: fixed by the
+    site and the calendar, never by the records, so that a row's presence says nothing.
+
+    ``day``: the window's days (ISO), optionally with ``EARLIER`` and ``LATER``, the rows
+    that days before the first and after the last of them count in. A record in a row not
+    declared here gets its row all the same (then that row's presence does say someone is
+    in it; the publisher declares every row a record can have)."""
+
+    station: tuple[str, ...] = ()
+    sex: tuple[str, ...] = ()
+    age_band: tuple[str, ...] = ()
+    day: tuple[str, ...] = ()
+
+    @classmethod
+    def of_bulletin(cls, published: dict[str, Any]) -> Rows:
+        """The rows a published bulletin declares (for the monitor's recount)."""
+
+        def keys(section: str) -> tuple[str, ...]:
+            table = published.get(section)
+            return tuple(table) if isinstance(table, dict) else ()
+
+        return cls(
+            station=keys("by_station"),
+            sex=keys("by_sex"),
+            age_band=keys("by_age_band"),
+            day=keys("by_day"),
+        )
+
+    def day_row(self, day: str) -> str:
+        dates = [d for d in self.day if d not in (EARLIER, LATER)]
+        if dates and day < min(dates) and EARLIER in self.day:
+            return EARLIER
+        if dates and day > max(dates) and LATER in self.day:
+            return LATER
+        return day
+
+
+def _day_order(row: str) -> tuple[int, str]:
+    return (0 if row == EARLIER else 2 if row == LATER else 1, row)
+
+
 @dataclass
 class _Cells:
     """Every cell of the tables: its value and the sum of its contributors' keys."""
@@ -231,14 +282,16 @@ def _count(
     program: str,
     key_of: Callable[[str], int],
     tally_key_of: Callable[[int], int],
+    rows: Rows,
 ) -> _Cells:
     """Each registered case counts once, under its standing decision's outcome or pending;
     a case closed as a duplicate counts nowhere; children count in ``children`` only."""
     events = _events(records, program)
+    day_row = functools.lru_cache(maxsize=None)(rows.day_row)
     keys = {link: key_of(link) for link in events.registered if link not in events.closed}
     combos: dict[tuple[str, ...], list[int]] = {}  # (station, sex, band, day, figure) or (figure,)
     for link, key in keys.items():
-        combo = _combo(events.registered[link], events.standing.get(link, "pending"))
+        combo = _combo(events.registered[link], events.standing.get(link, "pending"), day_row)
         cell = combos.get(combo)
         if cell is None:
             combos[combo] = [1, key]
@@ -246,16 +299,20 @@ def _count(
             cell[0] += 1
             cell[1] += key
     cells = _Cells(rows={section: set() for section in SECTIONS[2:]})
+    for group in GROUPS:
+        cells.rows[f"by_{group}"].update(getattr(rows, group))
+    cells.rows["by_day"].update(rows.day)
     _roll_up(cells, combos)
-    _count_decisions(cells, events, lambda link: keys.get(link) or key_of(link))
+    _count_decisions(cells, events, lambda link: keys.get(link) or key_of(link), day_row)
     for position, record in events.tallies:
-        cells.rows["corridor"].add(record["day"])
-        path = ("corridor", record["day"], record["station"])
+        day = day_row(record["day"])
+        cells.rows["corridor"].add(day)
+        path = ("corridor", day, record["station"])
         cells.add(path, int(record["count"]), tally_key_of(position))
     return cells
 
 
-def _combo(record: dict[str, Any], figure: str) -> tuple[str, ...]:
+def _combo(record: dict[str, Any], figure: str, day_row: Callable[[str], str]) -> tuple[str, ...]:
     """A case's finest combination: its station, sex, age band, day and figure (a child's:
     its figure only, since children are counted in one row)."""
     if record.get("age_band") == CHILD_BAND:
@@ -264,7 +321,7 @@ def _combo(record: dict[str, Any], figure: str) -> tuple[str, ...]:
         record.get("station") or "unknown",
         record.get("sex") or "unknown",
         record.get("age_band") or "unknown",
-        record["day"],
+        day_row(record["day"]),
         figure,
     )
 
@@ -287,7 +344,12 @@ def _roll_up(cells: _Cells, combos: dict[tuple[str, ...], list[int]]) -> None:
         cells.rows["by_day"].add(day)
 
 
-def _count_decisions(cells: _Cells, events: _Events, key_of: Callable[[str], int]) -> None:
+def _count_decisions(
+    cells: _Cells,
+    events: _Events,
+    key_of: Callable[[str], int],
+    day_row: Callable[[str], str],
+) -> None:
     """by_day.decided: adults' decision_taken events by day, cases closed as duplicates
     left out."""
     for link, day in events.decisions:
@@ -295,8 +357,9 @@ def _count_decisions(cells: _Cells, events: _Events, key_of: Callable[[str], int
             continue
         if events.registered.get(link, {}).get("age_band") == CHILD_BAND:
             continue
-        cells.add(("by_day", day, "decided"), 1, key_of(link))
-        cells.rows["by_day"].add(day)
+        row = day_row(day)
+        cells.add(("by_day", row, "decided"), 1, key_of(link))
+        cells.rows["by_day"].add(row)
 
 
 def _paths(cells: _Cells) -> Iterator[CellPath]:
@@ -308,20 +371,22 @@ def _paths(cells: _Cells) -> Iterator[CellPath]:
         for row in sorted(cells.rows[f"by_{group}"]):
             for name in FIGURES:
                 yield (f"by_{group}", row, name)
-    for day in sorted(cells.rows["by_day"]):
+    for day in sorted(cells.rows["by_day"], key=_day_order):
         for name in DAY_FIGURES:
             yield ("by_day", day, name)
     yield from sorted(path for path in cells.values if path[0] == "corridor")
 
 
-def _tables(cells: _Cells, shown: Callable[[list[int]], int | None]) -> dict[str, Any]:
+def _tables(
+    cells: _Cells, shown: Callable[[CellPath, list[int] | None], int | None]
+) -> dict[str, Any]:
     """The sections in the shape of ``figures_exact``, each cell as ``shown`` renders it."""
     tables: dict[str, Any] = {section: {} for section in SECTIONS}
     for path in _paths(cells):
         row = tables[path[0]]
         for part in path[1:-1]:
             row = row.setdefault(part, {})
-        row[path[-1]] = shown(cells.values.get(path, [0, 0]))
+        row[path[-1]] = shown(path, cells.values.get(path))  # None: no contributors
     return tables
 
 
@@ -329,26 +394,26 @@ def _no_keys(_: Any) -> int:
     return 0
 
 
-def figures_exact(records: Sequence[dict[str, Any] | None], *, program: str) -> dict[str, Any]:
+def figures_exact(
+    records: Sequence[dict[str, Any] | None], *, program: str, rows: Rows | None = None
+) -> dict[str, Any]:
     """The exact tables: ``figures``, ``children`` (apart, in no other figure), ``by_station``,
     ``by_sex``, ``by_age_band`` (rows of FIGURES), ``by_day`` (adults registered and
-    decided) and ``corridor`` (day -> crossing point -> people)."""
-    cells = _count(records, program, _no_keys, _no_keys)
-    return _tables(cells, lambda cell: cell[0])
+    decided) and ``corridor`` (day -> crossing point -> people). Without ``rows``, only the
+    rows someone is in."""
+    cells = _count(records, program, _no_keys, _no_keys, rows or Rows())
+    return _tables(cells, lambda _, cell: cell[0] if cell else 0)
 
 
 # -- the exact block and its hold rule --------------------------------------------------
 
 
-def _small(number: int, min_cell: int) -> bool:
-    return 0 < abs(number) < min_cell
-
-
 def _combinations_small(values: Sequence[int], min_cell: int) -> bool:
-    """Whether any signed combination (each figure counted +1, -1 or not at all) is small: for
-    one figure its value; for two also their difference (e.g. registered - amnestied)."""
+    """Whether any signed combination (each figure counted +1, -1 or not at all, at least one
+    counted) is below min_cell in absolute value, 0 included: for one figure its value; for
+    two also their difference (e.g. registered - amnestied)."""
     for signs in itertools.product((1, 0, -1), repeat=len(values)):
-        if _small(sum(s * v for s, v in zip(signs, values, strict=True)), min_cell):
+        if any(signs) and abs(sum(s * v for s, v in zip(signs, values, strict=True))) < min_cell:
             return True
     return False
 
@@ -356,8 +421,9 @@ def _combinations_small(values: Sequence[int], min_cell: int) -> bool:
 def hold_rule_allows(
     values: dict[str, int], previous: dict[str, Any] | None, *, method: Method
 ) -> bool:
-    """The exact block may show ``values`` when no signed combination of them, nor of their
-    changes since the previous block, lies between 1 and min_cell - 1."""
+    """The exact block may show ``values`` when every signed combination of them, and of
+    their changes since the previous block, is at least min_cell in absolute value (0 is
+    held like 1 to min_cell - 1, so that a block not shown says nothing about which)."""
     before = (previous or {}).get("figures", {})
     now = [values[name] for name in method.exact]
     changes = [values[name] - int(before.get(name, 0)) for name in method.exact]
@@ -408,10 +474,12 @@ def bulletin_sections(
     method: Method,
     secret: bytes,
     previous_exact: dict[str, Any] | None,
+    rows: Rows,
 ) -> dict[str, Any]:
     """The published sections: ``method``, ``exact`` (the exact block or None) and the
-    perturbed tables (every cell, corridor counts included, through ``perturb``)."""
-    cells = _count(records, program, *_keyed(secret))
+    perturbed tables (every cell of every declared row, empty or not, corridor counts
+    included, through ``perturb``)."""
+    cells = _count(records, program, *_keyed(secret), rows)
     values = {name: cells.value(("figures", name)) for name in FIGURES}
     return {
         "method": method.as_dict(),
@@ -420,8 +488,10 @@ def bulletin_sections(
     }
 
 
-def _perturber(secret: bytes, method: Method) -> Callable[[list[int]], int | None]:
-    def shown(cell: list[int]) -> int | None:
+def _perturber(secret: bytes, method: Method) -> Callable[[CellPath, list[int] | None], int | None]:
+    def shown(path: CellPath, cell: list[int] | None) -> int | None:
+        if cell is None:  # nobody in it: a key of its own, from its place
+            return perturb(secret=secret, cell_key=empty_key(secret, path), value=0, method=method)
         return perturb(secret=secret, cell_key=cell[1], value=cell[0], method=method)
 
     return shown
@@ -445,7 +515,7 @@ def check_sections(
     it, the change since yesterday cannot be (the block's values and combinations are)."""
     if not isinstance(published, dict):
         return [f"the bulletin is a {type(published).__name__}, not a JSON object"]
-    cells = _count(records, program, *_keyed(secret))
+    cells = _count(records, program, *_keyed(secret), Rows.of_bulletin(published))
     expected = _tables(cells, _perturber(secret, method))
     problems: list[str] = []
     if published.get("method") != method.as_dict():

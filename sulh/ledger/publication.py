@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.utils import timezone
 
+from sulh.accounts.models import Station
 from sulh.accounts.policy import Action, require
 from sulh.audit.services import audit_record
 from sulh.core.errors import NotFound, ValidationFailed
@@ -29,7 +30,7 @@ from sulh.keys.models import MonitorKey
 from sulh.keys.sealing import derived_key
 from sulh.keys.services import public_key_of, publication_key
 from sulh.keys.signing import canonical
-from sulh.ledger.disclosure import Method, bulletin_sections
+from sulh.ledger.disclosure import EARLIER, LATER, Method, Rows, bulletin_sections
 from sulh.ledger.leaves import totals_leaf
 from sulh.ledger.models import (
     Attestation,
@@ -49,6 +50,8 @@ from sulh.ledger.services import (
     tree_head_sign,
 )
 from sulh.programs.services import program_get_definition, programs_all
+from sulh.registry.models import Sex
+from sulh.registry.services import AGE_BANDS
 
 BULLETIN_FORMAT = "sulh-bulletin/2"
 PAD_MULTIPLE = 8  # each head's growth is rounded up to a multiple of this many leaves
@@ -66,6 +69,30 @@ def disclosure_method(program: str) -> Method:
     if policy.epsilon is not None:
         options["epsilon"] = policy.epsilon
     return Method(**options)
+
+
+def bulletin_rows(program: str, now: dt.datetime) -> Rows:
+    """The rows a program's bulletin publishes on ``now``, whoever is in them: every station
+    of the site, both sexes, every adult age band and ``unknown``, and every day (UTC, as
+    the records' days are) from the program's opening to its deadline that has begun, with
+    ``earlier`` and, once the deadline has passed, ``later`` for the days outside."""
+    definition = program_get_definition(code=program)
+    first, last = (t.astimezone(dt.UTC).date() for t in (definition.opens_at, definition.deadline))
+    today = now.astimezone(dt.UTC).date()
+    days = [EARLIER]
+    day = first
+    while day <= min(last, today):
+        days.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    if today > last:
+        days.append(LATER)
+    bands = [label for low, _, label in AGE_BANDS if low >= 18] + ["unknown"]
+    return Rows(
+        station=tuple(Station.objects.order_by("code").values_list("code", flat=True)),
+        sex=tuple(sorted(Sex.values)),
+        age_band=tuple(bands),
+        day=tuple(days),
+    )
 
 
 def records_of(opened: list[str]) -> list[dict[str, Any] | None]:
@@ -129,6 +156,7 @@ def ledger_publish(*, force: bool = False, now: dt.datetime | None = None) -> Pu
                 method=disclosure_method(code),
                 secret=disclosure_secret(code),
                 previous_exact=held,
+                rows=bulletin_rows(code, now),
             )
             block = sections[code]["exact"]
             if block is not None and block != held:

@@ -15,8 +15,11 @@ import pytest
 
 from sulh.ledger import disclosure
 from sulh.ledger.disclosure import (
+    EARLIER,
     FIGURES,
+    LATER,
     Method,
+    Rows,
     bulletin_sections,
     case_key,
     check_sections,
@@ -30,6 +33,13 @@ PROGRAM = "aleppo-2016-amnesty"
 OTHER = "homs-2014-evacuation"
 SECRET = b"test secret for the program, not a real one"
 METHOD = Method()
+# The rows a publisher declares: ten stations, both sexes, the adult bands, a window of days.
+ROWS = Rows(
+    station=tuple(f"stn-{i}" for i in range(10)),
+    sex=("female", "male"),
+    age_band=("18-24", "25-34", "35-49", "50+", "unknown"),
+    day=(EARLIER, *(f"2016-08-{d:02d}" for d in range(1, 15)), LATER),
+)
 OUTCOMES = ["amnesty", "amnesty", "departure", "referral", "denial"]
 
 
@@ -109,9 +119,9 @@ class Program:
             self.tally(day, self.rng.choice(["p-north", "p-south"]), self.rng.randrange(1, 300))
 
 
-def sections(records, *, previous=None, method=METHOD, secret=SECRET):
+def sections(records, *, previous=None, method=METHOD, secret=SECRET, rows=ROWS):
     return bulletin_sections(
-        records, program=PROGRAM, method=method, secret=secret, previous_exact=previous
+        records, program=PROGRAM, method=method, secret=secret, previous_exact=previous, rows=rows
     )
 
 
@@ -305,6 +315,9 @@ def test_it_publishes_known_values_for_a_worked_example():
         13,
         38,
     ]
+    empty = [disclosure.empty_key(secret, ("by_station", f"alp{n}", "referred")) for n in (1, 3, 2)]
+    assert empty == [0x7DC3739B0CDE4E83, 0x9BF45FB59EA20203, 0x9600B69695F113D3]
+    assert [noise(secret=secret, cell_key=k, value=0, method=METHOD) for k in empty] == [-1, -8, 3]
 
 
 # -- the published tables ---------------------------------------------------------------
@@ -319,7 +332,7 @@ def test_it_publishes_the_same_sections_every_time(program):
 
 
 def test_it_perturbs_most_cells(program):
-    exact = cells(figures_exact(program.records, program=PROGRAM))
+    exact = cells(figures_exact(program.records, program=PROGRAM, rows=ROWS))
     shown = table_cells(sections(program.records))
     assert exact.keys() == shown.keys()
     changed = [name for name, value in exact.items() if value >= 10 and shown[name] != value]
@@ -356,15 +369,52 @@ def test_it_publishes_an_unchanged_cell_the_same_on_the_next_day(program):
     assert second["by_sex"]["male"] != first["by_sex"]["male"]
 
 
-def test_it_keeps_zeros_zero(program):
+def test_it_publishes_every_declared_row_whoever_is_in_it():
+    program = Program()
+    program.register(0, station="stn-3", sex="female", band="25-34")
+    shown = sections(program.records)
+    assert list(shown["by_station"]) == list(ROWS.station)
+    assert list(shown["by_sex"]) == ["female", "male"]
+    assert list(shown["by_age_band"]) == list(ROWS.age_band)
+    assert list(shown["by_day"]) == list(ROWS.day)
+    assert set(shown["children"]) == set(FIGURES)
+    nobody = sections([])
+    assert table_cells(nobody).keys() == table_cells(shown).keys()
+
+
+def test_it_draws_empty_cells_like_any_other_and_never_shows_a_zero():
+    """A true 0 is not published as 0, so a "< 5" does not say that someone is in the cell."""
+    program = Program()
     for _ in range(12):
-        program.register(6, station="stn-quiet", band="25-34")
-    exact = cells(figures_exact(program.records, program=PROGRAM))
+        program.register(6, station="stn-1", band="25-34")
+    exact = cells(figures_exact(program.records, program=PROGRAM, rows=ROWS))
     shown = table_cells(sections(program.records))
     zeros = [name for name, value in exact.items() if value == 0]
-    assert zeros
-    assert all(shown[name] == 0 for name in zeros)
-    assert all(shown[name] != 0 for name, value in exact.items() if value > 0)
+    assert len(zeros) > 100
+    assert 0 not in shown.values()
+    phantoms = [name for name in zeros if shown[name] is not None]
+    assert all(shown[name] >= METHOD.min_cell for name in phantoms)
+    # two-sided geometric: P(0 + Z >= 5) = alpha^5 / (1 + alpha), about 5 %
+    assert 0.01 < len(phantoms) / len(zeros) < 0.12
+    # each empty cell has a draw of its own, the same on every publication
+    assert table_cells(sections(program.records)) == shown
+    again = table_cells(sections(program.records, secret=b"another secret"))
+    assert [again[name] for name in zeros] != [shown[name] for name in zeros]
+
+
+def test_it_counts_days_outside_the_window_in_earlier_and_later():
+    program = Program()
+    program.start = dt.date(2016, 7, 1)
+    program.register(0, band="25-34")
+    program.start = dt.date(2016, 9, 1)
+    for _ in range(3):
+        program.register(0, band="25-34")
+    program.tally(1, "p-north", 40)
+    exact = figures_exact(program.records, program=PROGRAM, rows=ROWS)
+    assert exact["by_day"][EARLIER]["registered"] == 1
+    assert exact["by_day"][LATER]["registered"] == 3
+    assert exact["corridor"] == {LATER: {"p-north": 40}}
+    assert "2016-09-01" not in sections(program.records)["by_day"]
 
 
 @pytest.mark.parametrize(
@@ -377,9 +427,7 @@ def test_it_never_shows_a_number_below_the_minimum_cell(method):
         for day in range(4):
             program.random_day(day, 12)
         published = table_cells(sections(program.records, method=method))
-        assert all(
-            value is None or value == 0 or value >= method.min_cell for value in published.values()
-        )
+        assert all(value is None or value >= method.min_cell for value in published.values())
         seen_null += sum(value is None for value in published.values())
     assert seen_null > 0
 
@@ -402,6 +450,8 @@ def _registrations(program: Program, day: int, people: int) -> None:
 
 def test_it_holds_the_exact_total_when_a_day_adds_fewer_than_the_minimum():
     program = Program()
+    # no block while the total is below the minimum, 0 included: its absence says "0 to 4"
+    assert exact_block([], program=PROGRAM, method=METHOD, previous=None) is None
     _registrations(program, 0, 3)
     assert exact_block(program.records, program=PROGRAM, method=METHOD, previous=None) is None
     _registrations(program, 1, 20)
@@ -426,9 +476,12 @@ def test_it_holds_the_exact_block_when_two_exact_figures_differ_by_a_small_numbe
     assert exact_block(program.records, program=PROGRAM, method=method, previous=None) is None
     for link in links[17:]:
         program.event(link, "decision_taken", 1, outcome="amnesty")
+    # a difference of 0 (everyone amnestied) is held too: a block not shown must not say 1-4
+    assert exact_block(program.records, program=PROGRAM, method=method, previous=None) is None
+    _registrations(program, 2, 10)
     assert exact_block(program.records, program=PROGRAM, method=method, previous=None) == {
-        "as_of_size": 40,
-        "figures": {"registered": 20, "amnesty_granted": 20},
+        "as_of_size": 50,
+        "figures": {"registered": 30, "amnesty_granted": 20},
     }
 
 
