@@ -1,7 +1,7 @@
 """A bulletin as a page people read: HTML with charts (inline SVG, no script) and a PDF of it.
 
 Rendered from the bulletin JSON alone, so what people read is exactly what the
-monitor checks. Suppressed cells read "< N".
+monitor checks. A cell published as null reads "< N".
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ LABELS = {
     "denied": ("Denied", "المرفوضون"),
     "pending": ("Pending", "قيد النظر"),
     "decided": ("Decided", "القرارات"),
+}
+ROW_LABELS = {
+    "earlier": ("Before the opening", "قبل الافتتاح"),
+    "later": ("After the deadline", "بعد انتهاء المهلة"),
 }
 SECTIONS = (
     ("by_station", "By station", "حسب المركز"),
@@ -45,6 +49,13 @@ def _cell(value: Any, min_cell: int) -> str:
     return f"&lt; {min_cell}" if value is None else escape(str(value))
 
 
+def _row(key: str) -> str:
+    if key in ROW_LABELS:
+        en, ar = ROW_LABELS[key]
+        return f'{escape(en)} <span class="ar">{escape(ar)}</span>'
+    return escape(key)
+
+
 def _label(key: str) -> str:
     en, ar = LABELS.get(key, (key, key))
     return f'{escape(en)}<br><span class="ar">{escape(ar)}</span>'
@@ -53,7 +64,7 @@ def _label(key: str) -> str:
 def _table(rows: dict[str, dict[str, Any]], columns: list[str], min_cell: int) -> str:
     head = "".join(f"<th>{_label(c)}</th>" for c in columns)
     body = "".join(
-        f"<tr><td>{escape(key)}</td>"
+        f"<tr><td>{_row(key)}</td>"
         + "".join(f"<td>{_cell(row.get(c), min_cell)}</td>" for c in columns)
         + "</tr>"
         for key, row in rows.items()
@@ -116,7 +127,8 @@ def bars(
 
 
 def bulletin_html(bulletin: dict[str, Any], *, title_en: str, title_ar: str) -> str:
-    min_cell = int(bulletin.get("min_cell", 5))
+    method = bulletin.get("method") or {}
+    min_cell = int(method.get("min_cell", 5))
     figures = bulletin["figures"]
     outcome_keys = ["amnesty_granted", "departure", "referred", "denied", "pending"]
     sections = []
@@ -133,6 +145,7 @@ def bulletin_html(bulletin: dict[str, Any], *, title_en: str, title_ar: str) -> 
         day: {point: count for point, count in points.items()} for day, points in corridor.items()
     }
     corridor_points = sorted({p for points in corridor.values() for p in points})
+    day_bars = [(ROW_LABELS.get(d, (d,))[0], row.get("registered")) for d, row in by_day.items()]
     head, hidden = bulletin["tree_head"], f"< {min_cell}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -142,10 +155,17 @@ def bulletin_html(bulletin: dict[str, Any], *, title_en: str, title_ar: str) -> 
 <h1>{escape(title_en)}</h1>
 <h1 class="ar">{escape(title_ar)}</h1>
 <p class="meta">Bulletin of {escape(bulletin["day"])} · computed from the transparency log
-of {head["size"]} entries, root {escape(head["root_hash"])} · cells under {min_cell} are
-hidden, with a second cell where a total would give one away.</p>
-<p class="meta ar">نشرة يوم {escape(bulletin["day"])}، محسوبة من السجل العلني.
-الخانات الأقل من {min_cell} محجوبة.</p>
+of {head["size"]} entries, root {escape(head["root_hash"])}.</p>
+<p class="note">Every number below is its true value plus a small random amount
+({escape(str(method.get("name", "")))}, {escape(str(method.get("version", "")))}), the same
+amount each time the same people are counted: tables do not add up exactly, a row where
+nobody is may show a number, and "&lt; {min_cell}" means fewer than {min_cell}, possibly
+none. Only the exact totals are exact.</p>
+<p class="note ar">نشرة يوم {escape(bulletin["day"])}، محسوبة من السجل العلني. أُضيف إلى كل رقم
+مقدار عشوائي صغير، هو نفسه كلما عُدّ الأشخاص أنفسهم: لذلك لا تتطابق المجاميع تماماً، وقد يظهر رقم
+في صف لا أحد فيه، و«&lt; {min_cell}» تعني أقل من {min_cell} وقد تعني لا أحد. الأرقام الدقيقة هي
+المجاميع الدقيقة وحدها.</p>
+{_exact(bulletin.get("exact"))}
 <h2>Outcomes (adults) <span class="ar">النتائج (البالغون)</span></h2>
 {bars([(LABELS[k][0], figures.get(k)) for k in outcome_keys], title="Outcomes", hidden=hidden)}
 {_table({"Total": figures}, ["registered", *outcome_keys], min_cell)}
@@ -153,20 +173,42 @@ hidden, with a second cell where a total would give one away.</p>
 <p class="note">Counted apart and in no other figure.</p>
 {_table({"Children": bulletin.get("children", {})}, ["registered", *outcome_keys], min_cell)}
 <h2>By day (adults) <span class="ar">حسب اليوم (البالغون)</span></h2>
-{bars([(day, row.get("registered")) for day, row in by_day.items()], title="Days", hidden=hidden)}
+{bars(day_bars, title="Days", hidden=hidden)}
 {_table(by_day, ["registered", "decided"], min_cell)}
 {"".join(sections)}
-{_corridor(corridor_rows, corridor_points)}
+{_corridor(corridor_rows, corridor_points, min_cell)}
 </body></html>"""
 
 
-def _corridor(rows: dict[str, dict[str, int]], points: list[str]) -> str:
+def _exact(block: dict[str, Any] | None) -> str:
+    """The figures published exactly, as of the log entry they were counted at."""
+    if not block:
+        return (
+            '<h2>Exact totals <span class="ar">المجاميع الدقيقة</span></h2>'
+            '<p class="note">None yet: they are shown once they are large enough.</p>'
+        )
+    cells = "".join(
+        f"<tr><td>{_label(name)}</td><td>{escape(str(value))}</td></tr>"
+        for name, value in block.get("figures", {}).items()
+    )
+    return (
+        '<h2>Exact totals (adults) <span class="ar">المجاميع الدقيقة (البالغون)</span></h2>'
+        f'<p class="note">Counted over the first {escape(str(block.get("as_of_size")))} entries '
+        "of the log.</p>"
+        f"<table><tbody>{cells}</tbody></table>"
+    )
+
+
+def _corridor(rows: dict[str, dict[str, Any]], points: list[str], min_cell: int) -> str:
     if not rows:
         return ""
     head = "".join(f"<th>{escape(p)}</th>" for p in points)
     body = "".join(
-        f"<tr><td>{escape(day)}</td>"
-        + "".join(f"<td>{row.get(p, 0)}</td>" for p in points)
+        f"<tr><td>{_row(day)}</td>"
+        + "".join(
+            f"<td>{_cell(row[p], min_cell) if p in row else '–'}</td>"  # –: no tally entered
+            for p in points
+        )
         + "</tr>"
         for day, row in rows.items()
     )

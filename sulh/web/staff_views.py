@@ -40,7 +40,7 @@ from sulh.cases.models import Case, State
 from sulh.cases.search import intake_precheck, person_search
 from sulh.core.errors import NotFound, RateLimited, SulhError, ValidationFailed
 from sulh.core.validation import parse
-from sulh.ledger.disclosure import figures_exact
+from sulh.ledger.disclosure import EARLIER, LATER, figures_exact
 from sulh.ledger.publication import bulletins_published, live_records
 from sulh.ledger.render import bars, bulletin_html
 from sulh.matching.record import PersonRecord
@@ -656,6 +656,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _day_row(day: str) -> str:
+    """A by_day row's label: the day, day first, or the rows outside the program's window."""
+    if day == EARLIER:
+        return gettext("Before the opening")
+    if day == LATER:
+        return gettext("After the deadline")
+    return day_first(day)
+
+
 def _charts(bulletin: dict[str, Any], hidden: str) -> dict[str, str]:
     """The dashboard's charts in the page's language and direction; a cell the bulletin
     does not show reads "< N" as in the bulletin."""
@@ -669,7 +678,7 @@ def _charts(bulletin: dict[str, Any], hidden: str) -> dict[str, str]:
         ),
         "days": (
             gettext("Registrations per day"),
-            [(day_first(day), row.get("registered")) for day, row in bulletin["by_day"].items()],
+            [(_day_row(day), row.get("registered")) for day, row in bulletin["by_day"].items()],
         ),
         "stations": (
             gettext("Registrations per station"),
