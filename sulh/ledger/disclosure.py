@@ -18,6 +18,7 @@ docs/disclosure.md states the method precisely enough for a monitor to reimpleme
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import functools
 import hmac
 import itertools
@@ -46,6 +47,8 @@ SECTIONS = ("figures", "children", "by_station", "by_sex", "by_age_band", "by_da
 METHOD_NAME = "cell-key perturbation, two-sided geometric"
 METHOD_VERSION = "sulh-cellkey/2"
 EARLIER, LATER = "earlier", "later"  # by_day rows for days before and after the window
+SEXES = ("female", "male")  # the by_sex rows every bulletin declares
+ADULT_BANDS = ("18-24", "25-34", "35-49", "50+", "unknown")  # the by_age_band rows
 KEY_BITS = 64  # record and cell keys: integers mod 2**64
 DRAW_BITS = 128  # each geometric draw: a 128-bit uniform integer against 128-bit thresholds
 _KEY_MOD = 1 << KEY_BITS
@@ -517,7 +520,7 @@ def check_sections(
         return [f"the bulletin is a {type(published).__name__}, not a JSON object"]
     cells = _count(records, program, *_keyed(secret), Rows.of_bulletin(published))
     expected = _tables(cells, _perturber(secret, method))
-    problems: list[str] = []
+    problems = _check_rows(Rows.of_bulletin(published))
     if published.get("method") != method.as_dict():
         problems.append(f"method: published {published.get('method')}, expected {method.as_dict()}")
     for section in SECTIONS:
@@ -525,6 +528,29 @@ def check_sections(
     current = {name: cells.value(("figures", name)) for name in FIGURES}
     block = published.get("exact")
     problems += _check_exact(records, program, method, block, previous_exact, current)
+    return problems
+
+
+def _check_rows(rows: Rows) -> list[str]:
+    """The rows every bulletin declares whoever is in them: both sexes, every adult band, and
+    days that run without a gap from ``earlier`` (a row left out would say it was empty)."""
+    problems = [
+        f"{section}: declares {list(found)}, every bulletin declares {list(fixed)}"
+        for section, found, fixed in (
+            ("by_sex", rows.sex, SEXES),
+            ("by_age_band", rows.age_band, ADULT_BANDS),
+        )
+        if not set(fixed) <= set(found)
+    ]
+    days = [d for d in rows.day if d not in (EARLIER, LATER)]
+    if EARLIER not in rows.day:
+        problems.append(f"by_day: no {EARLIER!r} row")
+    try:
+        dates = [dt.date.fromisoformat(d) for d in days]
+    except ValueError:
+        return [*problems, f"by_day: a row that is neither a day nor {EARLIER!r}/{LATER!r}"]
+    gaps = [a for a, b in itertools.pairwise(sorted(dates)) if (b - a).days != 1]
+    problems += [f"by_day: no row for the day after {a.isoformat()}" for a in gaps[:3]]
     return problems
 
 

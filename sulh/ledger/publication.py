@@ -30,7 +30,15 @@ from sulh.keys.models import MonitorKey
 from sulh.keys.sealing import derived_key
 from sulh.keys.services import public_key_of, publication_key
 from sulh.keys.signing import canonical
-from sulh.ledger.disclosure import EARLIER, LATER, Method, Rows, bulletin_sections
+from sulh.ledger.disclosure import (
+    ADULT_BANDS,
+    EARLIER,
+    LATER,
+    SEXES,
+    Method,
+    Rows,
+    bulletin_sections,
+)
 from sulh.ledger.leaves import totals_leaf
 from sulh.ledger.models import (
     Attestation,
@@ -50,8 +58,6 @@ from sulh.ledger.services import (
     tree_head_sign,
 )
 from sulh.programs.services import program_get_definition, programs_all
-from sulh.registry.models import Sex
-from sulh.registry.services import AGE_BANDS
 
 BULLETIN_FORMAT = "sulh-bulletin/2"
 PAD_MULTIPLE = 8  # each head's growth is rounded up to a multiple of this many leaves
@@ -86,11 +92,10 @@ def bulletin_rows(program: str, now: dt.datetime) -> Rows:
         day += dt.timedelta(days=1)
     if today > last:
         days.append(LATER)
-    bands = [label for low, _, label in AGE_BANDS if low >= 18] + ["unknown"]
     return Rows(
         station=tuple(Station.objects.order_by("code").values_list("code", flat=True)),
-        sex=tuple(sorted(Sex.values)),
-        age_band=tuple(bands),
+        sex=SEXES,
+        age_band=ADULT_BANDS,
         day=tuple(days),
     )
 

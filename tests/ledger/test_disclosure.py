@@ -28,6 +28,8 @@ from sulh.ledger.disclosure import (
     noise,
     perturb,
 )
+from sulh.registry.models import Sex
+from sulh.registry.services import AGE_BANDS
 
 PROGRAM = "aleppo-2016-amnesty"
 OTHER = "homs-2014-evacuation"
@@ -659,3 +661,21 @@ def test_the_check_says_what_is_wrong_with_a_bulletin_that_is_not_one(program):
     assert check(program.records, published, previous_exact=ahead)[0].startswith(
         "exact: the previous block"
     )
+
+
+def test_the_declared_sexes_and_bands_are_every_one_a_registration_can_have():
+    assert set(disclosure.SEXES) == set(Sex.values)
+    adult = [label for low, _, label in AGE_BANDS if low >= 18]
+    assert list(disclosure.ADULT_BANDS) == [*adult, "unknown"]
+
+
+def test_the_check_names_a_declared_row_left_out(program):
+    published = sections(program.records)
+    del published["by_sex"]["male"]
+    del published["by_day"]["2016-08-13"]
+    problems = check(program.records, published)
+    assert (
+        "by_sex: declares ['female', 'unknown'], every bulletin declares ['female', 'male']"
+        in problems
+    )
+    assert "by_day: no row for the day after 2016-08-12" in problems
