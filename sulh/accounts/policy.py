@@ -105,7 +105,9 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.EXTEND_CARDS: frozenset({Role.PROGRAM_MANAGER}),
     Action.RECORD_CORRIDOR_TALLY: frozenset({Role.EVACUATION_COORDINATOR, Role.PROGRAM_MANAGER}),
     Action.PLAN_DEPARTURES: frozenset({Role.EVACUATION_COORDINATOR}),
-    Action.RECORD_BOARDING: frozenset({Role.EVACUATION_COORDINATOR, Role.CHECKPOINT_OFFICER}),
+    # The boarding officer's phone at the vehicle door (a device scope) comes with boarding
+    # by card; checkpoint officers still take no action in the office.
+    Action.RECORD_BOARDING: frozenset({Role.EVACUATION_COORDINATOR}),
     Action.RECORD_CONVOY_MOVEMENT: frozenset({Role.EVACUATION_COORDINATOR}),
     # counts and traveller keys, never a name: the monitor checks them against arrivals
     Action.SEE_CONVOY_COUNTS: frozenset(

@@ -84,6 +84,7 @@ _BY_STATUS = {
 
 def convoy_reconcile(*, convoy: Convoy) -> Reconciliation:
     """The convoy's counts per vehicle and in all, in a few grouped queries."""
+    convoy = Convoy.objects.get(pk=convoy.pk)  # as it is now, not as the caller last read it
     numbers = dict(convoy.vehicles.values_list("pk", "number"))
     per: dict[int, Counts] = defaultdict(Counts)
     rows = (

@@ -49,25 +49,33 @@ def departure_case(personas: dict[str, Any]) -> Callable[..., Case]:
     def make(
         program: str = SAFE_PASSAGE,
         *,
-        affiliation: str = "ahrar-al-sham",
+        affiliation: str | None = None,
         destination: str = "western-rural-aleppo",
         members: tuple[tuple[str, str, int], ...] = A_FAMILY,
         decided: bool = True,
     ) -> Case:
         when = WHEN[program]
+        if affiliation is None:
+            affiliation = "ahrar-al-sham" if program == SAFE_PASSAGE else ""
         payload = make_intake(
-            program, submitted_at=when, affiliation=affiliation, family=family(*members),
+            program,
+            submitted_at=when,
+            affiliation=affiliation,
+            family=family(*members),
             items=[],
-        )  # fmt: skip
+        )
         case = intake_register(
             data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when
         ).case
         if not decided:
             return case
         cases.decision_record(
-            case=case, user=personas["decider"], outcome="departure", reason="",
+            case=case,
+            user=personas["decider"],
+            outcome="departure",
+            reason="",
             destination=destination,
-        )  # fmt: skip
+        )
         case.refresh_from_db()
         return case
 
@@ -85,16 +93,24 @@ def convoy(personas: dict[str, Any]) -> Callable[..., Convoy]:
     ) -> Convoy:
         start = WHEN[program]
         made = services.convoy_create(
-            user=personas["coordinator"], program=program, destination=destination,
+            user=personas["coordinator"],
+            program=program,
+            destination=destination,
             departs_from=start + dt.timedelta(hours=hours[0]),
             departs_until=start + dt.timedelta(hours=hours[1]),
-            assembly_point="Ramouseh roundabout", crossing="Ramouseh road", escorts=["SARC"],
-        )  # fmt: skip
+            assembly_point="Ramouseh roundabout",
+            crossing="Ramouseh road",
+            escorts=["SARC"],
+        )
         for seats in vehicles:
             services.vehicle_add(
-                convoy=made, user=personas["coordinator"], kind="bus", plate=f"B-{seats}",
-                seats=seats, driver="Driver Generated",
-            )  # fmt: skip
+                convoy=made,
+                user=personas["coordinator"],
+                kind="bus",
+                plate=f"B-{seats}",
+                seats=seats,
+                driver="Driver Generated",
+            )
         return made
 
     return make

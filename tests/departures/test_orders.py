@@ -31,13 +31,18 @@ def test_it_makes_an_order_for_the_person_and_the_family_chosen(personas, depart
     case = departure_case()
     members = family_ids(case)
     order = services.order_create(
-        case=case, user=personas["coordinator"], family_member_ids=members[:2],
+        case=case,
+        user=personas["coordinator"],
+        family_member_ids=members[:2],
         items={"person": [{"kind": "weapon", "tag": "AK-TAG-0001"}]},
-    )  # fmt: skip
+    )
     assert order.state == OrderState.OPEN
     assert order.destination == "western-rural-aleppo"
-    assert set(order.allowed_destinations) == {"idlib", "western-rural-aleppo",
-                                               "northern-rural-aleppo"}  # fmt: skip
+    assert set(order.allowed_destinations) == {
+        "idlib",
+        "western-rural-aleppo",
+        "northern-rural-aleppo",
+    }
     travellers = list(order.travellers.order_by("pk"))
     assert [t.family_member_id for t in travellers] == [None, *members[:2]]
     assert [t.is_child for t in travellers] == [False, False, True]
@@ -55,9 +60,12 @@ def test_it_refuses_a_case_without_a_departure_decision(personas, departure_case
 def test_the_restricted_group_may_go_to_idlib_only(personas, departure_case):
     case = departure_case(affiliation=RESTRICTED, destination="idlib")
     error = _refused(
-        "destination", services.order_create, case=case, user=personas["coordinator"],
+        "destination",
+        services.order_create,
+        case=case,
+        user=personas["coordinator"],
         destination="western-rural-aleppo",
-    )  # fmt: skip
+    )
     assert "idlib" in error.message
     order = services.order_create(case=case, user=personas["coordinator"])
     assert order.allowed_destinations == ["idlib"] and order.destination == "idlib"
@@ -67,22 +75,35 @@ def test_it_refuses_a_heavy_weapon_and_a_second_weapon_naming_the_item(personas,
     case = departure_case()
     coordinator = personas["coordinator"]
     _refused(
-        "items[person][0].heavy", services.order_create, case=case, user=coordinator,
+        "items[person][0].heavy",
+        services.order_create,
+        case=case,
+        user=coordinator,
         items={"person": [{"kind": "weapon", "heavy": True, "tag": "DSHK-1"}]},
-    )  # fmt: skip
+    )
     _refused(
-        "items[person][1]", services.order_create, case=case, user=coordinator,
+        "items[person][1]",
+        services.order_create,
+        case=case,
+        user=coordinator,
         items={"person": [{"kind": "weapon", "tag": "A"}, {"kind": "weapon", "tag": "B"}]},
-    )  # fmt: skip
+    )
     _refused(
-        "items[person][0].tag", services.order_create, case=case, user=coordinator,
+        "items[person][0].tag",
+        services.order_create,
+        case=case,
+        user=coordinator,
         items={"person": [{"kind": "weapon"}]},
-    )  # fmt: skip
+    )
     child = family_ids(case)[1]
     _refused(
-        f"items[{child}][0].kind", services.order_create, case=case, user=coordinator,
-        family_member_ids=[child], items={child: [{"kind": "weapon", "tag": "X"}]},
-    )  # fmt: skip
+        f"items[{child}][0].kind",
+        services.order_create,
+        case=case,
+        user=coordinator,
+        family_member_ids=[child],
+        items={child: [{"kind": "weapon", "tag": "X"}]},
+    )
     assert not DepartureOrder.objects.exists() and not Traveller.objects.exists()
 
 
@@ -95,17 +116,21 @@ def test_a_program_that_allows_no_weapon_refuses_one(personas, departure_case):
 
     amnesty = program_get_definition(code="aleppo-2016-amnesty")
     with pytest.raises(ValidationFailed) as caught:
-        items_check([{"kind": "weapon", "tag": "T"}], definition=amnesty, is_child=False,
-                    field="items")  # fmt: skip
+        items_check(
+            [{"kind": "weapon", "tag": "T"}], definition=amnesty, is_child=False, field="items"
+        )
     assert caught.value.field == "items[0].kind"
 
 
 def test_it_refuses_a_family_member_of_another_intake(personas, departure_case):
     mine, other = departure_case(), departure_case()
     _refused(
-        "family_members[1]", services.order_create, case=mine, user=personas["coordinator"],
+        "family_members[1]",
+        services.order_create,
+        case=mine,
+        user=personas["coordinator"],
         family_member_ids=[family_ids(mine)[0], family_ids(other)[0]],
-    )  # fmt: skip
+    )
 
 
 def test_one_order_in_effect_per_case(personas, departure_case):
@@ -134,14 +159,24 @@ def test_a_coordinator_not_serving_the_program_does_not_see_the_case(personas, d
 def test_a_change_records_who_when_and_why(personas, departure_case):
     case = departure_case()
     members = family_ids(case)
-    order = services.order_create(case=case, user=personas["coordinator"],
-                                  family_member_ids=members)  # fmt: skip
-    _refused("reason", services.order_change, order=order, user=personas["coordinator"],
-             reason="", family_member_ids=members[:1])  # fmt: skip
+    order = services.order_create(
+        case=case, user=personas["coordinator"], family_member_ids=members
+    )
+    _refused(
+        "reason",
+        services.order_change,
+        order=order,
+        user=personas["coordinator"],
+        reason="",
+        family_member_ids=members[:1],
+    )
     services.order_change(
-        order=order, user=personas["coordinator"], reason="the spouse stays with her parents",
-        family_member_ids=[members[1], members[2]], destination="idlib",
-    )  # fmt: skip
+        order=order,
+        user=personas["coordinator"],
+        reason="the spouse stays with her parents",
+        family_member_ids=[members[1], members[2]],
+        destination="idlib",
+    )
     order.refresh_from_db()
     assert order.destination == "idlib"
     statuses = dict(order.travellers.values_list("family_member_id", "status"))
@@ -151,8 +186,12 @@ def test_a_change_records_who_when_and_why(personas, departure_case):
     assert change.reason == "the spouse stays with her parents"
     assert change.details == {"destination": True, "withdrawn": 1, "added": 0}
     # a member changes their mind again: back on the order
-    services.order_change(order=order, user=personas["coordinator"], reason="she comes after all",
-                          family_member_ids=members)  # fmt: skip
+    services.order_change(
+        order=order,
+        user=personas["coordinator"],
+        reason="she comes after all",
+        family_member_ids=members,
+    )
     assert order.travellers.filter(status=TravellerStatus.MANIFESTED).count() == 4
 
 
