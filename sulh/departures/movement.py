@@ -34,10 +34,12 @@ from sulh.departures.rules import departure_window, items_check
 from sulh.departures.services import (
     convoy_event_record,
     convoy_locked,
+    convoy_state_check,
     definition_of,
     departure_decision_check,
     items_replace,
     order_event_record,
+    text_clean,
 )
 
 DEVICE_EVENT_MAX = 64
@@ -76,12 +78,21 @@ def _replayed(device_event_id: str, *, traveller: Traveller, event: str) -> Trav
     return seen
 
 
-def _traveller_locked(traveller: Traveller) -> Traveller:
-    return (
-        Traveller.objects.select_for_update()
-        .select_related("order", "order__case")
-        .get(pk=traveller.pk)
+def _locked(traveller: Traveller, *, vehicle: Vehicle | None = None) -> tuple[Convoy, Traveller]:
+    """The convoy of ``vehicle`` (or of the traveller's vehicle), then the traveller, locked
+    in that order like every departure write."""
+    convoy_id = (
+        vehicle.convoy_id
+        if vehicle is not None
+        else Traveller.objects.filter(pk=traveller.pk)
+        .values_list("vehicle__convoy", flat=True)
+        .get()
     )
+    if convoy_id is None:
+        raise ValidationFailed("this traveller is not placed on a vehicle", field="traveller")
+    convoy = Convoy.objects.select_for_update().get(pk=convoy_id)
+    locked = Traveller.objects.select_for_update().select_related("order", "order__case")
+    return convoy, locked.get(pk=traveller.pk)
 
 
 def _traveller_event(
@@ -161,8 +172,10 @@ def boarding_record(
     device_event_id = _device_event_id(device_event_id)
 
     def step() -> TravellerEvent:
-        convoy = convoy_locked(vehicle.convoy, states=[ConvoyState.PLANNED])
-        locked = _traveller_locked(traveller)
+        convoy, locked = _locked(traveller, vehicle=vehicle)
+        if seen := _replayed(device_event_id, traveller=locked, event="boarded"):
+            return seen  # a retry that waited for the first delivery's locks
+        convoy_state_check(convoy, states=[ConvoyState.PLANNED])
         _boarding_check(locked, vehicle=vehicle, convoy=convoy, at=at)
         if items is not None:
             definition = definition_of(locked.order.program_id)
@@ -211,10 +224,11 @@ def no_show_record(
     device_event_id = _device_event_id(device_event_id)
 
     def step() -> TravellerEvent:
-        locked = _traveller_locked(traveller)
-        if locked.vehicle is None:
-            raise ValidationFailed("this traveller is not placed on a vehicle", field="traveller")
-        convoy_locked(locked.vehicle.convoy, states=[ConvoyState.PLANNED])
+        convoy, locked = _locked(traveller)
+        if seen := _replayed(device_event_id, traveller=locked, event="no_show"):
+            return seen
+        convoy_state_check(convoy, states=[ConvoyState.PLANNED])
+        assert locked.vehicle is not None
         if locked.status != TravellerStatus.MANIFESTED:
             raise Conflict(f"this traveller is recorded as {locked.status}", field="traveller")
         return _status_record(
@@ -237,13 +251,15 @@ def convoy_depart(
         closes = departure_window(definition_of(convoy.program_id))[1]
         if at > closes:
             raise ValidationFailed("is after the program's window closed", field="at")
+        if crossing:
+            convoy.crossing = text_clean(crossing, field="crossing")
         no_shows = _no_shows_at_departure(convoy, user=user, at=at)
         _unaccompanied_children_flag(convoy, user=user)
         DepartureOrder.objects.filter(convoy=convoy).exclude(state=OrderState.CANCELLED).update(
             state=OrderState.CLOSED
         )
         convoy.state, convoy.departed_at = ConvoyState.DEPARTED, at
-        convoy.save(update_fields=["state", "departed_at"])
+        convoy.save(update_fields=["state", "departed_at", "crossing"])
         boarded = Traveller.objects.filter(vehicle__convoy=convoy, status__in=BOARDED_ANY).count()
         return convoy_event_record(
             convoy,
@@ -390,7 +406,9 @@ def arrival_record(
     device_event_id = _device_event_id(device_event_id)
 
     def step() -> TravellerEvent:
-        locked = _traveller_locked(traveller)
+        convoy, locked = _locked(traveller)
+        if seen := _replayed(device_event_id, traveller=locked, event="arrived"):
+            return seen
         if locked.status in (
             TravellerStatus.MANIFESTED,
             TravellerStatus.NO_SHOW,
@@ -400,9 +418,7 @@ def arrival_record(
         if locked.status != TravellerStatus.BOARDED:
             raise Conflict(f"this traveller is recorded as {locked.status}", field="traveller")
         assert locked.vehicle is not None
-        convoy = convoy_locked(
-            locked.vehicle.convoy, states=[ConvoyState.DEPARTED, ConvoyState.ARRIVED]
-        )
+        convoy_state_check(convoy, states=[ConvoyState.DEPARTED, ConvoyState.ARRIVED])
         if convoy.departed_at and at < convoy.departed_at:
             raise ValidationFailed("is before the convoy departed", field="at")
         return _status_record(

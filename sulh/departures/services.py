@@ -60,7 +60,7 @@ def _reason(reason: str, *, required: bool) -> str:
     return reason
 
 
-def _text(value: str, *, field: str, most: int = PLACE_MAX) -> str:
+def text_clean(value: str, *, field: str, most: int = PLACE_MAX) -> str:
     value = " ".join((value or "").split())
     if not 1 <= len(value) <= most:
         raise ValidationFailed(f"is required (1 to {most} characters)", field=field)
@@ -211,8 +211,14 @@ def items_replace(traveller: Traveller, items: Sequence[Mapping[str, Any]]) -> N
 
 
 def _order_locked(order: DepartureOrder) -> DepartureOrder:
-    """The order, locked, while it may still change (until boarding)."""
+    """The order, locked after its convoy (the lock order of every departure write), while
+    it may still change (until boarding)."""
+    convoy_id = DepartureOrder.objects.filter(pk=order.pk).values_list("convoy_id", flat=True).get()
+    if convoy_id is not None:
+        Convoy.objects.select_for_update().filter(pk=convoy_id).get()
     order = DepartureOrder.objects.select_for_update().select_related("case").get(pk=order.pk)
+    if order.convoy_id != convoy_id:
+        raise Conflict("the order was changed by someone else; reload it", field="order")
     if order.state != OrderState.OPEN:
         raise Conflict(f"the order is {order.state}: it no longer changes", field="order")
     return order
@@ -338,9 +344,9 @@ def convoy_create(
             field="destination",
         )
     _convoy_window_check(definition, departs_from=departs_from, departs_until=departs_until)
-    assembly_point = _text(assembly_point, field="assembly_point")
-    crossing = _text(crossing, field="crossing")
-    organisations = [_text(e, field=f"escorts[{i}]") for i, e in enumerate(escorts)]
+    assembly_point = text_clean(assembly_point, field="assembly_point")
+    crossing = text_clean(crossing, field="crossing")
+    organisations = [text_clean(e, field=f"escorts[{i}]") for i, e in enumerate(escorts)]
     with transaction.atomic():
         convoy = Convoy.objects.create(
             program=row,
@@ -414,8 +420,13 @@ def convoy_event_record(
 
 def convoy_locked(convoy: Convoy, *, states: Sequence[str], field: str = "convoy") -> Convoy:
     """The convoy, locked (its seats and counts change one writer at a time), in one of
-    ``states``."""
+    ``states``. Every write on a convoy's orders and travellers takes this lock first."""
     convoy = Convoy.objects.select_for_update().get(pk=convoy.pk)
+    convoy_state_check(convoy, states=states, field=field)
+    return convoy
+
+
+def convoy_state_check(convoy: Convoy, *, states: Sequence[str], field: str = "convoy") -> None:
     if convoy.state not in states:
         raise Conflict(
             f"the convoy has {convoy.state}"
@@ -423,7 +434,6 @@ def convoy_locked(convoy: Convoy, *, states: Sequence[str], field: str = "convoy
             else "the convoy has not departed",
             field=field,
         )
-    return convoy
 
 
 def vehicle_add(
@@ -441,7 +451,7 @@ def vehicle_add(
     require(user, Action.PLAN_DEPARTURES)
     if kind not in VehicleKind.values:
         raise ValidationFailed(f"must be one of {', '.join(VehicleKind.values)}", field="kind")
-    plate = _text(plate, field="plate", most=20)
+    plate = text_clean(plate, field="plate", most=20)
     if not isinstance(seats, int) or not 1 <= seats <= SEATS_MAX:
         raise ValidationFailed(f"must be a whole number from 1 to {SEATS_MAX}", field="seats")
     driver = " ".join((driver or "").split())

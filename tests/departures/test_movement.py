@@ -253,3 +253,41 @@ def test_the_incident_note_is_sealed_at_rest(personas, placed):
         cursor.execute("SELECT note FROM departures_convoyevent WHERE event = 'stranded'")
         (stored,) = cursor.fetchone()
     assert stored.startswith("v2:") and "commander" not in stored
+
+
+def test_a_retry_racing_the_first_delivery_returns_its_event(personas, placed, monkeypatch):
+    order, made = placed()
+    person = order.travellers.get(family_member__isnull=True)
+    bus = made.vehicles.get(number=1)
+    first = _board(personas, person, bus, "phone-7:0001")
+    # the retry looked before the first delivery committed, then waited on its locks
+    looks = iter([None])
+    real = movement._replayed
+    monkeypatch.setattr(movement, "_replayed", lambda *a, **k: _second(real, looks, *a, **k))
+    again = _board(personas, person, bus, "phone-7:0001")
+    assert again.pk == first.pk
+    assert TravellerEvent.objects.filter(traveller=person).count() == 1
+
+
+def _second(real, looks, *args, **kwargs):
+    """None on the first look (before the locks), the truth after."""
+    for _ in looks:
+        return None
+    return real(*args, **kwargs)
+
+
+def test_a_no_show_is_recorded_once_and_frees_nothing_twice(personas, placed):
+    order, made = placed()
+    spouse = order.travellers.filter(family_member__isnull=False).order_by("pk").first()
+    coordinator = personas["coordinator"]
+    first = movement.no_show_record(traveller=spouse, user=coordinator, at=AT, device_event_id="n1")
+    again = movement.no_show_record(traveller=spouse, user=coordinator, at=AT, device_event_id="n1")
+    assert first.pk == again.pk
+    with pytest.raises(Conflict) as caught:
+        _board(personas, spouse, made.vehicles.get(number=1), "d1")
+    assert caught.value.field == "traveller"
+    person = order.travellers.get(family_member__isnull=True)
+    _board(personas, person, made.vehicles.get(number=1), "d2")
+    with pytest.raises(Conflict) as caught:
+        movement.arrival_record(traveller=person, user=coordinator, at=AT, device_event_id="a1")
+    assert caught.value.field == "convoy"

@@ -20,7 +20,7 @@ from sulh.departures.models import (
     Vehicle,
 )
 from sulh.departures.selectors import Counts, convoy_get_for_user, convoy_reconcile
-from sulh.registry.models import FamilyMember
+from sulh.registry.models import FamilyMember, Person
 from tests.departures.conftest import WHEN
 
 pytestmark = pytest.mark.django_db
@@ -261,3 +261,22 @@ def test_a_100_vehicle_convoy_reconciles_well_under_a_second(personas, departure
         _identities_hold(vehicle_counts)
     print(f"reconciled 100 vehicles, 5000 travellers in {elapsed * 1000:.0f} ms")
     assert elapsed < 1.0
+
+
+def test_the_departure_tables_hold_no_name_in_clear(personas, departure_case, convoy):
+    from django.apps import apps
+    from django.db import connection
+
+    from tests.departures.conftest import NAMES
+
+    _seeded(personas, departure_case, convoy)
+    stored = []
+    with connection.cursor() as cursor:
+        for model in apps.get_app_config("departures").get_models():
+            cursor.execute(f"SELECT * FROM {model._meta.db_table}")  # noqa: S608 - our own tables
+            stored += [str(value) for row in cursor.fetchall() for value in row]
+    text = "\n".join(stored)
+    people = [p.family_name_lat for p in Person.objects.all()]
+    assert people
+    for name in [*NAMES, *people, "Driver Generated", "checkpoint"]:
+        assert name not in text
