@@ -135,9 +135,13 @@ def _status_record(
     traveller.status = status
     traveller.save(update_fields=["status"])
     return _traveller_event(
-        traveller, event=status, vehicle=vehicle, actor=actor, at=at,
+        traveller,
+        event=status,
+        vehicle=vehicle,
+        actor=actor,
+        at=at,
         device_event_id=device_event_id,
-    )  # fmt: skip
+    )
 
 
 def _once(device_event_id: str, traveller: Traveller, event: str, step: Any) -> TravellerEvent:
@@ -190,9 +194,13 @@ def boarding_record(
             state=OrderState.BOARDING
         )
         return _status_record(
-            locked, status=TravellerStatus.BOARDED, vehicle=vehicle, actor=user, at=at,
+            locked,
+            status=TravellerStatus.BOARDED,
+            vehicle=vehicle,
+            actor=user,
+            at=at,
             device_event_id=device_event_id,
-        )  # fmt: skip
+        )
 
     return _once(device_event_id, traveller, "boarded", step)
 
@@ -232,9 +240,13 @@ def no_show_record(
         if locked.status != TravellerStatus.MANIFESTED:
             raise Conflict(f"this traveller is recorded as {locked.status}", field="traveller")
         return _status_record(
-            locked, status=TravellerStatus.NO_SHOW, vehicle=locked.vehicle, actor=user, at=at,
+            locked,
+            status=TravellerStatus.NO_SHOW,
+            vehicle=locked.vehicle,
+            actor=user,
+            at=at,
             device_event_id=device_event_id,
-        )  # fmt: skip
+        )
 
     return _once(device_event_id, traveller, "no_show", step)
 
@@ -422,9 +434,13 @@ def arrival_record(
         if convoy.departed_at and at < convoy.departed_at:
             raise ValidationFailed("is before the convoy departed", field="at")
         return _status_record(
-            locked, status=TravellerStatus.ARRIVED, vehicle=locked.vehicle, actor=user, at=at,
+            locked,
+            status=TravellerStatus.ARRIVED,
+            vehicle=locked.vehicle,
+            actor=user,
+            at=at,
             device_event_id=device_event_id,
-        )  # fmt: skip
+        )
 
     return _once(device_event_id, traveller, "arrived", step)
 

@@ -21,6 +21,7 @@ from sulh.audit.services import audit_record
 from sulh.cases.models import Case, Outcome, State
 from sulh.cases.selectors import cases_visible_to, program_served_check
 from sulh.core.errors import Conflict, NotFound, ValidationFailed
+from sulh.core.validation import reason_clean
 from sulh.departures.models import (
     CarriedItem,
     Convoy,
@@ -40,7 +41,6 @@ from sulh.programs.definition import ProgramDefinition
 from sulh.programs.models import Program
 from sulh.programs.services import program_get, program_get_definition
 
-REASON_MAX = 2000
 PLACE_MAX = 120
 SEATS_MAX = 120
 DEPARTING_STATES = frozenset({State.DECIDED, State.CARD_ISSUED})
@@ -49,15 +49,6 @@ SEATED = (TravellerStatus.MANIFESTED, TravellerStatus.BOARDED)
 PERSON = "person"  # the key of the case's own person in ``items``
 
 Items = Mapping[int | str, Sequence[Mapping[str, Any]]]
-
-
-def _reason(reason: str, *, required: bool) -> str:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise ValidationFailed("a reason is required", field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed(f"must be at most {REASON_MAX} characters", field="reason")
-    return reason
 
 
 def text_clean(value: str, *, field: str, most: int = PLACE_MAX) -> str:
@@ -237,7 +228,7 @@ def order_change(
     change of destination takes the order off its convoy; a family member added joins the
     person's vehicle if it has a seat."""
     require(user, Action.PLAN_DEPARTURES)
-    reason = _reason(reason, required=True)
+    reason = reason_clean(reason, required=True)
     with transaction.atomic():
         order = _order_locked(order)
         definition = definition_of(order.program_id)
@@ -299,7 +290,7 @@ def _family_replace(order: DepartureOrder, family: Mapping[int, Any]) -> dict[st
 def order_cancel(*, order: DepartureOrder, user: User, reason: str) -> DepartureOrder:
     """The person changed their mind, or the decision changed: cancelled until boarding."""
     require(user, Action.PLAN_DEPARTURES)
-    reason = _reason(reason, required=True)
+    reason = reason_clean(reason, required=True)
     with transaction.atomic():
         order = _order_locked(order)
         convoy_id = order.convoy_id
@@ -495,7 +486,7 @@ def order_place(
     a convoy going where the order does not, a vehicle without the seats."""
     require(user, Action.PLAN_DEPARTURES)
     split = dict(split or {})
-    split_reason = _reason(split_reason, required=False)
+    split_reason = reason_clean(split_reason, required=False)
     with transaction.atomic():
         convoy = convoy_locked(vehicle.convoy, states=[ConvoyState.PLANNED])
         order = _order_locked(order)

@@ -12,6 +12,7 @@ import pytest
 from sulh.cases import services as cases
 from sulh.cases.intake import intake_register
 from sulh.cases.models import Case
+from sulh.core.errors import SulhError
 from sulh.core.validation import parse
 from sulh.departures import services
 from sulh.departures.models import Convoy
@@ -114,6 +115,14 @@ def convoy(personas: dict[str, Any]) -> Callable[..., Convoy]:
         return made
 
     return make
+
+
+def refused(field: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> SulhError:
+    """Call and expect a refusal naming ``field``."""
+    with pytest.raises(SulhError) as caught:
+        call(*args, **kwargs)
+    assert caught.value.field == field, caught.value
+    return caught.value
 
 
 def family_ids(case: Case) -> list[int]:

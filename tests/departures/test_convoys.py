@@ -9,19 +9,12 @@ import pytest
 
 from sulh.audit.models import AuditEntry
 from sulh.cases import services as cases
-from sulh.core.errors import PermissionDenied, SulhError
+from sulh.core.errors import PermissionDenied
 from sulh.departures import services
 from sulh.departures.models import Convoy, OrderEvent, Traveller, Vehicle
-from tests.departures.conftest import RESTRICTED, SAFE_PASSAGE, WHEN, WITHDRAWAL
+from tests.departures.conftest import RESTRICTED, SAFE_PASSAGE, WHEN, WITHDRAWAL, refused
 
 pytestmark = pytest.mark.django_db
-
-
-def _refused(field: str, call, *args, **kwargs) -> SulhError:
-    with pytest.raises(SulhError) as caught:
-        call(*args, **kwargs)
-    assert caught.value.field == field, caught.value
-    return caught.value
 
 
 def _snapshot() -> list[tuple]:
@@ -67,7 +60,7 @@ def test_the_48_hour_program_refuses_a_convoy_after_its_window(personas):
         "departs_from": opens + dt.timedelta(hours=47),
         "departs_until": opens + dt.timedelta(hours=49),
     }
-    error = _refused(
+    error = refused(
         "departs_until",
         services.convoy_create,
         user=coordinator,
@@ -75,14 +68,14 @@ def test_the_48_hour_program_refuses_a_convoy_after_its_window(personas):
     )
     assert "window" in error.message
     early = {"departs_from": opens - dt.timedelta(hours=1)}
-    _refused(
+    refused(
         "departs_from",
         services.convoy_create,
         user=coordinator,
         **_convoy_kwargs(WITHDRAWAL, **early),
     )
     backwards = {"departs_until": WHEN[WITHDRAWAL] - dt.timedelta(hours=1)}
-    _refused(
+    refused(
         "departs_until",
         services.convoy_create,
         user=coordinator,
@@ -97,13 +90,13 @@ def test_the_48_hour_program_refuses_a_convoy_after_its_window(personas):
 
 
 def test_it_refuses_a_destination_the_program_does_not_have(personas):
-    _refused(
+    refused(
         "destination",
         services.convoy_create,
         user=personas["coordinator"],
         **_convoy_kwargs(SAFE_PASSAGE, destination="damascus"),
     )
-    _refused(
+    refused(
         "assembly_point",
         services.convoy_create,
         user=personas["coordinator"],
@@ -114,7 +107,7 @@ def test_it_refuses_a_destination_the_program_does_not_have(personas):
 def test_it_refuses_a_vehicle_without_seats_or_of_an_unknown_kind(personas, convoy):
     made = convoy(vehicles=())
     coordinator = personas["coordinator"]
-    _refused(
+    refused(
         "seats",
         services.vehicle_add,
         convoy=made,
@@ -123,7 +116,7 @@ def test_it_refuses_a_vehicle_without_seats_or_of_an_unknown_kind(personas, conv
         plate="B-1",
         seats=0,
     )
-    _refused(
+    refused(
         "kind",
         services.vehicle_add,
         convoy=made,
@@ -163,7 +156,7 @@ def test_the_restricted_group_is_refused_a_convoy_to_western_rural_aleppo(
     order = services.order_create(case=case, user=personas["coordinator"])
     bus = convoy(destination="western-rural-aleppo").vehicles.get()
     before = _snapshot()
-    error = _refused(
+    error = refused(
         "destination", services.order_place, order=order, vehicle=bus, user=personas["coordinator"]
     )
     assert "does not allow" in error.message and "idlib" in error.message
@@ -190,7 +183,7 @@ def test_it_refuses_a_vehicle_over_its_seats_and_changes_nothing(personas, depar
         family_member_ids=[d.intake.family.first().pk],
     )
     before = _snapshot()
-    error = _refused("vehicle", services.order_place, order=second, vehicle=bus, user=coordinator)
+    error = refused("vehicle", services.order_place, order=second, vehicle=bus, user=coordinator)
     assert "1 of its 5 seats" in error.message
     assert _snapshot() == before
 
@@ -206,7 +199,7 @@ def test_a_family_split_across_vehicles_needs_a_reason_and_raises_an_alert(
     first, second = convoy(vehicles=(3, 10)).vehicles.order_by("number")
     spouse = order.travellers.filter(family_member__isnull=False).order_by("pk").first()
     before = _snapshot()
-    _refused(
+    refused(
         "split_reason",
         services.order_place,
         order=order,
@@ -236,7 +229,7 @@ def test_a_person_whose_departure_decision_was_revoked_is_not_placed(
     cases.case_revoke_eligibility(case=case, user=personas["decider"], reason="new evidence")
     cases.revocation_confirm(case=case, user=personas["decider2"], reason="agreed")
     before = _snapshot()
-    _refused(
+    refused(
         "case",
         services.order_place,
         order=order,
@@ -244,3 +237,36 @@ def test_a_person_whose_departure_decision_was_revoked_is_not_placed(
         user=personas["coordinator"],
     )
     assert _snapshot() == before
+
+
+def test_a_member_added_to_a_placed_order_needs_a_seat_on_its_vehicle(
+    personas, departure_case, convoy
+):
+    case = departure_case()
+    members = [m.pk for m in case.intake.family.order_by("pk")]
+    coordinator = personas["coordinator"]
+    order = services.order_create(case=case, user=coordinator, family_member_ids=members[:1])
+    bus = convoy(vehicles=(3,)).vehicles.get()
+    services.order_place(order=order, vehicle=bus, user=coordinator)
+    services.order_change(
+        order=order, user=coordinator, reason="the son comes too", family_member_ids=members[:2]
+    )
+    assert order.travellers.filter(vehicle=bus).count() == 3
+    before = _snapshot()
+    refused(
+        "family_members",
+        services.order_change,
+        order=order,
+        user=coordinator,
+        reason="the daughter comes too",
+        family_member_ids=members,
+    )
+    assert _snapshot() == before
+
+
+def test_a_convoy_of_another_program_is_refused(personas, departure_case, convoy):
+    order = services.order_create(case=departure_case(), user=personas["coordinator"])
+    other = convoy(WITHDRAWAL, hours=(2, 6)).vehicles.get()
+    refused(
+        "convoy", services.order_place, order=order, vehicle=other, user=personas["coordinator"]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sulh.core.errors import Conflict, NotFound, PermissionDenied, SulhError, ValidationFailed
+from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sulh.departures import services
 from sulh.departures.models import (
     CarriedItem,
@@ -15,16 +15,9 @@ from sulh.departures.models import (
     Traveller,
     TravellerStatus,
 )
-from tests.departures.conftest import RESTRICTED, SAFE_PASSAGE, family_ids
+from tests.departures.conftest import RESTRICTED, SAFE_PASSAGE, family_ids, refused
 
 pytestmark = pytest.mark.django_db
-
-
-def _refused(field: str, call, *args, **kwargs) -> SulhError:
-    with pytest.raises(SulhError) as caught:
-        call(*args, **kwargs)
-    assert caught.value.field == field, caught.value
-    return caught.value
 
 
 def test_it_makes_an_order_for_the_person_and_the_family_chosen(personas, departure_case):
@@ -53,13 +46,13 @@ def test_it_makes_an_order_for_the_person_and_the_family_chosen(personas, depart
 
 def test_it_refuses_a_case_without_a_departure_decision(personas, departure_case):
     undecided = departure_case(decided=False)
-    _refused("case", services.order_create, case=undecided, user=personas["coordinator"])
+    refused("case", services.order_create, case=undecided, user=personas["coordinator"])
     assert not DepartureOrder.objects.exists()
 
 
 def test_the_restricted_group_may_go_to_idlib_only(personas, departure_case):
     case = departure_case(affiliation=RESTRICTED, destination="idlib")
-    error = _refused(
+    error = refused(
         "destination",
         services.order_create,
         case=case,
@@ -74,21 +67,21 @@ def test_the_restricted_group_may_go_to_idlib_only(personas, departure_case):
 def test_it_refuses_a_heavy_weapon_and_a_second_weapon_naming_the_item(personas, departure_case):
     case = departure_case()
     coordinator = personas["coordinator"]
-    _refused(
+    refused(
         "items[person][0].heavy",
         services.order_create,
         case=case,
         user=coordinator,
         items={"person": [{"kind": "weapon", "heavy": True, "tag": "DSHK-1"}]},
     )
-    _refused(
+    refused(
         "items[person][1]",
         services.order_create,
         case=case,
         user=coordinator,
         items={"person": [{"kind": "weapon", "tag": "A"}, {"kind": "weapon", "tag": "B"}]},
     )
-    _refused(
+    refused(
         "items[person][0].tag",
         services.order_create,
         case=case,
@@ -96,7 +89,7 @@ def test_it_refuses_a_heavy_weapon_and_a_second_weapon_naming_the_item(personas,
         items={"person": [{"kind": "weapon"}]},
     )
     child = family_ids(case)[1]
-    _refused(
+    refused(
         f"items[{child}][0].kind",
         services.order_create,
         case=case,
@@ -124,7 +117,7 @@ def test_a_program_that_allows_no_weapon_refuses_one(personas, departure_case):
 
 def test_it_refuses_a_family_member_of_another_intake(personas, departure_case):
     mine, other = departure_case(), departure_case()
-    _refused(
+    refused(
         "family_members[1]",
         services.order_create,
         case=mine,
@@ -136,7 +129,7 @@ def test_it_refuses_a_family_member_of_another_intake(personas, departure_case):
 def test_one_order_in_effect_per_case(personas, departure_case):
     case = departure_case()
     services.order_create(case=case, user=personas["coordinator"])
-    _refused("case", services.order_create, case=case, user=personas["coordinator"])
+    refused("case", services.order_create, case=case, user=personas["coordinator"])
 
 
 def test_only_an_evacuation_coordinator_makes_orders(personas, departure_case):
@@ -162,7 +155,7 @@ def test_a_change_records_who_when_and_why(personas, departure_case):
     order = services.order_create(
         case=case, user=personas["coordinator"], family_member_ids=members
     )
-    _refused(
+    refused(
         "reason",
         services.order_change,
         order=order,
