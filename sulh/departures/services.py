@@ -581,3 +581,13 @@ def _seats_check(order: DepartureOrder, seating: Mapping[int, Vehicle], *, main:
                 f"seats left; {count} are needed",
                 field=field,
             )
+
+
+def departures_erase_for_case(*, case_id: int) -> None:
+    """Retention: blank what staff wrote about the case's departure orders (reasons, why a
+    family was split) and the serials or tags of what its travellers carried; the orders,
+    travellers and counts stay, so the convoy's reconciliation still adds up."""
+    orders = DepartureOrder.objects.filter(case_id=case_id)
+    OrderEvent.objects.filter(order__in=orders).update(reason="")
+    CarriedItem.objects.filter(traveller__order__in=orders).update(tag="")
+    orders.update(split_reason="")

@@ -214,3 +214,21 @@ def test_a_cancelled_order_changes_no_more_and_a_new_one_may_follow(personas, de
         services.order_cancel(order=order, user=personas["coordinator"], reason="again")
     assert caught.value.field == "order"
     assert services.order_create(case=case, user=personas["coordinator"]).pk != order.pk
+
+
+def test_retention_blanks_what_staff_wrote_and_keeps_the_counts(personas, departure_case):
+    from django.utils import timezone
+
+    from sulh.site.retention import case_erase
+
+    case = departure_case()
+    order = services.order_create(
+        case=case,
+        user=personas["coordinator"],
+        items={"person": [{"kind": "weapon", "tag": "AK-TAG-0001"}]},
+    )
+    services.order_cancel(order=order, user=personas["coordinator"], reason="took amnesty")
+    case_erase(case=case, now=timezone.now())
+    assert set(OrderEvent.objects.filter(order=order).values_list("reason", flat=True)) == {""}
+    assert CarriedItem.objects.get(traveller__order=order).tag == ""
+    assert order.travellers.count() == 1
