@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "sulh.cards",
     "sulh.ledger",
     "sulh.bulletins",
+    "sulh.departures",
     "sulh.audit",
     "sulh.api",
     "sulh.web",

@@ -55,6 +55,10 @@ class Action(enum.StrEnum):
     PRINT_CARD = "print a card"
     EXTEND_CARDS = "extend a program's cards"
     RECORD_CORRIDOR_TALLY = "record a corridor tally"
+    PLAN_DEPARTURES = "make departure orders and build convoys"
+    RECORD_BOARDING = "record boarding, no-shows and arrivals at a vehicle"
+    RECORD_CONVOY_MOVEMENT = "record a convoy's departure, incidents and arrival"
+    SEE_CONVOY_COUNTS = "see a convoy's reconciled counts"
     SEE_FIGURES = "see figures"
     SEE_EXACT_FIGURES = "see the exact figures, before disclosure control"
     RECORD_ATTESTATION = "record a monitor's attestation"
@@ -100,6 +104,15 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.PRINT_CARD: frozenset({Role.CARD_OFFICER}),
     Action.EXTEND_CARDS: frozenset({Role.PROGRAM_MANAGER}),
     Action.RECORD_CORRIDOR_TALLY: frozenset({Role.EVACUATION_COORDINATOR, Role.PROGRAM_MANAGER}),
+    Action.PLAN_DEPARTURES: frozenset({Role.EVACUATION_COORDINATOR}),
+    # The boarding officer's phone at the vehicle door (a device scope) comes with boarding
+    # by card; checkpoint officers still take no action in the office.
+    Action.RECORD_BOARDING: frozenset({Role.EVACUATION_COORDINATOR}),
+    Action.RECORD_CONVOY_MOVEMENT: frozenset({Role.EVACUATION_COORDINATOR}),
+    # counts and traveller keys, never a name: the monitor checks them against arrivals
+    Action.SEE_CONVOY_COUNTS: frozenset(
+        {Role.EVACUATION_COORDINATOR, Role.PROGRAM_MANAGER, Role.MONITOR}
+    ),
     Action.SEE_FIGURES: FIGURE_READERS,
     # Monitors see what is published (and check it with their openings); the managers who
     # run the program see the exact figures.

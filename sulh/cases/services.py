@@ -38,6 +38,7 @@ from sulh.cases.models import (
 from sulh.cases.screening import case_candidates_open
 from sulh.cases.selectors import cases_visible_to
 from sulh.core.errors import Conflict, ValidationFailed
+from sulh.core.validation import reason_clean
 from sulh.keys.sealing import blind_index
 from sulh.matching.candidates import (
     candidates_close_with_case,
@@ -78,12 +79,7 @@ REASON_MAX = 2000
 
 
 def _clean_reason(reason: str, *, required: bool) -> str:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise ValidationFailed("a reason is required", field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed(f"must be at most {REASON_MAX} characters", field="reason")
-    return reason
+    return reason_clean(reason, required=required, most=REASON_MAX)
 
 
 def _transition(

@@ -81,3 +81,16 @@ def parse(schema: type[Schema], data: Any) -> Schema:
 def _context(error: dict[str, Any]) -> dict[str, Any]:
     context = error.get("ctx") or {}
     return {k: v for k, v in context.items() if isinstance(v, str | int | float)}
+
+
+REASON_MAX = 2000
+
+
+def reason_clean(reason: str, *, required: bool, most: int = REASON_MAX) -> str:
+    """An officer's stated reason, stripped: refused when required and empty, or too long."""
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationFailed("a reason is required", field="reason")
+    if len(reason) > most:
+        raise ValidationFailed(f"must be at most {most} characters", field="reason")
+    return reason

@@ -21,6 +21,7 @@ from sulh.audit.services import audit_purposes_erase, audit_record
 from sulh.cards.services import cards_erase_for_case
 from sulh.cases.models import Case
 from sulh.cases.services import case_erase_reasons
+from sulh.departures.services import departures_erase_for_case
 from sulh.matching.candidates import candidates_naming_case
 from sulh.matching.erasure import match_data_erase
 from sulh.programs.services import program_get_definition, programs_all
@@ -56,6 +57,7 @@ def case_erase(*, case: Case, now: dt.datetime) -> None:
     with transaction.atomic():
         intake_erase(intake=case.intake)
         cards_erase_for_case(case_id=case.pk)
+        departures_erase_for_case(case_id=case.pk)
         match_data_erase(case_id=case.pk)
         case_erase_reasons(case=case, now=now)
         candidates = candidates_naming_case(case_id=case.pk)
