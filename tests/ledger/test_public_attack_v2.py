@@ -5,6 +5,7 @@ is still open on the code as it is."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -63,7 +64,7 @@ def test_a_bulletins_rows_are_the_same_whoever_is_in_them(personas, programs, tm
 
 
 @pytest.mark.xfail(
-    strict=False,  # every run of 7 found 1-6 such groups; it depends on the draws
+    strict=False,  # every run of 9 found 1-7 such groups; it depends on the draws
     reason="ATTACK-SUCCEEDS: equal numbers in nested cells (an outcome and its row's "
     "registered, a row and the program) are the same people more often than not; where the "
     "larger group is 1..4 people it tells every one's outcome, sex or band (docs: 'Equal "
@@ -101,7 +102,7 @@ def test_equal_numbers_in_nested_cells_reveal_no_small_group(personas, programs,
 
 
 @pytest.mark.xfail(
-    strict=True,  # the empty crossing point xing1 keeps its path's draws every day
+    strict=True,  # 9 runs of 9: the empty crossing point xing1 keeps its draws every day
     reason="ATTACK-SUCCEEDS: a row whose six numbers stay the same on all ten days while "
     "the program grows is, in this scenario, a row nobody is in (an empty cell keeps its "
     "path's draw): the attacker tells an empty station from an occupied one, which docs "
@@ -163,7 +164,9 @@ def test_the_exact_block_and_the_heads_pin_no_days_count(personas, programs, tmp
         )
         for d in range(len(days))
     ]
+    steps = [(b[0] - a[1], b[1] - a[0]) for a, b in itertools.pairwise(totals)]
     print("daily totals the attacker has:", totals, "small counts", small, "pinned", pinned)
+    print("the day's new registrations, certain bounds:", steps)
     assert pinned == 0
 
 
@@ -202,7 +205,7 @@ def test_the_html_shows_nothing_the_json_does_not(personas, programs, tmp_path, 
 
 
 @pytest.mark.xfail(
-    strict=False,  # 3 runs of 3 made 3-6 claims, 1-2 right, each about one person
+    strict=False,  # 6 runs of 7: 3-8 claims, 1-3 right, each about one person
     reason="ATTACK-SUCCEEDS: on a day when the program's `departure` (say) changed and in "
     "each table one row's `departure` changed, that row is where the day's departure is in "
     "about a third of the claims (a blind guess of station, sex and band: under a tenth); a "
@@ -248,3 +251,42 @@ def test_change_chains_do_not_tell_who_moved_today(personas, programs, tmp_path,
     )
     assert wrong_certain == 0  # a changed number is always changed people
     assert small == 0
+
+
+@pytest.mark.xfail(
+    strict=False,  # 8 runs of 8 had a held day whose total had certainly grown
+    reason="ATTACK-SUCCEEDS: a held block says the total moved by 0..4, but the program's "
+    "`registered` showing another number than yesterday says that its people changed, so "
+    "it grew: 1..4 registered since the last block, not 0..4 (docs: a held block 'never "
+    "[says] that anything is at least 1')",
+)
+def test_a_held_block_does_not_say_that_anyone_registered(personas, programs, tmp_path, capsys):
+    days = simulate(personas, tmp_path, capsys, opening=True)
+    system = _System()
+    build(system, days)
+    system.off = set(system.families) - {"exact block", "hold rule", "registered never falls"}
+    real = [truth_of(days, name)[0] for name in system.names]
+    system.solve()
+    system.check_at(real)
+    blocks = [b["exact"] for b, _, _, _ in days]
+    grew = []
+    for d in range(1, len(days)):
+        if blocks[d] is None or blocks[d] != blocks[d - 1]:
+            continue  # missing, or it moved today
+        v = system.index[("c", d, ("figures", "registered"))]
+        step = (
+            system.lo[v] - blocks[d]["figures"]["registered"],
+            system.hi[v] - blocks[d]["figures"]["registered"],
+        )
+        print(
+            "held on day",
+            d,
+            "the total moved by",
+            step,
+            "truly",
+            real[v] - blocks[d]["figures"]["registered"],
+        )
+        if step[0] >= 1:
+            grew.append(d)
+    print("held days known to have registrations:", grew)
+    assert grew == []
