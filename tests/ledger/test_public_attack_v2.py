@@ -180,6 +180,7 @@ def test_the_html_shows_nothing_the_json_does_not(personas, programs, tmp_path, 
     published = {str(v) for v in _cells(bulletin).values() if v is not None}
     for row in (*bulletin["by_day"].values(), *bulletin["corridor"].values()):
         published |= {str(v) for v in row.values() if v is not None}
+    published |= {str(v) for v in ((bulletin.get("exact") or {}).get("figures") or {}).values()}
     charts = re.findall(r"<svg.*?</svg>", html, flags=re.S)
     assert charts
     leaks = 0
