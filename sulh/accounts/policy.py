@@ -172,6 +172,8 @@ SECOND_FACTOR_ACTIONS = (
 DEVICE_SCOPES: dict[str, Action] = {
     "intake": Action.REGISTER,
     "tallies": Action.RECORD_CORRIDOR_TALLY,
+    # the boarding device at the vehicle door and on arrival, for its account's programs
+    "boarding": Action.RECORD_BOARDING,
 }
 
 

@@ -22,25 +22,46 @@ from sulh.accounts.throttle import client_address, rate_limit_hit
 from sulh.api import tokens
 from sulh.api.auth import AUTH
 from sulh.api.schemas import (
+    ArriveIn,
+    BoardingIn,
     CandidateOut,
     CardExtensionIn,
     CardExtensionOut,
     CardOut,
     CardStateIn,
+    CarriedItemIn,
     CaseEventOut,
     CaseOut,
+    ConvoyAlertOut,
+    ConvoyEventOut,
+    ConvoyIn,
+    ConvoyOut,
     CorridorTallyIn,
+    CountsOut,
     DecisionIn,
     DecisionOut,
+    DepartIn,
+    DepartureOrderChangeIn,
+    DepartureOrderIn,
+    DepartureOrderOut,
     ErrorOut,
+    EscortIn,
     ExportIn,
     ExportOut,
+    IncidentIn,
+    PlacementIn,
     ProgramOut,
     ReasonIn,
+    ReconciliationOut,
     ResolveIn,
+    ScanIn,
     SecondOfficerRequestOut,
     StepUpIn,
     StepUpOut,
+    TravellerEventOut,
+    TravellerOut,
+    VehicleIn,
+    VehicleOut,
 )
 from sulh.bulletins.figures import program_figures
 from sulh.cards import services as card_services
@@ -55,6 +76,17 @@ from sulh.cases.models import Case, Decision, ExportRequest, SecondOfficerReques
 from sulh.cases.selectors import export_get_for_user
 from sulh.core.errors import NotFound, RateLimited, SulhError, ValidationFailed
 from sulh.core.validation import describe
+from sulh.departures import movement
+from sulh.departures import selectors as departure_selectors
+from sulh.departures import services as departure_services
+from sulh.departures.models import (
+    Convoy,
+    ConvoyEvent,
+    ConvoyState,
+    DepartureOrder,
+    TravellerEvent,
+    Vehicle,
+)
 from sulh.ledger import services as ledger_services
 from sulh.ledger.publication import attestation_record, bulletins_published
 from sulh.programs.services import program_get, program_get_definition, programs_all
@@ -63,7 +95,8 @@ from sulh.registry.schemas import IntakeIn
 api = NinjaAPI(
     title="Sulh API",
     version="1",
-    description="Registration, screening and decisions for amnesty, settlement and DDR programs.",
+    description="Registration, screening, decisions and departures for amnesty, settlement and DDR "
+    "programs.",
     auth=AUTH,
     urls_namespace="api",
 )
@@ -659,6 +692,430 @@ def bulletins_attest(request: HttpRequest, code: str) -> Status:
         raise ValidationFailed(f"an attestation of a bulletin of {code}", field="program")
     row = attestation_record(document=document, user=user)
     return Status(201, {"monitor": row.monitor.name, "tree_head": row.bulletin.head.size})
+
+
+# --- Departures (issue 19): orders, convoys, the vehicle door and the road -------------------
+#
+# Travellers are named by key (and family members by their id), never by name; a vehicle by
+# its number in the convoy. The driver's name and the notes staff write are sealed and never
+# shown back.
+
+
+def _order_out(order: DepartureOrder) -> DepartureOrderOut:
+    travellers = order.travellers.select_related("vehicle").order_by("pk")
+    numbers = {t.vehicle.number for t in travellers if t.vehicle is not None}
+    return DepartureOrderOut(
+        id=order.pk,
+        case=order.case.intake.serial,
+        program=order.program.code,
+        state=order.state,
+        destination=order.destination,
+        window_closes_at=order.window_closes_at,
+        convoy=order.convoy_id,
+        split=len(numbers) > 1,
+        unaccompanied_child=order.unaccompanied_child,
+        travellers=[
+            TravellerOut(
+                id=t.pk,
+                family_member=t.family_member_id,
+                is_child=t.is_child,
+                status=t.status,
+                vehicle=t.vehicle.number if t.vehicle is not None else None,
+            )
+            for t in travellers
+        ],
+    )
+
+
+def _items_in(items: dict[str, list[CarriedItemIn]] | None) -> dict[int | str, Any] | None:
+    """Items keyed by "person" or a family member's id, as the services take them."""
+    if items is None:
+        return None
+    keyed: dict[int | str, Any] = {}
+    for key, declared in items.items():
+        if key != departure_services.PERSON and not key.isdigit():
+            raise ValidationFailed(
+                'key the items by "person" or a family member\'s id', field=f"items[{key}]"
+            )
+        typed: int | str = key if key == departure_services.PERSON else int(key)
+        keyed[typed] = [item.model_dump() for item in declared]
+    return keyed
+
+
+@api.post(
+    "/cases/{serial}/departure-orders",
+    response={201: DepartureOrderOut, **ERRORS},
+    tags=["departures"],
+)
+def departure_orders_create(
+    request: HttpRequest, serial: str, payload: DepartureOrderIn
+) -> Status[DepartureOrderOut]:
+    """A departure order from the case's departure decision: the person, the family members
+    who travel with them, the destination (among those the program allows them), items."""
+    user = _user(request)
+    case = case_selectors.case_get_for_user(user=user, serial=serial, action=Action.PLAN_DEPARTURES)
+    order = departure_services.order_create(
+        case=case,
+        user=user,
+        family_member_ids=payload.family_members,
+        destination=payload.destination,
+        items=_items_in(payload.items),
+    )
+    return Status(201, _order_out(order))
+
+
+def _order(request: HttpRequest, order_id: int) -> tuple[User, DepartureOrder]:
+    """The signed-in user, asked the policy, and the order (404 unless they may see its
+    case)."""
+    user = _user(request)
+    require(user, Action.PLAN_DEPARTURES)
+    order = departure_selectors.order_get_for_user(
+        user=user, order_id=order_id, action=Action.PLAN_DEPARTURES
+    )
+    return user, order
+
+
+@api.get(
+    "/departure-orders/{order_id}", response={200: DepartureOrderOut, **ERRORS}, tags=["departures"]
+)
+def departure_orders_detail(request: HttpRequest, order_id: int) -> DepartureOrderOut:
+    _, order = _order(request, order_id)
+    return _order_out(order)
+
+
+@api.post(
+    "/departure-orders/{order_id}/change",
+    response={200: DepartureOrderOut, **ERRORS},
+    tags=["departures"],
+)
+def departure_orders_change(
+    request: HttpRequest, order_id: int, payload: DepartureOrderChangeIn
+) -> DepartureOrderOut:
+    """Change who travels, where to or what they carry, until boarding, saying why; a
+    field left out (null) stays as it is."""
+    user, order = _order(request, order_id)
+    order = departure_services.order_change(
+        order=order,
+        user=user,
+        reason=payload.reason,
+        family_member_ids=payload.family_members,
+        destination=payload.destination,
+        items=_items_in(payload.items),
+    )
+    return _order_out(order)
+
+
+@api.post(
+    "/departure-orders/{order_id}/cancel",
+    response={200: DepartureOrderOut, **ERRORS},
+    tags=["departures"],
+)
+def departure_orders_cancel(
+    request: HttpRequest, order_id: int, payload: ReasonIn
+) -> DepartureOrderOut:
+    user, order = _order(request, order_id)
+    return _order_out(
+        departure_services.order_cancel(order=order, user=user, reason=payload.reason)
+    )
+
+
+# what a convoy shows as it is stored: operational facts, none about a person
+CONVOY_SHOWN = (
+    "destination",
+    "state",
+    "departs_from",
+    "departs_until",
+    "assembly_point",
+    "crossing",
+    "departed_at",
+    "arrived_at",
+)
+
+
+def _convoy_out(convoy: Convoy) -> ConvoyOut:
+    return ConvoyOut(
+        **{name: getattr(convoy, name) for name in CONVOY_SHOWN},
+        id=convoy.pk,
+        program=convoy.program.code,
+        escorts=list(convoy.escorts.order_by("pk").values_list("organisation", flat=True)),
+        vehicles=[_vehicle_out(v) for v in convoy.vehicles.order_by("number")],
+    )
+
+
+def _vehicle_out(vehicle: Vehicle) -> VehicleOut:
+    """Its number, kind, plate, seats and spare flag: never the driver (sealed)."""
+    return VehicleOut.model_validate(vehicle, from_attributes=True)
+
+
+def _convoy(request: HttpRequest, convoy_id: int, action: Action) -> tuple[User, Convoy]:
+    """The signed-in user, asked the policy for ``action``, and the convoy (404 when not
+    of a program they serve)."""
+    user = _user(request)
+    require(user, action)
+    convoy = departure_selectors.convoy_get_for_user(user=user, convoy_id=convoy_id, action=action)
+    return user, convoy
+
+
+def _fresh(convoy: Convoy) -> Convoy:
+    return Convoy.objects.select_related("program").get(pk=convoy.pk)
+
+
+@api.post("/convoys", response={201: ConvoyOut, **ERRORS}, tags=["departures"])
+def convoys_create(request: HttpRequest, payload: ConvoyIn) -> Status[ConvoyOut]:
+    """A convoy of a program to one of its destinations, leaving within the program's
+    window (refused after it, field ``departs_until``)."""
+    user = _user(request)
+    require(user, Action.PLAN_DEPARTURES)
+    convoy = departure_services.convoy_create(user=user, **payload.model_dump())
+    return Status(201, _convoy_out(_fresh(convoy)))
+
+
+@api.get("/convoys/{convoy_id}", response={200: ConvoyOut, **ERRORS}, tags=["departures"])
+def convoys_detail(request: HttpRequest, convoy_id: int) -> ConvoyOut:
+    _, convoy = _convoy(request, convoy_id, Action.SEE_CONVOY_COUNTS)
+    return _convoy_out(_fresh(convoy))
+
+
+@api.post(
+    "/convoys/{convoy_id}/vehicles", response={201: VehicleOut, **ERRORS}, tags=["departures"]
+)
+def convoys_vehicles_add(
+    request: HttpRequest, convoy_id: int, payload: VehicleIn
+) -> Status[VehicleOut]:
+    """The convoy's next vehicle (numbered in order); the driver's name is sealed."""
+    user, convoy = _convoy(request, convoy_id, Action.PLAN_DEPARTURES)
+    vehicle = departure_services.vehicle_add(convoy=convoy, user=user, **payload.model_dump())
+    return Status(201, _vehicle_out(vehicle))
+
+
+@api.post("/convoys/{convoy_id}/escorts", response={201: ConvoyOut, **ERRORS}, tags=["departures"])
+def convoys_escorts_add(
+    request: HttpRequest, convoy_id: int, payload: EscortIn
+) -> Status[ConvoyOut]:
+    user, convoy = _convoy(request, convoy_id, Action.PLAN_DEPARTURES)
+    departure_services.escort_add(convoy=convoy, user=user, organisation=payload.organisation)
+    return Status(201, _convoy_out(_fresh(convoy)))
+
+
+@api.post(
+    "/convoys/{convoy_id}/placements",
+    response={200: DepartureOrderOut, **ERRORS},
+    tags=["departures"],
+)
+def convoys_place(request: HttpRequest, convoy_id: int, payload: PlacementIn) -> DepartureOrderOut:
+    """Put a whole order on one vehicle; ``split`` puts some travellers on another vehicle,
+    only with a ``split_reason`` (and an alert says so)."""
+    user, convoy = _convoy(request, convoy_id, Action.PLAN_DEPARTURES)
+    order = departure_selectors.order_get_for_user(
+        user=user, order_id=payload.order, action=Action.PLAN_DEPARTURES
+    )
+    vehicle = departure_selectors.vehicle_of(convoy, number=payload.vehicle)
+    split = {
+        traveller_id: departure_selectors.vehicle_of(
+            convoy, number=number, field=f"split[{traveller_id}]"
+        )
+        for traveller_id, number in payload.split.items()
+    }
+    order = departure_services.order_place(
+        order=order, vehicle=vehicle, user=user, split=split, split_reason=payload.split_reason
+    )
+    return _order_out(order)
+
+
+def _scan_out(event: TravellerEvent, *, replayed: bool) -> TravellerEventOut:
+    return TravellerEventOut(
+        traveller=event.traveller_id,
+        event=event.event,
+        vehicle=Vehicle.objects.values_list("number", flat=True).get(pk=event.vehicle_id),
+        at=event.at,
+        device_event_id=event.device_event_id,
+        replayed=replayed,
+    )
+
+
+def _scan(record: Any, device_event_id: str) -> Status[TravellerEventOut]:
+    """Run a scan's service: 201 when recorded now, 200 when the device delivered this
+    event before (a retry: counted once)."""
+    seen = TravellerEvent.objects.filter(device_event_id=device_event_id.strip()).exists()
+    event = record()
+    return Status(200 if seen else 201, _scan_out(event, replayed=seen))
+
+
+@api.post(
+    "/convoys/{convoy_id}/boardings",
+    response={200: TravellerEventOut, 201: TravellerEventOut, **ERRORS},
+    tags=["departures"],
+)
+def convoys_boardings(
+    request: HttpRequest, convoy_id: int, payload: BoardingIn
+) -> Status[TravellerEventOut]:
+    """A traveller boarded their vehicle (a station or phone device may send this with a
+    ``boarding`` token, and retry it with the same ``device_event_id``)."""
+    user, convoy = _convoy(request, convoy_id, Action.RECORD_BOARDING)
+    traveller = departure_selectors.traveller_of(convoy, traveller_id=payload.traveller)
+    vehicle = departure_selectors.vehicle_of(convoy, number=payload.vehicle)
+    items = None if payload.items is None else [item.model_dump() for item in payload.items]
+    return _scan(
+        lambda: movement.boarding_record(
+            traveller=traveller,
+            vehicle=vehicle,
+            user=user,
+            at=payload.at,
+            device_event_id=payload.device_event_id,
+            items=items,
+        ),
+        payload.device_event_id,
+    )
+
+
+def _placed_scan(
+    request: HttpRequest, convoy_id: int, payload: ScanIn, record: Any
+) -> Status[TravellerEventOut]:
+    """A no-show or an arrival (``record``) of a traveller placed on the convoy."""
+    user, convoy = _convoy(request, convoy_id, Action.RECORD_BOARDING)
+    traveller = departure_selectors.traveller_of(
+        convoy, traveller_id=payload.traveller, placed=True
+    )
+    return _scan(
+        lambda: record(
+            traveller=traveller, user=user, at=payload.at, device_event_id=payload.device_event_id
+        ),
+        payload.device_event_id,
+    )
+
+
+@api.post(
+    "/convoys/{convoy_id}/no-shows",
+    response={200: TravellerEventOut, 201: TravellerEventOut, **ERRORS},
+    tags=["departures"],
+)
+def convoys_no_shows(
+    request: HttpRequest, convoy_id: int, payload: ScanIn
+) -> Status[TravellerEventOut]:
+    """A traveller did not come to their vehicle before it left."""
+    return _placed_scan(request, convoy_id, payload, movement.no_show_record)
+
+
+@api.post(
+    "/convoys/{convoy_id}/arrivals",
+    response={200: TravellerEventOut, 201: TravellerEventOut, **ERRORS},
+    tags=["departures"],
+)
+def convoys_arrivals(
+    request: HttpRequest, convoy_id: int, payload: ScanIn
+) -> Status[TravellerEventOut]:
+    """A traveller scanned on arrival; refused for someone who never boarded."""
+    return _placed_scan(request, convoy_id, payload, movement.arrival_record)
+
+
+def _convoy_event_out(event: ConvoyEvent) -> ConvoyEventOut:
+    return ConvoyEventOut(
+        id=event.pk,
+        convoy=event.convoy_id,
+        event=event.event,
+        vehicle=event.vehicle.number if event.vehicle is not None else None,
+        count=event.count,
+        at=event.at,
+    )
+
+
+@api.post(
+    "/convoys/{convoy_id}/departure", response={200: ConvoyEventOut, **ERRORS}, tags=["departures"]
+)
+def convoys_depart(request: HttpRequest, convoy_id: int, payload: DepartIn) -> ConvoyEventOut:
+    """The convoy left: those placed who did not board are no-shows; refused after the
+    program's window (field ``at``)."""
+    user, convoy = _convoy(request, convoy_id, Action.RECORD_CONVOY_MOVEMENT)
+    return _convoy_event_out(
+        movement.convoy_depart(convoy=convoy, user=user, at=payload.at, crossing=payload.crossing)
+    )
+
+
+@api.post(
+    "/convoys/{convoy_id}/incidents",
+    response={201: ConvoyEventOut, **ERRORS},
+    tags=["departures"],
+)
+def convoys_incidents(
+    request: HttpRequest, convoy_id: int, payload: IncidentIn
+) -> Status[ConvoyEventOut]:
+    """Something happened on the road (stopped, removed, returned, stranded, vehicle_lost);
+    refused on a convoy that has not left or has arrived (field ``convoy``)."""
+    user, convoy = _convoy(request, convoy_id, Action.RECORD_CONVOY_MOVEMENT)
+    vehicle = (
+        None
+        if payload.vehicle is None
+        else departure_selectors.vehicle_of(convoy, number=payload.vehicle)
+    )
+    travellers = [
+        departure_selectors.traveller_of(
+            convoy, traveller_id=key, placed=True, field=f"travellers[{index}]"
+        )
+        for index, key in enumerate(payload.travellers)
+    ]
+    event = movement.incident_record(
+        convoy=convoy,
+        user=user,
+        kind=payload.kind,
+        at=payload.at,
+        vehicle=vehicle,
+        count=payload.count,
+        travellers=travellers,
+        note=payload.note,
+        duration_minutes=payload.duration_minutes,
+    )
+    return Status(201, _convoy_event_out(event))
+
+
+@api.post(
+    "/convoys/{convoy_id}/arrival", response={200: ConvoyEventOut, **ERRORS}, tags=["departures"]
+)
+def convoys_arrive(request: HttpRequest, convoy_id: int, payload: ArriveIn) -> ConvoyEventOut:
+    """The convoy reached its destination (arrival scans may go on after this)."""
+    user, convoy = _convoy(request, convoy_id, Action.RECORD_CONVOY_MOVEMENT)
+    return _convoy_event_out(movement.convoy_arrive(convoy=convoy, user=user, at=payload.at))
+
+
+def _counts_out(counts: departure_selectors.Counts, *, departed: bool) -> CountsOut:
+    return CountsOut(**counts.as_dict(), departed=counts.boarded if departed else 0)
+
+
+@api.get(
+    "/convoys/{convoy_id}/reconciliation",
+    response={200: ReconciliationOut, **ERRORS},
+    tags=["departures"],
+)
+def convoys_reconciliation(request: HttpRequest, convoy_id: int) -> ReconciliationOut:
+    """Per vehicle and for the convoy: manifested = boarded + no_show + waiting, and
+    boarded = arrived + removed + returned + unaccounted; counts and keys only."""
+    _, convoy = _convoy(request, convoy_id, Action.SEE_CONVOY_COUNTS)
+    reconciled = departure_selectors.convoy_reconcile(convoy=convoy)
+    departed = reconciled.state != ConvoyState.PLANNED
+    return ReconciliationOut(
+        convoy=reconciled.convoy,
+        state=reconciled.state,
+        vehicles={
+            number: _counts_out(counts, departed=departed)
+            for number, counts in reconciled.vehicles.items()
+        },
+        total=_counts_out(reconciled.total, departed=departed),
+        not_accounted_for=reconciled.not_accounted_for,
+    )
+
+
+@api.get(
+    "/convoys/{convoy_id}/alerts",
+    response={200: list[ConvoyAlertOut], **ERRORS},
+    tags=["departures"],
+)
+def convoys_alerts(request: HttpRequest, convoy_id: int) -> list[ConvoyAlertOut]:
+    """The alerts raised about the convoy: a family split, an unaccompanied child, each
+    incident (keys and counts only)."""
+    _, convoy = _convoy(request, convoy_id, Action.SEE_CONVOY_COUNTS)
+    return [
+        ConvoyAlertOut(kind=alert.kind, at=alert.at, details=alert.details)
+        for alert in departure_selectors.convoy_alerts(convoy=convoy)
+    ]
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

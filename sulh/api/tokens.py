@@ -67,6 +67,17 @@ SCOPE_ENDPOINTS: dict[str, frozenset[tuple[str, str]]] = {
             ("GET", "programs_detail"),
         }
     ),
+    # scans at the vehicle door and on arrival, for the convoys of the account's programs
+    "boarding": frozenset(
+        {
+            ("POST", "convoys_boardings"),
+            ("POST", "convoys_no_shows"),
+            ("POST", "convoys_arrivals"),
+            ("GET", "convoys_detail"),
+            ("GET", "programs_list"),
+            ("GET", "programs_detail"),
+        }
+    ),
 }
 
 

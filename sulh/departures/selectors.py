@@ -8,16 +8,28 @@ the travellers still aboard with no fate recorded are listed by key.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Sum
 
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, require
-from sulh.cases.selectors import program_served_check
+from sulh.audit.alerts import ALERT_PREFIX
+from sulh.audit.models import AuditEntry
+from sulh.cases.selectors import cases_visible_to, program_served_check
 from sulh.core.errors import NotFound
-from sulh.departures.models import Convoy, ConvoyEvent, IncidentKind, Traveller, TravellerStatus
+from sulh.departures.models import (
+    Convoy,
+    ConvoyEvent,
+    DepartureOrder,
+    IncidentKind,
+    Traveller,
+    TravellerStatus,
+    Vehicle,
+)
 
 COUNTED = (
     "manifested",
@@ -122,3 +134,70 @@ def convoy_reconcile(*, convoy: Convoy) -> Reconciliation:
         if convoy.departed_at
         else [],
     )
+
+
+def order_get_for_user(*, user: User, order_id: int, action: Action) -> DepartureOrder:
+    """The order, when ``user`` may take ``action`` and may see its case; else 404 (the
+    role is asked first: 403 whether or not the order exists)."""
+    require(user, action)
+    order = (
+        DepartureOrder.objects.select_related("case", "case__intake")
+        .filter(pk=order_id, case__in=cases_visible_to(user=user))
+        .first()
+    )
+    if order is None:
+        raise NotFound("no such departure order among those you may see", field="order")
+    return order
+
+
+def vehicle_of(convoy: Convoy, *, number: int, field: str = "vehicle") -> Vehicle:
+    """The convoy's vehicle by its number in the convoy; else 404 naming ``field``."""
+    vehicle = Vehicle.objects.filter(convoy=convoy, number=number).first()
+    if vehicle is None:
+        raise NotFound(f"the convoy has no vehicle {number}", field=field)
+    return vehicle
+
+
+def traveller_of(
+    convoy: Convoy, *, traveller_id: int, placed: bool = False, field: str = "traveller"
+) -> Traveller:
+    """A traveller of the convoy's program (placed on one of its vehicles when ``placed``),
+    by key; else 404, so a device learns nothing of another program's travellers."""
+    found = Traveller.objects.filter(pk=traveller_id, order__program_id=convoy.program_id)
+    if placed:
+        found = found.filter(vehicle__convoy=convoy)
+    traveller = found.first()
+    if traveller is None:
+        raise NotFound("no such traveller on this convoy", field=field)
+    return traveller
+
+
+# alerts about a convoy: the services raise these with the convoy's key in their details
+CONVOY_ALERTS = (
+    "departure_family_split",
+    "unaccompanied_child_to_child_protection",
+    *(f"convoy_{kind}" for kind in IncidentKind.values),
+)
+
+
+@dataclass(frozen=True)
+class ConvoyAlert:
+    kind: str
+    at: dt.datetime
+    details: dict[str, Any]
+
+
+def convoy_alerts(*, convoy: Convoy) -> list[ConvoyAlert]:
+    """The alerts raised about ``convoy`` (a family split, an unaccompanied child, each
+    incident), oldest first; their details are keys and counts only."""
+    entries = AuditEntry.objects.filter(
+        action__in=[f"{ALERT_PREFIX}{kind}" for kind in CONVOY_ALERTS],
+        at__gte=convoy.created_at,
+    ).order_by("seq")
+    alerts = []
+    for entry in entries:
+        details = entry.details
+        if details.get("convoy") == convoy.pk:
+            kind = entry.action.removeprefix(ALERT_PREFIX)
+            alerts.append(ConvoyAlert(kind=kind, at=entry.at, details=details))
+    return alerts

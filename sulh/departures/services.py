@@ -472,6 +472,21 @@ def vehicle_add(
     return vehicle
 
 
+def escort_add(*, convoy: Convoy, user: User, organisation: str) -> Escort:
+    """An organisation escorting a convoy that has not left (e.g. SARC, ICRC)."""
+    require(user, Action.PLAN_DEPARTURES)
+    organisation = text_clean(organisation, field="organisation")
+    with transaction.atomic():
+        convoy = convoy_locked(convoy, states=[ConvoyState.PLANNED])
+        if convoy.escorts.filter(organisation=organisation).exists():
+            raise Conflict(f"{organisation} already escorts this convoy", field="organisation")
+        escort = Escort.objects.create(convoy=convoy, organisation=organisation)
+        convoy_event_record(
+            convoy, event="escort_added", actor=user, at=timezone.now(), escort=escort.pk
+        )
+    return escort
+
+
 def order_place(
     *,
     order: DepartureOrder,

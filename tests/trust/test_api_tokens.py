@@ -345,6 +345,10 @@ def test_every_scope_reaches_only_what_a_station_device_needs():
         "programs_list",
         "programs_detail",
         "corridor_tally",
+        "convoys_boardings",
+        "convoys_no_shows",
+        "convoys_arrivals",
+        "convoys_detail",
     }
     for action in policy.DEVICE_SCOPES.values():
         assert action not in policy.SECOND_FACTOR_ACTIONS

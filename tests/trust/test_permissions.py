@@ -10,16 +10,20 @@ import pytest
 from django.test import Client
 
 from sulh.cases.intake import intake_register
+from sulh.cases.services import decision_record
 from sulh.core.validation import parse
+from sulh.departures import services as departures
 from sulh.keys.services import root_online_create
 from sulh.ledger.services import tree_head_sign
 from sulh.registry.schemas import IntakeIn
 from tests.clients import api_client
 from tests.conftest import PASSWORD, make_intake
+from tests.departures.conftest import SAFE_PASSAGE, family
 
 pytestmark = pytest.mark.django_db
 WHEN = dt.datetime(2016, 8, 10, 9, tzinfo=dt.UTC)
 PROGRAM = "aleppo-2016-amnesty"
+DEPARTING_AT = dt.datetime(2016, 12, 16, 8, 0, tzinfo=dt.UTC)  # in the safe passage's window
 ROLES = [
     "clerk",
     "clerk2",
@@ -94,6 +98,44 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/programs/{program}/corridor-tallies": {"*": 403, "coordinator": 201, "manager": 201},
     "POST /api/exports": {"*": 403, "manager": 201, "admin": 201},
     "GET /api/ledger/tree-head": {"*": 200},
+    # departures, in the order a convoy goes (each persona's calls run in this order)
+    "POST /api/cases/{serial}/departure-orders": {
+        "*": 404,
+        "clerk": 403,
+        "vetter": 403,
+        "decider": 403,
+        "card_officer": 403,
+        "coordinator": 422,  # the case has no departure decision
+    },
+    "GET /api/departure-orders/{order_id}": {"*": 403, "coordinator": 200},
+    "POST /api/departure-orders/{order_id}/change": {"*": 403, "coordinator": 200},
+    "POST /api/departure-orders/{order_id}/cancel": {
+        "*": 403,
+        "coordinator": 422,
+    },  # no reason given
+    "POST /api/convoys": {"*": 403, "coordinator": 201},
+    "GET /api/convoys/{convoy_id}": {"*": 403, "coordinator": 200, "manager": 200, "monitor": 200},
+    "POST /api/convoys/{convoy_id}/vehicles": {"*": 403, "coordinator": 201},
+    "POST /api/convoys/{convoy_id}/escorts": {"*": 403, "coordinator": 201},
+    "POST /api/convoys/{convoy_id}/placements": {"*": 403, "coordinator": 200},
+    "POST /api/convoys/{convoy_id}/boardings": {"*": 403, "coordinator": 201},
+    "POST /api/convoys/{convoy_id}/no-shows": {"*": 403, "coordinator": 201},
+    "POST /api/convoys/{convoy_id}/departure": {"*": 403, "coordinator": 200},
+    "POST /api/convoys/{convoy_id}/incidents": {"*": 403, "coordinator": 201},
+    "POST /api/convoys/{convoy_id}/arrival": {"*": 403, "coordinator": 200},
+    "POST /api/convoys/{convoy_id}/arrivals": {"*": 403, "coordinator": 201},
+    "GET /api/convoys/{convoy_id}/reconciliation": {
+        "*": 403,
+        "coordinator": 200,
+        "manager": 200,
+        "monitor": 200,
+    },
+    "GET /api/convoys/{convoy_id}/alerts": {
+        "*": 403,
+        "coordinator": 200,
+        "manager": 200,
+        "monitor": 200,
+    },
     "PAGE /": {"*": 200},
     "PAGE /intake/": {"*": 403, "clerk": 200, "clerk2": 200},
     "PAGE /queue/": {"*": 403, "vetter": 200, "decider": 200, "child_protection": 200},
@@ -125,9 +167,87 @@ def _expected(endpoint: str, persona: str) -> int:
     return row.get(persona, row["*"])
 
 
-def _call(personas: dict[str, Any], persona: str, endpoint: str, serial: str) -> int:
+def _departure(personas: dict[str, Any]) -> dict[str, int]:
+    """A departure order (the person and the spouse) placed on a convoy's only vehicle."""
+    when = DEPARTING_AT
+    payload = make_intake(
+        SAFE_PASSAGE,
+        submitted_at=when,
+        affiliation="ahrar-al-sham",
+        family=family(("spouse", "female", 1985)),
+        items=[],
+    )
+    case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=when).case
+    decision_record(
+        case=case,
+        user=personas["decider"],
+        outcome="departure",
+        reason="",
+        destination="western-rural-aleppo",
+    )
+    coordinator = personas["coordinator"]
+    order = departures.order_create(
+        case=case, user=coordinator, family_member_ids=[m.pk for m in case.intake.family.all()]
+    )
+    convoy = departures.convoy_create(user=coordinator, **_convoy_body())
+    vehicle = departures.vehicle_add(
+        convoy=convoy, user=coordinator, kind="bus", plate="B-1", seats=9
+    )
+    departures.order_place(order=order, vehicle=vehicle, user=coordinator)
+    person, spouse = order.travellers.order_by("pk").values_list("pk", flat=True)
+    return {"order_id": order.pk, "convoy_id": convoy.pk, "person": person, "spouse": spouse}
+
+
+def _convoy_body() -> dict[str, Any]:
+    return {
+        "program": SAFE_PASSAGE,
+        "destination": "western-rural-aleppo",
+        "departs_from": DEPARTING_AT + dt.timedelta(hours=2),
+        "departs_until": DEPARTING_AT + dt.timedelta(hours=6),
+        "assembly_point": "Ramouseh roundabout",
+        "crossing": "Ramouseh road",
+    }
+
+
+def _departure_bodies(keys: dict[str, int]) -> dict[str, dict[str, Any]]:
+    def at(hours: int) -> str:
+        return (DEPARTING_AT + dt.timedelta(hours=hours)).isoformat()
+
+    def scan(traveller: str, event_id: str, hours: int = 3) -> dict[str, Any]:
+        return {"traveller": keys[traveller], "at": at(hours), "device_event_id": event_id}
+
+    order, convoy = f"/api/departure-orders/{keys['order_id']}", f"/api/convoys/{keys['convoy_id']}"
+    return {
+        f"{order}/change": {"reason": "declared", "items": {"person": [{"kind": "belongings"}]}},
+        f"{order}/cancel": {"reason": ""},
+        "/api/convoys": {
+            key: value.isoformat() if isinstance(value, dt.datetime) else value
+            for key, value in _convoy_body().items()
+        },
+        f"{convoy}/vehicles": {"kind": "ambulance", "plate": "A-1", "seats": 4},
+        f"{convoy}/escorts": {"organisation": "ICRC"},
+        f"{convoy}/placements": {"order": keys["order_id"], "vehicle": 1},
+        f"{convoy}/boardings": scan("person", "door-1") | {"vehicle": 1},
+        f"{convoy}/no-shows": scan("spouse", "door-2"),
+        f"{convoy}/departure": {"at": at(3)},
+        f"{convoy}/incidents": {"kind": "stopped", "at": at(4), "vehicle": 1},
+        f"{convoy}/arrival": {"at": at(6)},
+        f"{convoy}/arrivals": scan("person", "gate-1", hours=6),
+    }
+
+
+def _call(
+    personas: dict[str, Any],
+    persona: str,
+    endpoint: str,
+    serial: str,
+    keys: dict[str, int] | None = None,
+) -> int:
     method, path = endpoint.split(" ", 1)
-    path = path.format(serial=serial, program=PROGRAM)
+    keys = keys or {"order_id": 0, "convoy_id": 0, "person": 0, "spouse": 0}
+    path = path.format(
+        serial=serial, program=PROGRAM, order_id=keys["order_id"], convoy_id=keys["convoy_id"]
+    )
     user = personas[persona]
     if method == "PAGE":
         client = Client()
@@ -152,6 +272,8 @@ def _call(personas: dict[str, Any], persona: str, endpoint: str, serial: str) ->
         },
         "/api/exports": {"program": PROGRAM, "purpose": "court order 17/2016"},
         f"/api/bulletins/{PROGRAM}/attestations": {"program": PROGRAM, "monitor": "nobody"},
+        f"/api/cases/{serial}/departure-orders": {},
+        **_departure_bodies(keys),
     }
     return client.post(
         path, data=json.dumps(bodies[path]), content_type="application/json"
@@ -164,8 +286,10 @@ def test_each_role_gets_exactly_what_the_matrix_says(personas, programs, persona
     payload = make_intake(PROGRAM, submitted_at=WHEN)
     case = intake_register(data=parse(IntakeIn, payload), clerk=personas["clerk"], now=WHEN).case
     tree_head_sign()  # a published head: what the tree-head endpoint serves
+    keys = _departure(personas)
     answers = {
-        endpoint: _call(personas, persona, endpoint, case.intake.serial) for endpoint in MATRIX
+        endpoint: _call(personas, persona, endpoint, case.intake.serial, keys)
+        for endpoint in MATRIX
     }
     assert answers == {endpoint: _expected(endpoint, persona) for endpoint in MATRIX}
 
