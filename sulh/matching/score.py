@@ -15,12 +15,13 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
 
 from sulh.matching.normalize import (
+    is_kunya,
     name_skeletons,
     script_of,
     skeleton,
@@ -282,12 +283,26 @@ def _aliases(
     if not b.aliases:
         return names
     best, best_total = names, sum(e.weight for e in names)
+    own_kunya = is_kunya(_full(a)) or is_kunya(a.given_name)
     for alias in b.aliases:
         candidate = [
             _name_feature(
                 model.whole, _full(a), alias, rarity=stats.rarity_of(alias), label="alias"
             )
         ]
+        if model.kunya_alias_max is not None and is_kunya(alias) and not own_kunya:
+            # Abu Husain AL AHMAD against Husain Al-Ahmad: "father of Husain" names his son's
+            # name, which many of the family share; weak on its own. Against a registrant
+            # who gave the kunya as his name (Abu Husain Al-Ahmad) it weighs as a name.
+            kunya = candidate[0]
+            if kunya.weight > model.kunya_alias_max:
+                candidate = [
+                    replace(
+                        kunya,
+                        weight=model.kunya_alias_max,
+                        explanation=kunya.explanation + " (a kunya: weak evidence alone)",
+                    )
+                ]
         total = sum(e.weight for e in candidate)
         if total > best_total:
             best, best_total = candidate, total

@@ -94,6 +94,9 @@ class ModelVersion:
     national_id: NationalIdWeights
     dedup_threshold: float = 0.5
     screen_threshold: float = 0.5
+    # A list alias that is a kunya (Abu Husain [family], أبو احمد) gains at most this much:
+    # many men of a family share it. None: compared as any alias (the versions before).
+    kunya_alias_max: float | None = None
 
     @property
     def names_max_gain(self) -> float:
@@ -151,8 +154,17 @@ SULH_FS_2026_11B = ModelVersion(
     }
 )
 
-VERSIONS: dict[str, ModelVersion] = {v.name: v for v in (SULH_FS_2026_12, SULH_FS_2026_11B)}
-CURRENT = SULH_FS_2026_12
+# A kunya alias is weak evidence: at most +1.0, so that with the screening prior (-1.5) it
+# alerts only with an agreeing birth year or more (a mother's name, a number), never alone
+# nor against a different birth year (the independent generator's tune split).
+SULH_FS_2026_12B = ModelVersion(
+    **{**SULH_FS_2026_12.__dict__, "name": "sulh-fs-2026.12b", "kunya_alias_max": 1.0}
+)
+
+VERSIONS: dict[str, ModelVersion] = {
+    v.name: v for v in (SULH_FS_2026_12B, SULH_FS_2026_12, SULH_FS_2026_11B)
+}
+CURRENT = SULH_FS_2026_12B
 
 
 def model_named(name: str | None) -> ModelVersion:
