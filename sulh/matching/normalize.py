@@ -162,6 +162,27 @@ def is_kunya(text: str) -> bool:
     return len(words) >= 2 and words[0] in _KUNYA_LATIN
 
 
+# Syrian places whose usual Latin name is not a spelling of the Arabic one (exonyms: the
+# consonants differ), written as the Arabic name so that either script compares alike.
+PLACE_EXONYMS = {
+    "aleppo": "حلب", "alep": "حلب", "alepo": "حلب", "haleb": "حلب",
+    "damascus": "دمشق", "damas": "دمشق", "damasco": "دمشق", "damaskus": "دمشق",
+    "rural damascus": "ريف دمشق", "damascus countryside": "ريف دمشق",
+    "latakia": "اللاذقية", "lattakia": "اللاذقية", "lattaquie": "اللاذقية",
+    "latakiya": "اللاذقية", "latakieh": "اللاذقية",
+    "palmyra": "تدمر", "palmyre": "تدمر",
+    "kobani": "عين العرب", "kobane": "عين العرب",
+}  # fmt: skip
+
+
+def place_name(text: str) -> str:
+    """A birth place as compared: an exonym (Aleppo, Damas, Latakia) as its Arabic name."""
+    if script_of(text) != "lat":
+        return text
+    key = " ".join(re.split(r"[\s\-]+", fold_latin(text))).strip()
+    return PLACE_EXONYMS.get(key, text)
+
+
 def clean(text: str) -> str:
     """NFC, no control or bidi characters, single spaces."""
     text = _CONTROL.sub("", unicodedata.normalize("NFC", text or ""))
