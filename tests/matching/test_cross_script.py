@@ -1,6 +1,7 @@
 """Two registrations of one person, one in Arabic script and one in Latin, are joined more
 often (sulh-fs-2026.12b): places by their exonyms, -eh for ح, a kunya in the given-name
-field, and names across scripts weighed as names in one script. Generated names only."""
+field, names across scripts weighed as names in one script, and a final ح and Latin -ih in
+one blocking key. Generated names only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import csv
 from pathlib import Path
 
 from sulh.cli import main
-from sulh.matching.batch import COLUMNS
+from sulh.matching.batch import COLUMNS, dedup
+from sulh.matching.index import plain_keys
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import (
     best_gain,
@@ -93,3 +95,16 @@ def test_names_across_scripts_weigh_as_in_one_script_at_most_and_screening_is_un
     now = compare(arabic, latin, screening=True)
     then = compare(arabic, latin, screening=True, model=BEFORE)
     assert [e.weight for e in now.evidence] == [e.weight for e in then.evidence]
+
+
+def test_a_final_ha_and_a_latin_ih_share_blocking_keys_and_are_joined(tmp_path: Path):
+    arabic = PersonRecord(
+        "R1", given_name="حسن", father_name="مصطفى", family_name="الصالح",
+        mother_name="إيمان قاسم", birth_date="1983-03-12",
+    )  # fmt: skip
+    latin = PersonRecord(
+        "R2", given_name="Hassan", father_name="Mustapha", family_name="el-Salih",
+        mother_name="Imane Qasem", birth_date="1983",
+    )  # fmt: skip
+    assert plain_keys(arabic) & plain_keys(latin)
+    assert dedup([arabic, latin]) == {"R1": "R1", "R2": "R1"}
