@@ -20,7 +20,7 @@ from typing import cast
 import numpy as np
 
 from sulh.matching.index import MAX_BLOCK, MatchIndex, blocking_keys
-from sulh.matching.normalize import clean, script_of
+from sulh.matching.normalize import ascii_digits, clean, script_of
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import (
     NameStats,
@@ -121,6 +121,9 @@ def parse_people(
             )
             continue
         values = {h: clean(v) for h, v in zip(header, row, strict=True)}
+        for column in ("birth_date", "national_id"):
+            if column in values:
+                values[column] = ascii_digits(values[column])
         problem = _row_problem(values, seen, one_part_ok=one_part_ok)
         if problem:
             rejections.append(RowRejection(number, *problem))

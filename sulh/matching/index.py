@@ -24,7 +24,9 @@ MAX_BLOCK = 120  # a key shared by more records than this is too common to compa
 
 
 def _skeletons(text: str) -> list[str]:
-    return [s for s in name_skeletons(text) if len(s) >= 1]
+    # A final h is dropped: Latin -eh/-ih/-ah is read as a ta marbuta (no h) and Arabic
+    # keeps a final ح (Salih: sl, الصالح: slh), so a key would split one name in two.
+    return [s[:-1] if len(s) > 1 and s[-1] == "h" else s for s in name_skeletons(text) if s]
 
 
 def _first(text: str) -> str:

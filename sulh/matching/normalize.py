@@ -134,6 +134,55 @@ _LEGAL = re.compile("|".join(rf"\b{re.escape(phrase)}\b" for phrase, _ in LEGAL_
 _ARTICLE = re.compile("(?:^|(?<=\\s))(?:" + "|".join(re.escape(p) for p in ARTICLE_PREFIXES) + ")")
 
 
+# Arabic-Indic (٠-٩) and Extended Arabic-Indic (۰-۹, Persian and Urdu) digits to ASCII.
+_DIGITS = str.maketrans(
+    {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
+)
+
+
+def ascii_digits(text: str) -> str:
+    """Dates and numbers written in Arabic-Indic digits, in ASCII digits (``١٩٩٥-٠١-٠١`` →
+    ``1995-01-01``), so that a value agrees with itself whichever digits a desk typed."""
+    return text if text.isascii() else text.translate(_DIGITS)
+
+
+# A kunya: "father of" / "mother of" a name (Abu Husain, أبو احمد, Umm Ali), often with the
+# family name; a by-name many men of a family share, not the person's own given name.
+_KUNYA_LATIN = {"abu", "abou", "abo", "umm", "um", "oum", "omm", "om"}
+_KUNYA_ARABIC = {"ابو", "ام"}
+
+
+@lru_cache(maxsize=100_000)
+def is_kunya(text: str) -> bool:
+    """Whether the name is a kunya: Abu/Umm/أبو/أم and a name, with or without a family name."""
+    if script_of(text) == "ar":
+        words = fold_arabic(text).split()
+        return len(words) >= 2 and words[0] in _KUNYA_ARABIC
+    words = [w for w in re.split(r"[\s\-]+", fold_latin(text)) if w]
+    return len(words) >= 2 and words[0] in _KUNYA_LATIN
+
+
+# Syrian places whose usual Latin name is not a spelling of the Arabic one (exonyms: the
+# consonants differ), written as the Arabic name so that either script compares alike.
+PLACE_EXONYMS = {
+    "aleppo": "حلب", "alep": "حلب", "alepo": "حلب", "haleb": "حلب",
+    "damascus": "دمشق", "damas": "دمشق", "damasco": "دمشق", "damaskus": "دمشق",
+    "rural damascus": "ريف دمشق", "damascus countryside": "ريف دمشق",
+    "latakia": "اللاذقية", "lattakia": "اللاذقية", "lattaquie": "اللاذقية",
+    "latakiya": "اللاذقية", "latakieh": "اللاذقية",
+    "palmyra": "تدمر", "palmyre": "تدمر",
+    "kobani": "عين العرب", "kobane": "عين العرب",
+}  # fmt: skip
+
+
+def place_name(text: str) -> str:
+    """A birth place as compared: an exonym (Aleppo, Damas, Latakia) as its Arabic name."""
+    if script_of(text) != "lat":
+        return text
+    key = " ".join(re.split(r"[\s\-]+", fold_latin(text))).strip()
+    return PLACE_EXONYMS.get(key, text)
+
+
 def clean(text: str) -> str:
     """NFC, no control or bidi characters, single spaces."""
     text = _CONTROL.sub("", unicodedata.normalize("NFC", text or ""))

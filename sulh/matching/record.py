@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sulh.matching.normalize import ascii_digits
+
 
 @dataclass(frozen=True, slots=True)
 class PersonRecord:
@@ -18,6 +20,14 @@ class PersonRecord:
     birth_place: str = ""
     national_id: str = ""
     aliases: tuple[str, ...] = ()  # other names of the same person (list entries)
+
+    def __post_init__(self) -> None:
+        # Every path builds its records here (batch, Spark, the registry, lists, the web):
+        # a date or number in Arabic-Indic digits is compared as the same in ASCII digits.
+        for field in ("birth_date", "national_id"):
+            value = getattr(self, field)
+            if not value.isascii():
+                object.__setattr__(self, field, ascii_digits(value))
 
     def has_parts(self) -> bool:
         return bool(self.given_name or self.family_name or self.father_name)

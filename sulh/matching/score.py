@@ -15,13 +15,15 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
 
 from sulh.matching.normalize import (
+    is_kunya,
     name_skeletons,
+    place_name,
     script_of,
     skeleton,
     tokens,
@@ -128,6 +130,20 @@ def _spelling_penalty(a: str, b: str, same_skeleton: bool) -> float:
     )
 
 
+def _final_h(latin: str, latin_skeleton: str, arabic: str) -> str:
+    """A Latin -eh/-ah ending is read as a ta marbuta (Hamadeh: حمادة), but against an Arabic
+    name ending in ح it writes that letter (Saleh: صالح, Farah: فرح)."""
+    if (
+        arabic.endswith("ح")
+        and len(latin) > 2
+        and latin[-1] == "h"
+        and latin[-2] in "aeiou"
+        and not latin_skeleton.endswith("h")
+    ):
+        return latin_skeleton + "h"
+    return latin_skeleton
+
+
 @lru_cache(maxsize=1_000_000)
 def token_similarity(a: str, b: str) -> float:
     """Same script: folded text; across scripts: consonant skeletons."""
@@ -139,6 +155,10 @@ def token_similarity(a: str, b: str) -> float:
         ka, kb = "".join(name_skeletons(a)), "".join(name_skeletons(b))
     else:  # the tokens as they are: a kept أل (Alegre: أليغري) is not cut a second time
         ka, kb = skeleton(a), skeleton(b)
+        if script_of(a) == "lat":
+            ka = _final_h(a, ka, b)
+        else:
+            kb = _final_h(b, kb, a)
     if ka and kb:
         if ka == kb:
             skel = 0.97 if len(ka) >= 2 else 0.9
@@ -225,10 +245,16 @@ def _name_weight(similarity: float, agree: float, disagree: float, rarity: float
 
 
 def _name_feature(
-    weights: NameWeights, a: str, b: str, *, rarity: float = 1.0, label: str = ""
+    scale: float,
+    weights: NameWeights,
+    a: str,
+    b: str,
+    *,
+    rarity: float = 1.0,
+    label: str = "",
 ) -> FieldEvidence:
     label, agree, disagree = label or weights.field, weights.agree, weights.disagree
-    similarity = name_similarity(a, b)
+    similarity = _weighed_similarity(scale, a, b)
     if similarity < 0:
         return FieldEvidence(label, -1, 0.0, a, b, "not recorded on both")
     weight = _name_weight(similarity, agree, disagree, rarity)
@@ -238,11 +264,28 @@ def _name_feature(
     )
 
 
+@lru_cache(maxsize=1_000_000)
+def _weighed_similarity(scale: float, a: str, b: str) -> float:
+    """``name_similarity`` as weighed: across scripts, times the version's
+    ``cross_script_scale`` (at most 1), since two spellings of one name in two scripts
+    compare at 0.97 at best (skeletons), where one spelling in one script compares at 1."""
+    similarity = name_similarity(a, b)
+    if scale == 1.0 or similarity <= 0 or {script_of(a), script_of(b)} != {"ar", "lat"}:
+        return similarity
+    return min(1.0, similarity * scale)
+
+
 def _full(record: PersonRecord) -> str:
     if record.has_parts():
         parts = (record.given_name, record.father_name, record.grandfather_name, record.family_name)
         return " ".join(p for p in parts if p)
     return record.full_name
+
+
+def _kunya_for_given(a: PersonRecord, b: PersonRecord, model: ModelVersion) -> bool:
+    """A clerk wrote the kunya (Abu Mohammed) where the other wrote the given name: the
+    two are not the same kind of name, so they are not weighed against each other."""
+    return model.kunya_given_unweighed and is_kunya(a.given_name) != is_kunya(b.given_name)
 
 
 def _swapped_parts_possible(family_score: float, a: PersonRecord, b: PersonRecord) -> bool:
@@ -253,22 +296,43 @@ def _names(
     a: PersonRecord, b: PersonRecord, stats: NameStats, model: ModelVersion
 ) -> list[FieldEvidence]:
     if a.has_parts() and b.has_parts():
+        given = (
+            FieldEvidence(
+                model.given.field, -1, 0.0, a.given_name, b.given_name,
+                "a kunya on one side, not a given name",
+            )
+            if _kunya_for_given(a, b, model)
+            else _name_feature(
+                model.cross_script_scale, model.given, a.given_name, b.given_name,
+                rarity=stats.rarity_of(a.given_name),
+            )
+        )  # fmt: skip
         evidence = [
+            given,
             _name_feature(
-                model.given, a.given_name, b.given_name, rarity=stats.rarity_of(a.given_name)
+                model.cross_script_scale,
+                model.family,
+                a.family_name,
+                b.family_name,
+                rarity=stats.rarity_of(a.family_name),
             ),
-            _name_feature(
-                model.family, a.family_name, b.family_name, rarity=stats.rarity_of(a.family_name)
-            ),
-            _name_feature(model.father, a.father_name, b.father_name),
+            _name_feature(model.cross_script_scale, model.father, a.father_name, b.father_name),
         ]
         if _swapped_parts_possible(evidence[1].score, a, b):
             # Parts swapped between fields (family written as given...): compare the whole.
-            whole = _name_feature(model.whole_swapped, _full(a), _full(b))
+            whole = _name_feature(model.cross_script_scale, model.whole_swapped, _full(a), _full(b))
             if whole.score > 0.9:
                 evidence = [evidence[0], evidence[2], whole]
         return evidence
-    return [_name_feature(model.whole, _full(a), _full(b), rarity=stats.rarity_of(_full(a)))]
+    return [
+        _name_feature(
+            model.cross_script_scale,
+            model.whole,
+            _full(a),
+            _full(b),
+            rarity=stats.rarity_of(_full(a)),
+        )
+    ]
 
 
 def _aliases(
@@ -282,12 +346,31 @@ def _aliases(
     if not b.aliases:
         return names
     best, best_total = names, sum(e.weight for e in names)
+    own_kunya = is_kunya(_full(a)) or is_kunya(a.given_name)
     for alias in b.aliases:
         candidate = [
             _name_feature(
-                model.whole, _full(a), alias, rarity=stats.rarity_of(alias), label="alias"
+                model.cross_script_scale,
+                model.whole,
+                _full(a),
+                alias,
+                rarity=stats.rarity_of(alias),
+                label="alias",
             )
         ]
+        if model.kunya_alias_max is not None and is_kunya(alias) and not own_kunya:
+            # Abu Husain AL AHMAD against Husain Al-Ahmad: "father of Husain" names his son's
+            # name, which many of the family share; weak on its own. Against a registrant
+            # who gave the kunya as his name (Abu Husain Al-Ahmad) it weighs as a name.
+            kunya = candidate[0]
+            if kunya.weight > model.kunya_alias_max:
+                candidate = [
+                    replace(
+                        kunya,
+                        weight=model.kunya_alias_max,
+                        explanation=kunya.explanation + " (a kunya: weak evidence alone)",
+                    )
+                ]
         total = sum(e.weight for e in candidate)
         if total > best_total:
             best, best_total = candidate, total
@@ -402,7 +485,7 @@ def _national_id_outcome(a: str, b: str, model: ModelVersion) -> _Outcome:
 
 
 def place_feature(a: str, b: str, *, model: ModelVersion = CURRENT) -> FieldEvidence:
-    similarity = name_similarity(a, b)
+    similarity = name_similarity(place_name(a), place_name(b))
     if similarity < 0:
         return FieldEvidence("birth_place", -1, 0.0, a, b, "not recorded on both")
     weight = model.place if similarity >= 0.85 else -model.place
@@ -429,16 +512,26 @@ def compare(
 ) -> MatchResult:
     """``screening``: ``b`` is a list entry (approximate birth dates, aliases)."""
     stats = stats or _DEFAULT_STATS
-    evidence = _aliases(a, b, stats, _names(a, b, stats, model), model)
-    evidence.append(_mother_feature(a, b, model))
+    names_model = _names_model(model, screening)
+    evidence = _aliases(a, b, stats, _names(a, b, stats, names_model), names_model)
+    evidence.append(_mother_feature(a, b, names_model))
     evidence.append(birth_feature(a.birth_date, b.birth_date, lenient=screening, model=model))
     evidence.append(national_id_feature(a.national_id, b.national_id, model=model))
     evidence.append(place_feature(a.birth_place, b.birth_place, model=model))
     return _result(evidence, screening=screening, model=model)
 
 
+@lru_cache(maxsize=16)
+def _names_model(model: ModelVersion, screening: bool) -> ModelVersion:
+    """The version the names are weighed with: against a list, across scripts, as in one
+    script (``cross_script_scale`` 1): a list's namesakes are many, its spellings few."""
+    if not screening or model.cross_script_scale == 1.0:
+        return model
+    return replace(model, cross_script_scale=1.0)
+
+
 def _mother_feature(a: PersonRecord, b: PersonRecord, model: ModelVersion) -> FieldEvidence:
-    return _name_feature(model.mother, a.mother_name, b.mother_name)
+    return _name_feature(model.cross_script_scale, model.mother, a.mother_name, b.mother_name)
 
 
 def _prior(model: ModelVersion, screening: bool) -> float:
@@ -474,11 +567,12 @@ def compare_reaching(
         return None
     place_best = model.place if a.birth_place and b.birth_place else 0.0
     mother_best = model.mother.max_gain if a.mother_name and b.mother_name else 0.0
-    evidence = _aliases(a, b, stats, _names(a, b, stats, model), model)
+    names_model = _names_model(model, screening)
+    evidence = _aliases(a, b, stats, _names(a, b, stats, names_model), names_model)
     known += sum(e.weight for e in evidence)
     if known + mother_best + place_best < need:
         return None
-    mother = _mother_feature(a, b, model)
+    mother = _mother_feature(a, b, names_model)
     if known + mother.weight + place_best < need:
         return None
     evidence += [
@@ -504,18 +598,24 @@ def best_gain(
     look-ups: a fraction of ``compare``'s cost."""
     stats = stats or _DEFAULT_STATS
     if a.has_parts() and b.has_parts():
-        family = name_similarity(a.family_name, b.family_name)
+        scale = model.cross_script_scale
+        family = _weighed_similarity(scale, a.family_name, b.family_name)
         family_weight = _weigh(model.family, family, stats.rarity_of(a.family_name))
         if _swapped_parts_possible(round(family, 3), a, b):
             family_weight = max(family_weight, model.whole_swapped.max_gain)
-        names = (
-            _weigh(
+        given = (
+            0.0
+            if _kunya_for_given(a, b, model)
+            else _weigh(
                 model.given,
-                name_similarity(a.given_name, b.given_name),
+                _weighed_similarity(scale, a.given_name, b.given_name),
                 stats.rarity_of(a.given_name),
             )
+        )
+        names = (
+            given
             + family_weight
-            + _weigh(model.father, name_similarity(a.father_name, b.father_name))
+            + _weigh(model.father, _weighed_similarity(scale, a.father_name, b.father_name))
         )
     else:
         names = model.whole.max_gain

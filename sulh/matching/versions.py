@@ -94,6 +94,15 @@ class ModelVersion:
     national_id: NationalIdWeights
     dedup_threshold: float = 0.5
     screen_threshold: float = 0.5
+    # A list alias that is a kunya (Abu Husain [family], أبو احمد) gains at most this much:
+    # many men of a family share it. None: compared as any alias (the versions before).
+    kunya_alias_max: float | None = None
+    # A kunya written as one record's given name is not weighed against the other's given
+    # name (neither for nor against). False: weighed as any two names (the versions before).
+    kunya_given_unweighed: bool = False
+    # In dedup, name similarity across scripts is weighed times this (capped at 1); against
+    # a list it is not. 1.0 in the versions before.
+    cross_script_scale: float = 1.0
 
     @property
     def names_max_gain(self) -> float:
@@ -151,8 +160,28 @@ SULH_FS_2026_11B = ModelVersion(
     }
 )
 
-VERSIONS: dict[str, ModelVersion] = {v.name: v for v in (SULH_FS_2026_12, SULH_FS_2026_11B)}
-CURRENT = SULH_FS_2026_12
+# A kunya alias is weak evidence: at most +1.0, so that with the screening prior (-1.5) it
+# alerts only with an agreeing birth year or more (a mother's name, a number), never alone
+# nor against a different birth year. A kunya written as a given name is not weighed
+# against a given name. In dedup, a name's similarity across scripts is weighed times
+# 1/0.98 (at most 1): two spellings of one name in two scripts compare at 0.97 at best,
+# so each name part weighed about 1 log2 unit less than in one script. 1/0.98 was chosen
+# on the independent generator's tune split (1/0.985, 1/0.98, 1/0.975, 1/0.97 tried: the
+# largest that kept pairwise precision at 0.984); screening is unchanged.
+SULH_FS_2026_12B = ModelVersion(
+    **{
+        **SULH_FS_2026_12.__dict__,
+        "name": "sulh-fs-2026.12b",
+        "kunya_alias_max": 1.0,
+        "kunya_given_unweighed": True,
+        "cross_script_scale": 1.0 / 0.98,
+    }
+)
+
+VERSIONS: dict[str, ModelVersion] = {
+    v.name: v for v in (SULH_FS_2026_12B, SULH_FS_2026_12, SULH_FS_2026_11B)
+}
+CURRENT = SULH_FS_2026_12B
 
 
 def model_named(name: str | None) -> ModelVersion:

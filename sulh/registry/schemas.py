@@ -128,9 +128,13 @@ def latin_name(value: str) -> str:
     return value
 
 
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
 def parse_birth_date(value: str, *, today: dt.date) -> str:
-    """Accept "YYYY-MM-DD" or "YYYY"; refuse impossible and future dates."""
-    value = value.strip()
+    """Accept "YYYY-MM-DD" or "YYYY", in ASCII or Arabic-Indic digits (kept in ASCII);
+    refuse impossible and future dates."""
+    value = value.strip().translate(_ARABIC_DIGITS)
     if not value:
         return ""
     if re.fullmatch(r"\d{4}", value):
@@ -207,7 +211,7 @@ class PersonIn(BaseModel):
     @field_validator("national_id")
     @classmethod
     def _national_id(cls, value: str) -> str:
-        value = value.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+        value = value.translate(_ARABIC_DIGITS)
         if value and not re.fullmatch(r"\d{6,20}", value):
             raise problem("national_id_digits", "must be 6 to 20 digits")
         return value
