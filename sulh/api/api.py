@@ -670,7 +670,7 @@ def bulletins_current(request: HttpRequest, code: str) -> dict[str, Any]:
     published = bulletins_published(program=code)[:1]
     return {
         "kind": "published",
-        "bulletin": published[0].document if published else None,
+        "bulletin": published[0].in_order() if published else None,
         "attestations": [a.document for a in published[0].attestations.all()] if published else [],
     }
 

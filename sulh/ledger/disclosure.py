@@ -554,6 +554,41 @@ def _check_rows(rows: Rows) -> list[str]:
     return problems
 
 
+def _rows_in_order(rows: dict[str, Any], key: Callable[[str], Any], inner: Sequence[str]) -> Any:
+    return {name: _cells_in_order(rows[name], inner) for name in sorted(rows, key=key)}
+
+
+def _cells_in_order(row: Any, inner: Sequence[str]) -> Any:
+    if not isinstance(row, dict):
+        return row
+    return {name: row[name] for name in sorted(row, key=lambda n: _place(inner, n))}
+
+
+def _place(order: Sequence[str], name: str) -> tuple[int, str]:
+    return (order.index(name) if name in order else len(order), name)
+
+
+def bulletin_in_order(bulletin: dict[str, Any]) -> dict[str, Any]:
+    """The bulletin with its rows and cells in reading order (a database that stores JSON as
+    jsonb keeps no key order): stations by code, the fixed sexes and bands in their order,
+    days from ``earlier`` to ``later``, each row's figures in FIGURES order. The same
+    content: only the order of keys changes."""
+    out = dict(bulletin)
+    for section in ("figures", "children"):
+        out[section] = _cells_in_order(bulletin.get(section), FIGURES)
+    orders: dict[str, tuple[Callable[[str], Any], Sequence[str]]] = {
+        "by_station": (str, FIGURES),
+        "by_sex": (lambda n: _place(SEXES, n), FIGURES),
+        "by_age_band": (lambda n: _place(ADULT_BANDS, n), FIGURES),
+        "by_day": (_day_order, DAY_FIGURES),
+        "corridor": (_day_order, ()),
+    }
+    for section, (key, inner) in orders.items():
+        if isinstance(bulletin.get(section), dict):
+            out[section] = _rows_in_order(bulletin[section], key, inner)
+    return out
+
+
 def _shown(value: Any, method: Method) -> str:
     return f"< {method.min_cell}" if value is None else str(value)
 

@@ -4,7 +4,11 @@ attestations."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+
+from sulh.ledger.disclosure import bulletin_in_order
 
 
 class LedgerLeaf(models.Model):
@@ -52,6 +56,10 @@ class Bulletin(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["program", "head"], name="one_bulletin_per_head")
         ]
+
+    def in_order(self) -> dict[str, Any]:
+        """The document with rows in reading order (PostgreSQL's jsonb keeps none)."""
+        return bulletin_in_order(self.document)
 
 
 class MonitorPackage(models.Model):

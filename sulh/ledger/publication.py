@@ -270,8 +270,9 @@ def bulletin_write(*, program: str, out: Path) -> list[Path]:
     definition = program_get_definition(code=program)
     paths = ledger_export(out=out, head=row.head)
     target = out / f"bulletin-{program}.json"
-    target.write_text(json.dumps(row.document, indent=2, ensure_ascii=False), encoding="utf-8")
-    html = bulletin_html(row.document, title_en=definition.title.en, title_ar=definition.title.ar)
+    document = row.in_order()
+    target.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    html = bulletin_html(document, title_en=definition.title.en, title_ar=definition.title.ar)
     page = out / f"bulletin-{program}.html"
     page.write_text(html, encoding="utf-8")
     pdf = out / f"bulletin-{program}.pdf"

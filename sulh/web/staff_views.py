@@ -646,7 +646,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 .values_list("state", "n")
             )
         elif latest is not None:
-            entry["figures"] = latest.document
+            entry["figures"] = latest.in_order()
         programs.append(entry)
     wanted = request.GET.get("program") or (programs[0]["code"] if programs else "")
     chosen = next((p for p in programs if p["code"] == wanted), None)
@@ -709,7 +709,7 @@ def bulletin_preview(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("no bulletin has been published yet")
     response = HttpResponse(
         bulletin_html(
-            published[0].document, title_en=definition.title.en, title_ar=definition.title.ar
+            published[0].in_order(), title_en=definition.title.en, title_ar=definition.title.ar
         )
     )
     # the page carries its own style sheet and no script at all

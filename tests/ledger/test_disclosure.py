@@ -679,3 +679,25 @@ def test_the_check_names_a_declared_row_left_out(program):
         in problems
     )
     assert "by_day: no row for the day after 2016-08-12" in problems
+
+
+def test_a_bulletin_read_back_without_key_order_is_put_back_in_reading_order(program):
+    """PostgreSQL's jsonb stores objects with keys ordered by length: `later` before
+    `earlier` before the days, `denied` before `registered`."""
+    published = sections(program.records)
+
+    def shuffled(value):
+        if not isinstance(value, dict):
+            return value
+        return {k: shuffled(value[k]) for k in sorted(value, key=lambda k: (len(k), k))}
+
+    again = disclosure.bulletin_in_order(shuffled(published))
+    assert again == published
+    assert list(again["by_day"]) == list(ROWS.day)
+    assert list(again["by_sex"]) == ["female", "male", "unknown"]
+    assert list(again["by_age_band"])[: len(ROWS.age_band)] == list(ROWS.age_band)
+    assert list(again["figures"]) == list(FIGURES)
+    assert list(again["by_station"]) == sorted(published["by_station"])
+    assert [list(row) for row in again["by_day"].values()] == [["registered", "decided"]] * len(
+        ROWS.day
+    )
