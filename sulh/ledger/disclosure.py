@@ -45,7 +45,7 @@ GROUPS = ("station", "sex", "age_band")
 DAY_FIGURES = ("registered", "decided")
 SECTIONS = ("figures", "children", "by_station", "by_sex", "by_age_band", "by_day", "corridor")
 METHOD_NAME = "cell-key perturbation, two-sided geometric"
-METHOD_VERSION = "sulh-cellkey/2"
+METHOD_VERSION = "sulh-cellkey/3"
 EARLIER, LATER = "earlier", "later"  # by_day rows for days before and after the window
 SEXES = ("female", "male")  # the by_sex rows every bulletin declares
 ADULT_BANDS = ("18-24", "25-34", "35-49", "50+", "unknown")  # the by_age_band rows
@@ -157,28 +157,33 @@ def tally_key(secret: bytes, position: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def empty_key(secret: bytes, path: CellPath) -> int:
-    """The key of a cell nobody is in: from its place in the bulletin, so each empty cell
-    gets its own draw (``by_station/alp1/referred``)."""
-    digest = hmac.digest(secret, b"empty:" + "/".join(path).encode("utf-8"), "sha256")
-    return int.from_bytes(digest[:8], "big")
-
-
-def noise(*, secret: bytes, cell_key: int, value: int, method: Method) -> int:
+def noise(*, secret: bytes, path: CellPath, cell_key: int, value: int, method: Method) -> int:
     """The cell's deterministic two-sided geometric draw: G1 - G2 from the two halves of
-    HMAC-SHA256(secret, "noise:" || cell key (8 bytes) || value (8 bytes))."""
-    message = b"noise:" + cell_key.to_bytes(8, "big") + value.to_bytes(8, "big")
+    HMAC-SHA256(secret, "noise:" || path || 0x00 || cell key (8 bytes) || value (8 bytes)),
+    the path's parts joined by "/" in UTF-8 (``by_station/alp-east-1/referred``). The same
+    people in two places get two independent draws; in one place, the same draw."""
+    message = b"".join(
+        (
+            b"noise:",
+            "/".join(path).encode("utf-8"),
+            b"\x00",
+            (cell_key % _KEY_MOD).to_bytes(8, "big"),
+            value.to_bytes(8, "big"),
+        )
+    )
     digest = hmac.digest(secret, message, "sha256")
     negated = _thresholds(method.alpha_fixed)
     first = _geometric(int.from_bytes(digest[:16], "big"), negated)
     return first - _geometric(int.from_bytes(digest[16:], "big"), negated)
 
 
-def perturb(*, secret: bytes, cell_key: int, value: int, method: Method) -> int | None:
+def perturb(
+    *, secret: bytes, path: CellPath, cell_key: int, value: int, method: Method
+) -> int | None:
     """What a cell publishes: value + noise, or None ("< min_cell") when that is below
-    min_cell; a true 0 is drawn like any other value. No published number lies between 0 and
-    min_cell - 1, so a None says nothing about whether anyone is in the cell."""
-    shown = value + noise(secret=secret, cell_key=cell_key % _KEY_MOD, value=value, method=method)
+    min_cell; a true 0 (key 0) is drawn like any other value. No published number lies
+    between 0 and min_cell - 1, so a None says nothing about whether anyone is in the cell."""
+    shown = value + noise(secret=secret, path=path, cell_key=cell_key, value=value, method=method)
     return shown if shown >= method.min_cell else None
 
 
@@ -466,8 +471,215 @@ def exact_block(
 # -- the bulletin and the monitor's check -----------------------------------------------
 
 
-def _keyed(secret: bytes) -> tuple[Callable[[str], int], Callable[[int], int]]:
-    return (lambda link: case_key(secret, link)), (lambda position: tally_key(secret, position))
+# -- what each cell publishes: its state as of its last anchor --------------------------
+
+
+class _Anchored:
+    """A cell of the published tables: its value and key sum now, the two as of its last
+    anchor (what it publishes), and what moved since (contributor -> signed weight)."""
+
+    __slots__ = ("key", "moved", "shown", "value", "weight")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.key = 0
+        self.shown = (0, 0)
+        self.moved: dict[Any, int] = {}
+        self.weight = 0  # the weight of the contributors that moved since the anchor
+
+
+def _move(cell: _Anchored, contributor: Any, weight: int, key: int, min_cell: int) -> None:
+    """A contributor enters (weight > 0) or leaves (< 0) the cell. Once the contributors that
+    entered or left since the cell's last anchor weigh min_cell or more (one that came and
+    went counts for nothing), the cell anchors: from then on it publishes its state now."""
+    cell.value += weight
+    cell.key += key if weight > 0 else -key
+    moved = cell.moved
+    before = moved.pop(contributor, 0)
+    after = before + weight
+    if after:
+        moved[contributor] = after
+    cell.weight += abs(after) - abs(before)
+    if cell.weight >= min_cell:
+        cell.shown = (cell.value, cell.key % _KEY_MOD)
+        moved.clear()
+        cell.weight = 0
+
+
+class _Case:
+    __slots__ = ("base", "closed", "decided", "figure", "key")
+
+    def __init__(self, key: int) -> None:
+        self.base: tuple[str, ...] | None = None  # (station, sex, band, day) or (CHILD_BAND,)
+        self.figure = "pending"
+        self.closed = False
+        self.key = key
+        self.decided: list[tuple[_Anchored, int]] = []  # (cell, the decision's position)
+
+
+@dataclass
+class _Published:
+    cells: dict[CellPath, _Anchored]
+    rows: dict[str, set[str]]
+    snapshot: dict[str, tuple[int, int]] | None  # figures cells (value, key) at snapshot_at
+
+    def current(self, name: str) -> int:
+        cell = self.cells.get(("figures", name))
+        return cell.value if cell else 0
+
+
+def _published_state(
+    records: Sequence[dict[str, Any] | None],
+    program: str,
+    secret: bytes,
+    rows: Rows,
+    min_cell: int,
+    snapshot_at: int | None,
+) -> _Published:
+    """One pass over the log, in order: every cell's state now and as of its last anchor,
+    counted by the rules of ``figures_exact`` (its values now are that function's), and the
+    program figures as they stood after records[:snapshot_at]."""
+    day_row = functools.lru_cache(maxsize=None)(rows.day_row)
+    cells: dict[CellPath, _Anchored] = {}
+    found: dict[str, set[str]] = {section: set() for section in SECTIONS[2:]}
+    for name in GROUPS:
+        found[f"by_{name}"].update(getattr(rows, name))
+    found["by_day"].update(rows.day)
+    groups: dict[tuple[Any, ...], tuple[_Anchored, ...]] = {}
+
+    def cell(path: CellPath) -> _Anchored:
+        got = cells.get(path)
+        if got is None:
+            got = cells[path] = _Anchored()
+        return got
+
+    def cells_under(base: tuple[str, ...], name: str) -> tuple[_Anchored, ...]:
+        """The cells a case of ``base`` is in under figure ``name``."""
+        got = groups.get((base, name))
+        if got is None:
+            if len(base) == 1:
+                paths: list[CellPath] = [("children", name)]
+            else:
+                paths = [("figures", name)]
+                paths += [(f"by_{g}", row, name) for g, row in zip(GROUPS, base[:3], strict=True)]
+                if name == "registered":
+                    paths.append(("by_day", base[3], "registered"))
+            got = groups[(base, name)] = tuple(cell(path) for path in paths)
+        return got
+
+    def enter(case: _Case, link: str, sign: int) -> None:
+        assert case.base is not None
+        for name in ("registered", case.figure):
+            for target in cells_under(case.base, name):
+                _move(target, link, sign, case.key, min_cell)
+
+    def undecide(case: _Case, link: str) -> None:
+        for target, position in case.decided:
+            _move(target, (link, position), -1, case.key, min_cell)
+        case.decided.clear()
+
+    cases: dict[str, _Case] = {}
+
+    def case_of(link: str) -> _Case:
+        got = cases.get(link)
+        if got is None:
+            got = cases[link] = _Case(case_key(secret, link))
+        return got
+
+    snapshot = None
+    for position, record in enumerate(records):
+        if position == snapshot_at:
+            snapshot = _figures_now(cells)
+        if record is None or record.get("program") != program:
+            continue
+        event = record["event"]
+        if event == CORRIDOR_EVENT:
+            day = day_row(record["day"])
+            found["corridor"].add(day)
+            target = cell(("corridor", day, record["station"]))
+            key = tally_key(secret, position)
+            _move(target, position, int(record["count"]), key, min_cell)
+            continue
+        link = record.get("link")
+        if link is None:
+            continue
+        case = case_of(link)
+        if event == "registered":
+            if case.closed:
+                continue
+            if case.base is not None:
+                enter(case, link, -1)  # registered again: the later registration counts
+            if record.get("age_band") == CHILD_BAND:
+                case.base = (CHILD_BAND,)
+                undecide(case, link)  # children's decisions are not in by_day.decided
+            else:
+                station, sex, band = (
+                    record.get(name) or "unknown" for name in ("station", "sex", "age_band")
+                )
+                case.base = (station, sex, band, day_row(record["day"]))
+                for name, row in zip(GROUPS, case.base, strict=False):
+                    found[f"by_{name}"].add(row)
+                found["by_day"].add(case.base[3])
+            enter(case, link, 1)
+        elif event == DUPLICATE_EVENT:
+            if case.closed:
+                continue
+            case.closed = True
+            if case.base is not None:
+                enter(case, link, -1)
+            undecide(case, link)
+        elif event in STANDING_EVENTS:
+            figure = "pending"
+            if event == "decision_taken":
+                figure = OUTCOME_FIGURE.get(record.get("outcome", ""), "pending")
+            if case.closed:
+                continue
+            if case.base is not None and figure != case.figure:
+                for target in cells_under(case.base, case.figure):
+                    _move(target, link, -1, case.key, min_cell)
+                for target in cells_under(case.base, figure):
+                    _move(target, link, 1, case.key, min_cell)
+            case.figure = figure
+            if event == "decision_taken" and case.base != (CHILD_BAND,):
+                row = day_row(record["day"])
+                found["by_day"].add(row)
+                target = cell(("by_day", row, "decided"))
+                _move(target, (link, position), 1, case.key, min_cell)
+                case.decided.append((target, position))
+    if snapshot_at is not None and snapshot_at >= len(records):
+        snapshot = _figures_now(cells)
+    return _Published(cells=cells, rows=found, snapshot=snapshot)
+
+
+def _figures_now(cells: dict[CellPath, _Anchored]) -> dict[str, tuple[int, int]]:
+    return {
+        name: (cell.value, cell.key % _KEY_MOD)
+        for name in FIGURES
+        if (cell := cells.get(("figures", name))) is not None
+    }
+
+
+def _published_tables(
+    state: _Published, *, secret: bytes, method: Method, block: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Every cell through ``perturb``, at its last anchor; the program figures the exact
+    block names at the block's size instead (nobody before there is a block), so that they
+    move when, and only when, the block does."""
+    exact: dict[CellPath, tuple[int, int]] = {}
+    for name in method.exact:
+        at = (state.snapshot or {}) if block is not None else {}
+        exact[("figures", name)] = at.get(name, (0, 0))
+    view = _Cells(rows=state.rows)
+    for path, target in state.cells.items():
+        view.values[path] = list(exact.get(path, target.shown))
+    for path, (value, key) in exact.items():
+        view.values[path] = [value, key]
+
+    def shown(path: CellPath, cell: list[int] | None) -> int | None:
+        value, key = cell if cell else (0, 0)
+        return perturb(secret=secret, path=path, cell_key=key, value=value, method=method)
+
+    return _tables(view, shown)
 
 
 def bulletin_sections(
@@ -481,23 +693,20 @@ def bulletin_sections(
 ) -> dict[str, Any]:
     """The published sections: ``method``, ``exact`` (the exact block or None) and the
     perturbed tables (every cell of every declared row, empty or not, corridor counts
-    included, through ``perturb``)."""
-    cells = _count(records, program, *_keyed(secret), rows)
-    values = {name: cells.value(("figures", name)) for name in FIGURES}
+    included, each at its last anchor, through ``perturb``)."""
+    if previous_exact is not None and previous_exact["as_of_size"] > len(records):
+        raise ValueError("the previous exact block is ahead of the records")
+    snapshot_at = previous_exact["as_of_size"] if previous_exact else None
+    state = _published_state(records, program, secret, rows, method.min_cell, snapshot_at)
+    values = {name: state.current(name) for name in FIGURES}
+    block = _advance(values, size=len(records), method=method, previous=previous_exact)
+    if block is not None and block["as_of_size"] == len(records):
+        state.snapshot = _figures_now(state.cells)
     return {
         "method": method.as_dict(),
-        "exact": _advance(values, size=len(records), method=method, previous=previous_exact),
-        **_tables(cells, _perturber(secret, method)),
+        "exact": block,
+        **_published_tables(state, secret=secret, method=method, block=block),
     }
-
-
-def _perturber(secret: bytes, method: Method) -> Callable[[CellPath, list[int] | None], int | None]:
-    def shown(path: CellPath, cell: list[int] | None) -> int | None:
-        if cell is None:  # nobody in it: a key of its own, from its place
-            return perturb(secret=secret, cell_key=empty_key(secret, path), value=0, method=method)
-        return perturb(secret=secret, cell_key=cell[1], value=cell[0], method=method)
-
-    return shown
 
 
 def check_sections(
@@ -518,15 +727,22 @@ def check_sections(
     it, the change since yesterday cannot be (the block's values and combinations are)."""
     if not isinstance(published, dict):
         return [f"the bulletin is a {type(published).__name__}, not a JSON object"]
-    cells = _count(records, program, *_keyed(secret), Rows.of_bulletin(published))
-    expected = _tables(cells, _perturber(secret, method))
-    problems = _check_rows(Rows.of_bulletin(published))
+    rows = Rows.of_bulletin(published)
+    block: Any = published.get("exact")
+    snapshot_at = None
+    if _block_shaped(block, method) and block["as_of_size"] <= len(records):
+        snapshot_at = block["as_of_size"]
+    shaped = snapshot_at is not None
+    state = _published_state(records, program, secret, rows, method.min_cell, snapshot_at)
+    expected = _published_tables(
+        state, secret=secret, method=method, block=block if shaped else None
+    )
+    problems = _check_rows(rows)
     if published.get("method") != method.as_dict():
         problems.append(f"method: published {published.get('method')}, expected {method.as_dict()}")
     for section in SECTIONS:
         _compare(problems, (section,), published.get(section), expected[section], method)
-    current = {name: cells.value(("figures", name)) for name in FIGURES}
-    block = published.get("exact")
+    current = {name: state.current(name) for name in FIGURES}
     problems += _check_exact(records, program, method, block, previous_exact, current)
     return problems
 

@@ -157,14 +157,15 @@ def bulletin_html(bulletin: dict[str, Any], *, title_en: str, title_ar: str) -> 
 <p class="meta">Bulletin of {escape(bulletin["day"])} · computed from the transparency log
 of {head["size"]} entries, root {escape(head["root_hash"])}.</p>
 <p class="note">Every number below is its true value plus a small random amount
-({escape(str(method.get("name", "")))}, {escape(str(method.get("version", "")))}), the same
-amount each time the same people are counted: tables do not add up exactly, a row where
-nobody is may show a number, and "&lt; {min_cell}" means fewer than {min_cell}, possibly
-none. Only the exact totals are exact.</p>
+({escape(str(method.get("name", "")))}, {escape(str(method.get("version", "")))}): tables
+do not add up exactly, a row where nobody is may show a number, and "&lt; {min_cell}" means
+fewer than {min_cell}, possibly none. A number changes only once at least {min_cell} people
+have entered or left its cell since it last changed, so it may be some days behind. Only the
+exact totals are exact.</p>
 <p class="note ar">نشرة يوم {escape(bulletin["day"])}، محسوبة من السجل العلني. أُضيف إلى كل رقم
-مقدار عشوائي صغير، هو نفسه كلما عُدّ الأشخاص أنفسهم: لذلك لا تتطابق المجاميع تماماً، وقد يظهر رقم
-في صف لا أحد فيه، و«&lt; {min_cell}» تعني أقل من {min_cell} وقد تعني لا أحد. الأرقام الدقيقة هي
-المجاميع الدقيقة وحدها.</p>
+مقدار عشوائي صغير: لذلك لا تتطابق المجاميع تماماً، وقد يظهر رقم في صف لا أحد فيه، و«&lt; {min_cell}»
+تعني أقل من {min_cell} وقد تعني لا أحد. لا يتغير الرقم إلا بعد أن يدخل خانته أو يخرج منها {min_cell}
+أشخاص على الأقل منذ آخر تغيّر له، فقد يتأخر بضعة أيام. الأرقام الدقيقة هي المجاميع الدقيقة وحدها.</p>
 {_exact(bulletin.get("exact"))}
 <h2>Outcomes (adults) <span class="ar">النتائج (البالغون)</span></h2>
 {bars([(LABELS[k][0], figures.get(k)) for k in outcome_keys], title="Outcomes", hidden=hidden)}
