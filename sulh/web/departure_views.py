@@ -91,8 +91,9 @@ def _now() -> dt.datetime:
 
 def _box(field: str) -> str:
     """The box on the page a service's field names: ``items[person][0].heavy`` is the
-    person's items box, ``family_members[2]`` the family box, ``split[17]`` the split."""
-    found = re.fullmatch(r"items\[(\w+)\](?:\[\d+\])?(?:\.\w+)?", field)
+    person's items box on an order, ``items[0].heavy`` the items declared at the door,
+    ``family_members[2]`` the family box, ``split[17]`` the split."""
+    found = re.fullmatch(r"items\[(\w+)\]\[\d+\](?:\.\w+)?", field)
     if found:
         return f"items-{found.group(1)}"
     found = re.fullmatch(r"(items|family_members|split|travellers|escorts)\[[^\]]*\].*", field)

@@ -381,7 +381,7 @@ def test_boarding_refusals_name_the_field(personas, departure_case, clock):
         },
     )
     assert heavy.status_code == 422
-    _field_error(heavy, "items[0].heavy")
+    assert 'id="items-error"' in _field_error(heavy, "items[0].heavy")
     wrong = client.post(f"/convoys/{other.pk}/boarding/", base | {"code": str(travellers[0].pk)})
     assert 400 <= wrong.status_code < 500
     assert _recorded() == before
