@@ -12,8 +12,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from sulh.departures import services
 from sulh.departures.models import Convoy, TravellerEvent
 from sulh.web import departure_views
