@@ -573,7 +573,8 @@ def _board(
             for number, counts in reconciled.vehicles.items()
         ],
         "total": reconciled.total,
-        "gap": reconciled.total.unaccounted,
+        # before departure everyone aboard is still in sight: no gap yet
+        "gap": reconciled.total.unaccounted if convoy.state != ConvoyState.PLANNED else 0,
         "not_accounted_for": reconciled.not_accounted_for,
         "departed": convoy.state != ConvoyState.PLANNED,
         "alerts": [

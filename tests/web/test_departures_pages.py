@@ -400,6 +400,7 @@ def test_the_board_departs_records_incidents_and_shows_the_gap(personas, departu
         )
     client = _client(coordinator)
     board = f"/convoys/{convoy.pk}/board/"
+    assert 'id="gap"' not in client.get(board).content.decode()  # not left: no gap yet
     # an incident before departure: refused, naming the convoy
     before = _recorded()
     early = client.post(f"/convoys/{convoy.pk}/incidents/", {"kind": "stopped"})
@@ -426,6 +427,7 @@ def test_the_board_departs_records_incidents_and_shows_the_gap(personas, departu
     html = page.content.decode()
     assert 'data-kind="convoy_removed"' in html
     assert 'id="counts-1" data-boarded="3" data-unaccounted="2" class="gap"' in html
+    assert 'id="gap"' in html
     assert "checkpoint at km 12" not in html
     _no_names(page)
     # arrival screen: one arrives; someone who never boarded is refused
