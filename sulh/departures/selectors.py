@@ -21,7 +21,7 @@ from sulh.audit.alerts import ALERT_PREFIX
 from sulh.audit.models import AuditEntry
 from sulh.cases.models import Case, Outcome
 from sulh.cases.selectors import cases_visible_to, program_served_check
-from sulh.core.errors import NotFound
+from sulh.core.errors import NotFound, ValidationFailed
 from sulh.departures.models import (
     Convoy,
     ConvoyEvent,
@@ -256,3 +256,27 @@ def vehicles_with_seats(convoy: Convoy) -> QuerySet[Vehicle]:
     return convoy.vehicles.order_by("number").annotate(
         taken=Count("travellers", filter=Q(travellers__status__in=SEATED))
     )
+
+
+def traveller_of_card_holder(convoy: Convoy, *, case_id: int, field: str = "code") -> Traveller:
+    """The card holder's own traveller (the order's person) on ``convoy``: refused, naming
+    ``convoy``, when their order is on another convoy; 404 when they have none in this
+    program."""
+    found = (
+        Traveller.objects.filter(
+            order__case_id=case_id,
+            order__program_id=convoy.program_id,
+            family_member__isnull=True,
+        )
+        .exclude(order__state=OrderState.CANCELLED)
+        .exclude(status=TravellerStatus.WITHDRAWN)
+        .select_related("order")
+        .order_by("-pk")
+    )
+    travellers = list(found[:5])
+    here = next((t for t in travellers if t.order.convoy_id == convoy.pk), None)
+    if here is not None:
+        return here
+    if travellers:
+        raise ValidationFailed("this card's holder belongs to another convoy", field="convoy")
+    raise NotFound("no departure order for this card's holder on this convoy", field=field)

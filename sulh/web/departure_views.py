@@ -28,8 +28,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, allows, require
 from sulh.accounts.selectors import request_user as _user
+from sulh.cards import services as card_services
+from sulh.cards.models import Card
+from sulh.cards.status import StatusListError, status_list_load
+from sulh.cards.trust import TrustListError, trust_list_load
+from sulh.cards.verify import Verdict, verify_card
 from sulh.cases import selectors as case_selectors
-from sulh.core.errors import SulhError, ValidationFailed
+from sulh.core.errors import NotFound, SulhError, ValidationFailed
 from sulh.departures import movement, services
 from sulh.departures import selectors as departure_selectors
 from sulh.departures.models import (
@@ -42,10 +47,12 @@ from sulh.departures.models import (
     VehicleKind,
 )
 from sulh.departures.rules import ITEM_KINDS
+from sulh.keys.signing import unb64u
 from sulh.programs.services import program_get_definition, programs_all
 from sulh.web.forms import western_digits
 from sulh.web.labels import program_text
 from sulh.web.templatetags.sulh_labels import code_label
+from sulh.web.verify_views import pinned_root
 
 FLASH = "departures_flash"
 LISTED = 100  # rows a list shows (the oldest first: the ones to act on)
@@ -699,8 +706,42 @@ def boarding_pick(request: HttpRequest) -> HttpResponse:
     )
 
 
+CARD_PREFIX = "SULH1:"
+
+
+def _card_holder(convoy: Convoy, text: str) -> Traveller:
+    """The holder of the card whose code was scanned or pasted, verified as a checkpoint's
+    verifier verifies it (``sulh.cards.verify``: the signature against the trust list
+    pinned to this site's root, the card's validity and the current status list); only a
+    VALID card finds its holder's traveller on this convoy."""
+    root = pinned_root()
+    if not root:
+        raise ValidationFailed("no root key: cards cannot be checked here", field="code")
+    try:
+        trusted = trust_list_load(card_services.trust_list_document(), root_public_key=unb64u(root))
+        status = status_list_load(
+            card_services.status_list_document(), public_key=trusted.status_signer
+        )
+    except (TrustListError, StatusListError) as exc:
+        raise ValidationFailed(
+            f"the lists to check cards were refused: {exc}", field="code"
+        ) from exc
+    result = verify_card(text, trusted=trusted, status=status)
+    if result.verdict != Verdict.VALID:
+        raise ValidationFailed(
+            f"the card does not verify ({result.verdict.value}): {result.message}", field="code"
+        )
+    card = Card.objects.filter(card_id=result.card.get("card_id", "")).first()
+    if card is None:
+        raise NotFound("this card was not issued here", field="code")
+    return departure_selectors.traveller_of_card_holder(convoy, case_id=card.case_id)
+
+
 def _traveller_by_code(convoy: Convoy, code: str) -> Traveller:
-    """The traveller the officer typed or scanned: their key (digits, in either script)."""
+    """The traveller the officer typed or scanned: the holder's card (its code, verified),
+    or a traveller's key (digits, in either script)."""
+    if (code or "").strip().upper().startswith(CARD_PREFIX):
+        return _card_holder(convoy, code.strip())
     text = western_digits(code or "").strip()
     if not text:
         raise ValidationFailed("type or scan the traveller's key", field="code")
@@ -747,6 +788,17 @@ def _shown(traveller: Traveller) -> dict[str, Any]:
 DOOR_BOXES = {"code", "vehicle", "items", "traveller", "at", "convoy", "device_event_id"}
 
 
+def _without_card(post: QueryDict | None) -> QueryDict:
+    """What was typed, to show again, but never a card's code: it carries the holder's
+    names (only the key found from it is shown)."""
+    if post is None:
+        return QueryDict()
+    if post.get("code", "").strip().upper().startswith(CARD_PREFIX):
+        post = post.copy()
+        post["code"] = ""
+    return post
+
+
 def _door(
     request: HttpRequest,
     convoy: Convoy,
@@ -785,7 +837,7 @@ def _door(
         "found": _shown(traveller) if traveller is not None else None,
         "item_kinds": [(k, code_label("carried", k)) for k in ITEM_KINDS],
         "event_id": uuid.uuid4().hex,
-        "values": post or QueryDict(),
+        "values": _without_card(post),
         "may_board": allows(user, Action.RECORD_BOARDING),
         "done": "" if error else _flash(request),
         "error": _refusal(error, DOOR_BOXES) if error else None,

@@ -458,3 +458,36 @@ def test_a_no_show_is_recorded_once(personas, departure_case, clock):
     assert client.post(f"/convoys/{convoy.pk}/no-shows/", body).status_code == 302
     assert client.post(f"/convoys/{convoy.pk}/no-shows/", body).status_code == 302
     assert TravellerEvent.objects.filter(event="no_show").count() == 1
+
+
+def test_the_door_finds_the_holder_by_the_verified_card(personas, departure_case, clock):
+    from sulh.cards.services import card_issue, status_list_forget
+    from sulh.keys.services import root_online_create
+
+    root_online_create()
+    status_list_forget()
+    convoy, _order_made, travellers = _placed(personas, departure_case)
+    case = _order_made.case
+    card = card_issue(case=case, user=personas["card_officer"])
+    client = _client(personas["coordinator"], "ar")
+    url = f"/convoys/{convoy.pk}/boarding/"
+    found = client.post(url, {"code": card.text, "vehicle": "1", "step": "find"})
+    assert found.status_code == 200, found.content.decode()[:2000]
+    assert f'data-traveller="{travellers[0].pk}"' in found.content.decode()
+    _no_names(found)
+    # the whole card text is sent back as the traveller's key, never the card itself
+    assert card.text not in found.content.decode()
+    other = _convoy(personas["coordinator"])
+    before = _recorded()
+    altered = card.text[:-6] + ("AAAAAA" if not card.text.endswith("AAAAAA") else "BBBBBB")
+    forged = client.post(url, {"code": altered, "vehicle": "1", "step": "find"})
+    assert forged.status_code == 422
+    _field_error(forged, "code")
+    assert card.text[:40] not in forged.content.decode()  # a card's code is not echoed
+    # the same holder's card at another convoy's door: refused, naming the convoy
+    elsewhere = client.post(
+        f"/convoys/{other.pk}/boarding/", {"code": card.text, "vehicle": "1", "step": "find"}
+    )
+    assert elsewhere.status_code == 422
+    _field_error(elsewhere, "convoy")
+    assert _recorded() == before
