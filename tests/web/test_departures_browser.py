@@ -1,7 +1,8 @@
 """The departures pages in the system's Chromium, in Arabic on a phone's width (360 px): the
 coordinator makes a convoy, adds a vehicle and places an order; at the vehicle door the
-boarding screen finds the traveller by key and records the boarding (a resubmit counts
-once); the status board shows it. Any console error fails the test; no name is shown.
+boarding screen finds the holder by their card's code (verified) and records the boarding
+(a resubmit counts once), finds a family member by key and refuses the heavy weapon they
+declare; the status board shows the boarding. Any console error fails the test; no name is shown.
 
 Screenshots go to tests/screenshots/departures-<step>.png (git-ignored).
 """
@@ -12,8 +13,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from sulh.cards.services import card_issue, status_list_forget
 from sulh.departures import services
 from sulh.departures.models import Convoy, TravellerEvent
+from sulh.keys.services import root_online_create
 from sulh.web import departure_views
 from tests.conftest import PASSWORD
 from tests.departures.conftest import NAMES, SAFE_PASSAGE, WHEN, departure_case, family_ids
@@ -76,7 +79,10 @@ def test_boarding_on_a_phone_in_arabic_end_to_end(
 ):
     at = WHEN[SAFE_PASSAGE] + dt.timedelta(hours=3)
     monkeypatch.setattr(departure_views, "_now", lambda: at)
+    root_online_create()
+    status_list_forget()
     case = departure_case()
+    card = card_issue(case=case, user=personas["card_officer"])
     order = services.order_create(
         case=case, user=personas["coordinator"], family_member_ids=family_ids(case)
     )
@@ -118,10 +124,12 @@ def test_boarding_on_a_phone_in_arabic_end_to_end(
     page.click(f"#pick-submit-{convoy.pk}")
     page.wait_for_selector("#scan-form")
     phone.fits()
+    # the holder's card, scanned by a reader that types (or pasted): verified, then found
     person = order.travellers.get(family_member__isnull=True)
-    page.fill("#code", str(person.pk))
+    page.fill("#code", card.text)
     page.click("#find")
     page.wait_for_selector("#found")
+    assert page.get_attribute("#found", "data-traveller") == str(person.pk)
     phone.fits()
     phone.shot("door-found")
     html = page.content()
