@@ -131,7 +131,13 @@ def test_each_page_opens_for_its_role_and_is_403_for_others(personas, departure_
         url = path.format(c=convoy.pk, s=case.intake.serial)
         shown = _client(personas[role], lang).get(url)
         assert shown.status_code == 200, (url, shown.status_code)
-        assert f'lang="{lang}"' in shown.content.decode()
+        html = shown.content.decode()
+        assert f'lang="{lang}"' in html
+        heading = re.search(r"<h1>(.*?)</h1>", html, re.S)
+        assert heading and bool(re.search("[\u0600-\u06ff]", heading.group(1))) == (lang == "ar"), (
+            url,
+            heading,
+        )
         _no_names(shown)
         refused = _client(personas["clerk"], lang).get(url)
         assert refused.status_code == 403, (url, refused.status_code)
@@ -491,3 +497,28 @@ def test_the_door_finds_the_holder_by_the_verified_card(personas, departure_case
     assert elsewhere.status_code == 422
     _field_error(elsewhere, "convoy")
     assert _recorded() == before
+
+
+def test_the_card_boards_and_arrives_its_holder(personas, departure_case, clock):
+    from sulh.cards.services import card_issue, status_list_forget
+    from sulh.keys.services import root_online_create
+
+    root_online_create()
+    status_list_forget()
+    convoy, order, travellers = _placed(personas, departure_case)
+    card = card_issue(case=order.case, user=personas["card_officer"])
+    client = _client(personas["coordinator"])
+    boarded = client.post(
+        f"/convoys/{convoy.pk}/boarding/",
+        {"code": card.text, "vehicle": "1", "device_event_id": "door-1", "step": "record"},
+    )
+    assert boarded.status_code == 302
+    assert client.post(f"/convoys/{convoy.pk}/departure/", {}).status_code == 302
+    arrived = client.post(
+        f"/convoys/{convoy.pk}/arrivals/",
+        {"code": card.text, "device_event_id": "gate-1", "step": "record"},
+    )
+    assert arrived.status_code == 302
+    assert Traveller.objects.get(pk=travellers[0].pk).status == "arrived"
+    page = client.get(arrived["Location"]).content.decode()
+    assert 'data-arrived="1" data-boarded="1"' in page
