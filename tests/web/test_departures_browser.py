@@ -4,74 +4,38 @@ boarding screen finds the holder by their card's code (verified) and records the
 (a resubmit counts once), finds a family member by key and refuses the heavy weapon they
 declare; the status board shows the boarding. Any console error fails the test; no name is shown.
 
-Screenshots go to tests/screenshots/departures-<step>.png (git-ignored).
+Screenshots go to tests/screenshots/staff-ar-departures-<step>.png (git-ignored).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
 
 from sulh.cards.services import card_issue, status_list_forget
 from sulh.departures import services
 from sulh.departures.models import Convoy, TravellerEvent
 from sulh.keys.services import root_online_create
 from sulh.web import departure_views
-from tests.conftest import PASSWORD
 from tests.departures.conftest import NAMES, SAFE_PASSAGE, WHEN, departure_case, family_ids
 from tests.web.conftest import BROWSER_TEST
+from tests.web.test_staff_browser import Desk
 
 __all__ = ["departure_case"]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 PHONE = {"width": 360, "height": 740}
 
 pytestmark = BROWSER_TEST
 
 
-class Phone:
-    """One member of staff on a phone-sized browser, signed in, in ``lang``."""
+def _fits(desk: Desk) -> None:
+    """Nothing on the page is wider than the phone: no sideways scrolling."""
+    width = desk.page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
 
-    def __init__(self, browser: Any, base: str, user: Any, lang: str = "ar") -> None:
-        self.base = base
-        self.context = browser.new_context(viewport=PHONE, locale="ar-SY", is_mobile=True)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on(
-            "console",
-            lambda m: self.errors.append(f"{m.text} {m.location}") if m.type == "error" else None,
-        )
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(f"{base}/login/")
-        if self.page.get_attribute("html", "lang") != lang:
-            self.page.click(f"button[name=language][value={lang}]")
-        self.page.wait_for_selector(f"html[lang={lang}]", state="attached")
-        self.page.fill("#id_username", user.username)
-        self.page.fill("#id_password", PASSWORD)
-        self.page.click("main button[type=submit]")
-        self.page.wait_for_selector(".who")
 
-    def go(self, path: str) -> None:
-        self.page.goto(f"{self.base}{path}")
-
-    def shot(self, step: str) -> None:
-        SCREENSHOTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"departures-{step}.png"), full_page=True)
-
-    def fits(self) -> None:
-        """Nothing on the page is wider than the phone: no sideways scrolling."""
-        width = self.page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], width
-
-    def refused(self) -> None:
-        """The form refused is answered 422, which the browser's console notes: nothing
-        else may be there."""
-        self.errors[:] = [e for e in self.errors if "status of 422" not in e]
-
-    def close(self) -> None:
-        self.page.wait_for_load_state("networkidle")
-        self.context.close()
-        assert self.errors == [], f"console errors {self.errors}"
+def _refused(desk: Desk) -> None:
+    """The form refused is answered 422, which the browser's console notes: nothing else
+    may be there."""
+    desk.errors[:] = [e for e in desk.errors if "status of 422" not in e]
 
 
 def test_boarding_on_a_phone_in_arabic_end_to_end(
@@ -86,7 +50,7 @@ def test_boarding_on_a_phone_in_arabic_end_to_end(
     order = services.order_create(
         case=case, user=personas["coordinator"], family_member_ids=family_ids(case)
     )
-    phone = Phone(browser, live_server.url, personas["coordinator"])
+    phone = Desk(browser, live_server.url, "ar", personas["coordinator"], viewport=PHONE)
     page = phone.page
     assert page.get_attribute("html", "dir") == "rtl"
 
@@ -109,7 +73,7 @@ def test_boarding_on_a_phone_in_arabic_end_to_end(
     page.click("#vehicle-submit")
     page.wait_for_selector("#seats-error")
     assert not convoy.vehicles.exists()
-    phone.refused()
+    _refused(phone)
     page.fill("#plate", "حلب 1234")
     page.fill("#seats", "٥٠")
     page.click("#vehicle-submit")
@@ -117,27 +81,27 @@ def test_boarding_on_a_phone_in_arabic_end_to_end(
     page.click(f"#place-submit-{order.pk}")
     page.wait_for_selector("#done")
     assert page.inner_text("#vehicle-1 .taken") == str(order.travellers.count())
-    phone.shot("builder")
+    phone.shot("departures-builder")
 
     # at the door: pick the convoy and the vehicle, find the traveller, board them
     phone.go("/boarding/")
     page.click(f"#pick-submit-{convoy.pk}")
     page.wait_for_selector("#scan-form")
-    phone.fits()
+    _fits(phone)
     # the holder's card, scanned by a reader that types (or pasted): verified, then found
     person = order.travellers.get(family_member__isnull=True)
     page.fill("#code", card.text)
     page.click("#find")
     page.wait_for_selector("#found")
     assert page.get_attribute("#found", "data-traveller") == str(person.pk)
-    phone.fits()
-    phone.shot("door-found")
+    _fits(phone)
+    phone.shot("departures-door-found")
     html = page.content()
     assert not any(name in html for name in NAMES)
     page.click("#board")
     page.wait_for_selector("#done")
     assert page.get_attribute("#door-counts", "data-boarded") == "1"
-    phone.shot("door-boarded")
+    phone.shot("departures-door-boarded")
     # the browser sends the same form again (a retried submit): counted once
     page.go_back()
     page.wait_for_selector("#board")
@@ -158,12 +122,12 @@ def test_boarding_on_a_phone_in_arabic_end_to_end(
     page.click("#board")
     page.wait_for_selector("#items-error")
     assert TravellerEvent.objects.filter(event="boarded").count() == 1
-    phone.refused()
+    _refused(phone)
 
     # the status board shows the boarding on vehicle 1
     page.click("#to-board")
     page.wait_for_selector("#reconciliation")
     assert page.get_attribute("#counts-1", "data-boarded") == "1"
     assert page.get_attribute("#counts-total", "data-boarded") == "1"
-    phone.shot("board")
+    phone.shot("departures-board")
     phone.close()
