@@ -22,7 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sulh.accounts.models import User
@@ -88,6 +88,27 @@ FIELD_LABELS = {
     "note": gettext_lazy("Note"),
     "duration_minutes": gettext_lazy("Duration (minutes)"),
 }
+
+
+# Services' fixed messages these pages say in their own language (the API says them as
+# they are); a message with figures in it is shown as the service wrote it.
+SERVICE_MESSAGES = (
+    gettext_noop("a family travels on one vehicle: say why it is split"),
+    gettext_noop("this traveller has already boarded"),
+    gettext_noop("this traveller never boarded"),
+    gettext_noop("no such traveller on this convoy"),
+    gettext_noop("type or scan the traveller's key"),
+    gettext_noop("is not a traveller's key"),
+    gettext_noop("a heavy weapon may not be carried: it is surrendered"),
+    gettext_noop("this traveller belongs to another convoy"),
+    gettext_noop("this traveller is placed on another vehicle"),
+    gettext_noop("the convoy has not departed"),
+    gettext_noop("must be a whole number"),
+    gettext_noop("enter a date and time"),
+    gettext_noop("this card's holder belongs to another convoy"),
+    gettext_noop("no departure order for this card's holder on this convoy"),
+    gettext_noop("this card was not issued here"),
+)
 
 
 def _now() -> dt.datetime:

@@ -359,7 +359,8 @@ def test_boarding_at_the_door_counts_a_retry_once(personas, departure_case, cloc
     before = _recorded()
     twice = client.post(url, body | {"device_event_id": "another-scan"})
     assert twice.status_code == 409
-    _field_error(twice, "traveller")
+    said = _field_error(twice, "traveller")
+    assert ("صعد هذا المسافر من قبل" if lang == "ar" else "already boarded") in said
     assert _recorded() == before
 
 
