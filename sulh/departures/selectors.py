@@ -13,23 +13,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from sulh.accounts.models import User
-from sulh.accounts.policy import Action, require
+from sulh.accounts.policy import Action, program_bound, require
 from sulh.audit.alerts import ALERT_PREFIX
 from sulh.audit.models import AuditEntry
+from sulh.cases.models import Case, Outcome
 from sulh.cases.selectors import cases_visible_to, program_served_check
-from sulh.core.errors import NotFound
+from sulh.core.errors import NotFound, ValidationFailed
 from sulh.departures.models import (
     Convoy,
     ConvoyEvent,
     DepartureOrder,
     IncidentKind,
+    OrderState,
     Traveller,
     TravellerStatus,
     Vehicle,
 )
+from sulh.departures.services import DEPARTING_STATES, SEATED
 
 COUNTED = (
     "manifested",
@@ -201,3 +204,79 @@ def convoy_alerts(*, convoy: Convoy) -> list[ConvoyAlert]:
             kind = entry.action.removeprefix(ALERT_PREFIX)
             alerts.append(ConvoyAlert(kind=kind, at=entry.at, details=details))
     return alerts
+
+
+# --- What the staff pages list ---------------------------------------------------------------
+
+
+def orders_to_place(*, user: User) -> QuerySet[DepartureOrder]:
+    """The open departure orders not yet on a vehicle, of the cases ``user`` may see,
+    oldest first."""
+    require(user, Action.PLAN_DEPARTURES)
+    return (
+        DepartureOrder.objects.filter(
+            state=OrderState.OPEN, convoy__isnull=True, case__in=cases_visible_to(user=user)
+        )
+        .select_related("case__intake", "program")
+        .annotate(
+            travelling=Count("travellers", filter=~Q(travellers__status=TravellerStatus.WITHDRAWN))
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def cases_awaiting_order(*, user: User) -> QuerySet[Case]:
+    """The cases ``user`` may see whose decision in effect is a departure and that have no
+    order in effect yet, oldest decision first."""
+    require(user, Action.PLAN_DEPARTURES)
+    in_effect = DepartureOrder.objects.filter(
+        state__in=[OrderState.OPEN, OrderState.BOARDING]
+    ).values("case_id")
+    return (
+        cases_visible_to(user=user)
+        .filter(state__in=DEPARTING_STATES, outcome=Outcome.DEPARTURE)
+        .exclude(pk__in=in_effect)
+        .select_related("intake", "program")
+        .order_by("decided_at", "pk")
+    )
+
+
+def convoys_for_user(*, user: User, action: Action) -> QuerySet[Convoy]:
+    """The convoys of the programs ``user`` serves, newest first."""
+    require(user, action)
+    convoys = Convoy.objects.select_related("program").order_by("-departs_from", "-pk")
+    if program_bound(user):
+        convoys = convoys.filter(program__in=user.services.values("program"))
+    return convoys
+
+
+def vehicles_with_seats(convoy: Convoy) -> QuerySet[Vehicle]:
+    """The convoy's vehicles in order, each with ``taken``: the seats its placed
+    travellers hold (waiting or boarded)."""
+    return convoy.vehicles.order_by("number").annotate(
+        taken=Count("travellers", filter=Q(travellers__status__in=SEATED))
+    )
+
+
+def traveller_of_card_holder(convoy: Convoy, *, case_id: int, field: str = "code") -> Traveller:
+    """The card holder's own traveller (the order's person) on ``convoy``: refused, naming
+    ``convoy``, when their order is on another convoy; 404 when they have none in this
+    program."""
+    found = (
+        Traveller.objects.filter(
+            order__case_id=case_id,
+            order__program_id=convoy.program_id,
+            family_member__isnull=True,
+        )
+        .exclude(order__state=OrderState.CANCELLED)
+        .exclude(status=TravellerStatus.WITHDRAWN)
+        .select_related("order")
+        .order_by("-pk")
+    )
+    travellers = list(found[:5])
+    here = next((t for t in travellers if t.order.convoy_id == convoy.pk), None)
+    if here is not None:
+        return here
+    if travellers:
+        raise ValidationFailed("this card's holder belongs to another convoy", field="convoy")
+    raise NotFound("no departure order for this card's holder on this convoy", field=field)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sulh.web import staff_views, verify_views, views
+from sulh.web import departure_views, staff_views, verify_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -35,6 +35,28 @@ urlpatterns = [
     path("cards/<str:card_id>/card.pdf", staff_views.card_pdf, name="card_pdf"),
     path("dashboard/", staff_views.dashboard, name="dashboard"),
     path("dashboard/bulletin/<str:code>/", staff_views.bulletin_preview, name="bulletin_preview"),
+    path("departures/", departure_views.departures, name="departures"),
+    path(
+        "cases/<str:serial>/departure-order/", departure_views.order_new, name="departure_order_new"
+    ),
+    path("convoys/", departure_views.convoys, name="convoys"),
+    path("convoys/new/", departure_views.convoy_new, name="convoy_new"),
+    path("convoys/<int:convoy_id>/", departure_views.convoy_builder, name="convoy_builder"),
+    path("convoys/<int:convoy_id>/vehicles/", departure_views.vehicle_add, name="vehicle_add"),
+    path("convoys/<int:convoy_id>/escorts/", departure_views.escort_add, name="escort_add"),
+    path("convoys/<int:convoy_id>/placements/", departure_views.order_place, name="order_place"),
+    path("convoys/<int:convoy_id>/board/", departure_views.convoy_board, name="convoy_board"),
+    path("convoys/<int:convoy_id>/departure/", departure_views.convoy_depart, name="convoy_depart"),
+    path(
+        "convoys/<int:convoy_id>/incidents/",
+        departure_views.incident_record,
+        name="incident_record",
+    ),
+    path("convoys/<int:convoy_id>/arrival/", departure_views.convoy_arrive, name="convoy_arrive"),
+    path("boarding/", departure_views.boarding_pick, name="boarding_pick"),
+    path("convoys/<int:convoy_id>/boarding/", departure_views.boarding, name="boarding"),
+    path("convoys/<int:convoy_id>/no-shows/", departure_views.no_show, name="no_show"),
+    path("convoys/<int:convoy_id>/arrivals/", departure_views.arrivals, name="arrivals"),
     path("cases/", views.case_lookup, name="case_lookup"),
     path("cases/<str:serial>/", views.case_detail, name="case"),
     path("verify/", verify_views.verify_page, name="verify"),

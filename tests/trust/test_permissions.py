@@ -151,6 +151,10 @@ MATRIX: dict[str, dict[str, int]] = {
         "child_protection": 200,
     },
     "PAGE /verify/": {"*": 200},
+    "PAGE /departures/": {"*": 403, "coordinator": 200},
+    "PAGE /convoys/new/": {"*": 403, "coordinator": 200},
+    "PAGE /boarding/": {"*": 403, "coordinator": 200},
+    "PAGE /convoys/": {"*": 403, "coordinator": 200, "manager": 200, "monitor": 200},
     "PAGE /cases/{serial}/": {
         "*": 404,
         "clerk": 200,

@@ -30,9 +30,17 @@ pytestmark = BROWSER_TEST
 class Desk:
     """One member of staff in their own browser context."""
 
-    def __init__(self, browser: Any, base: str, lang: str, user: Any, secret: str = "") -> None:
+    def __init__(
+        self,
+        browser: Any,
+        base: str,
+        lang: str,
+        user: Any,
+        secret: str = "",
+        viewport: dict[str, int] | None = None,
+    ) -> None:
         self.base, self.lang, self.user = base, lang, user
-        self.context = browser.new_context(viewport=LAPTOP, locale="en-US")
+        self.context = browser.new_context(viewport=viewport or LAPTOP, locale="en-US")
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on(

@@ -130,6 +130,53 @@ CATALOGUE: dict[str, dict[str, Promise]] = {
         "pending": _("Pending"),
         "decided": _("Decided"),
     },
+    # departures (issue 19)
+    "carried": {
+        "weapon": _("weapon"),
+        "ammunition": _("ammunition"),
+        "belongings": _("belongings"),
+    },
+    "vehicle": {"bus": _("Bus"), "ambulance": _("Ambulance"), "car": _("Car"), "truck": _("Truck")},
+    "incident": {
+        "stopped": _("Stopped"),
+        "removed": _("Persons removed"),
+        "returned": _("Returned"),
+        "stranded": _("Stranded"),
+        "vehicle_lost": _("Vehicle lost"),
+    },
+    "traveller": {
+        "manifested": _("waiting"),
+        "withdrawn": _("taken off the order"),
+        "boarded": _("boarded"),
+        "no_show": _("did not come"),
+        "arrived": _("arrived"),
+        "removed": _("removed"),
+        "returned": _("returned"),
+    },
+    "convoy_state": {"planned": _("Boarding"), "departed": _("Departed"), "arrived": _("Arrived")},
+    "convoy_event": {
+        "created": _("Convoy made"),
+        "vehicle_added": _("Vehicle added"),
+        "escort_added": _("Escort added"),
+        "departed": _("Departed"),
+        "arrived": _("Arrived"),
+        "stopped": _("Stopped"),
+        "removed": _("Persons removed"),
+        "returned": _("Returned"),
+        "stranded": _("Stranded"),
+        "vehicle_lost": _("Vehicle lost"),
+    },
+    "alert": {
+        "departure_family_split": _("A family travels on two vehicles"),
+        "unaccompanied_child_to_child_protection": _(
+            "A child travels with no adult of the order: child protection is told"
+        ),
+        "convoy_stopped": _("The convoy was stopped"),
+        "convoy_removed": _("Persons were removed"),
+        "convoy_returned": _("Persons were returned"),
+        "convoy_stranded": _("The convoy is stranded"),
+        "convoy_vehicle_lost": _("A vehicle was lost"),
+    },
 }
 
 
