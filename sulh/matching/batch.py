@@ -19,6 +19,7 @@ from typing import cast
 
 import numpy as np
 
+from sulh.matching.cluster import coherent_clusters, link_threshold
 from sulh.matching.index import MAX_BLOCK, MatchIndex, blocking_keys
 from sulh.matching.normalize import ascii_digits, clean, script_of
 from sulh.matching.record import PersonRecord
@@ -28,6 +29,7 @@ from sulh.matching.score import (
     _parse_birth,
     best_gain,
     compare_reaching,
+    log_odds,
     needed_weight,
 )
 from sulh.matching.versions import CURRENT, ModelVersion
@@ -199,11 +201,17 @@ def dedup(
     progress: Progress | None = None,
     workers: int | None = None,
     model: ModelVersion = CURRENT,
+    held_apart: list[list[str]] | None = None,
 ) -> dict[str, str]:
-    """record_id → cluster_id for every record; records over the threshold share a cluster.
+    """record_id → cluster_id for every record; a cluster is named after its first record
+    in input order.
 
-    Clusters are the connected components of the candidate pairs scoring at or above
-    the threshold; a cluster is named after its first record in input order. The
+    Pairs scoring at or above the threshold are links. With a model whose ``clustering``
+    is "components" (2026.12b and before) the clusters are the connected components of
+    the links. With "average" (2026.12c) a linked group is split by average linkage on
+    every pair's log2 odds (``cluster.py``), so that a record linked to one member of a
+    cluster joins it only when it agrees with the cluster as a whole; each group held
+    apart in more than one cluster is appended to ``held_apart`` (its record ids). The
     result does not depend on ``workers`` (processes comparing pairs; default: the
     usable cores) nor on the order pairs are compared in. ``model``: the version that
     weighs (its dedup threshold unless ``threshold`` is given).
@@ -211,7 +219,7 @@ def dedup(
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived small objects: the cyclic collector only rescans them
     try:
-        return _dedup(list(records), threshold, progress, workers, model)
+        return _dedup(list(records), threshold, progress, workers, model, held_apart)
     finally:
         if collecting:
             gc.enable()
@@ -223,8 +231,12 @@ def _dedup(
     progress: Progress | None,
     workers: int | None,
     model: ModelVersion,
+    held_apart: list[list[str]] | None = None,
 ) -> dict[str, str]:
     threshold = model.dedup_threshold if threshold is None else threshold
+    cut = 0.0
+    if model.clustering == "average":
+        threshold, cut = link_threshold(threshold, model.cluster_offset)
     stats = NameStats.from_records(records)
     workers = _workers(workers, len(records))
     parent = list(range(len(records)))
@@ -260,6 +272,8 @@ def _dedup(
                 progress(done, total)
     if progress:
         progress(total, total)
+    if model.clustering == "average":
+        _split_by_average_linkage(records, find, parent, stats, model, cut, held_apart)
     clusters: dict[int, str] = {}
     out = {}
     for i, record in enumerate(records):
@@ -267,6 +281,38 @@ def _dedup(
         clusters.setdefault(root, record.record_id)
         out[record.record_id] = clusters[root]
     return out
+
+
+def _split_by_average_linkage(
+    records: list[PersonRecord],
+    find: Callable[[int], int],
+    parent: list[int],
+    stats: NameStats,
+    model: ModelVersion,
+    cut: float,
+    held_apart: list[list[str]] | None,
+) -> None:
+    """Each linked group (the union-find's component) replaced in ``parent`` by its
+    average-linkage clusters."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(records)):
+        groups[find(i)].append(i)
+    linked = [members for members in groups.values() if len(members) > 1]
+    linked.sort(key=lambda members: members[0])
+
+    def weigh(i: int, j: int) -> float:
+        return log_odds(records[i], records[j], stats=stats, model=model)
+
+    for group, parts in zip(
+        linked,
+        coherent_clusters(linked, weigh, cut=cut, cannot_link=model.cannot_link),
+        strict=True,
+    ):
+        if len(parts) > 1 and held_apart is not None:
+            held_apart.append([records[i].record_id for i in group])
+        for part in parts:
+            for i in part:
+                parent[i] = part[0]
 
 
 def _workers(workers: int | None, records: int) -> int:

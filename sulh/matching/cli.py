@@ -129,12 +129,14 @@ def _dedup(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _report(rejections, args.input, args.rejections)
+    held_apart: list[list[str]] = []
     clusters = dedup(
         records,
         threshold=args.threshold,
         progress=progress_bar("dedup"),
         workers=args.workers,
         model=model_named(args.model),
+        held_apart=held_apart,
     )
     with args.output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -145,6 +147,14 @@ def _dedup(args: argparse.Namespace) -> int:
         f"{len(records)} records, {groups} clusters, {len(rejections)} rows rejected",
         file=sys.stderr,
     )
+    if held_apart:
+        # Linked records kept in several clusters: a record linked to one member of a
+        # cluster that disagrees with the cluster as a whole (a namesake) is not chained in.
+        print(
+            f"{len(held_apart)} groups of linked records held apart in more than one cluster "
+            f"(not chained), e.g. {', '.join(held_apart[0][:6])}",
+            file=sys.stderr,
+        )
     return 0
 
 

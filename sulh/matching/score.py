@@ -524,14 +524,50 @@ def compare(
 @lru_cache(maxsize=16)
 def _names_model(model: ModelVersion, screening: bool) -> ModelVersion:
     """The version the names are weighed with: against a list, across scripts, as in one
-    script (``cross_script_scale`` 1): a list's namesakes are many, its spellings few."""
-    if not screening or model.cross_script_scale == 1.0:
+    script (``cross_script_scale`` 1): a list's namesakes are many, its spellings few; and
+    a mother's given name against her full name is weighed as any two names (screening
+    is unchanged by ``mother_given_only_max``)."""
+    if not screening or (model.cross_script_scale == 1.0 and model.mother_given_only_max is None):
         return model
-    return replace(model, cross_script_scale=1.0)
+    return replace(model, cross_script_scale=1.0, mother_given_only_max=None)
 
 
 def _mother_feature(a: PersonRecord, b: PersonRecord, model: ModelVersion) -> FieldEvidence:
-    return _name_feature(model.cross_script_scale, model.mother, a.mother_name, b.mother_name)
+    found = _name_feature(model.cross_script_scale, model.mother, a.mother_name, b.mother_name)
+    if model.mother_given_only_max is None:
+        return found
+    ta, tb = tokens(a.mother_name), tokens(b.mother_name)
+    if not ta or not tb or (len(ta) == 1) == (len(tb) == 1):
+        return found
+    # One clerk wrote the mother's given name (Aminah), the other her given and family
+    # names (Aminah Al-Baker): the given names are compared, as weaker evidence.
+    short, full = (a, b) if len(ta) == 1 else (b, a)
+    given = _name_feature(
+        model.cross_script_scale, model.mother, short.mother_name, full.mother_name.split()[0]
+    )
+    weight = round(min(given.weight, model.mother_given_only_max), 2)
+    if weight <= found.weight:
+        return found
+    return replace(
+        given,
+        weight=weight,
+        left=a.mother_name,
+        right=b.mother_name,
+        explanation=given.explanation + " (her given name only on one side)",
+    )
+
+
+def log_odds(
+    a: PersonRecord,
+    b: PersonRecord,
+    *,
+    stats: NameStats | None = None,
+    model: ModelVersion = CURRENT,
+) -> float:
+    """The log2 odds (prior included) that ``compare`` gives two registered records, not
+    rounded into a score: what dedup's average linkage weighs (``cluster.py``)."""
+    result = compare(a, b, stats=stats, model=model)
+    return model.prior + sum(e.weight for e in result.evidence)
 
 
 def _prior(model: ModelVersion, screening: bool) -> float:

@@ -11,10 +11,13 @@ The steps are the embedded engine's, each on the cluster:
 3. every record's blocking keys (``blocking_keys``) are exploded and self-joined on the
    key; keys shared by more than ``MAX_BLOCK`` records are dropped, as on one machine;
    the distinct pairs are scored with ``compare_reaching`` in ``mapPartitions``;
-4. the pairs at or above the threshold are collected on the driver and joined into
-   clusters with union-find. They are few (about one per duplicate), so one pass on the
-   driver beats iterating label propagation over the cluster; the cluster id is the
-   record id of the cluster's first record in input order, as on one machine.
+4. the pairs at or above the threshold (links) are collected on the driver and joined
+   into linked groups with union-find. They are few (about one per duplicate), so one
+   pass on the driver beats iterating label propagation over the cluster; with the
+   current model (average clustering, ``cluster.py``) the records of groups of three or
+   more are collected and each group is split by average linkage on the driver, as on one
+   machine; the cluster id is the record id of the cluster's first record in input
+   order, as on one machine.
 
 No Django here, and pyspark is imported only by this module.
 """
@@ -35,9 +38,12 @@ from sulh.matching.batch import (
     RowRejection,
     parse_people,
 )
+from sulh.matching.cluster import coherent_clusters, link_threshold
+from sulh.matching.cluster import roots as _components
 from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.record import PersonRecord
-from sulh.matching.score import NameStats, compare_reaching
+from sulh.matching.score import NameStats, compare_reaching, log_odds
+from sulh.matching.versions import CURRENT
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -149,6 +155,9 @@ def dedup_frame(frame: DataFrame, *, threshold: float | None = None) -> SparkDed
     from pyspark.sql import functions as F
 
     threshold = DEDUP_THRESHOLD if threshold is None else threshold
+    cut = 0.0
+    if CURRENT.clustering == "average":
+        threshold, cut = link_threshold(threshold, CURRENT.cluster_offset)
     spark = frame.sparkSession
     records, rejections = _accepted(frame)
     stats = spark.sparkContext.broadcast(records.rdd.mapPartitions(_stats).treeReduce(_merge))
@@ -172,6 +181,8 @@ def dedup_frame(frame: DataFrame, *, threshold: float | None = None) -> SparkDed
                 yield row["i"], row["j"]
 
     labels = _components(both.rdd.mapPartitions(score).collect())
+    if CURRENT.clustering == "average":
+        labels = _average_linkage(records, labels, stats.value, cut)
     names = records.select(F.col("pos").alias("root"), F.col("record_id").alias("cluster_id"))
     assigned = spark.createDataFrame(list(labels.items()), "pos long, root long").join(
         names, "root"
@@ -243,22 +254,35 @@ def screen_frame(
     return SparkScreen(hits=hits, rejections=rejections, list_rejections=list_rejections)
 
 
-def _components(pairs: Iterable[tuple[int, int]]) -> dict[int, int]:
-    """Union-find over matched pairs: position → the smallest position of its cluster."""
-    parent: dict[int, int] = {}
+def _average_linkage(
+    records: DataFrame, labels: dict[int, int], table: NameStats, cut: float
+) -> dict[int, int]:
+    """The linked groups of three records or more split on the driver as on one machine
+    (``cluster.coherent_clusters``): their records are collected (a small share of the
+    registry: the records with duplicates) and every pair of a group is weighed."""
+    from pyspark.sql import functions as F
 
-    def find(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    groups: dict[int, list[int]] = {}
+    for pos, root in labels.items():
+        groups.setdefault(root, []).append(pos)
+    wanted = sorted(pos for members in groups.values() if len(members) > 2 for pos in members)
+    if not wanted:
+        return labels
+    spark = records.sparkSession
+    chosen = spark.createDataFrame([(pos,) for pos in wanted], "pos long")
+    rows = records.join(F.broadcast(chosen), "pos").collect()
+    people = {row["pos"]: _person(row) for row in rows}
+    linked = sorted((sorted(m) for m in groups.values() if len(m) > 2), key=lambda m: m[0])
 
-    for i, j in pairs:
-        a, b = find(i), find(j)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return {x: find(x) for x in parent}
+    def weigh(i: int, j: int) -> float:
+        return log_odds(people[i], people[j], stats=table, model=CURRENT)
+
+    out = dict(labels)
+    for parts in coherent_clusters(linked, weigh, cut=cut, cannot_link=CURRENT.cannot_link):
+        for part in parts:
+            for pos in part:
+                out[pos] = part[0]
+    return out
 
 
 def read_people(spark: SparkSession, path: str) -> DataFrame:

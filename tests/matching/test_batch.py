@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 from sulh.cli import main
 from sulh.matching.batch import COLUMNS, InputError, dedup, parse_people, read_people_csv
 from sulh.matching.record import PersonRecord
+from sulh.matching.versions import VERSIONS
 from sulh.synth import CSV_FIELDS, generate_registry
 
 HEADER = ",".join(CSV_FIELDS) + "\n"
+
+COMPONENTS = VERSIONS["sulh-fs-2026.12b"]  # the last version joining linked pairs
 
 
 def _write(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -206,7 +209,9 @@ def test_the_csv_reader_never_fails_on_any_input(tmp_path_factory, rows, junk):
 
 
 def _reference_dedup(records: list[PersonRecord], threshold: float) -> dict[str, str]:
-    """Every candidate pair compared, no pre-filter, no pool: what dedup must equal."""
+    """Every candidate pair compared, no pre-filter, no pool: what dedup must equal (with
+    a model clustering by connected components; tests/matching/test_clusters.py checks
+    the average-linkage clusters the same way)."""
     from sulh.matching.batch import _candidate_pairs
     from sulh.matching.score import NameStats, compare
 
@@ -219,7 +224,7 @@ def _reference_dedup(records: list[PersonRecord], threshold: float) -> dict[str,
         return i
 
     for i, j in _candidate_pairs(records):
-        if compare(records[i], records[j], stats=stats).score >= threshold:
+        if compare(records[i], records[j], stats=stats, model=COMPONENTS).score >= threshold:
             parent[find(i)] = find(j)
     first: dict[int, str] = {}
     return {r.record_id: first.setdefault(find(i), r.record_id) for i, r in enumerate(records)}
@@ -231,8 +236,8 @@ def test_dedup_gives_the_same_clusters_with_one_or_two_workers_as_comparing_ever
     for threshold in (0.5, 0.9):
         expected = _reference_dedup(records, threshold)
         assert len(set(expected.values())) < len(records)  # some duplicates found
-        one = dedup(records, threshold=threshold, workers=1)
-        two = dedup(records, threshold=threshold, workers=2)
+        one = dedup(records, threshold=threshold, workers=1, model=COMPONENTS)
+        two = dedup(records, threshold=threshold, workers=2, model=COMPONENTS)
         assert one == two == expected
 
 
