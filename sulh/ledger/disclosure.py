@@ -488,22 +488,27 @@ class _Anchored:
         self.weight = 0  # the weight of the contributors that moved since the anchor
 
 
-def _move(cell: _Anchored, contributor: Any, weight: int, key: int, min_cell: int) -> None:
-    """A contributor enters (weight > 0) or leaves (< 0) the cell. Once the contributors that
-    entered or left since the cell's last anchor weigh min_cell or more (one that came and
-    went counts for nothing), the cell anchors: from then on it publishes its state now."""
-    cell.value += weight
-    cell.key += key if weight > 0 else -key
-    moved = cell.moved
-    before = moved.pop(contributor, 0)
-    after = before + weight
-    if after:
-        moved[contributor] = after
-    cell.weight += abs(after) - abs(before)
-    if cell.weight >= min_cell:
-        cell.shown = (cell.value, cell.key % _KEY_MOD)
-        moved.clear()
-        cell.weight = 0
+def _move(
+    cells: Sequence[_Anchored], contributor: Any, weight: int, key: int, min_cell: int
+) -> None:
+    """A contributor enters (weight > 0) or leaves (< 0) each of ``cells``. Once the
+    contributors that entered or left a cell since its last anchor weigh min_cell or more
+    (one that came and went counts for nothing), the cell anchors: from then on it
+    publishes its state now."""
+    signed_key = key if weight > 0 else -key
+    for cell in cells:
+        cell.value += weight
+        cell.key += signed_key
+        moved = cell.moved
+        before = moved.pop(contributor, 0)
+        after = before + weight
+        if after:
+            moved[contributor] = after
+        cell.weight += abs(after) - abs(before)
+        if cell.weight >= min_cell:
+            cell.shown = (cell.value, cell.key % _KEY_MOD)
+            moved.clear()
+            cell.weight = 0
 
 
 class _Case:
@@ -570,12 +575,11 @@ def _published_state(
     def enter(case: _Case, link: str, sign: int) -> None:
         assert case.base is not None
         for name in ("registered", case.figure):
-            for target in cells_under(case.base, name):
-                _move(target, link, sign, case.key, min_cell)
+            _move(cells_under(case.base, name), link, sign, case.key, min_cell)
 
     def undecide(case: _Case, link: str) -> None:
         for target, position in case.decided:
-            _move(target, (link, position), -1, case.key, min_cell)
+            _move((target,), (link, position), -1, case.key, min_cell)
         case.decided.clear()
 
     cases: dict[str, _Case] = {}
@@ -598,7 +602,7 @@ def _published_state(
             found["corridor"].add(day)
             target = cell(("corridor", day, record["station"]))
             key = tally_key(secret, position)
-            _move(target, position, int(record["count"]), key, min_cell)
+            _move((target,), position, int(record["count"]), key, min_cell)
             continue
         link = record.get("link")
         if link is None:
@@ -635,16 +639,14 @@ def _published_state(
             if case.closed:
                 continue
             if case.base is not None and figure != case.figure:
-                for target in cells_under(case.base, case.figure):
-                    _move(target, link, -1, case.key, min_cell)
-                for target in cells_under(case.base, figure):
-                    _move(target, link, 1, case.key, min_cell)
+                _move(cells_under(case.base, case.figure), link, -1, case.key, min_cell)
+                _move(cells_under(case.base, figure), link, 1, case.key, min_cell)
             case.figure = figure
             if event == "decision_taken" and case.base != (CHILD_BAND,):
                 row = day_row(record["day"])
                 found["by_day"].add(row)
                 target = cell(("by_day", row, "decided"))
-                _move(target, (link, position), 1, case.key, min_cell)
+                _move((target,), (link, position), 1, case.key, min_cell)
                 case.decided.append((target, position))
     if snapshot_at is not None and snapshot_at >= len(records):
         snapshot = _figures_now(cells)
