@@ -190,7 +190,7 @@ def stranded_timers(*, convoy: Convoy, now: dt.datetime) -> list[StrandedTimer]:
     return timers
 
 
-def stranded_overdue_alert(*, now: dt.datetime, user: User) -> int:
+def stranded_overdue_alert(*, now: dt.datetime, user: User | None = None) -> int:
     """Raise ``convoy_stranded_over_limit`` once for each convoy still stranded for longer
     than its program allows; returns how many were raised now."""
     raised = 0

@@ -15,6 +15,7 @@ from django.db import connection
 
 from sulh.audit.models import AuditEntry
 from sulh.bulletins.figures import program_figures
+from sulh.cli import main
 from sulh.core.errors import SulhError
 from sulh.departures import manifests, movement
 from sulh.departures.manifest import ManifestError, copy_open, manifest_verify
@@ -74,6 +75,26 @@ def test_the_monitor_opens_its_copy_and_proves_who_was_on_the_vehicle(departed, 
         copy_open(document, MonitorKeys.generate())
     with pytest.raises(ManifestError, match="does not open"):
         copy_open({**document, "vehicle": 2}, monitor_keys)
+
+
+def test_the_monitor_checks_a_copy_on_its_own_machine(departed, monitor_keys, tmp_path, capsys):
+    made, _ = departed
+    copy = ManifestCopy.objects.get(manifest__vehicle__number=1, manifest__convoy=made)
+    (tmp_path / "copy.json").write_text(copy.document)
+    (tmp_path / "monitor.key").write_bytes(monitor_keys.to_pem())
+    leaves = LedgerLeaf.objects.order_by("index").values_list("leaf", flat=True)
+    (tmp_path / "leaves.jsonl").write_text("\n".join(leaves) + "\n")
+    args = ["departures", "open-manifest", str(tmp_path / "copy.json"),
+            "--monitor-key", str(tmp_path / "monitor.key")]  # fmt: skip
+    assert main([*args, "--leaves", str(tmp_path / "leaves.jsonl")]) == 0
+    printed = capsys.readouterr().out
+    assert "4 on the manifest, 3 boarded" in printed and "agrees with log leaf" in printed
+    assert MEMBER_LAT not in printed  # names only when asked
+    assert main([*args, "--show"]) == 0
+    assert MEMBER_LAT in capsys.readouterr().out
+    (tmp_path / "other.key").write_bytes(MonitorKeys.generate().to_pem())
+    assert main([*args[:3], "--monitor-key", str(tmp_path / "other.key")]) == 2
+    assert "does not open" in capsys.readouterr().out
 
 
 def test_a_monitor_enrolled_later_gets_copies_of_what_was_sealed(departed):
