@@ -230,11 +230,11 @@ def manifest_opening(manifest: SealedManifest) -> dict[str, Any]:
     return {"record": opened["record"], "salt": opened["salt"]}
 
 
-def _copy_make(
-    manifest: SealedManifest, monitor: MonitorKey, *, document: dict[str, Any] | None = None
-) -> ManifestCopy:
-    if document is None:
-        document = json.loads(manifest.document)
+def manifest_sealed_to(
+    manifest: SealedManifest, monitor: MonitorKey, *, document: dict[str, Any]
+) -> dict[str, Any]:
+    """``document`` (the manifest, or a part of it) with the opening of the manifest's log
+    leaf, encrypted to ``monitor``: a ``sulh-manifest-copy/1``."""
     header = copy_header(
         monitor=monitor.name,
         convoy=manifest.convoy_id,
@@ -242,11 +242,19 @@ def _copy_make(
         leaf_index=manifest.leaf_index,
         sha256=manifest.sha256,
     )
-    sealed = copy_seal(
+    return copy_seal(
         header=header,
         manifest=document,
         opening=manifest_opening(manifest),
         monitor_public=monitor.public_document(),
+    )
+
+
+def _copy_make(
+    manifest: SealedManifest, monitor: MonitorKey, *, document: dict[str, Any] | None = None
+) -> ManifestCopy:
+    sealed = manifest_sealed_to(
+        manifest, monitor, document=document or json.loads(manifest.document)
     )
     return ManifestCopy.objects.create(
         manifest=manifest, monitor=monitor, document=json.dumps(sealed, sort_keys=True)

@@ -24,8 +24,7 @@ from sulh.accounts.policy import Action, program_bound, require
 from sulh.audit.alerts import ALERT_PREFIX, alert_raise
 from sulh.audit.models import AuditEntry
 from sulh.core.errors import Conflict, ValidationFailed
-from sulh.departures.manifest import copy_header, copy_seal
-from sulh.departures.manifests import manifest_opening
+from sulh.departures.manifests import manifest_sealed_to
 from sulh.departures.models import (
     Convoy,
     ConvoyEvent,
@@ -51,20 +50,10 @@ def _monitor_copies(traveller: Traveller) -> dict[str, dict]:
     document = json.loads(manifest.document)
     line = [t for t in document["travellers"] if t["traveller"] == traveller.pk]
     part = {**document, "travellers": line}
-    opening = manifest_opening(manifest)  # the log leaf the whole list hashes to
-    copies = {}
-    for monitor in MonitorKey.objects.order_by("pk"):
-        header = copy_header(
-            monitor=monitor.name,
-            convoy=manifest.convoy_id,
-            vehicle=document["vehicle"],
-            leaf_index=manifest.leaf_index,
-            sha256=manifest.sha256,
-        )
-        copies[monitor.name] = copy_seal(
-            header=header, manifest=part, opening=opening, monitor_public=monitor.public_document()
-        )
-    return copies
+    return {  # the whole bus's hash and log leaf, that one line of it
+        monitor.name: manifest_sealed_to(manifest, monitor, document=part)
+        for monitor in MonitorKey.objects.order_by("pk")
+    }
 
 
 def arrivals_close(*, convoy: Convoy, user: User, at: dt.datetime) -> list[ProtectionCase]:
