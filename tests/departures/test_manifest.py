@@ -125,7 +125,8 @@ def test_no_name_is_in_the_audit_trail_the_logs_or_the_figures(departed, caplog)
 def test_no_name_is_in_the_database_file(departed, tmp_path):
     made, _ = departed
     copy = tmp_path / "copy.sqlite3"
-    assert connection.vendor == "sqlite"
+    if connection.vendor != "sqlite":
+        pytest.skip("reads the SQLite file byte by byte (tests/trust reads PostgreSQL's)")
     connection.ensure_connection()
     target = sqlite3.connect(copy)
     connection.connection.backup(target)
