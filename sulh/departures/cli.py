@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from sulh.core.setup import setup_django
+from sulh.keys.monitors import MonitorKeyError, MonitorKeys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,7 +62,6 @@ def _stranded(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace) -> int:
     from sulh.departures.manifest import ManifestError, copy_open, manifest_verify
-    from sulh.keys.monitors import MonitorKeyError, MonitorKeys
 
     try:
         keys = MonitorKeys.from_pem(args.monitor_key.read_bytes())
