@@ -8,8 +8,9 @@ the departures bench. Modes:
 - ``drop_replies``: requests reach the server, but the connection is reset as soon as
   the server's answer comes back, before the client sees it: the server did the work and
   the client does not know (the case where a retried event must not count twice).
-- ``flaky``: each connection is, at random (``drop`` of them), reset on accept, reset
-  after its request reached the server, or passed through.
+- ``flaky``: each request (each chunk the client sends) is, at random (``drop`` of
+  them, half each), reset before it reaches the server or reset once the server has
+  answered it; the others pass.
 
 Only loopback addresses are used.
 """
@@ -102,17 +103,7 @@ class CutProxy:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.counts.connections += 1
         mode = self.mode
-        fate = "pass"
-        if mode == "down":
-            fate = "refuse"
-        elif mode == "drop_replies":
-            fate = "drop_reply"
-        elif mode == "flaky":
-            roll = self._rng.random()
-            if roll < self.drop / 2:
-                fate = "refuse"
-            elif roll < self.drop:
-                fate = "drop_reply"
+        fate = {"down": "refuse", "drop_replies": "drop_reply"}.get(mode, "pass")
         if fate == "refuse":
             self.counts.refused += 1
             _reset(writer)
@@ -127,11 +118,22 @@ class CutProxy:
         async def pipe(
             src: asyncio.StreamReader, dst: asyncio.StreamWriter, *, answer: bool
         ) -> None:
+            nonlocal fate
             try:
                 while True:
                     data = await src.read(65536)
                     if not data:
                         break
+                    if not answer and mode == "flaky":
+                        roll = self._rng.random()
+                        fate = "pass"
+                        if roll < self.drop / 2:
+                            self.counts.refused += 1
+                            _reset(writer)
+                            up_writer.close()
+                            return
+                        if roll < self.drop:
+                            fate = "drop_reply"
                     if answer and fate == "drop_reply":
                         # the server answered: the client never hears it
                         self.counts.replies_dropped += 1
