@@ -118,11 +118,13 @@ def test_a_cut_mid_convoy_loses_and_doubles_nothing(
         page.click(f"#no-show-{alone}")
         assert int(page.get_attribute("#door-device", "data-pending")) > 0
         assert page.get_attribute("#door-device", "data-net") == "down"
+        assert page.inner_text("#net").startswith("لا توجد شبكة")
         proxy.set("up")
         _settle(page)
         assert page.get_attribute("#door-device", "data-sent") == "21"
         assert page.get_attribute("#door-device", "data-refused") == "0"
         assert page.get_attribute("#door-device", "data-aboard") == "20"
+        assert page.inner_text("#net") == "متصل: أُرسلت قائمة الانتظار."
         phone.shot("door-offline-sent")
         # the cut connection's failed requests are in the console: nothing else may be
         phone.errors[:] = [
