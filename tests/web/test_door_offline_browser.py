@@ -113,6 +113,13 @@ def test_a_cut_mid_convoy_loses_and_doubles_nothing(
         page.click("#board")
         page.wait_for_selector("#door-device[data-scan=refused]", state="attached")
         assert page.inner_text("#items-error")
+        # a code that does not verify, and a key not on this vehicle: refused on the phone
+        for bad in ("SULH1:6BFOXN*TS0BI$ZDFRH", "99999"):
+            page.evaluate("() => { document.getElementById('door-device').dataset.scan = ''; }")
+            page.fill("#code", bad)
+            page.click("#find")
+            page.wait_for_selector("#door-device[data-scan=refused]", state="attached")
+            assert page.inner_text("#scan-error") and not page.is_visible("#found")
         # the one who did not come
         page.click("#waiting summary")
         page.click(f"#no-show-{alone}")
