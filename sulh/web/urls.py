@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sulh.web import departure_views, staff_views, verify_views, views
+from sulh.web import departure_views, door_views, staff_views, verify_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -57,6 +57,11 @@ urlpatterns = [
     path("convoys/<int:convoy_id>/boarding/", departure_views.boarding, name="boarding"),
     path("convoys/<int:convoy_id>/no-shows/", departure_views.no_show, name="no_show"),
     path("convoys/<int:convoy_id>/arrivals/", departure_views.arrivals, name="arrivals"),
+    path("door/sw.js", door_views.door_service_worker, name="door_sw"),
+    path("door/<int:convoy_id>/<int:number>/", door_views.door, name="door"),
+    path(
+        "door/<int:convoy_id>/<int:number>/pack.json", door_views.door_pack_view, name="door_pack"
+    ),
     path("cases/", views.case_lookup, name="case_lookup"),
     path("cases/<str:serial>/", views.case_detail, name="case"),
     path("verify/", verify_views.verify_page, name="verify"),

@@ -238,6 +238,11 @@ def verify_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def verify_service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, from under /verify/ so that its scope covers the page."""
+    return service_worker_response()
+
+
+def service_worker_response() -> HttpResponse:
+    """verify-sw.js, never cached by the browser (so that a new one is picked up)."""
     response = HttpResponse(
         SERVICE_WORKER.read_bytes(), content_type="text/javascript; charset=utf-8"
     )

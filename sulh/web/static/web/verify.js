@@ -899,6 +899,48 @@ export async function verifyCard(text, { trust, status = null, now = Date.now() 
   return claimsVerdict(payload, key, trust, status, now);
 }
 
+// The camera's stream shown in `video`, and given back (its tracks stopped).
+export async function showVideo(video, stream) {
+  video.srcObject = stream;
+  video.hidden = false;
+  try {
+    await video.play();
+  } catch {
+    // Autoplay refused: the frames still arrive for the canvas on most browsers.
+  }
+}
+
+export function cameraOff(session, video) {
+  clearTimeout(session.timer);
+  for (const track of session.stream.getTracks()) track.stop();
+  video.srcObject = null;
+  video.hidden = true;
+}
+
+// Reads the camera's frames (at most 800 px wide) for a QR code every 150 ms while
+// `current()` holds (the scan was not stopped or replaced); `found(text)` gets the first
+// code read. Also used by the offline vehicle door (door.js).
+export function scanVideo(video, session, current, found) {
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  const scan = async () => {
+    if (!current()) return;
+    if (video.readyState >= 2 && video.videoWidth) {
+      const scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+      const code = window.jsQR(pixels.data, canvas.width, canvas.height, {
+        inversionAttempts: "dontInvert",
+      });
+      if (code && code.data) return found(code.data);
+    }
+    session.timer = setTimeout(scan, 150);
+  };
+  scan();
+}
+
 // ---------------------------------------------------------------------------
 // The page. Everything shown is set with textContent, never as HTML.
 
@@ -910,7 +952,7 @@ const REFRESH_MS = 5 * 60 * 1000; // the page keeps asking the site for newer li
 // The cache the service worker (verify-sw.js) answers from when offline: same name there.
 const OFFLINE_CACHE = "sulh-verify-1";
 
-function readStore(name) {
+export function readStore(name) {
   try {
     const raw = localStorage.getItem(name);
     return raw ? JSON.parse(raw) : null;
@@ -919,7 +961,7 @@ function readStore(name) {
   }
 }
 
-function writeStore(name, value) {
+export function writeStore(name, value) {
   try {
     if (value === null) localStorage.removeItem(name);
     else localStorage.setItem(name, JSON.stringify(value));
@@ -950,6 +992,29 @@ function listDate(iso, zone) {
     return zonedText(isoToMicros(iso), zone);
   } catch {
     return "?";
+  }
+}
+
+// The service worker (verify-sw.js, at the page's data-sw-url) answers from its cache
+// when the network fails; the page puts itself and its files (and `more`) in that cache
+// now, so that the very first visit suffices. True once they are there.
+export async function keepOffline(root, more = []) {
+  const url = root.dataset.swUrl;
+  if (!url || !("serviceWorker" in navigator) || !("caches" in window)) return false;
+  // Offline, the page came from the cache already; the browser updates the worker itself.
+  if (navigator.onLine === false) return false;
+  try {
+    await navigator.serviceWorker.register(url, { scope: root.dataset.swScope });
+    const assets = [location.pathname, ...more];
+    for (const node of document.querySelectorAll("script[src], link[rel=stylesheet]")) {
+      assets.push(node.src || node.href);
+    }
+    const cache = await caches.open(OFFLINE_CACHE);
+    await cache.addAll(assets);
+    return true;
+  } catch {
+    // No offline copy (private mode, or no secure context): the page still works online.
+    return false;
   }
 }
 
@@ -1413,44 +1478,19 @@ class VerifierPage {
     }
     const session = { stream, timer: 0 };
     this.camera = session;
-    video.srcObject = stream;
-    video.hidden = false;
     button.textContent = this.t("stop_camera");
-    try {
-      await video.play();
-    } catch {
-      // Autoplay refused: the frames still arrive for the canvas on most browsers.
-    }
-    const canvas = document.createElement("canvas");
-    const context = canvas.getContext("2d", { willReadFrequently: true });
-    const scan = async () => {
-      if (this.camera !== session) return; // stopped, or another scan started since
-      if (video.readyState >= 2 && video.videoWidth) {
-        const scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
-        canvas.width = Math.round(video.videoWidth * scale);
-        canvas.height = Math.round(video.videoHeight * scale);
-        context.drawImage(video, 0, 0, canvas.width, canvas.height);
-        const text = this.decodeCanvas(canvas, context, false);
-        if (text) {
-          this.stopCamera();
-          this.$("card-text").value = text;
-          await this.verify(text);
-          return;
-        }
-      }
-      session.timer = setTimeout(scan, 150);
-    };
-    scan();
+    await showVideo(video, stream);
+    scanVideo(video, session, () => this.camera === session, async (text) => {
+      this.stopCamera();
+      this.$("card-text").value = text;
+      await this.verify(text);
+    });
   }
 
   stopCamera() {
     if (!this.camera) return;
-    clearTimeout(this.camera.timer);
-    for (const track of this.camera.stream.getTracks()) track.stop();
+    cameraOff(this.camera, this.$("camera-video"));
     this.camera = null;
-    const video = this.$("camera-video");
-    video.srcObject = null;
-    video.hidden = true;
     this.$("camera-button").textContent = this.t("scan_camera");
   }
 
@@ -1459,22 +1499,7 @@ class VerifierPage {
   // The service worker answers from its cache when the network fails; the page puts
   // itself and its files in that cache now, so that the very first visit suffices.
   async goOffline() {
-    const url = this.root.dataset.swUrl;
-    if (!url || !("serviceWorker" in navigator) || !("caches" in window)) return;
-    // Offline, the page came from the cache already; the browser updates the worker itself.
-    if (navigator.onLine === false) return;
-    try {
-      await navigator.serviceWorker.register(url, { scope: this.root.dataset.swScope });
-      const assets = [location.pathname];
-      for (const node of document.querySelectorAll("script[src], link[rel=stylesheet]")) {
-        assets.push(node.src || node.href);
-      }
-      const cache = await caches.open(OFFLINE_CACHE);
-      await cache.addAll(assets);
-      this.root.dataset.offline = "ready";
-    } catch {
-      // No offline copy (private mode, or no secure context): the page still works online.
-    }
+    if (await keepOffline(this.root)) this.root.dataset.offline = "ready";
   }
 }
 
