@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from sulh.accounts.models import User
 from sulh.accounts.policy import Action, require, require_not_custodian
+from sulh.audit.services import audit_record
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.custody.models import (
     Count,
@@ -33,7 +34,9 @@ from sulh.custody.models import (
     CountScan,
     CountSettings,
     CountState,
+    CustodyEvent,
     EventKind,
+    Incident,
     IncidentKind,
     Item,
     ItemState,
@@ -41,7 +44,6 @@ from sulh.custody.models import (
     Tag,
 )
 from sulh.custody.services import (
-    entry_append,
     incident_open,
     items_locked,
     served_check,
@@ -253,16 +255,62 @@ def _count_entries(count: Count, results: CountResults, *, user: User) -> None:
             details={"tags": sorted(results.missing)},
         )
     now = timezone.now()
-    for kind, listed in (
-        (EventKind.COUNTED, results.found),
-        (EventKind.DISCREPANCY, results.wrong_location),
-    ):
-        for item in items_locked([by_number[n] for n in listed]):
-            entry_append(item, kind=kind, user=user, at=now, count=count)
-    for item in missing:
-        entry_append(
-            item, kind=EventKind.DISCREPANCY, user=user, at=now, count=count, incident=incident
-        )
+    entries: list[tuple[str, str, Incident | None]] = [
+        (EventKind.COUNTED, n, None) for n in results.found
+    ]
+    entries += [(EventKind.DISCREPANCY, n, None) for n in results.wrong_location]
+    entries += [(EventKind.DISCREPANCY, n, incident) for n in results.missing if n in by_number]
+    # locked as items_locked does, reading only what an entry needs (no sealed column)
+    locked = {
+        pk: Held(pk, state, store_id, location)
+        for pk, state, store_id, location in Item.objects.select_for_update()
+        .filter(pk__in={by_number[n] for _k, n, _i in entries})
+        .order_by("pk")
+        .values_list("pk", "state", "store_id", "location")
+    }
+    # a count's entries move nothing: written at once, with one audit entry for the count
+    CustodyEvent.objects.bulk_create(
+        [
+            _count_entry(
+                locked[by_number[number]], kind, count=count, user=user, at=now, incident=linked
+            )
+            for kind, number, linked in entries
+        ]
+    )
+    audit_record(
+        actor=user,
+        action="custody.count_closed",
+        obj_type="custody_count",
+        obj_id=str(count.pk),
+        details={name: len(listed) for name, listed in results.as_dict().items()},
+    )
+
+
+@dataclass(frozen=True)
+class Held:
+    pk: int
+    state: str
+    store_id: int
+    location: str
+
+
+def _count_entry(
+    item: Held, kind: str, *, count: Count, user: User, at: dt.datetime, incident: Incident | None
+) -> CustodyEvent:
+    return CustodyEvent(
+        item_id=item.pk,
+        kind=kind,
+        at=at,
+        recorded_at=at,
+        actor_id=user.pk,
+        store_id=item.store_id,
+        location=item.location,
+        count_id=count.pk,
+        incident=incident,
+        state_before=item.state,
+        store_before_id=item.store_id,
+        location_before=item.location,
+    )
 
 
 @dataclass(frozen=True)
