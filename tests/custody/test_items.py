@@ -177,3 +177,17 @@ def test_a_group_receipt_names_its_representative(rifle, officers):
         user=officers["officer"], lines=[(item, False)], representative="وجيه القرية"
     )
     assert verify_receipt(receipt.text, trusted=_trusted()).card["representative"] == "وجيه القرية"
+
+
+def test_a_tag_signed_by_a_key_outside_the_trust_list_is_refused(rifle):
+    import datetime as dt
+
+    rifle()  # the site's keys and trust list
+    from sulh.custody.format import TagClaims, encode_tag
+    from sulh.keys.signing import key_id, new_private_key
+
+    stranger = new_private_key()
+    claims = TagClaims(b"\x01" * 6, "1-2024-000001", 1, dt.datetime.now(dt.UTC))
+    text = encode_tag(claims, key=stranger, kid=key_id(stranger.public_key()))
+    assert verify_tag(text, trusted=_trusted()).verdict == Verdict.UNKNOWN_KEY
+    assert verify_tag("SULH1:" + text[7:], trusted=_trusted()).verdict == Verdict.MALFORMED
