@@ -660,6 +660,8 @@ def item_recover(
     with transaction.atomic():
         item = _one(item, user)
         served_check(user, store)
+        if store.program_id != item.program_id:
+            raise ValidationFailed("is a store of another program than the item's", field="store")
         return entry_append(
             item,
             kind=EventKind.RECOVERED,
@@ -729,6 +731,8 @@ def entry_reverse(*, event: CustodyEvent, user: User, reason: str) -> CustodyEve
             raise ValidationFailed(
                 "belongs to a shipment or a count, which corrects it", field="reverses"
             )
+        if event.kind == EventKind.TAGGED:
+            raise ValidationFailed("a tag is withdrawn, not reversed", field="reverses")
         if _latest_effective(item) != event.pk:
             raise ValidationFailed(
                 "is not the item's latest entry: reverse the later ones first", field="reverses"

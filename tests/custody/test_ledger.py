@@ -239,3 +239,11 @@ def test_transfer_to_a_national_authority(rifle, officers):
     services.item_transfer(item=item, user=officers["officer"], reason="Ministry of Defence")
     item.refresh_from_db()
     assert item.state == ItemState.TRANSFERRED
+
+
+def test_a_tag_entry_is_not_reversed(rifle, officers):
+    item = rifle()
+    tagged = item.events.get(kind="tagged")
+    unchanged(
+        item, "reverses", services.entry_reverse, event=tagged, user=officers["officer"], reason="x"
+    )
