@@ -34,7 +34,7 @@ from sulh.ledger.merkle import leaf_hash
 PROGRAM = "aleppo-2016-amnesty"
 STATIONS = [f"station-{i:02d}" for i in range(20)]
 OUTCOMES = ["amnesty", "amnesty", "amnesty", "departure", "departure", "referral", "denial"]
-BANDS = ["18-24", "25-34", "35-49", "50-64", "65+", "child"]
+BANDS = ["18-24", "25-34", "35-49", "50+", "unknown", "child"]  # the bands intake records
 
 
 def synthetic_records(events: int, *, seed: int = 7) -> list[dict[str, Any]]:

@@ -38,7 +38,14 @@ PROGRAM = "aleppo-2016-amnesty"
 STATIONS = [f"station-{i:02d}" for i in range(20)]
 POINTS = [f"point-{i}" for i in range(4)]
 OUTCOMES = ["amnesty", "amnesty", "amnesty", "departure", "departure", "referral", "denial"]
-BANDS = ["18-24", "25-34", "35-49", "50-64", "65+", "unknown", "child"]
+BANDS = [
+    "18-24",
+    "25-34",
+    "35-49",
+    "50+",
+    "unknown",
+    "child",
+]  # the adult bands every bulletin declares
 DAYS = [(dt.date(2016, 7, 1) + dt.timedelta(days=n)).isoformat() for n in range(64)]
 ROWS = Rows(
     station=tuple(STATIONS),

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.cards.cli",
     "sulh.audit.cli",
     "sulh.ledger.cli",
+    "sulh.departures.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
     "sulh.api.tokens_cli",

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from sulh.departures.records import departure_figures
 from sulh.ledger.disclosure import FIGURES, figures_exact
 from sulh.ledger.publication import live_records
 from sulh.programs.services import program_get
@@ -21,12 +22,14 @@ from sulh.programs.services import program_get
 
 def program_figures(*, program_code: str) -> dict[str, Any]:
     """``{"program", "as_of", "figures", "children", "everyone", "by_station"}``: adults'
-    figures, children's apart, and ``everyone`` (the two added); an unknown program is
-    NotFound."""
+    figures, children's apart, and ``everyone`` (the two added); with ``departures``
+    (``sulh.departures.records``) when a convoy of the program has departed; an unknown
+    program is NotFound."""
     program_get(code=program_code)
-    computed = figures_exact(live_records(), program=program_code)
+    records = live_records()
+    computed = figures_exact(records, program=program_code)
     figures, children = computed["figures"], computed["children"]
-    return {
+    result: dict[str, Any] = {
         "program": program_code,
         "as_of": timezone.now().isoformat(),
         "figures": figures,
@@ -34,6 +37,10 @@ def program_figures(*, program_code: str) -> dict[str, Any]:
         "everyone": {name: figures[name] + children[name] for name in FIGURES},
         "by_station": computed["by_station"],
     }
+    departures = departure_figures(records, program=program_code)
+    if departures is not None:
+        result["departures"] = departures
+    return result
 
 
 def figures_reconcile(figures: dict[str, int]) -> bool:

@@ -8,6 +8,7 @@ so the demo exercises the real system. People come from the synthetic generator
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from sulh.cases.models import ADVERSE_OUTCOMES, Case, State
 from sulh.cases.serving import officer_serve
 from sulh.core.errors import SulhError
 from sulh.core.validation import parse
+from sulh.departures.manifests import manifest_copies
 from sulh.keys.keyring import keyring_create, keys_dir
 from sulh.keys.monitors import MonitorKeys
 from sulh.keys.services import monitor_enrol, root_find, root_online_create, signer_backend
@@ -107,6 +109,10 @@ def demo_prepare(
     report.registered = _simulate(people=people, seed=seed, clerks=clerks)
     _decide(seed=seed)
     _issue_cards(seed=seed)
+    from sulh.demo.departures import demo_departures
+
+    convoys = demo_departures(seed=seed, programs=list(PROGRAM_SHARE))
+    echo(f"convoys built, boarded, departed and arrived: {convoys}")
     report.bulletins = [program_figures(program_code=code) for code in PROGRAM_SHARE]
     report.attested = _publish_and_attest(echo=echo)
     return report
@@ -128,6 +134,11 @@ def _publish_and_attest(*, echo: Callable[[str], None]) -> list[str]:
         key_file.write_bytes(MonitorKeys.generate().to_pem())
     keys = MonitorKeys.from_pem(key_file.read_bytes())
     monitor_enrol(public=keys.public(DEMO_MONITOR))
+    copies = manifest_copies(monitor=DEMO_MONITOR)  # the manifests sealed before it enrolled
+    for copy in copies:
+        name = f"manifest-{copy['convoy']}-{copy['vehicle']}.json"
+        (folder / "manifests").mkdir(exist_ok=True)
+        (folder / "manifests" / name).write_text(json.dumps(copy, sort_keys=True, indent=1))
     ledger_publish(force=True)
     monitor_package_write(monitor=DEMO_MONITOR, out=folder / "openings")
     user = User.objects.get(username="monitor")

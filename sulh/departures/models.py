@@ -72,6 +72,8 @@ class Traveller(models.Model):
         "registry.FamilyMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_child = models.BooleanField(default=False)
+    # seen wounded at the vehicle door: a category of the manifest's headcounts
+    wounded = models.BooleanField(default=False)
     status = models.CharField(
         max_length=12, choices=TravellerStatus.choices, default=TravellerStatus.MANIFESTED
     )
@@ -141,6 +143,10 @@ class Convoy(models.Model):
     )
     departed_at = models.DateTimeField(null=True, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True)
+    # where it arrived, when that was not its destination (a deviation)
+    arrived_place = models.CharField(max_length=120, blank=True)
+    # the receiving side finished scanning: whoever is not accounted for then opens a case
+    arrivals_closed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -224,3 +230,72 @@ class TravellerEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class SealedManifest(RowSealedModel):
+    """Who was on a vehicle when its convoy departed (``sulh.departures.manifest``):
+    sealed here, its hash in the log's ``vehicle_departed`` record (leaf ``leaf_index``),
+    and a copy encrypted to each enrolled monitor. Never printed or exported in clear
+    but through a release approved by a second officer."""
+
+    vehicle = models.OneToOneField(Vehicle, on_delete=models.PROTECT, related_name="manifest")
+    convoy = models.ForeignKey(Convoy, on_delete=models.PROTECT, related_name="manifests")
+    sha256 = models.CharField(max_length=64)
+    leaf_index = models.PositiveBigIntegerField()
+    document = EncryptedTextField(min_bucket=1024)  # the manifest's canonical JSON: names
+    sealed_at = models.DateTimeField()
+
+
+class ManifestCopy(models.Model):
+    """A sealed manifest encrypted to one monitor (HPKE): only the monitor's key opens it."""
+
+    manifest = models.ForeignKey(SealedManifest, on_delete=models.PROTECT, related_name="copies")
+    monitor = models.ForeignKey("keys.MonitorKey", on_delete=models.PROTECT, related_name="+")
+    document = models.TextField()  # JSON: clear header (keys, hash) and the ciphertext
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["manifest", "monitor"], name="one_copy_per_monitor")
+        ]
+
+
+class ProtectionCase(models.Model):
+    """Someone who boarded and was not accounted for when the receiving side closed its
+    arrivals: open until they are found (an arrival scan closes it). Keys only; who they
+    are is encrypted to each monitor (``monitor_copies``, HPKE)."""
+
+    traveller = models.OneToOneField(
+        Traveller, on_delete=models.PROTECT, related_name="protection_case"
+    )
+    convoy = models.ForeignKey(Convoy, on_delete=models.PROTECT, related_name="protection_cases")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20, default="unaccounted")
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_how = models.CharField(max_length=20, blank=True)  # e.g. arrived
+    monitor_copies = models.JSONField(default=dict)  # monitor name -> sulh-manifest-copy/1
+
+
+class ManifestRelease(RowSealedModel):
+    """Handing a convoy's manifest (or one vehicle's) to another party: asked by one export
+    officer with a purpose and the recipient, approved by a second, written once by the
+    first; every step in the audit trail (like ``cases.ExportRequest``)."""
+
+    convoy = models.ForeignKey(Convoy, on_delete=models.PROTECT, related_name="+")
+    vehicle = models.ForeignKey(
+        Vehicle, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = EncryptedTextField()
+    purpose = EncryptedTextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    written_at = models.DateTimeField(null=True, blank=True)

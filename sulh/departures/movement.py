@@ -18,6 +18,7 @@ from sulh.accounts.policy import Action, require
 from sulh.audit.alerts import alert_raise
 from sulh.audit.services import audit_record
 from sulh.core.errors import Conflict, ValidationFailed
+from sulh.departures.manifests import manifests_seal
 from sulh.departures.models import (
     Convoy,
     ConvoyEvent,
@@ -30,8 +31,10 @@ from sulh.departures.models import (
     TravellerStatus,
     Vehicle,
 )
+from sulh.departures.protection import protection_case_close
 from sulh.departures.rules import departure_window, items_check
 from sulh.departures.services import (
+    BOARDED_ANY,
     convoy_event_record,
     convoy_locked,
     convoy_state_check,
@@ -41,6 +44,7 @@ from sulh.departures.services import (
     order_event_record,
     text_clean,
 )
+from sulh.ledger.services import ledger_append_record
 
 DEVICE_EVENT_MAX = 64
 NOTE_MAX = 2000
@@ -49,13 +53,6 @@ ACCOUNTING: dict[str, str] = {
     IncidentKind.REMOVED: TravellerStatus.REMOVED,
     IncidentKind.RETURNED: TravellerStatus.RETURNED,
 }
-# what a traveller is after boarding, whatever became of them
-BOARDED_ANY = (
-    TravellerStatus.BOARDED,
-    TravellerStatus.ARRIVED,
-    TravellerStatus.REMOVED,
-    TravellerStatus.RETURNED,
-)
 
 
 def _device_event_id(value: str) -> str:
@@ -169,9 +166,11 @@ def boarding_record(
     at: dt.datetime,
     device_event_id: str,
     items: Sequence[Mapping[str, Any]] | None = None,
+    wounded: bool | None = None,
 ) -> TravellerEvent:
     """``traveller`` boarded ``vehicle`` (the one the order placed them on), carrying
-    ``items`` when declared at the door (checked against the allowance)."""
+    ``items`` when declared at the door (checked against the allowance); ``wounded`` when
+    the officer at the door saw them wounded (a manifest category)."""
     require(user, Action.RECORD_BOARDING)
     device_event_id = _device_event_id(device_event_id)
 
@@ -193,6 +192,9 @@ def boarding_record(
         DepartureOrder.objects.filter(pk=locked.order_id, state=OrderState.OPEN).update(
             state=OrderState.BOARDING
         )
+        if wounded is not None:
+            locked.wounded = bool(wounded)
+            locked.save(update_fields=["wounded"])
         return _status_record(
             locked,
             status=TravellerStatus.BOARDED,
@@ -267,6 +269,7 @@ def convoy_depart(
             convoy.crossing = text_clean(crossing, field="crossing")
         no_shows = _no_shows_at_departure(convoy, user=user, at=at)
         _unaccompanied_children_flag(convoy, user=user)
+        manifests_seal(convoy=convoy, at=at)
         DepartureOrder.objects.filter(convoy=convoy).exclude(state=OrderState.CANCELLED).update(
             state=OrderState.CLOSED
         )
@@ -363,6 +366,17 @@ def incident_record(
             note=note,
             **details,
         )
+        ledger_append_record(
+            {
+                "event": "convoy_incident",
+                "program": convoy.program.code,
+                "day": at.date().isoformat(),
+                "convoy": convoy.pk,
+                "kind": kind,
+                **({"vehicle": vehicle.number} if vehicle is not None else {}),
+                "count": record.count,
+            }
+        )
         alert_raise(
             actor=user, kind=f"convoy_{kind}", details={"convoy": convoy.pk, "count": record.count}
         )
@@ -433,6 +447,17 @@ def arrival_record(
         convoy_state_check(convoy, states=[ConvoyState.DEPARTED, ConvoyState.ARRIVED])
         if convoy.departed_at and at < convoy.departed_at:
             raise ValidationFailed("is before the convoy departed", field="at")
+        ledger_append_record(
+            {
+                "event": "traveller_arrived",
+                "program": convoy.program.code,
+                "day": at.date().isoformat(),
+                "convoy": convoy.pk,
+                "vehicle": locked.vehicle.number,
+                "count": 1,
+            }
+        )
+        protection_case_close(locked, user=user, at=at, how="arrived")
         return _status_record(
             locked,
             status=TravellerStatus.ARRIVED,
@@ -445,13 +470,45 @@ def arrival_record(
     return _once(device_event_id, traveller, "arrived", step)
 
 
-def convoy_arrive(*, convoy: Convoy, user: User, at: dt.datetime) -> ConvoyEvent:
-    """The convoy reached its destination (arrival scans may go on after this)."""
+def convoy_arrive(*, convoy: Convoy, user: User, at: dt.datetime, place: str = "") -> ConvoyEvent:
+    """The convoy reached its destination (arrival scans may go on after this), or
+    ``place``: another destination of the program, or somewhere else (free text). A place
+    that is not the convoy's destination is a deviation: recorded, with how many of its
+    orders do not allow it, and an alert."""
     require(user, Action.RECORD_CONVOY_MOVEMENT)
+    place = text_clean(place, field="place") if (place or "").strip() else ""
     with transaction.atomic():
         convoy = convoy_locked(convoy, states=[ConvoyState.DEPARTED])
         if convoy.departed_at and at < convoy.departed_at:
             raise ValidationFailed("is before the convoy departed", field="at")
+        deviation = bool(place) and place != convoy.destination
         convoy.state, convoy.arrived_at = ConvoyState.ARRIVED, at
-        convoy.save(update_fields=["state", "arrived_at"])
-        return convoy_event_record(convoy, event="arrived", actor=user, at=at)
+        convoy.arrived_place = place if deviation else ""
+        convoy.save(update_fields=["state", "arrived_at", "arrived_place"])
+        details: dict[str, Any] = {}
+        if deviation:
+            details = {"deviation": True, "orders_not_allowed": _orders_not_allowing(convoy, place)}
+        record = convoy_event_record(convoy, event="arrived", actor=user, at=at, **details)
+        known = place in {d.id for d in definition_of(convoy.program_id).destinations}
+        ledger_append_record(
+            {
+                "event": "convoy_arrived",
+                "program": convoy.program.code,
+                "day": at.date().isoformat(),
+                "convoy": convoy.pk,
+                "destination": (place if known else "other") if deviation else convoy.destination,
+                "deviation": int(deviation),
+            }
+        )
+        if deviation:
+            alert_raise(
+                actor=user,
+                kind="convoy_deviation",
+                details={"convoy": convoy.pk, "orders_not_allowed": details["orders_not_allowed"]},
+            )
+        return record
+
+
+def _orders_not_allowing(convoy: Convoy, place: str) -> int:
+    orders = DepartureOrder.objects.filter(convoy=convoy).exclude(state=OrderState.CANCELLED)
+    return sum(place not in order.allowed_destinations for order in orders)

@@ -180,6 +180,9 @@ CONVOY_ALERTS = (
     "departure_family_split",
     "unaccompanied_child_to_child_protection",
     *(f"convoy_{kind}" for kind in IncidentKind.values),
+    "convoy_deviation",
+    "convoy_stranded_over_limit",
+    "protection_case_opened",
 )
 
 

@@ -46,6 +46,13 @@ SEATS_MAX = 120
 DEPARTING_STATES = frozenset({State.DECIDED, State.CARD_ISSUED})
 # a traveller in one of these holds a seat
 SEATED = (TravellerStatus.MANIFESTED, TravellerStatus.BOARDED)
+# what a traveller is after boarding, whatever became of them
+BOARDED_ANY = (
+    TravellerStatus.BOARDED,
+    TravellerStatus.ARRIVED,
+    TravellerStatus.REMOVED,
+    TravellerStatus.RETURNED,
+)
 PERSON = "person"  # the key of the case's own person in ``items``
 
 Items = Mapping[int | str, Sequence[Mapping[str, Any]]]

@@ -23,7 +23,7 @@ import functools
 import hmac
 import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from functools import lru_cache
@@ -526,7 +526,8 @@ class _Case:
 class _Published:
     cells: dict[CellPath, _Anchored]
     rows: dict[str, set[str]]
-    snapshot: dict[str, tuple[int, int]] | None  # figures cells (value, key) at snapshot_at
+    # the program figures' cells (value, key) after records[:size], for each size asked
+    snapshots: dict[int, dict[str, tuple[int, int]]]
 
     def current(self, name: str) -> int:
         cell = self.cells.get(("figures", name))
@@ -539,11 +540,11 @@ def _published_state(
     secret: bytes,
     rows: Rows,
     min_cell: int,
-    snapshot_at: int | None,
+    snapshots: Collection[int] = (),
 ) -> _Published:
     """One pass over the log, in order: every cell's state now and as of its last anchor,
     counted by the rules of ``figures_exact`` (its values now are that function's), and the
-    program figures as they stood after records[:snapshot_at]."""
+    program figures as they stood after records[:size] for each of ``snapshots``."""
     day_row = functools.lru_cache(maxsize=None)(rows.day_row)
     cells: dict[CellPath, _Anchored] = {}
     found: dict[str, set[str]] = {section: set() for section in SECTIONS[2:]}
@@ -590,10 +591,11 @@ def _published_state(
             got = cases[link] = _Case(case_key(secret, link))
         return got
 
-    snapshot = None
+    taken: dict[int, dict[str, tuple[int, int]]] = {}
+    wanted = set(snapshots)
     for position, record in enumerate(records):
-        if position == snapshot_at:
-            snapshot = _figures_now(cells)
+        if position in wanted:
+            taken[position] = _figures_now(cells)
         if record is None or record.get("program") != program:
             continue
         event = record["event"]
@@ -648,9 +650,22 @@ def _published_state(
                 target = cell(("by_day", row, "decided"))
                 _move((target,), (link, position), 1, case.key, min_cell)
                 case.decided.append((target, position))
-    if snapshot_at is not None and snapshot_at >= len(records):
-        snapshot = _figures_now(cells)
-    return _Published(cells=cells, rows=found, snapshot=snapshot)
+    for size in wanted:
+        if size >= len(records):
+            taken[size] = _figures_now(cells)
+    return _Published(cells=cells, rows=found, snapshots=taken)
+
+
+def program_figures_at(
+    records: Sequence[dict[str, Any] | None], *, program: str, sizes: Collection[int]
+) -> dict[int, dict[str, int]]:
+    """The program figures (``figures_exact(records[:size])["figures"]``) for each of
+    ``sizes``, in one pass over the records (the monitor's recount of every totals leaf)."""
+    state = _published_state(records, program, b"", Rows(), 1, sizes)
+    return {
+        size: {name: state.snapshots[size].get(name, (0, 0))[0] for name in FIGURES}
+        for size in sizes
+    }
 
 
 def _figures_now(cells: dict[CellPath, _Anchored]) -> dict[str, tuple[int, int]]:
@@ -669,7 +684,7 @@ def _published_tables(
     move when, and only when, the block does."""
     exact: dict[CellPath, tuple[int, int]] = {}
     for name in method.exact:
-        at = (state.snapshot or {}) if block is not None else {}
+        at = state.snapshots.get(block["as_of_size"], {}) if block is not None else {}
         exact[("figures", name)] = at.get(name, (0, 0))
     view = _Cells(rows=state.rows)
     for path, target in state.cells.items():
@@ -698,12 +713,10 @@ def bulletin_sections(
     included, each at its last anchor, through ``perturb``)."""
     if previous_exact is not None and previous_exact["as_of_size"] > len(records):
         raise ValueError("the previous exact block is ahead of the records")
-    snapshot_at = previous_exact["as_of_size"] if previous_exact else None
-    state = _published_state(records, program, secret, rows, method.min_cell, snapshot_at)
+    sizes = (previous_exact["as_of_size"], len(records)) if previous_exact else (len(records),)
+    state = _published_state(records, program, secret, rows, method.min_cell, sizes)
     values = {name: state.current(name) for name in FIGURES}
     block = _advance(values, size=len(records), method=method, previous=previous_exact)
-    if block is not None and block["as_of_size"] == len(records):
-        state.snapshot = _figures_now(state.cells)
     return {
         "method": method.as_dict(),
         "exact": block,
@@ -735,7 +748,8 @@ def check_sections(
     if _block_shaped(block, method) and block["as_of_size"] <= len(records):
         snapshot_at = block["as_of_size"]
     shaped = snapshot_at is not None
-    state = _published_state(records, program, secret, rows, method.min_cell, snapshot_at)
+    sizes = () if snapshot_at is None else (snapshot_at,)
+    state = _published_state(records, program, secret, rows, method.min_cell, sizes)
     expected = _published_tables(
         state, secret=secret, method=method, block=block if shaped else None
     )
@@ -745,7 +759,9 @@ def check_sections(
     for section in SECTIONS:
         _compare(problems, (section,), published.get(section), expected[section], method)
     current = {name: state.current(name) for name in FIGURES}
-    problems += _check_exact(records, program, method, block, previous_exact, current)
+    at_block = state.snapshots.get(snapshot_at) if snapshot_at is not None else None
+    recounted = {name: value for name, (value, _) in (at_block or {}).items()}
+    problems += _check_exact(records, method, block, previous_exact, current, recounted)
     return problems
 
 
@@ -835,17 +851,18 @@ def _compare(
 
 def _check_exact(
     records: Sequence[dict[str, Any] | None],
-    program: str,
     method: Method,
     block: Any,
     previous: dict[str, Any] | None,
     current: dict[str, int],
+    at_block: dict[str, int],
 ) -> list[str]:
-    """``current``: the program figures over all the records."""
+    """``current``: the program figures over all the records; ``at_block``: over the first
+    ``as_of_size`` of them (a figure nobody is in left out)."""
     size = len(records)
     if block is not None and (not _block_shaped(block, method) or block["as_of_size"] > size):
         return [f"exact: {block} is not a block of {list(method.exact)} within {size} records"]
-    if block is not None and (problems := _recount_exact(records, program, block, current)):
+    if block is not None and (problems := _recount_exact(block, at_block)):
         return problems
     if previous is not None:
         if previous["as_of_size"] > size:
@@ -870,21 +887,14 @@ def _check_exact(
     return []
 
 
-def _recount_exact(
-    records: Sequence[dict[str, Any] | None],
-    program: str,
-    block: dict[str, Any],
-    current: dict[str, int],
-) -> list[str]:
+def _recount_exact(block: dict[str, Any], at_block: dict[str, int]) -> list[str]:
     """The block's figures against the records up to its size."""
     size = block["as_of_size"]
-    values = current
-    if size < len(records):
-        values = figures_exact(records[:size], program=program)["figures"]
     return [
-        f"exact.{name}: published {shown}, the records give {values[name]} as of size {size}"
+        f"exact.{name}: published {shown}, the records give {at_block.get(name, 0)} "
+        f"as of size {size}"
         for name, shown in block["figures"].items()
-        if shown != values[name] or isinstance(shown, bool)
+        if shown != at_block.get(name, 0) or isinstance(shown, bool)
     ]
 
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from sulh.keys.monitors import MonitorKeyError, MonitorKeys, monitor_public_parse
 from sulh.keys.signing import canonical, unb64u, verify_raw
-from sulh.ledger.disclosure import Method, check_sections, figures_exact
+from sulh.ledger.disclosure import Method, check_sections, program_figures_at
 from sulh.ledger.leaves import commitment_of, leaf_commitment
 from sulh.ledger.merkle import (
     consistency_proof,
@@ -296,12 +296,19 @@ def _check_totals_leaves(
     program: str,
 ) -> None:
     """Every totals leaf of the program says the exact figures over the leaves before it."""
-    for index, leaf in _totals(leaves, program):
+    totals = _totals(leaves, program)
+    sizes = {
+        leaf["as_of_size"]
+        for index, leaf in totals
+        if isinstance(leaf["as_of_size"], int) and 0 <= leaf["as_of_size"] <= index
+    }
+    at = program_figures_at(records, program=program, sizes=sizes)
+    for index, leaf in totals:
         size = leaf["as_of_size"]
-        if not isinstance(size, int) or not 0 <= size <= index:
+        if not isinstance(size, int) or size not in sizes or size > index:
             report.problems.append(f"leaf {index}: totals as of size {size}, after the leaf itself")
             continue
-        exact = figures_exact(records[:size], program=program)["figures"]
+        exact = at[size]
         for name, value in leaf["exact"].items():
             report.checked += 1
             if exact.get(name) != value:

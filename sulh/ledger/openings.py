@@ -41,6 +41,16 @@ def encryption_public(document: dict[str, str]) -> x25519.X25519PublicKey:
     return x25519.X25519PublicKey.from_public_bytes(unb64u(document["encryption_key"]))
 
 
+def hpke_seal(plain: bytes, monitor_public: dict[str, str], *, info: bytes) -> bytes:
+    """HPKE base mode, single shot, in this module's suite, to the monitor's X25519 key."""
+    return _SUITE.encrypt(plain, encryption_public(monitor_public), info=info)
+
+
+def hpke_open(ciphertext: bytes, keys: MonitorKeys, *, info: bytes) -> bytes:
+    """``hpke_seal`` undone with the monitor's private key (InvalidTag when it does not)."""
+    return _SUITE.decrypt(ciphertext, keys.encryption, info=info)
+
+
 def package_header(
     *, monitor: str, tree_head: dict[str, Any], first: int, size: int
 ) -> dict[str, Any]:
@@ -67,9 +77,7 @@ def package_seal(
     lines = [canonical(first)]
     lines += [o if isinstance(o, bytes) else canonical(o) for o in openings]
     plain = zlib.compress(b"\n".join(lines) + b"\n", 6)
-    ciphertext = _SUITE.encrypt(
-        plain, encryption_public(monitor_public), info=_INFO + canonical(header)
-    )
+    ciphertext = hpke_seal(plain, monitor_public, info=_INFO + canonical(header))
     return {**header, "ciphertext": b64u(ciphertext)}
 
 
@@ -93,10 +101,8 @@ def package_open(
     header = {k: document.get(k) for k in ("format", "monitor", "tree_head", "first", "size")}
     header["suite"] = document.get("suite")
     try:
-        plain = _SUITE.decrypt(
-            unb64u(str(document.get("ciphertext", ""))),
-            keys.encryption,
-            info=_INFO + canonical(header),
+        plain = hpke_open(
+            unb64u(str(document.get("ciphertext", ""))), keys, info=_INFO + canonical(header)
         )
         lines = zlib.decompress(plain).splitlines()
         first = json.loads(lines[0])["disclosure"]

@@ -86,6 +86,19 @@ def ledger_append(**fields: Any) -> LedgerLeaf:
         return _commit_locked(_head_locked(), record)
 
 
+def ledger_append_record(record: dict[str, Any]) -> LedgerLeaf:
+    """Append the commitment to a record another package shapes (e.g. a convoy's counts,
+    ``docs/departures.md``): string and whole-number values only, never a name; the
+    record is sealed beside its leaf like every other."""
+    if not isinstance(record.get("event"), str) or not record["event"]:
+        raise ValueError("a ledger record names its event")
+    for name, value in record.items():
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError(f"a ledger record's {name} is a string or a whole number")
+    with transaction.atomic():
+        return _commit_locked(_head_locked(), dict(record))
+
+
 def ledger_append_public(leaf: bytes) -> LedgerLeaf:
     """Append a public leaf that commits to nothing hidden (a program's exact totals)."""
     with transaction.atomic():

@@ -257,6 +257,9 @@ class ProgramDefinition(_Strict):
     # Which of the officers serving the program see a case: all of them, or only those
     # serving it at the case's station (sulh.accounts.policy, PROGRAM_BOUND).
     officer_scope: Literal["program", "station"] = "program"
+    # A convoy stranded in transit longer than this raises an alert (Rashidin, April 2017:
+    # about 30 hours stranded before the bombing).
+    stranded_alert_hours: int = Field(default=12, ge=1, le=24 * 30)
 
     @field_validator("timezone")
     @classmethod

@@ -39,6 +39,18 @@ def test_the_demo_registers_decides_and_writes_reconciling_figures(tmp_path, cap
         for k in ("amnesty_granted", "departure", "referred", "denied")
     )
     assert decided > 0
+    departing = {b["program"]: b["departures"] for b in bulletins if "departures" in b}
+    assert {"aleppo-2016-evacuation", "aleppo-2016-safe-passage"} <= set(departing)
+    for departures in departing.values():
+        assert departures["manifested"] == departures["boarded"] + departures["no_show"]
+        assert departures["boarded"] == sum(
+            departures[k] for k in ("arrived", "removed", "returned", "unaccounted")
+        )
+        assert departures["departed"] == departures["boarded"] and departures["convoys"] >= 1
+    totals = {
+        k: sum(d[k] for d in departing.values()) for k in ("no_show", "removed", "unaccounted")
+    }
+    assert totals["no_show"] >= 1 and totals["removed"] >= 1 and totals["unaccounted"] == 1
     printed = capsys.readouterr().out
     assert "decider" in printed and "password" in printed
     assert "attested by the demo monitor: 5 programs" in printed

@@ -14,8 +14,10 @@ from sulh.cases.intake import intake_register
 from sulh.cases.models import Case
 from sulh.core.errors import SulhError
 from sulh.core.validation import parse
-from sulh.departures import services
+from sulh.departures import movement, services
 from sulh.departures.models import Convoy
+from sulh.keys.monitors import MonitorKeys
+from sulh.keys.services import monitor_enrol
 from sulh.registry.schemas import IntakeIn
 from tests.conftest import make_intake
 
@@ -127,3 +129,58 @@ def refused(field: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> 
 
 def family_ids(case: Case) -> list[int]:
     return list(case.intake.family.order_by("pk").values_list("pk", flat=True))
+
+
+AT = WHEN[SAFE_PASSAGE] + dt.timedelta(hours=3)
+# generated names that describe nobody, looked for byte by byte afterwards
+PERSON_AR, PERSON_LAT = "زرقونيل", "Zarqunel"
+MEMBER_LAT = "Velonirqa Ghassuqar"
+
+
+@pytest.fixture
+def monitor_keys(db):
+    keys = MonitorKeys.generate()
+    monitor_enrol(public=keys.public("Test monitor"))
+    return keys
+
+
+@pytest.fixture
+def departed(personas, departure_case, convoy, monitor_keys):
+    """A convoy of two buses: an order of four on bus 1 (the person, a spouse named
+    MEMBER_LAT, two children) of whom the spouse does not show and a child is wounded, and
+    an order of one on bus 2; departed."""
+    coordinator = personas["coordinator"]
+    first = departure_case(SAFE_PASSAGE)
+    first.intake.person.given_name_ar = PERSON_AR
+    first.intake.person.given_name_lat = PERSON_LAT
+    first.intake.person.save()
+    spouse = first.intake.family.order_by("pk").first()
+    spouse.name_lat = MEMBER_LAT
+    spouse.save()
+    second = departure_case(SAFE_PASSAGE, members=())
+    made = convoy(vehicles=(50, 10))
+    orders = []
+    for case, number in ((first, 1), (second, 2)):
+        order = services.order_create(
+            case=case,
+            user=coordinator,
+            family_member_ids=[m.pk for m in case.intake.family.all()],
+        )
+        services.order_place(
+            order=order, vehicle=made.vehicles.get(number=number), user=coordinator
+        )
+        orders.append(order)
+    travellers = list(orders[0].travellers.order_by("pk")) + list(orders[1].travellers.all())
+    for index, traveller in enumerate(travellers):
+        if traveller.family_member_id == spouse.pk:
+            continue  # does not show
+        movement.boarding_record(
+            traveller=traveller,
+            vehicle=traveller.vehicle,
+            user=coordinator,
+            at=AT,
+            device_event_id=f"door:{index}",
+            wounded=index == 2,
+        )
+    movement.convoy_depart(convoy=made, user=coordinator, at=AT + dt.timedelta(minutes=30))
+    return made, orders

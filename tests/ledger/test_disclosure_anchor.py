@@ -158,7 +158,7 @@ def test_the_state_now_is_the_exact_count_whatever_the_order_of_events():
         records = list(program.records)
         if seed % 2:
             rng.shuffle(records)
-        state = disclosure._published_state(records, PROGRAM, SECRET, ROWS, 5, None)
+        state = disclosure._published_state(records, PROGRAM, SECRET, ROWS, 5)
         exact = figures_exact(records, program=PROGRAM, rows=ROWS)
         now = {path: cell.value for path, cell in state.cells.items() if cell.value}
         expected = {tuple(name.split(".")): value for name, value in cells(exact).items() if value}
