@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "sulh.ledger",
     "sulh.bulletins",
     "sulh.departures",
+    "sulh.custody",
     "sulh.audit",
     "sulh.api",
     "sulh.web",

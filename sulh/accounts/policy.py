@@ -59,6 +59,12 @@ class Action(enum.StrEnum):
     RECORD_BOARDING = "record boarding, no-shows and arrivals at a vehicle"
     RECORD_CONVOY_MOVEMENT = "record a convoy's departure, incidents and arrival"
     SEE_CONVOY_COUNTS = "see a convoy's reconciled counts"
+    RECORD_CUSTODY = "record items handed in, and their custody"
+    ISSUE_TAG = "issue an item's tag"
+    ISSUE_ITEM_RECEIPT = "issue a receipt for items handed in"
+    DISPATCH_ITEMS = "dispatch items to another store, or receive them"
+    COUNT_STORE = "open and record a count of a store"
+    SEE_CUSTODY = "see a store's items and custody ledger"
     SEE_FIGURES = "see figures"
     SEE_EXACT_FIGURES = "see the exact figures, before disclosure control"
     RECORD_ATTESTATION = "record a monitor's attestation"
@@ -113,6 +119,14 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.SEE_CONVOY_COUNTS: frozenset(
         {Role.EVACUATION_COORDINATOR, Role.PROGRAM_MANAGER, Role.MONITOR}
     ),
+    # IDDRS 4.10 §5.7: non-specialists "shall not handle weapons or ammunition at any stage"
+    Action.RECORD_CUSTODY: frozenset({Role.WEAPONS_OFFICER}),
+    Action.ISSUE_TAG: frozenset({Role.WEAPONS_OFFICER}),
+    Action.ISSUE_ITEM_RECEIPT: frozenset({Role.WEAPONS_OFFICER}),
+    Action.DISPATCH_ITEMS: frozenset({Role.WEAPONS_OFFICER}),
+    # the counter is never the store's custodian (a rule beyond roles, below)
+    Action.COUNT_STORE: frozenset({Role.WEAPONS_OFFICER}),
+    Action.SEE_CUSTODY: frozenset({Role.WEAPONS_OFFICER, Role.PROGRAM_MANAGER}),
     Action.SEE_FIGURES: FIGURE_READERS,
     # Monitors see what is published (and check it with their openings); the managers who
     # run the program see the exact figures.
@@ -133,7 +147,7 @@ STATION_BOUND = frozenset({Role.CLERK})
 # ``officer_scope: station``, only the cases of the stations they serve it at. Program
 # managers' exports are bound the same way. Child protection is not bound: a child's
 # hand-over deadline must never wait for someone to be assigned to a program.
-PROGRAM_BOUND = frozenset({*CASE_OFFICERS, Role.PROGRAM_MANAGER})
+PROGRAM_BOUND = frozenset({*CASE_OFFICERS, Role.PROGRAM_MANAGER, Role.WEAPONS_OFFICER})
 # Children's cases are opened with VIEW_CHILDS_CASE only: VIEW_CASE covers adults' cases.
 # The officer who registered a case never takes these actions on it.
 NOT_ON_OWN_REGISTRATION = (
@@ -148,6 +162,9 @@ FOUR_EYES: dict[Action, str] = {
     Action.APPROVE_REINSTATEMENT: "asked for the reinstatement",
     Action.APPROVE_EXPORT: "requested the export",
 }
+# Separation of duties in custody: what the first officer did, the second may not do.
+NOT_BY_CUSTODIAN: dict[Action, str] = {Action.COUNT_STORE: "are the store's custodian"}
+NOT_BY_DISPATCHER: dict[Action, str] = {Action.DISPATCH_ITEMS: "dispatched it"}
 # ...and this one is for the same officer who did the first, no one else.
 SAME_OFFICER: dict[Action, str] = {Action.WRITE_EXPORT: "requested the export"}
 # Officers who may take these actions sign in with a password and a TOTP code, and take
@@ -223,6 +240,23 @@ def require_second_officer(user: Actor, action: Action, *, first: int | None) ->
     if action in FOUR_EYES and first == getattr(user, "pk", None):
         raise PermissionDenied(
             f"a second, different officer must {action}: you {FOUR_EYES[action]}", field="user"
+        )
+
+
+def require_not_custodian(user: Actor, action: Action, *, custodian: int | None) -> None:
+    """A store is counted by an officer who is not its custodian (USMC: "disinterested")."""
+    if action in NOT_BY_CUSTODIAN and custodian == getattr(user, "pk", None):
+        raise PermissionDenied(
+            f"you {NOT_BY_CUSTODIAN[action]}: another officer must {action}", field="user"
+        )
+
+
+def require_not_dispatcher(user: Actor, action: Action, *, dispatcher: int | None) -> None:
+    """A shipment is received by an officer other than the one who dispatched it."""
+    if action in NOT_BY_DISPATCHER and dispatcher == getattr(user, "pk", None):
+        raise PermissionDenied(
+            f"you {NOT_BY_DISPATCHER[action]}: a second, different officer receives a shipment",
+            field="user",
         )
 
 
@@ -321,6 +355,12 @@ def render_markdown() -> str:
         lines.append(f"- Four eyes: to {action} takes an officer other than the one who {first}.")
     for action, first in SAME_OFFICER.items():
         lines.append(f"- Only the officer who {first} may {action}.")
+    for action, who in NOT_BY_CUSTODIAN.items():
+        lines.append(f"- An officer who {who.replace('are', 'is')} may not {action}.")
+    lines.append(
+        "- A shipment between stores is received by an officer other than the one who "
+        "dispatched it."
+    )
     factor = sorted({role for a in SECOND_FACTOR_ACTIONS for role in roles_for(a)}, key=roles.index)
     lines.append(
         f"- Officers who may {', '.join(str(a) for a in SECOND_FACTOR_ACTIONS)} "

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     EVACUATION_COORDINATOR = "evacuation_coordinator", _("Evacuation coordinator")
     CHECKPOINT_OFFICER = "checkpoint_officer", _("Checkpoint officer")
     CHILD_PROTECTION = "child_protection", _("Child-protection officer")
+    WEAPONS_OFFICER = "weapons_officer", _("Weapons officer")
     PROGRAM_MANAGER = "program_manager", _("Program manager")
     MONITOR = "monitor", _("Independent monitor")
     ADMINISTRATOR = "administrator", _("Administrator")

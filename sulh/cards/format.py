@@ -119,8 +119,20 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
 def encode_card(
     claims: CardClaims, *, key: MessageSigner | ec.EllipticCurvePrivateKey, kid: bytes
 ) -> str:
+    return encode_signed(claims.to_cbor_map(), prefix=PREFIX, key=key, kid=kid)
+
+
+def encode_signed(
+    claims: dict[int, Any],
+    *,
+    prefix: str,
+    key: MessageSigner | ec.EllipticCurvePrivateKey,
+    kid: bytes,
+) -> str:
+    """``claims`` in a COSE_Sign1 (ES256), zlib, Base45, after ``prefix``: the shape of a
+    card, and of the custody tags and receipts (``sulh.custody.format``)."""
     protected = cbor2.dumps({HEADER_ALG: ALG_ES256, HEADER_KID: kid})
-    payload = cbor2.dumps(claims.to_cbor_map())
+    payload = cbor2.dumps(claims)
     signature = as_signer(key).sign(sig_structure(protected, payload))
     message = cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
-    return PREFIX + b45encode(zlib.compress(message, 9))
+    return prefix + b45encode(zlib.compress(message, 9))

@@ -69,16 +69,16 @@ def _malformed(message: str) -> Result:
     return Result(Verdict.MALFORMED, message)
 
 
-def _unwrap(text: str) -> bytes | Result:
+def _unwrap(text: str, *, prefix: str = PREFIX) -> bytes | Result:
     text = text.strip()
     if len(text) > MAX_TEXT:
-        return _malformed(f"longer than {MAX_TEXT} characters: not a Sulh card")
-    if not text.startswith(PREFIX):
+        return _malformed(f"longer than {MAX_TEXT} characters: not a Sulh code")
+    if not text.startswith(prefix):
         other = text.split(":", 1)[0] if ":" in text[:8] else ""
         scheme = f" (this is a {other}: code, another scheme)" if other else ""
-        return _malformed(f"does not start with {PREFIX}{scheme}")
+        return _malformed(f"does not start with {prefix}{scheme}")
     try:
-        compressed = b45decode(text[len(PREFIX) :])
+        compressed = b45decode(text[len(prefix) :])
     except Base45Error as exc:
         return _malformed(f"not Base45: {exc}")
     inflater = zlib.decompressobj()
@@ -177,7 +177,22 @@ def verify_card(
             Verdict.TRUST_STALE,
             f"the trust list expired on {trusted.expires_at.isoformat()}: get a current one",
         )
-    message = _unwrap(text)
+    opened = signed_payload(text, prefix=PREFIX, trusted=trusted, what="card")
+    if isinstance(opened, Result):
+        return opened
+    payload, key = opened
+    return _claims_verdict(
+        payload, key=key, trusted=trusted, status=status, now=now, status_refused=status_refused
+    )
+
+
+def signed_payload(
+    text: str, *, prefix: str, trusted: TrustList, what: str
+) -> tuple[bytes, TrustedKey] | Result:
+    """The payload of a Sulh code (``prefix``, Base45, zlib, COSE_Sign1 ES256) and the
+    trusted key that signed it, or the verdict that refuses it: a card, or a custody tag
+    or receipt (``what``), all signed by station keys the trust list names."""
+    message = _unwrap(text, prefix=prefix)
     if isinstance(message, Result):
         return message
     parts = _cose(message)
@@ -192,11 +207,9 @@ def verify_card(
         return Result(Verdict.UNKNOWN_KEY, "signed by a key that is not in the trust list")
     if not verify_raw(key.public, signature, sig_structure(protected, payload)):
         return Result(
-            Verdict.FORGED, "the signature does not match the card: it was altered or forged"
+            Verdict.FORGED, f"the signature does not match the {what}: it was altered or forged"
         )
-    return _claims_verdict(
-        payload, key=key, trusted=trusted, status=status, now=now, status_refused=status_refused
-    )
+    return payload, key
 
 
 def _read_claims(

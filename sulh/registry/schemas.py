@@ -47,6 +47,15 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=N
 SerialAbsence = Literal["", "none", "erased", "unreadable"]
 
 
+def serial_is_placeholder(value: str) -> bool:
+    """Whether ``value`` is what clerks type when a serial cannot be read (intake and
+    custody refuse it: the explicit no-serial or erased flag says so instead)."""
+    value = value.strip()
+    return bool(value) and (
+        value.lower() in SERIAL_PLACEHOLDERS or PLACEHOLDER_PATTERN.match(value) is not None
+    )
+
+
 def problem(code: str, message: str) -> PydanticCustomError:
     """A schema error with a stable code, which a form translates, and an English message,
     which the API shows."""
@@ -295,7 +304,7 @@ class ItemIn(BaseModel):
     @classmethod
     def _serial(cls, value: str) -> str:
         value = _clean(value)
-        if value and (value.lower() in SERIAL_PLACEHOLDERS or PLACEHOLDER_PATTERN.match(value)):
+        if serial_is_placeholder(value):
             raise problem(
                 "serial_placeholder",
                 f"{value!r} is a placeholder, not a serial number: leave it empty and set "
