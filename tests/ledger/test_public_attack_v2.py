@@ -85,6 +85,8 @@ def test_a_bulletins_rows_are_the_same_whoever_is_in_them(personas, programs, tm
     assert low == 0
 
 
+# Measured on v3 (1 run): 4 right, 6 wrong (precision 40 %, baseline 36 %); about a group
+# of 1..4: none (baseline 12 %). Fails on v3.
 def test_equal_numbers_in_nested_cells_reveal_no_small_group(personas, programs, tmp_path, capsys):
     """v2 attack, re-run: the attacker takes two nested cells showing the same number (a
     number, not `null`) to be the same people. v3 draws each place independently, so an
@@ -129,6 +131,12 @@ def test_equal_numbers_in_nested_cells_reveal_no_small_group(personas, programs,
     assert small_right <= 2
 
 
+# Measured on v3 (4 runs: fixed, seeds 1-3): called empty 3/5, 2/4, 3/3, 2/4 right
+# (precision 50-100 %, empty rows 17-25 % of all); every row of 0..4 people (3-4 a run) never
+# changed, so among them the call has exactly their base rate of being empty (50-100 %):
+# it tells "fewer than 5 (or no step)", never 0 from 1..4. Fails on v3 as an attack on
+# existence; what it learns, "small", is what docs/disclosure.md says an unchanged number
+# says.
 @pytest.mark.parametrize("seed", SEEDS)
 def test_rows_that_never_change_do_not_tell_an_empty_row(
     personas, programs, tmp_path, capsys, seed
@@ -171,6 +179,8 @@ def test_rows_that_never_change_do_not_tell_an_empty_row(
     assert never_small == small_rows
 
 
+# Measured on v3 (2 runs): 1 and 2 one-row-per-table claims, 0 right (blind guess 2 %).
+# Fails on v3 (v2: 3-8 claims, 1-3 right).
 @pytest.mark.parametrize("seed", SEEDS)
 def test_change_chains_do_not_tell_who_moved_today(personas, programs, tmp_path, capsys, seed):
     """v2 attack, re-run: where the program's figure changed and, in every table, exactly
@@ -209,6 +219,8 @@ def test_change_chains_do_not_tell_who_moved_today(personas, programs, tmp_path,
     assert small == 0
 
 
+# Measured on v3 (2 opening-day runs): 0 pinned; the totals are exact wherever the block
+# moved, 0..4 on the opening day, a range of 4 on held days. Fails on v3.
 @pytest.mark.parametrize("seed", [None, 5])
 def test_the_exact_block_and_the_heads_pin_no_days_count(
     personas, programs, tmp_path, capsys, seed
@@ -254,6 +266,8 @@ def _held(days, d):
     return days[d][0]["exact"] == days[d - 1][0]["exact"]
 
 
+# Measured on v3 (2 runs, 2 and 3 held days): the program's `registered` never moved on a
+# held day. Fails on v3 (v2: 8 runs of 8 had such a day); but see the next test.
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_held_block_does_not_say_that_anyone_registered(
     personas, programs, tmp_path, capsys, seed
@@ -273,6 +287,9 @@ def test_a_held_block_does_not_say_that_anyone_registered(
 # ------------------------------------------------------------ new attacks on the anchors
 
 
+# Measured (4 runs: fixed, seeds 1-3): held days 2, 3, 1, 2; known with certainty to have
+# had 1..4 registrations since yesterday's bulletin: 1, 2, 0, 1 (every one right), with the
+# station, sex or band of one of them (alp1, alp3, male, 35-49).
 @succeeds(
     "on a day the exact block is held (0..4 registered since it) a "
     "row's `registered` that steps (a station, a sex, a band) says that its cell gained "
@@ -317,6 +334,11 @@ def test_a_held_block_and_a_stepping_row_do_not_say_that_anyone_registered(
     assert learned == 0
 
 
+# Measured (4 runs: fixed, seeds 1-3): one-person claims 0 in every run; "one of the 2..4
+# I saw" claims 0, 1, 0, 1, every one right (baseline for k = 2 at a base rate of 25 %:
+# 1 - 0.75^2 = 44 %). Rare in ten days (a station's outcome cell must step on a day only
+# 1..4 people came), certain when it happens. (In this simulation referrals and denials
+# never take effect: base rate 0 %.)
 @succeeds(
     "an onlooker who saw the only person to walk into a station "
     "today (cases decided the same day) and sees that station's `referred` (say) step "
@@ -399,6 +421,7 @@ def test_the_html_shows_nothing_the_json_does_not(personas, programs, tmp_path, 
     assert OUTCOMES and _sim_day(0) == "2016-08-10"
 
 
+# Measured (2 runs): 4 and 5 days of 1..4 registrations, all narrowed, 0 pinned. Fails.
 @pytest.mark.parametrize("seed", SEEDS)
 def test_todays_by_day_row_and_the_block_pin_no_small_day(
     personas, programs, tmp_path, capsys, seed
