@@ -1,39 +1,38 @@
-"""Red team (issue 17), against `sulh-cellkey/2`: an attacker with everything public (all
+"""Red team (issue 17), against `sulh-cellkey/3`: an attacker with everything public (all
 bulletins of ten days at four stations, corridor tallies, the heads, the public leaves)
 recovers no small cell with certainty and singles out no one.
 
-The attacker's model is what docs/disclosure.md (v2) and docs/transparency.md say, and
-nothing else:
+The attacker's model is what docs/disclosure.md (v3, "with anchors") and
+docs/transparency.md say, and nothing else; every variable is a true value at a bulletin
+("T", day, cell), and
 
-- a cell published as a number p has its true value in [p - 177, p + 177] (the draw's
-  support), and at least 0; a `null` says only value + noise < 5, so [0, 181]: no row, no
-  `null`, no missing block says that anyone is there (v1's "at least 1" is gone);
-- every record falls in a declared row, so the stations, the sexes and the bands each add
-  up to the program, each row's outcomes to its registered, the by_day rows to the total;
-  decision records are at least the decided cases;
-- the exact block is the total at the head it was computed at; no block says the total is
-  0..4, and a held block that it moved by -4..4 since the block (0 held like 1..4);
-- the same contributors give the same key and the same number: a cell whose number changed
-  between two days has other people (for registered and decided, which only grow without
-  duplicate closures: at least one more), and two cells where one set holds the other
-  (a row's cell in the program's, an outcome in its row's registered, a day in the total)
-  that show different numbers are different sets, so the smaller is at least one less
-  (unless the larger is empty: empty cells are keyed by their path, so two empty cells
-  may differ);
-- the head's growth bounds what was logged in between: each registration, decision record
-  and corridor tally is one leaf (padding and the totals leaf aside), so the day's new
-  registrations and decisions are at most the growth minus the totals leaf and the
-  tallies; corridor cells only grow (counts are at least 0);
-- past by_day cells, unchanged in number, are the same value (nobody registers for a past
-  day here: checked at the truth, like every constraint).
+- a stepped cell (one that only gains contributors of weight 1: a row's `registered`, an
+  outcome, since no appeal undoes one here, the by_day rows) anchors at every fifth
+  newcomer, so its published state is 5 K with K = floor(T / 5): T = 5 K + 0..4, and the
+  number shown is 5 K + noise, |noise| <= 177 (a `null`: 5 K + noise < 5);
+- any other cell (`pending`, corridor tallies) has its published state within 4 of T, and
+  the number shown is that plus the noise;
+- the program's `registered` is drawn at the exact block's size: its number says nothing
+  the block does not; the block is the total at the head it was computed at, a missing
+  block says the total is 0..4, a held one that it moved by -4..4 since the block;
+- every record falls in a declared row: the stations, sexes and bands each add up to the
+  program, each row's outcomes to its registered, the by_day rows to the total; decision
+  records are at least the decided cases;
+- between days: stepped cells and corridor cells never fall, K never falls, and a stepped
+  cell whose number changed anchored since yesterday: K grew, and 5 K (its value at the
+  anchor, a newcomer's arrival) exceeds yesterday's value; an unchanged number says
+  nothing certain (the new draw may show the same number); past days' rows stay;
+- the head's growth bounds what was logged in between (one leaf a registration, a
+  decision record, a tally).
 
-Bounds are propagated to a fixpoint; then every cell whose true value is small is probed
-value by value: it is recovered when exactly one value survives. Every constraint is
-checked at the truth (a failing one is a wrong model). Beside the certain system, a
+The anchor model is checked at the truth (`check_anchor_model`: a stepped cell shows the
+same number while floor(T / 5) stays), and so is every constraint (`check_at`). Bounds are
+propagated to a fixpoint; then every cell whose true value is small is probed value by
+value: it is recovered when exactly one value survives. Beside the certain system, a
 Bayesian attacker (a Gibbs sampler over the people behind the tables, each with a
 registration day, station, sex, band and outcome, every published cell of every day
-scored by the documented noise, the certain bounds on the daily totals kept) makes a best
-guess of each small cell; the hit rate is printed against the blind baselines."""
+scored by the documented noise around its v3 published state) makes a best guess of each
+small cell; the hit rate is printed against the blind baselines."""
 
 from __future__ import annotations
 
@@ -102,7 +101,7 @@ def _interval(value, min_cell):
 
 class _System:
     """Integer variables with interval bounds and constraints lo <= sum(c * x) <= hi
-    (c = +-1), some guarded (active once the guard variable is at least 1), propagated to
+    (c integers: a stepped cell's value is 5 K + R), some guarded (active once the guard variable is at least 1), propagated to
     a fixpoint; a probe narrows one variable and reports whether the system is still
     feasible (sound: an infeasible answer is a proof)."""
 
@@ -132,7 +131,7 @@ class _System:
         if guard is not None and k not in self.uses[guard]:
             self.uses[guard].append(k)
 
-    def propagate(self, lo, hi, queue, budget=300_000):
+    def propagate(self, lo, hi, queue, budget=400_000):
         """Narrow lo/hi in place; False when some variable has no value left."""
         pending = set(queue)
         queue = list(queue)
@@ -148,15 +147,17 @@ class _System:
             if guard is not None and lo[guard] < 1:
                 continue
             terms, clo, chi = self.cons[k]
-            smin = sum(lo[v] if c > 0 else -hi[v] for c, v in terms)
-            smax = sum(hi[v] if c > 0 else -lo[v] for c, v in terms)
+            mins = [c * lo[v] if c > 0 else c * hi[v] for c, v in terms]
+            maxs = [c * hi[v] if c > 0 else c * lo[v] for c, v in terms]
+            smin, smax = sum(mins), sum(maxs)
             if smin > chi or smax < clo:
                 return False
-            for c, v in terms:
-                own_min = lo[v] if c > 0 else -hi[v]
-                own_max = hi[v] if c > 0 else -lo[v]
+            for (c, v), own_min, own_max in zip(terms, mins, maxs, strict=True):
                 tlo, thi = clo - (smax - own_max), chi - (smin - own_min)  # bounds on c*x
-                nlo, nhi = (tlo, thi) if c > 0 else (-thi, -tlo)
+                if c > 0:
+                    nlo, nhi = -(-tlo // c), thi // c
+                else:
+                    nlo, nhi = -(-thi // c), tlo // c
                 if nlo > lo[v] or nhi < hi[v]:
                     lo[v], hi[v] = max(lo[v], nlo), min(hi[v], nhi)
                     if lo[v] > hi[v]:
@@ -237,22 +238,33 @@ def _four_stations(personas):
     return clerks
 
 
-def _register(clerks, personas, when, i, day, *, opening=False):
-    sex = "female" if (i + day) % 5 == 0 else "male"
-    year = 2004 if (i + day) % 7 == 0 and not opening else 1970 + (i * 3 + day) % 26
+def _register(clerks, personas, when, i, day, *, opening=False, rng=None):
+    """Register one adult (or, now and then, a child) and decide the case the same day.
+    Without `rng` the fixed pattern of the v2 attacker; with it, drawn (stations weighted
+    4:3:2:1, so that the last is quiet). Returns (station, sex, year, outcome) or None."""
+    if rng is None:
+        sex = "female" if (i + day) % 5 == 0 else "male"
+        year = 2004 if (i + day) % 7 == 0 and not opening else 1970 + (i * 3 + day) % 26
+        clerk = clerks[i if opening else (i * 3 + day) % len(clerks)]
+        outcome = ("amnesty", "departure", "referral", "denial", None)[(i + day) % 5]
+    else:
+        sex = "female" if rng.random() < 0.25 else "male"
+        year = 2004 if rng.random() < 0.12 and not opening else rng.randint(1966, 1997)
+        clerk = clerks[i] if opening else rng.choices(clerks, [4, 3, 2, 1])[0]
+        outcome = rng.choice(("amnesty", "departure", "referral", "denial", None))
     payload = make_intake(
         PROGRAM,
         submitted_at=when,
         origin="local" if i % 3 else "non_local",
         person={"sex": sex, "birth_date": f"{year}-03-0{1 + i % 9}"},
     )
-    clerk = clerks[i if opening else (i * 3 + day) % len(clerks)]
     case = intake_register(data=parse(IntakeIn, payload), clerk=clerk, now=when).case
+    person = {"day": day, "station": clerk.station.code, "sex": sex, "year": year}
+    person["outcome"] = None
     if case.state != "screened":
-        return
-    outcome = ("amnesty", "departure", "referral", "denial", None)[(i + day) % 5]
+        return person
     if outcome is None:
-        return
+        return person
     try:
         decision = case_services.decision_record(
             case=case,
@@ -264,21 +276,37 @@ def _register(clerks, personas, when, i, day, *, opening=False):
         if outcome in ("referral", "denial"):
             case_services.decision_confirm(decision=decision, user=personas["decider2"])
     except Exception:
-        return
+        return person
+    person["outcome"] = outcome
+    return person
 
 
-def simulate(personas, tmp_path, capsys, *, opening, days=10):
+class Days(list):
+    """The simulated days, with `people`: what an onlooker at the stations could see (day,
+    station, sex, birth year) and the outcome (the truth the attacker is after)."""
+
+    people: list
+
+
+def simulate(personas, tmp_path, capsys, *, opening, days=10, seed=None):
     """Ten days at four stations (on an opening day, one adult at each): registrations,
     decisions, corridor tallies, a publication and the public bulletin each day. Returns
-    [(bulletin, leaves, head, truth over the bulletin's declared rows)]."""
+    [(bulletin, leaves, head, truth over the bulletin's declared rows)]. Without `seed` the
+    v2 attacker's fixed pattern; with one, drawn from it (3 to 9 people a day)."""
+    rng = None if seed is None else random.Random(seed)
     clerks = _four_stations(personas)
     tallies = device_client(personas["coordinator"], scopes=["tallies"])
     points = [c.station.code for c in clerks]
-    out = []
+    out = Days()
+    out.people = []
     for d in range(days):
         when = dt.datetime(2016, 8, 10 + d, 9, tzinfo=dt.UTC)
-        for i in range(4 + d % 4):
-            _register(clerks, personas, when, i, d, opening=opening and d == 0)
+        n = 4 + d % 4 if rng is None else rng.randint(3, 9)
+        if opening and d == 0:
+            n = 4
+        for i in range(n):
+            person = _register(clerks, personas, when, i, d, opening=opening and d == 0, rng=rng)
+            out.people.append(person)
         for p, point in enumerate(points):
             count = 1 + (d + p) % 4 if (d + p) % 2 else 40 + 7 * d + p
             body = {"point": point, "day": when.date().isoformat(), "count": count}
@@ -322,65 +350,108 @@ def _sim_day(d):
     return (FIRST_DAY + dt.timedelta(days=d)).isoformat()
 
 
+def _key_bounds(value, min_cell):
+    """docs v3, a cell that only gains contributors of weight 1 (registered, an outcome no
+    appeal undoes, a day's rows): it anchors at every min_cell-th newcomer, so its
+    published state is min_cell * K with K = floor(value / min_cell), and the number shown
+    is that plus the noise: bounds on K."""
+    assert value != 0 and (value is None or value >= min_cell)  # no bulletin shows 0..4
+    if value is None:  # min_cell * K + noise < min_cell
+        return (0, (min_cell - 1 + BOUND) // min_cell)
+    return (max(0, -(-(value - BOUND) // min_cell)), (value + BOUND) // min_cell)
+
+
+def _loose_bounds(value, min_cell):
+    """docs v3, any other cell: the published state is within min_cell - 1 of the value
+    now (fewer than min_cell moved since the anchor), and the number is that plus noise."""
+    lo, hi = _interval(value, min_cell)
+    return (max(0, lo - (min_cell - 1)), hi + (min_cell - 1))
+
+
+def _is_stepped(key):
+    """Cells the attacker takes to only gain people (checked at the truth): every person
+    cell but `pending` and the program's `registered` (drawn at the exact block), and the
+    by_day rows."""
+    if key[0] == "by_day":
+        return True
+    if key[0] == "corridor" or key[-1] == "pending":
+        return False
+    return key != ("figures", "registered")
+
+
+def _all_cells(bulletin):
+    """Every published cell of a bulletin, by name: person cells as in _cells, by_day as
+    ("by_day", day, figure), corridor as ("corridor", day, point)."""
+    out = dict(_cells(bulletin))
+    for x, row in bulletin["by_day"].items():
+        for f in ("registered", "decided"):
+            out[("by_day", x, f)] = row.get(f)
+    for x, row in bulletin["corridor"].items():
+        for point, value in row.items():
+            out[("corridor", x, point)] = value
+    return out
+
+
+def _all_truth(truth):
+    out = dict(_truth(truth))
+    for x, row in truth["by_day"].items():
+        for f in ("registered", "decided"):
+            out[("by_day", x, f)] = row.get(f, 0)
+    for x, row in truth["corridor"].items():
+        for point, value in row.items():
+            out[("corridor", x, point)] = value
+    return out
+
+
 def build(system, days):
-    """Every public constraint of every bulletin, and between consecutive ones."""
+    """Every public constraint of every bulletin, and between consecutive ones, as v3
+    allows (docs/disclosure.md, "with anchors"): variables ("T", d, cell), the true value
+    at bulletin d, and ("K", d, cell) for the stepped cells (published state 5 K)."""
     bulletins = [b for b, _, _, _ in days]
     sizes = [h["size"] for _, _, h, _ in days]
     leaves = days[-1][1]
     totals_at = [i for i, leaf in enumerate(leaves) if "exact" in leaf]
     min_cell = bulletins[-1]["method"]["min_cell"]
 
-    def c(d, key):
-        return system.index[("c", d, key)]
+    def t(d, key):
+        return system.index[("T", d, key)]
 
-    def bd(d, x, f):
-        return system.index[("bd", d, x, f)]
+    def k(d, key):
+        return system.index[("K", d, key)]
 
     for d, bulletin in enumerate(bulletins):
-        cells = _cells(bulletin)
+        cells = _all_cells(bulletin)
         for key, value in cells.items():
-            system.var(("c", d, key), *_interval(value, min_cell))
-        for x, row in bulletin["by_day"].items():
-            for f in ("registered", "decided"):
-                system.var(("bd", d, x, f), *_interval(row.get(f), min_cell))
-        for x, row in bulletin["corridor"].items():
-            for point, value in row.items():
-                system.var(("cor", d, x, point), *_interval(value, min_cell))
+            if key == ("figures", "registered"):
+                system.var(("T", d, key))
+            elif _is_stepped(key):
+                system.var(("T", d, key))
+                system.var(("K", d, key), *_key_bounds(value, min_cell))
+                system.family = "stepped: value = 5 K + 0..4"
+                system.add([(1, t(d, key)), (-min_cell, k(d, key))], 0, min_cell - 1)
+            else:
+                system.var(("T", d, key), *_loose_bounds(value, min_cell))
         system.family = "table sums"
         for f in FIGS:
             for table in TABLES:
-                terms = [(1, c(d, ("figures", f)))]
-                terms += [(-1, c(d, (table, k, f))) for k in bulletin[table]]
+                terms = [(1, t(d, ("figures", f)))]
+                terms += [(-1, t(d, (table, r, f))) for r in bulletin[table]]
                 system.add(terms, 0, 0)
-        rows = [("figures",), ("children",)] + [(t, k) for t in TABLES for k in bulletin[t]]
+        rows = [("figures",), ("children",)] + [(tb, r) for tb in TABLES for r in bulletin[tb]]
         system.family = "row sums"
         for row in rows:
-            terms = [(1, c(d, (*row, "registered")))]
-            terms += [(-1, c(d, (*row, f))) for f in OUTCOMES]
+            terms = [(1, t(d, (*row, "registered")))]
+            terms += [(-1, t(d, (*row, f))) for f in OUTCOMES]
             system.add(terms, 0, 0)
-        total = c(d, ("figures", "registered"))
+        total = t(d, ("figures", "registered"))
         system.family = "by_day sum"
-        terms = [(1, total)] + [(-1, bd(d, x, "registered")) for x in bulletin["by_day"]]
+        terms = [(1, total)]
+        terms += [(-1, t(d, ("by_day", x, "registered"))) for x in bulletin["by_day"]]
         system.add(terms, 0, 0)
         system.family = "decided >= decided cases"
-        terms = [(1, bd(d, x, "decided")) for x in bulletin["by_day"]]
-        terms += [(-1, c(d, ("figures", f))) for f in OUTCOMES[:4]]
+        terms = [(1, t(d, ("by_day", x, "decided"))) for x in bulletin["by_day"]]
+        terms += [(-1, t(d, ("figures", f))) for f in OUTCOMES[:4]]
         system.add(terms, 0, HUGE)
-        # different numbers, one set inside the other: the smaller has fewer people
-        system.family = "different numbers, nested sets"
-        for key, value in cells.items():
-            if key[0] in TABLES:
-                outer = ("figures", key[-1])
-                if cells[outer] != value:
-                    system.add([(1, c(d, outer)), (-1, c(d, key))], 1, HUGE, guard=c(d, outer))
-            if key[-1] != "registered":
-                outer = (*key[:-1], "registered")
-                if cells[outer] != value:
-                    system.add([(1, c(d, outer)), (-1, c(d, key))], 1, HUGE, guard=c(d, outer))
-        for x, row in bulletin["by_day"].items():
-            if row.get("registered") != cells[("figures", "registered")]:
-                system.add([(1, total), (-1, bd(d, x, "registered"))], 1, HUGE, guard=total)
-        # the exact block
         exact = bulletin.get("exact")
         if exact is None:
             system.family = "exact block null"
@@ -389,65 +460,89 @@ def build(system, days):
             at = min(j for j, s in enumerate(sizes) if s >= exact["as_of_size"])
             value = exact["figures"]["registered"]
             system.family = "exact block"
-            system.add([(1, c(at, ("figures", "registered")))], value, value)
+            system.add([(1, t(at, ("figures", "registered")))], value, value)
             if at < d:
                 system.family = "hold rule"
-                system.add(
-                    [(1, total), (-1, c(at, ("figures", "registered")))],
-                    -(min_cell - 1),
-                    min_cell - 1,
-                )
+                system.add([(1, total)], value - (min_cell - 1), value + min_cell - 1)
         # the head's growth: what was logged since the last head
         start = sizes[d - 1] if d else 0
         totals = sum(1 for i in totals_at if start <= i < sizes[d])
         previous = bulletins[d - 1] if d else None
         new_tallies = 0
         for x, row in bulletin["corridor"].items():
-            for point, value in row.items():
-                old = previous["corridor"].get(x, {}) if previous else {}
-                new_tallies += point not in old or old[point] != value
+            old = previous["corridor"].get(x, {}) if previous else {}
+            new_tallies += sum(1 for point in row if point not in old)
         system.family = "head growth"
-        terms = [(1, total), (1, c(d, ("children", "registered")))]
-        terms += [(1, bd(d, x, "decided")) for x in bulletin["by_day"]]
+        terms = [(1, total), (1, t(d, ("children", "registered")))]
+        terms += [(1, t(d, ("by_day", x, "decided"))) for x in bulletin["by_day"]]
         if d:
-            terms += [(-1, c(d - 1, ("figures", "registered")))]
-            terms += [(-1, c(d - 1, ("children", "registered")))]
-            terms += [(-1, bd(d - 1, x, "decided")) for x in previous["by_day"]]
+            terms += [(-1, t(d - 1, ("figures", "registered")))]
+            terms += [(-1, t(d - 1, ("children", "registered")))]
+            terms += [(-1, t(d - 1, ("by_day", x, "decided"))) for x in previous["by_day"]]
         system.add(terms, -HUGE, sizes[d] - start - totals - new_tallies)
         if previous is None:
             continue
-        before = _cells(previous)
-        system.family = "registered never falls"
+        before = _all_cells(previous)
+        yesterday = _sim_day(d - 1)
         for key in cells:
-            if key[-1] == "registered":
-                step = 1 if cells[key] != before[key] else 0
-                system.add([(1, c(d, key)), (-1, c(d - 1, key))], step, HUGE)
-        today = _sim_day(d)
-        for x, row in bulletin["by_day"].items():
-            for f in ("registered", "decided"):
-                old = previous["by_day"][x].get(f)
-                step = 1 if old != row.get(f) else 0
-                system.family = "by_day never falls"
-                system.add([(1, bd(d, x, f)), (-1, bd(d - 1, x, f))], step, HUGE)
-                if f == "registered" and x < today and old == row.get(f):
-                    system.family = "past by_day equal"
-                    system.add([(1, bd(d, x, f)), (-1, bd(d - 1, x, f))], 0, 0)
-        system.family = "corridor never falls"
-        for x, row in previous["corridor"].items():
-            for point in row:
-                a = system.index[("cor", d, x, point)]
-                b = system.index[("cor", d - 1, x, point)]
-                system.add([(1, a), (-1, b)], 0, HUGE)
+            if key not in before:
+                continue
+            if key[0] == "corridor" or _is_stepped(key) or key == ("figures", "registered"):
+                system.family = "stepped cells never fall"
+                system.add([(1, t(d, key)), (-1, t(d - 1, key))], 0, HUGE)
+            if _is_stepped(key):
+                system.add([(1, k(d, key)), (-1, k(d - 1, key))], 0, HUGE)
+                if cells[key] != before[key]:
+                    # a changed number: an anchor since yesterday, min_cell more people,
+                    # the last of them after yesterday's bulletin
+                    system.family = "changed: anchored since"
+                    system.add([(1, k(d, key)), (-1, k(d - 1, key))], 1, HUGE)
+                    system.add([(min_cell, k(d, key)), (-1, t(d - 1, key))], 1, HUGE)
+            if key[0] == "by_day" and key[1] < yesterday:
+                system.family = "past days stay"
+                system.add([(1, t(d, key)), (-1, t(d - 1, key))], 0, 0)
 
 
-def truth_of(days, name):
-    """(true value, published value) of a variable."""
-    kind, d = name[0], name[1]
-    bulletin, truth = days[d][0], days[d][3]
-    if kind == "c":
-        return _truth(truth).get(name[2], 0), _cells(bulletin)[name[2]]
-    table = "by_day" if kind == "bd" else "corridor"
-    return truth[table].get(name[2], {}).get(name[3], 0), bulletin[table][name[2]][name[3]]
+def real_values(days, system):
+    """The truth of every variable: T from the exact tables, K = floor(T / min_cell)."""
+    min_cell = days[-1][0]["method"]["min_cell"]
+    truths = [_all_truth(truth) for _, _, _, truth in days]
+    out = []
+    for name in system.names:
+        value = truths[name[1]].get(name[2], 0)
+        out.append(value if name[0] == "T" else value // min_cell)
+    return out
+
+
+def solved(days):
+    """The certain system of the days, propagated, and the truth of its variables (every
+    bound and constraint checked at the truth, before and after)."""
+    system = _System()
+    build(system, days)
+    real = real_values(days, system)
+    system.check_at(real)
+    system.solve()
+    system.check_at(real)
+    return system, real
+
+
+def check_anchor_model(days):
+    """docs v3, checked at the truth: a stepped cell shows the same number while
+    floor(value / min_cell) stays, and another one only when it moved (the attacker's
+    model); returns how often a moved floor showed the same number (coincidences)."""
+    min_cell = days[-1][0]["method"]["min_cell"]
+    moved = unseen = 0
+    for (b0, _, _, t0), (b1, _, _, t1) in itertools.pairwise(days):
+        p0, p1, r0, r1 = _all_cells(b0), _all_cells(b1), _all_truth(t0), _all_truth(t1)
+        for key, value in p1.items():
+            if key not in p0 or not _is_stepped(key):
+                continue
+            same = r0.get(key, 0) // min_cell == r1.get(key, 0) // min_cell
+            assert not same or value == p0[key], (key, r0.get(key), r1.get(key))
+            assert same or r1.get(key, 0) > r0.get(key, 0), key
+            moved += not same
+            unseen += not same and value == p0[key]
+    return moved, unseen
 
 
 # ---------------------------------------------------------------- the Bayesian attacker
@@ -458,7 +553,9 @@ def gibbs_guesses(days, system, *, sweeps=160, burn=50, seed=0):
     registered cell, from a Gibbs sampler over the people: each person has a registration
     day (one of the bulletins' days), a station, sex, band and outcome (kept from day to
     day: the attacker's best case, true here); every published cell of every day is scored
-    by the documented noise; the cumulative totals stay within the certain bounds."""
+    by the documented noise around its v3 published state (5 floor(x / 5) for a stepped
+    cell, x for `pending`, the program's `registered` left out: it is drawn at the exact
+    block); the cumulative totals stay within the certain bounds."""
     rng = random.Random(seed)
     bulletins = [b for b, _, _, _ in days]
     method = bulletins[-1]["method"]
@@ -471,10 +568,16 @@ def gibbs_guesses(days, system, *, sweeps=160, burn=50, seed=0):
     tables = ("by_station", "by_sex", "by_age_band")
     memo: dict[tuple, float] = {}
 
-    def ll(published, x):
-        k = (published, x)
+    def ll(cell, published, x):
+        kind = 0 if cell == ("figures", "registered") else 1 if cell[-1] == "pending" else 2
+        k = (kind, published, x)
         if k not in memo:
-            memo[k] = math.log(max(_likelihood(published, x, alpha, min_cell), 1e-300))
+            if kind == 0:
+                memo[k] = 0.0
+            else:
+                state = x if kind == 1 else min_cell * (x // min_cell)
+                p = _likelihood(published, state, alpha, min_cell)
+                memo[k] = math.log(max(p, 1e-300))
         return memo[k]
 
     published = [dict(_cells(b)) for b in bulletins]
@@ -484,7 +587,7 @@ def gibbs_guesses(days, system, *, sweeps=160, burn=50, seed=0):
     counts = [dict.fromkeys(p, 0) for p in published]
     bounds = []
     for d in range(n_days):
-        v = system.index[("c", d, ("figures", "registered"))]
+        v = system.index[("T", d, ("figures", "registered"))]
         bounds.append((system.lo[v], system.hi[v]))
 
     def person_cells(attrs, r, which=None):
@@ -508,21 +611,18 @@ def gibbs_guesses(days, system, *, sweeps=160, burn=50, seed=0):
                 cnt[cell] += sign
 
     def gain(attrs, r, which=None):
-        """Log-likelihood change of adding this person (its cells from day r on)."""
         cells = person_cells(attrs, r, which)
         total = 0.0
         for d in range(r, n_days):
             cnt, pub = counts[d], published[d]
             for cell in cells:
                 x = cnt[cell]
-                total += ll(pub[cell], x + 1) - ll(pub[cell], x)
+                total += ll(cell, pub[cell], x + 1) - ll(cell, pub[cell], x)
         return total
 
-    # how many people: the smallest total the last day allows that best fits its number
+    # how many people: the last day's certain bounds (the exact block pins them mostly)
     lo, hi = bounds[-1]
-    last = published[-1][("figures", "registered")]
-    n_people = max(range(lo, min(hi, lo + 60) + 1), key=lambda n: ll(last, n))
-    # registration days: cumulative counts within the bounds, as early as they allow
+    n_people = (lo + min(hi, lo + 2 * min_cell)) // 2
     cum, reg_days = 0, []
     for d in range(n_days):
         want = min(max(bounds[d][0], cum), n_people) if d < n_days - 1 else n_people
@@ -554,7 +654,6 @@ def gibbs_guesses(days, system, *, sweeps=160, burn=50, seed=0):
                 attrs[i] = pick
                 tally[i][pick] += 1
                 shift(attrs, r, +1, i)
-            # the registration day, within the certain bounds on the cumulative totals
             shift(attrs, r, -1)
             for d in range(r, n_days):
                 cumulative[d] -= 1
@@ -583,10 +682,15 @@ def gibbs_guesses(days, system, *, sweeps=160, burn=50, seed=0):
 
 
 def _row_posterior(published_row, alpha, min_cell, cap=6):
-    """Posterior of a row's five outcomes (registered their sum), uniform prior."""
+    """Posterior of a children's row's five outcomes (registered their sum), uniform
+    prior, each cell scored at its v3 published state."""
+
+    def state(f, x):
+        return x if f == "pending" else min_cell * (x // min_cell)
+
     post: dict[tuple, float] = {}
     lik = {
-        f: [_likelihood(published_row[f], x, alpha, min_cell) for x in range(5 * cap + 1)]
+        f: [_likelihood(published_row[f], state(f, x), alpha, min_cell) for x in range(5 * cap + 1)]
         for f in FIGS
     }
     for xs in itertools.product(range(cap + 1), repeat=5):
@@ -597,25 +701,23 @@ def _row_posterior(published_row, alpha, min_cell, cap=6):
     return post
 
 
-def attack(days, *, label):
+def attack(days, *, label, bayes=True):
     """The certain attack, then the Bayesian one; returns the figures of the run."""
     started = time.monotonic()
     bulletins = [b for b, _, _, _ in days]
     method = bulletins[-1]["method"]
     assert method["version"] == "sulh-cellkey/3"
-    min_cell, alpha = method["min_cell"], math.exp(-method["epsilon"])
+    min_cell = method["min_cell"]
+    moved, unseen = check_anchor_model(days)
     attributes, unique = leaf_classes(days[-1][1])
-    system = _System()
-    build(system, days)
-    real = [truth_of(days, name)[0] for name in system.names]
-    system.check_at(real)  # every bound and constraint holds at the truth
-    system.solve()
-    system.check_at(real)
+    system, real = solved(days)
 
     small = narrowed = recovered = zeros = zeros_pinned = 0
     pinned, small_names = [], []
     for name, v in system.index.items():
-        value, _ = truth_of(days, name)
+        if name[0] != "T":
+            continue
+        value = real[v]
         if value == 0:
             zeros += 1
             inside, outside = system.candidates(v, 1, low=0)
@@ -634,56 +736,7 @@ def attack(days, *, label):
         if inside == [value] and not outside:
             recovered += 1
             pinned.append(name)
-    singled_out = sum(1 for name in pinned if truth_of(days, name)[0] == 1)
-
-    # the Bayesian best guess of each small cell (the attacker is told it is 1..4)
-    hist = gibbs_guesses(days, system)
-    children = {}
-    for d, b in enumerate(bulletins):
-        post = _row_posterior(b["children"], alpha, min_cell)
-        children[d] = post
-    hits = own_hits = confident = confident_right = 0
-    truths = []
-    for name in small_names:
-        value, published = truth_of(days, name)
-        truths.append(value)
-        scores = {x: _likelihood(published, x, alpha, min_cell) for x in range(1, min_cell)}
-        own = max(scores, key=scores.get)
-        guess, share = own, 0.0
-        kind, d = name[0], name[1]
-        key = None
-        if kind == "c" and name[2][0] in ("figures", *TABLES):
-            key = name[2]
-        elif kind == "bd" and name[3] == "registered":
-            r = (dt.date.fromisoformat(name[2]) - FIRST_DAY).days if name[2][0] == "2" else -1
-            key = ("bd", r) if 0 <= r <= d else None
-        if key is not None and (d, key) in hist:
-            h = hist[(d, key)]
-            mass = sum(h.values())
-            within = {x: h.get(x, 0) for x in range(1, min_cell)}
-            if sum(within.values()):
-                guess = max(within, key=within.get)
-                share = within[guess] / mass
-        elif kind == "c" and name[2][0] == "children":
-            post = children[d]
-            f = name[2][1]
-            marg = {x: 0.0 for x in range(1, min_cell)}
-            for xs, w in post.items():
-                x = sum(xs) if f == "registered" else xs[OUTCOMES.index(f)]
-                if x in marg:
-                    marg[x] += w
-            total = sum(post.values())
-            guess = max(marg, key=marg.get)
-            share = marg[guess] / total
-        hits += guess == value
-        own_hits += own == value
-        if share >= 0.8:
-            if guess != value and DEBUG:
-                print("confident, wrong:", name, value, published, guess, share)
-            confident += 1
-            confident_right += guess == value
-    n = max(small, 1)
-    mode = max(set(truths), key=truths.count) if truths else 1
+    singled_out = sum(1 for name in pinned if real[system.index[name]] == 1)
     figures = {
         "small": small,
         "narrowed": narrowed,
@@ -691,40 +744,102 @@ def attack(days, *, label):
         "singled_out": singled_out,
         "zeros": zeros,
         "zeros_pinned": zeros_pinned,
-        "hit": hits / n,
-        "own": own_hits / n,
-        "blind": 1 / (min_cell - 1),
-        "mode": truths.count(mode) / n,
-        "confident": confident,
-        "confident_right": confident_right,
+        "moved": moved,
+        "unseen": unseen,
+        "attributes": attributes,
+        "unique": unique,
     }
-    print(
+    line = (
         f"{label}: variables {len(system.names)}, constraints {len(system.cons)}; small cells "
         f"{small}, narrowed {narrowed}, recovered with certainty {recovered}, singled out "
-        f"{singled_out}; true zeros {zeros}, pinned at 0 {zeros_pinned}; best guess right "
-        f"{hits} = {hits / n:.0%} (own cell alone {own_hits / n:.0%}, blind uniform "
-        f"{1 / (min_cell - 1):.0%}, always {mode} {truths.count(mode) / n:.0%}); posterior "
-        f">= 0.8 on {confident}, right {confident_right}; leaves with attributes "
-        f"{attributes}, unique leaf classes {unique}; {time.monotonic() - started:.1f} s"
+        f"{singled_out}; true zeros {zeros}, pinned at 0 {zeros_pinned}; stepped cells that "
+        f"moved a step {moved}, of them showing yesterday's number {unseen}; leaves with "
+        f"attributes {attributes}, unique leaf classes {unique}"
     )
+    if bayes:
+        figures.update(_bayes(days, system, real, small_names))
+        line += (
+            f"; best guess right {figures['hits']}/{small} = {figures['hit']:.0%} (own cell "
+            f"alone {figures['own']:.0%}, blind uniform {figures['blind']:.0%}, always "
+            f"{figures['mode_value']} {figures['mode']:.0%}); posterior >= 0.8 on "
+            f"{figures['confident']}, right {figures['confident_right']}"
+        )
+    print(f"{line}; {time.monotonic() - started:.1f} s")
     for name in pinned[:3]:
-        print("pinned:", name, truth_of(days, name), "needs", system.needed(system.index[name], 5))
+        print(
+            "pinned:", name, real[system.index[name]], "needs", system.needed(system.index[name], 5)
+        )
     assert attributes == 0
     assert unique == 0
     return figures
 
 
-# Measured (14 runs, -p no:randomly --runxfail): 317 small cells each, 5-20 narrowed (the
-# day-0 and held-day totals to 0..4 ranges), 0 recovered, 0 singled out, no true zero pinned;
-# the Bayesian best guess right 40-49 % (own cell alone 29-36 %, blind 25 %, always 2: 36 %).
-V2_ONLY = pytest.mark.skip(
-    reason="models sulh-cellkey/2, where a cell publishes its value now; under v3 a cell "
-    "publishes its state at its last anchor, which this system does not model (its interval "
-    "per cell would be unsound): an independent attacker rewrites it for v3"
-)
+def _bayes(days, system, real, small_names):
+    """The Bayesian best guess of each small cell (the attacker is told it is 1..4)."""
+    bulletins = [b for b, _, _, _ in days]
+    method = bulletins[-1]["method"]
+    min_cell, alpha = method["min_cell"], math.exp(-method["epsilon"])
+    hist = gibbs_guesses(days, system)
+    children = {d: _row_posterior(b["children"], alpha, min_cell) for d, b in enumerate(bulletins)}
+    hits = own_hits = confident = confident_right = 0
+    truths = []
+    for name in small_names:
+        _, d, key = name
+        value = real[system.index[name]]
+        published = _all_cells(bulletins[d])[key]
+        truths.append(value)
+        state = (lambda x: x) if not _is_stepped(key) else (lambda x: min_cell * (x // min_cell))
+        scores = {x: _likelihood(published, state(x), alpha, min_cell) for x in range(1, min_cell)}
+        own = max(scores, key=scores.get)
+        guess, share = own, 0.0
+        hkey = None
+        if key[0] in ("figures", *TABLES):
+            hkey = key
+        elif key[0] == "by_day" and key[2] == "registered" and key[1][0] == "2":
+            r = (dt.date.fromisoformat(key[1]) - FIRST_DAY).days
+            hkey = ("bd", r) if 0 <= r <= d else None
+        if hkey is not None and (d, hkey) in hist:
+            h = hist[(d, hkey)]
+            mass = sum(h.values())
+            within = {x: h.get(x, 0) for x in range(1, min_cell)}
+            if sum(within.values()):
+                guess = max(within, key=within.get)
+                share = within[guess] / mass
+        elif key[0] == "children":
+            post = children[d]
+            f = key[1]
+            marg = {x: 0.0 for x in range(1, min_cell)}
+            for xs, w in post.items():
+                x = sum(xs) if f == "registered" else xs[OUTCOMES.index(f)]
+                if x in marg:
+                    marg[x] += w
+            guess = max(marg, key=marg.get)
+            share = marg[guess] / sum(post.values())
+        hits += guess == value
+        own_hits += own == value
+        if share >= 0.8:
+            confident += 1
+            confident_right += guess == value
+    n = max(len(small_names), 1)
+    mode = max(set(truths), key=truths.count) if truths else 1
+    return {
+        "hits": hits,
+        "hit": hits / n,
+        "own": own_hits / n,
+        "blind": 1 / (min_cell - 1),
+        "mode_value": mode,
+        "mode": truths.count(mode) / n,
+        "confident": confident,
+        "confident_right": confident_right,
+    }
 
 
-@V2_ONLY
+# Measured on v3 (2026-12-07, --runxfail -s): the fixed pattern and drawn seeds 1-4, 5 runs:
+# 317-382 small cells a run, 0-14 narrowed, 0 recovered, 0 singled out, no true zero pinned;
+# the anchor model held at the truth in every run (40-52 steps a run, 5-12 of them showing
+# yesterday's number by a coincidence of the draws); the Bayesian best guess right 26-38 %
+# (own cell alone 20-22 %, blind 25 %, always 2: 33-37 %, an oracle's baseline), posterior
+# >= 0.8 on 0-18 cells, right 11 of 18 (overconfident).
 def test_ten_days_of_everything_public_recover_no_small_cell(personas, programs, tmp_path, capsys):
     days = simulate(personas, tmp_path, capsys, opening=False)
     result = attack(days, label="ten days")
@@ -732,13 +847,24 @@ def test_ten_days_of_everything_public_recover_no_small_cell(personas, programs,
     assert result["recovered"] == 0
 
 
-# Measured (6 runs): 301 small cells each, 6-28 narrowed, 0 recovered, 0 singled out; the
-# best guess right 41-46 % (own cell alone 29-36 %, blind 25 %, always 2: 39 %).
-@V2_ONLY
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_ten_drawn_days_recover_no_small_cell(personas, programs, tmp_path, capsys, seed):
+    days = simulate(personas, tmp_path, capsys, opening=False, seed=seed)
+    with capsys.disabled():
+        result = attack(days, label=f"ten drawn days, seed {seed}")
+    assert result["singled_out"] == 0
+    assert result["recovered"] == 0
+
+
+# Measured (2 runs: the fixed pattern, seed 5): 301 and 335 small cells, 1 and 0 narrowed,
+# 0 recovered, 0 singled out; best guess right 37 % and 36 % (always 2: 39 %, 33 %).
+@pytest.mark.parametrize("seed", [None, 5])
 def test_an_opening_day_of_one_adult_per_station_recovers_no_small_cell(
-    personas, programs, tmp_path, capsys
+    personas, programs, tmp_path, capsys, seed
 ):
-    days = simulate(personas, tmp_path, capsys, opening=True)
-    result = attack(days, label="opening day")
+    days = simulate(personas, tmp_path, capsys, opening=True, seed=seed)
+    with capsys.disabled():
+        result = attack(days, label=f"opening day, seed {seed}")
     assert result["singled_out"] == 0
     assert result["recovered"] == 0
