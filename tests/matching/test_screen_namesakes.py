@@ -50,6 +50,14 @@ def _registry(registrant: PersonRecord) -> list[PersonRecord]:
     return [registrant, *others]
 
 
+def _known(record_id: str, given: str, father: str) -> PersonRecord:
+    """The registrant with his birth year and his mother's name (those of entry L04)."""
+    return PersonRecord(
+        record_id=record_id, given_name=given, father_name=father, family_name="Al Ahmad",
+        mother_name="Zainab", birth_date="1968",
+    )  # fmt: skip
+
+
 def test_a_frequent_name_alone_does_not_alert_on_twenty_namesakes():
     bare = PersonRecord(
         record_id="Q1", given_name="Muhamed", father_name="Mhd", family_name="Al Ahmad"
@@ -61,14 +69,7 @@ def test_a_frequent_name_alone_does_not_alert_on_twenty_namesakes():
 
 
 def test_with_his_birth_year_and_mother_the_right_entry_alerts_first_with_the_evidence():
-    known = PersonRecord(
-        record_id="Q1",
-        given_name="Muhamed",
-        father_name="Mhd",
-        family_name="Al Ahmad",
-        mother_name="Zainab",
-        birth_date="1968",
-    )
+    known = _known("Q1", "Muhamed", "Mhd")
     hits = screen(_namesake_list(), _registry(known), model=D)
     assert hits, "the right entry alerts"
     first = hits[0]
@@ -83,14 +84,7 @@ def test_the_expected_alert_rate_on_the_registry_at_hand():
     bare = PersonRecord(
         record_id="Q1", given_name="Muhamed", father_name="Mhd", family_name="Al Ahmad"
     )
-    known = PersonRecord(
-        record_id="Q2",
-        given_name="Mohamad",
-        father_name="Mohammed",
-        family_name="Al-Ahmad",
-        mother_name="Zainab",
-        birth_date="1968",
-    )
+    known = _known("Q2", "Mohamad", "Mohammed")
     registry = [*_registry(bare), known]
     rate = expected_alert_rate(_namesake_list(), registry, model=D)
     assert (rate.registrants, rate.alerted) == (6, 1)
