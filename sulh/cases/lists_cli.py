@@ -22,12 +22,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="CSV in the batch schema (+ aliases), or the UN Security Council list (.xml)",
     )
     load.add_argument("--source", default="", help="where the list comes from")
+    load.add_argument(
+        "--expected-alerts",
+        action="store_true",
+        help="say how many registered cases the list would alert on, and import nothing",
+    )
+    load.add_argument("--threshold", type=float, help="with --expected-alerts: the alert threshold")
     load.set_defaults(handler=_import)
 
 
 def _import(args: argparse.Namespace) -> int:
     setup_django()
     from sulh.cases.lists import list_import
+
+    if args.expected_alerts:
+        from sulh.matching.lists import list_expected_alerts
+
+        rate = list_expected_alerts(path=args.file, threshold=args.threshold)
+        print(rate.line())
+        print(f"list {args.name}: nothing imported (--expected-alerts)")
+        return 0
 
     imported = list_import(
         path=args.file, name=args.name, user=None, source=args.source, progress=staged_progress()

@@ -20,7 +20,7 @@ from typing import cast
 import numpy as np
 
 from sulh.matching.cluster import coherent_clusters, link_threshold
-from sulh.matching.index import MAX_BLOCK, MatchIndex, blocking_keys
+from sulh.matching.index import MAX_BLOCK, MatchIndex, blocking_keys, combination_counts
 from sulh.matching.normalize import ascii_digits, clean, script_of
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import (
@@ -577,11 +577,14 @@ def screen(
     index = MatchIndex(stats=NameStats.from_records(entries), model=model)
     index.extend(entries)
     records = list(records)
+    # how many registrants at hand hold each name combination (2026.12d weighs it)
+    counts = combination_counts(records) if model.namesakes is not None else None
     hits: list[Hit] = []
     for done, record in enumerate(records, start=1):
         for candidate in index.query(
-            record, threshold=threshold, exclude_self=False, screening=True
-        ):
+            record, threshold=threshold, exclude_self=False, screening=True,
+            registry_counts=counts,
+        ):  # fmt: skip
             hits.append(
                 Hit(
                     record.record_id,
@@ -593,3 +596,66 @@ def screen(
         if progress and (done % 500 == 0 or done == len(records)):
             progress(done, len(records))
     return hits
+
+
+@dataclass(frozen=True)
+class AlertRate:
+    """How many registrants of the registry at hand a list raises alerts on, at a threshold."""
+
+    threshold: float
+    registrants: int
+    alerted: int  # registrants with at least one alert
+    alerts: int
+    model: str
+
+    @property
+    def share(self) -> float:
+        return self.alerted / self.registrants if self.registrants else 0.0
+
+    def line(self) -> str:
+        per_1000 = 1000 * self.alerts / self.registrants if self.registrants else 0.0
+        return (
+            f"expected alerts at threshold {self.threshold:.2f} ({self.model}): "
+            f"{self.alerted:,} of {self.registrants:,} registrants ({100 * self.share:.1f} %), "
+            f"{self.alerts:,} alerts ({per_1000:.1f} per 1,000 registrants)"
+        )
+
+
+def alert_rate(
+    hits: Iterable[Hit],
+    registrants: int,
+    *,
+    threshold: float,
+    model: ModelVersion = CURRENT,
+    person_of: Callable[[str], str] | None = None,
+) -> AlertRate:
+    """``hits`` counted at ``threshold``: registrants alerted and alerts. ``person_of``
+    names the registrant of a record id (a case held as two records, one per script, is
+    one registrant; its alerts on one entry count once)."""
+    person = person_of or (lambda record_id: record_id)
+    alerts = {(person(h.record_id), h.list_id) for h in hits if h.score >= threshold}
+    return AlertRate(
+        threshold=threshold,
+        registrants=registrants,
+        alerted=len({p for p, _ in alerts}),
+        alerts=len(alerts),
+        model=model.name,
+    )
+
+
+def expected_alert_rate(
+    list_records: Iterable[PersonRecord],
+    records: Sequence[PersonRecord],
+    *,
+    threshold: float | None = None,
+    model: ModelVersion = CURRENT,
+    person_of: Callable[[str], str] | None = None,
+    progress: Progress | None = None,
+) -> AlertRate:
+    """The alerts a list would raise on the registry at hand at ``threshold`` (the model's
+    screening threshold by default), before it is imported: the registry screened against
+    it as ``screen`` does, nothing stored. ``person_of`` as in ``alert_rate``."""
+    threshold = model.screen_threshold if threshold is None else threshold
+    hits = screen(list_records, records, threshold=threshold, model=model, progress=progress)
+    people = len({(person_of or (lambda r: r))(r.record_id) for r in records})
+    return alert_rate(hits, people, threshold=threshold, model=model, person_of=person_of)

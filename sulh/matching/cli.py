@@ -11,6 +11,7 @@ from pathlib import Path
 from sulh.matching.batch import (
     InputError,
     RowRejection,
+    alert_rate,
     dedup,
     read_people_csv,
     screen,
@@ -40,6 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     screen_cmd.add_argument("--output", required=True)
     screen_cmd.add_argument("--threshold", type=float)
     screen_cmd.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
+    screen_cmd.add_argument(
+        "--expected-alerts",
+        action="store_true",
+        help="also say how many registrants the list alerts on at the threshold (stderr)",
+    )
     _engine(screen_cmd)
     _model(screen_cmd)
     screen_cmd.set_defaults(handler=_screen)
@@ -247,4 +253,9 @@ def _screen(args: argparse.Namespace) -> int:
         f"{len(records)} records screened against {len(entries)} entries: {len(hits)} hits",
         file=sys.stderr,
     )
+    if args.expected_alerts:
+        model = model_named(args.model)
+        threshold = model.screen_threshold if args.threshold is None else args.threshold
+        rate = alert_rate(hits, len(records), threshold=threshold, model=model)
+        print(rate.line(), file=sys.stderr)
     return 0

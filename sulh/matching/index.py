@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -89,12 +89,65 @@ def plain_keys(record: PersonRecord) -> set[str]:
     return keys
 
 
+def keyed(plain: str, key: bytes | None) -> str:
+    """One blocking key as stored: keyed (HMAC-SHA256, 128 bits) when ``key`` is given."""
+    if key is None:
+        return plain
+    return hmac.new(key, plain.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def blocking_keys(record: PersonRecord, *, key: bytes | None = None) -> set[str]:
     """The record's blocking keys; keyed (HMAC-SHA256, 128 bits) when ``key`` is given."""
     keys = plain_keys(record)
     if key is None:
         return keys
     return {hmac.new(key, k.encode(), hashlib.sha256).hexdigest()[:32] for k in keys}
+
+
+# The blocking keys that name a whole name combination, most specific first: given,
+# father's and family names (or three words of a full name), then given and family names.
+COMBINATION_KINDS = ("t:", "p:")
+
+
+def name_combinations(record: PersonRecord, *, key: bytes | None = None) -> dict[str, int]:
+    """The record's name-combination keys (keyed when ``key`` is given), each with its
+    specificity: 0 for three names, 1 for two."""
+    found: dict[str, int] = {}
+    for plain in plain_keys(record):
+        kind = plain[:2]
+        if kind in COMBINATION_KINDS:
+            found[keyed(plain, key)] = COMBINATION_KINDS.index(kind)
+    return found
+
+
+def combination_counts(records: Iterable[PersonRecord]) -> Counter[str]:
+    """How many registrants hold each name combination (``name_combinations``, not keyed):
+    records of one registrant (one record id, e.g. a case in both scripts) count once."""
+    counts: Counter[str] = Counter()
+    last: dict[str, str] = {}
+    for record in records:
+        for combination in name_combinations(record):
+            if last.get(combination) != record.record_id:
+                last[combination] = record.record_id
+                counts[combination] += 1
+    return counts
+
+
+def namesakes(
+    shared: Iterable[tuple[str, int]],
+    registrants: Mapping[str, int],
+    entries: Mapping[str, int],
+) -> tuple[int, int, int] | None:
+    """Of the name combinations a registrant and an entry share (key, specificity), the
+    most specific one (three names before two; then the one fewest registrants hold): how
+    many registrants and how many entries hold it, and its specificity. None when they
+    share none."""
+    best: tuple[int, int, int] | None = None
+    for key, rank in shared:
+        found = (rank, max(registrants.get(key, 1), 1), max(entries.get(key, 1), 1))
+        if best is None or found < best:
+            best = found
+    return None if best is None else (best[1], best[2], best[0])
 
 
 @dataclass(frozen=True)
@@ -146,17 +199,42 @@ class MatchIndex:
         limit: int = 20,
         exclude_self: bool = True,
         screening: bool = False,
+        registry_counts: Mapping[str, int] | None = None,
     ) -> list[Candidate]:
+        """The candidates scoring ``threshold`` or more, best first. ``registry_counts``
+        (screening, with ``combination_counts`` of the registry at hand): each pair's
+        shared name combination is weighed by how many registrants and entries hold it."""
         scored = []
+        shared = (
+            self._shared_combinations(record)
+            if screening and registry_counts is not None and self.model.namesakes
+            else None
+        )
         for record_id in self.candidate_ids(record, exclude_self=exclude_self):
+            found = None
+            if shared is not None and registry_counts is not None:
+                found = namesakes(
+                    shared.get(record_id, ()),
+                    registry_counts,
+                    {k: len(self.blocks.get(k, ())) for k, _ in shared.get(record_id, ())},
+                )
             result = compare(
                 record,
                 self.records[record_id],
                 stats=self.stats,
                 screening=screening,
                 model=self.model,
+                namesakes=found,
             )
             if result.score >= threshold:
                 scored.append(Candidate(record_id=record_id, result=result))
         scored.sort(key=lambda c: (-c.result.score, c.record_id))
         return scored[:limit]
+
+    def _shared_combinations(self, record: PersonRecord) -> dict[str, list[tuple[str, int]]]:
+        """For each indexed record, the name combinations it shares with ``record``."""
+        shared: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for combination, rank in name_combinations(record, key=self.key).items():
+            for member in self.blocks.get(combination, ()):
+                shared[member].append((combination, rank))
+        return shared

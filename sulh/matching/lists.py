@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from sulh.accounts.models import User
 from sulh.audit.services import audit_record
 from sulh.core.errors import ValidationFailed
-from sulh.matching.batch import InputError
+from sulh.matching.batch import AlertRate, InputError, expected_alert_rate
 from sulh.matching.index import MAX_BLOCK, blocking_keys
 from sulh.matching.models import ListEntry, ListKey, MatchKey, ScreeningList
 from sulh.matching.online import list_matches
@@ -31,6 +31,7 @@ from sulh.matching.stored import (
     registered_records,
 )
 from sulh.matching.unsc import read_list_file
+from sulh.registry.models import Person
 
 IMPORT_BATCH = 5_000
 LOOKUP_CHUNK = 900  # keys per IN (...) query, under SQLite's bound on parameters
@@ -146,3 +147,26 @@ def list_version_hits(
                 yield case_id, hits
         if progress:
             progress("cases", start + len(chunk), len(case_ids))
+
+
+def list_expected_alerts(
+    *, path: Path, threshold: float | None = None, chunk: int = 5_000
+) -> AlertRate:
+    """How many registered cases a list file would alert on at ``threshold``, before it is
+    imported (nothing is stored): every registered case (both scripts of each) screened
+    against the file's entries as ``sulh match screen`` does, with the name combinations
+    counted over the registry at hand."""
+    try:
+        entries, _ = read_list_file(path)
+    except InputError as exc:
+        raise ValidationFailed(str(exc), field="file") from None
+    case_ids = sorted(
+        {pk for pk in Person.objects.values_list("intake__case__pk", flat=True) if pk is not None}
+    )
+    records: list[PersonRecord] = []
+    for start in range(0, len(case_ids), chunk):
+        for _, found in registered_records(case_ids[start : start + chunk]):
+            records.extend(found)
+    return expected_alert_rate(
+        entries, records, threshold=threshold, person_of=lambda record_id: record_id
+    )

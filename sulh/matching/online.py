@@ -14,13 +14,15 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
-from sulh.matching.index import MAX_BLOCK
+from sulh.matching.index import MAX_BLOCK, keyed, name_combinations, namesakes
 from sulh.matching.models import ListKey, MatchKey, ScreeningList
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import MatchResult, compare, compare_reaching
 from sulh.matching.stored import (
     list_entry_records,
+    list_matching_key,
     list_record_keys,
+    matching_key,
     record_keys,
     registered_records,
 )
@@ -49,7 +51,9 @@ def registrant_screen(*, case_id: int, records: Sequence[PersonRecord]) -> Onlin
         [MatchKey(case_id=case_id, key=k) for k in keys], ignore_conflicts=True
     )
     lists = list(ScreeningList.objects.filter(active=True))
-    return OnlineCheck(duplicates=duplicates, list_hits=list_matches(records, lists=lists))
+    return OnlineCheck(
+        duplicates=duplicates, list_hits=list_matches(records, lists=lists, registered=True)
+    )
 
 
 def online_check(
@@ -60,7 +64,7 @@ def online_check(
     lists = list(ScreeningList.objects.filter(active=True))
     return OnlineCheck(
         duplicates=duplicate_matches(records, keys=keys, exclude=exclude),
-        list_hits=list_matches(records, lists=lists),
+        list_hits=list_matches(records, lists=lists, registered=exclude is not None),
     )
 
 
@@ -102,13 +106,33 @@ def candidate_case_ids(keys: Iterable[str], *, exclude: int | None = None) -> li
 
 
 def list_matches(
-    records: Sequence[PersonRecord], *, lists: Sequence[ScreeningList]
+    records: Sequence[PersonRecord],
+    *,
+    lists: Sequence[ScreeningList],
+    registered: bool = True,
 ) -> list[tuple[int, MatchResult]]:
     """(list entry id, best result) for the entries of ``lists`` over the list threshold:
     candidates by the records' list-side blocking keys from ``ListKey`` (``MAX_BLOCK`` per
-    key and list), the best ``MAX_LIST_HITS`` per list and record."""
+    key and list), the best ``MAX_LIST_HITS`` per list and record. With a model that weighs
+    namesakes (2026.12d on), each pair's shared name combination is weighed by how many
+    registered cases hold it (``MatchKey``, counted up to ``MAX_BLOCK + 1``; ``registered``:
+    the records' own case is among them, else it is counted on top) and how many entries
+    of the list do (``ListKey``)."""
     if not records or not lists:
         return []
+    combos = _combinations(records) if CURRENT.namesakes is not None else {}
+    registry_counts: dict[str, int] = {}
+    if combos:
+        found = bounded_blocks(
+            table=MatchKey._meta.db_table,
+            member="case_id",
+            keys={reg for reg, _, _ in combos.values()},
+        )
+        own = 0 if registered else 1
+        registry_counts = {
+            plain: max(len(found.get((None, reg), ())) + own, 1)
+            for plain, (reg, _, _) in combos.items()
+        }
     blocks = bounded_blocks(
         table=ListKey._meta.db_table,
         member="entry_id",
@@ -124,14 +148,26 @@ def list_matches(
     }
     entries = list_entry_records({pk for ids in candidate_ids.values() for pk in ids})
     out: list[tuple[int, MatchResult]] = []
-    for ids in candidate_ids.values():
+    for scope, ids in candidate_ids.items():
+        # entry -> the name combinations it shares with the registrant (plain key, rank)
+        shared: dict[int, list[tuple[str, int]]] = {}
+        entry_counts: dict[str, int] = {}
+        for plain, (_, listed, rank) in combos.items():
+            members = blocks.get((scope, listed), [])
+            entry_counts[plain] = len(members)
+            for pk in members:
+                shared.setdefault(pk, []).append((plain, rank))
         best: dict[int, MatchResult] = {}
         for record in records:
             scored = []
             for pk in ids:
                 result = compare_reaching(
-                    record, entries[pk], threshold=LIST_THRESHOLD, screening=True
-                )
+                    record, entries[pk], threshold=LIST_THRESHOLD, screening=True,
+                    namesakes=(
+                        namesakes(shared[pk], registry_counts, entry_counts)
+                        if pk in shared else None
+                    ),
+                )  # fmt: skip
                 if result is not None:
                     scored.append((pk, result))
             scored.sort(key=lambda c: (-c[1].score, str(c[0])))
@@ -140,6 +176,16 @@ def list_matches(
                     best[pk] = result
         out += best.items()
     return out
+
+
+def _combinations(records: Sequence[PersonRecord]) -> dict[str, tuple[str, str, int]]:
+    """The records' name combinations: plain key -> (registry-keyed, list-keyed, rank)."""
+    registry, listed = matching_key(), list_matching_key()
+    found: dict[str, tuple[str, str, int]] = {}
+    for record in records:
+        for plain, rank in name_combinations(record).items():
+            found[plain] = (keyed(plain, registry), keyed(plain, listed), rank)
+    return found
 
 
 def bounded_blocks(

@@ -32,7 +32,13 @@ from sulh.matching.normalize import (
 )
 from sulh.matching.record import PersonRecord
 from sulh.matching.translit import surprise
-from sulh.matching.versions import CURRENT, RARITY_MAX, ModelVersion, NameWeights
+from sulh.matching.versions import (
+    CURRENT,
+    RARITY_MAX,
+    ListBirthWeights,
+    ModelVersion,
+    NameWeights,
+)
 
 MODEL = CURRENT.name
 
@@ -411,10 +417,29 @@ def birth_weight(a: str, b: str, *, lenient: bool = False, model: ModelVersion =
 
 
 def _birth_outcome(a: str, b: str, *, lenient: bool, model: ModelVersion) -> _Outcome:
+    if lenient and model.list_birth is not None:
+        return _list_birth(a, b, model.list_birth)
     found = _birth_dates(a, b, model)
     if lenient and found[1] < -1.0 and found[0] == 0.0:
         return found[0], model.birth.list_approximate, found[2] + " (list dates are approximate)"
     return found
+
+
+def _list_birth(a: str, b: str, w: ListBirthWeights) -> _Outcome:
+    """A registrant's birth date against a list entry's, by level (2026.12d on)."""
+    pa, pb = _parse_birth(a), _parse_birth(b)
+    if pa is None or pb is None:
+        return -1, 0.0, "not recorded on both"
+    (ya, ma, da), (yb, mb, db) = pa, pb
+    if ya == yb:
+        if ma is not None and mb is not None and (ma, da) in ((mb, db), (db, mb)):
+            return 1.0, w.same_date, "same date"
+        if ma is None or mb is None:
+            return 0.8, w.same_year, "same year (one date is year-only)"
+        return 0.6, w.same_year, "same year, another day"
+    if abs(ya - yb) == 1:
+        return 0.4, w.year_apart, "years one apart"
+    return 0.0, w.years_apart, f"years {abs(ya - yb)} apart"
 
 
 def _birth_dates(a: str, b: str, model: ModelVersion) -> _Outcome:
@@ -509,16 +534,103 @@ def compare(
     stats: NameStats | None = None,
     screening: bool = False,
     model: ModelVersion = CURRENT,
+    namesakes: tuple[int, int, int] | None = None,
 ) -> MatchResult:
-    """``screening``: ``b`` is a list entry (approximate birth dates, aliases)."""
+    """``screening``: ``b`` is a list entry (approximate birth dates, aliases).
+    ``namesakes``: how many registrants and list entries at hand hold the name
+    combination the two agree on (``index.namesakes``), weighed when the model does."""
     stats = stats or _DEFAULT_STATS
     names_model = _names_model(model, screening)
     evidence = _aliases(a, b, stats, _names(a, b, stats, names_model), names_model)
+    found = namesake_feature(namesakes, screening=screening, model=model)
+    birth_model = _birth_model(model, found)
     evidence.append(_mother_feature(a, b, names_model))
-    evidence.append(birth_feature(a.birth_date, b.birth_date, lenient=screening, model=model))
+    evidence.append(birth_feature(a.birth_date, b.birth_date, lenient=screening, model=birth_model))
     evidence.append(national_id_feature(a.national_id, b.national_id, model=model))
     evidence.append(place_feature(a.birth_place, b.birth_place, model=model))
+    if found is not None:
+        evidence.append(found)
+        evidence += _names_alone(evidence, namesakes, screening=screening, model=model)
     return _result(evidence, screening=screening, model=model)
+
+
+NON_NAME_EVIDENCE = ("birth_date", "mother_name", "national_id")
+
+
+@lru_cache(maxsize=16)
+def _lenient_model(model: ModelVersion) -> ModelVersion:
+    return replace(model, list_birth=None)
+
+
+def _birth_model(model: ModelVersion, namesake: FieldEvidence | None) -> ModelVersion:
+    """Against a list, the birth date weighs by ``list_birth`` (EM) only when others hold
+    the pair's name combination too (more than one registrant or entry at hand): then a
+    birth year far off most likely means another man of that name. With a name held by
+    this registrant and this entry alone, or where nothing is known of the name's
+    frequency (an in-memory index without a registry), a far-off date is more likely the
+    list's approximation and weighs as in 2026.12b (at most -1.5)."""
+    if model.list_birth is None or (namesake is not None and namesake.score > 1):
+        return model
+    return _lenient_model(model)
+
+
+def _names_alone(
+    evidence: list[FieldEvidence],
+    namesakes: tuple[int, int, int] | None,
+    *,
+    screening: bool,
+    model: ModelVersion,
+) -> list[FieldEvidence]:
+    """Names only, on a name more common than a typical one (the namesakes line weighs
+    against): the pair's total is held at ``alone_cap``
+    ("names only: others share this name"), so that a frequent name alone does not alert."""
+    w = model.namesakes
+    if w is None or w.alone_cap is None or namesakes is None:
+        return []
+    if not any(e.field == "namesakes" and e.weight < 0 for e in evidence):
+        return []  # a name no more common than a typical one
+    if any(e.field in NON_NAME_EVIDENCE and e.weight >= w.evidence_min for e in evidence):
+        return []
+    total = _prior(model, screening) + sum(e.weight for e in evidence)
+    if total <= w.alone_cap:
+        return []
+    return [
+        FieldEvidence(
+            "names_only", 0.0, round(w.alone_cap - total, 2), "", "",
+            "names only, and others share this name: no birth date, mother's name or number agrees",
+        )
+    ]  # fmt: skip
+
+
+def namesake_feature(
+    namesakes: tuple[int, int, int] | None, *, screening: bool, model: ModelVersion
+) -> FieldEvidence | None:
+    """Agreement on a whole name combination that k registrants and n entries share weighs
+    less: a name that twenty people hold says at most one in twenty of each (2026.12d on,
+    screening). None when the model does not weigh it or nothing is known."""
+    w = model.namesakes
+    if w is None or not screening or namesakes is None:
+        return None
+    registrants, entries = max(namesakes[0], 1), max(namesakes[1], 1)
+    typical_registrants, typical_entries = w.typical[min(namesakes[2], len(w.typical) - 1)]
+    # only ever against: a combination rarer than typical gains nothing here (its names
+    # already weigh by their rarity), a frequent one loses
+    weight = min(
+        0.0,
+        -(
+            w.registrants * math.log2(registrants / typical_registrants)
+            + w.entries * math.log2(entries / typical_entries)
+        ),
+    )
+    return FieldEvidence(
+        "namesakes",
+        float(max(registrants, entries)),
+        round(weight, 2),
+        f"{registrants} registrant{'s' if registrants != 1 else ''}",
+        f"{entries} entr{'ies' if entries != 1 else 'y'}",
+        f"{registrants} registrant{'s' if registrants != 1 else ''} and {entries} list "
+        f"entr{'ies' if entries != 1 else 'y'} share this name",
+    )
 
 
 @lru_cache(maxsize=16)
@@ -588,6 +700,7 @@ def compare_reaching(
     stats: NameStats | None = None,
     screening: bool = False,
     model: ModelVersion = CURRENT,
+    namesakes: tuple[int, int, int] | None = None,
 ) -> MatchResult | None:
     """``compare(a, b, ...)`` when it scores ``threshold`` or more, else None. A pair is
     given up as soon as what is left to weigh, counted at its best, cannot lift it over:
@@ -595,9 +708,10 @@ def compare_reaching(
     the mother's name; each field is weighed once, as ``compare`` weighs it."""
     stats = stats or _DEFAULT_STATS
     need = needed_weight(threshold)
-    known = _prior(model, screening) + birth_weight(
-        a.birth_date, b.birth_date, lenient=screening, model=model
-    )
+    namesake = namesake_feature(namesakes, screening=screening, model=model)
+    birth_model = _birth_model(model, namesake)
+    known = _prior(model, screening) + (namesake.weight if namesake else 0.0)
+    known += birth_weight(a.birth_date, b.birth_date, lenient=screening, model=birth_model)
     known += national_id_weight(a.national_id, b.national_id, model=model)
     if known + best_gain(a, b, stats=stats, model=model) < need:
         return None
@@ -613,10 +727,13 @@ def compare_reaching(
         return None
     evidence += [
         mother,
-        birth_feature(a.birth_date, b.birth_date, lenient=screening, model=model),
+        birth_feature(a.birth_date, b.birth_date, lenient=screening, model=birth_model),
         national_id_feature(a.national_id, b.national_id, model=model),
         place_feature(a.birth_place, b.birth_place, model=model),
     ]
+    if namesake is not None:
+        evidence.append(namesake)
+        evidence += _names_alone(evidence, namesakes, screening=screening, model=model)
     result = _result(evidence, screening=screening, model=model)
     return result if result.score >= threshold else None
 
@@ -689,6 +806,9 @@ def could_reach(
     birth date and national number. False only when even that falls short, so skipping
     such a pair changes no result."""
     total = _prior(model, screening) + best_gain(a, b, stats=stats, model=model)
-    total += birth_weight(a.birth_date, b.birth_date, lenient=screening, model=model)
+    total += max(
+        birth_weight(a.birth_date, b.birth_date, lenient=screening, model=model),
+        birth_weight(a.birth_date, b.birth_date, lenient=screening, model=_lenient_model(model)),
+    )
     total += national_id_weight(a.national_id, b.national_id, model=model)
     return total >= needed_weight(threshold)

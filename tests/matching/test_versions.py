@@ -22,7 +22,7 @@ NEAR = PersonRecord("b", given_name="Omar", family_name="Haddad", national_id="2
 
 
 def test_the_current_version_is_the_model_results_name():
-    assert MODEL == CURRENT.name == "sulh-fs-2026.12c"
+    assert MODEL == CURRENT.name == "sulh-fs-2026.12d"
     assert compare(ONE, ONE).model == MODEL
     assert compare(ONE, ONE, model=VERSIONS["sulh-fs-2026.11b"]).model == "sulh-fs-2026.11b"
     with pytest.raises(ValueError, match=r"known: sulh-fs-2026\.12"):
