@@ -10,7 +10,12 @@ from sulh.audit.services import audit_record
 from sulh.cases import services as case_services
 from sulh.cases.models import Case
 from sulh.matching.candidates import candidates_create
-from sulh.matching.lists import Progress, list_store, list_version_hits
+from sulh.matching.lists import (
+    Progress,
+    list_expected_alerts,  # noqa: F401  (the command's)
+    list_store,
+    list_version_hits,
+)
 from sulh.matching.models import CandidateKind, ScreeningList
 
 

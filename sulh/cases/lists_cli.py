@@ -33,11 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _import(args: argparse.Namespace) -> int:
     setup_django()
-    from sulh.cases.lists import list_import
+    from sulh.cases.lists import list_expected_alerts, list_import
 
     if args.expected_alerts:
-        from sulh.matching.lists import list_expected_alerts
-
         rate = list_expected_alerts(path=args.file, threshold=args.threshold)
         print(rate.line())
         print(f"list {args.name}: nothing imported (--expected-alerts)")

@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from sulh.accounts.policy import Action
+from sulh.accounts.policy import Action, require
 from sulh.cards.models import Card
 from sulh.departures import selectors as departure_selectors
 from sulh.departures.models import Convoy, Traveller, TravellerStatus
@@ -41,6 +41,7 @@ PACK_FORMAT = "sulh-door-pack/1"
 
 
 def _door_convoy(request: HttpRequest, convoy_id: int) -> Convoy:
+    require(request.user, Action.RECORD_BOARDING)  # type: ignore[arg-type]  # login_required
     convoy = departure_views._convoy(request, convoy_id, Action.RECORD_BOARDING)
     return Convoy.objects.select_related("program").get(pk=convoy.pk)
 

@@ -12,6 +12,7 @@ it registers (the attacker's side knowledge in the onlooker attacks)."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -127,7 +128,11 @@ def test_equal_numbers_in_nested_cells_reveal_no_small_group(personas, programs,
     )
     # fails on v3: equal numbers are no better than the base rate, and about small groups
     # they are rare coincidences (in v2: 20-31 right against 2-10 wrong, 1-7 small groups)
-    assert precision <= base + 0.25
+    # "no better than the base rate", judged with the sampling error of a few claims (5 right
+    # of 5 at a 36 % base rate happens by chance): the attack succeeds only when its right
+    # claims exceed the base rate's expectation by three standard deviations and one
+    claims = right + wrong
+    assert right <= claims * base + 3 * math.sqrt(claims * base * (1 - base)) + 1, precision
     assert small_right <= 2
 
 

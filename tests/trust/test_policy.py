@@ -115,6 +115,7 @@ PAGES_WITHOUT_A_RESOURCE = {
     "LogoutView": "sign-out",
     "verify_page": "public: checkpoints verify cards offline",
     "verify_service_worker": "public: the verifier's offline script",
+    "door_service_worker": "the same offline script, served under /door/ for its scope",
     "case_lookup": "only redirects to the case page, which asks the helper",
 }
 ENDPOINTS_WITHOUT_A_RESOURCE = {
