@@ -40,7 +40,7 @@ from sulh.matching.batch import (
 )
 from sulh.matching.cluster import coherent_clusters, link_threshold
 from sulh.matching.cluster import roots as _components
-from sulh.matching.index import MAX_BLOCK, blocking_keys
+from sulh.matching.index import MAX_BLOCK, blocking_keys, name_combinations, namesakes
 from sulh.matching.record import PersonRecord
 from sulh.matching.score import NameStats, compare_reaching, log_odds
 from sulh.matching.versions import CURRENT
@@ -217,6 +217,7 @@ def screen_frame(
     entries, list_rejections = _accepted(list_frame, one_part_ok=True)
     records, rejections = _accepted(frame)
     stats = spark.sparkContext.broadcast(entries.rdd.mapPartitions(_stats).treeReduce(_merge))
+    counts = spark.sparkContext.broadcast(_namesake_counts(entries, records))
     listed = _keys(entries).select("key", F.col("pos").alias("e"))
     asked = records.rdd.flatMap(
         lambda row: ((key, row["pos"]) for key in blocking_keys(_person(row)))
@@ -227,10 +228,17 @@ def screen_frame(
 
     def score(partition: Iterable[Any]) -> Iterator[tuple[int, str, str, float, str]]:
         table = stats.value
+        held = counts.value  # None when the model does not weigh name combinations
         for row in partition:
+            person, entry = _person(row, "q_"), _person(row, "e_")
+            found = None
+            if held is not None:
+                theirs = name_combinations(entry)
+                shared = [(k, r) for k, r in name_combinations(person).items() if k in theirs]
+                found = namesakes(shared, held[0], held[1])
             result = compare_reaching(
-                _person(row, "q_"), _person(row, "e_"), threshold=threshold, stats=table,
-                screening=True,
+                person, entry, threshold=threshold, stats=table, screening=True,
+                namesakes=found,
             )  # fmt: skip
             if result is not None:
                 yield (
@@ -252,6 +260,30 @@ def screen_frame(
         .drop("pos", "rank")
     )
     return SparkScreen(hits=hits, rejections=rejections, list_rejections=list_rejections)
+
+
+def _namesake_counts(
+    entries: DataFrame, records: DataFrame
+) -> tuple[dict[str, int], dict[str, int]] | None:
+    """For the models that weigh name combinations (2026.12d on), how many registrants and
+    how many list entries hold each combination some entry holds, as ``batch.screen``
+    counts them (``combination_counts``; the list's index): a registrant and an entry can
+    share only a combination the list holds, so only those are counted and broadcast."""
+    if CURRENT.namesakes is None:
+        return None
+
+    def combinations(row: Any) -> Iterator[tuple[str, int]]:
+        return ((key, 1) for key in name_combinations(_person(row)))
+
+    listed = dict(entries.rdd.flatMap(combinations).reduceByKey(lambda a, b: a + b).collect())
+    wanted = entries.sparkSession.sparkContext.broadcast(frozenset(listed))
+    held = (
+        records.rdd.flatMap(combinations)
+        .filter(lambda pair: pair[0] in wanted.value)
+        .reduceByKey(lambda a, b: a + b)
+        .collect()
+    )
+    return dict(held), listed
 
 
 def _average_linkage(

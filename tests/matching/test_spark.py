@@ -109,9 +109,6 @@ def test_spark_engine_gives_the_embedded_screening_hits(tmp_path, local_spark, c
     for engine in ("embedded", "spark"):
         out = tmp_path / f"{engine}-hits.csv"
         argv = ["match", "screen", "--list", str(list_file), "--input", str(people)]
-        # 2026.12c: the Spark engine does not yet count name combinations, which 2026.12d's
-        # screening weighs (docs/matching.md), so the engines agree on 12c's weights
-        argv += ["--model", "sulh-fs-2026.12c"]
         assert main([*argv, "--output", str(out), "--engine", engine]) == 0
         outputs[engine] = _read(out)
     assert outputs["spark"] == outputs["embedded"]  # the same hits, scores and evidence, in order
