@@ -44,8 +44,12 @@ CHILD_BAND = "child"
 GROUPS = ("station", "sex", "age_band")
 DAY_FIGURES = ("registered", "decided")
 SECTIONS = ("figures", "children", "by_station", "by_sex", "by_age_band", "by_day", "corridor")
+# by_station publishes who registered there only: someone who watches a station's door
+# sees who goes in, so an outcome counted by station would speak of the people they saw
+# (docs/disclosure.md); outcomes are published for the program, by sex and by age band.
+STATION_FIGURES = ("registered",)
 METHOD_NAME = "cell-key perturbation, two-sided geometric"
-METHOD_VERSION = "sulh-cellkey/3"
+METHOD_VERSION = "sulh-cellkey/4"
 EARLIER, LATER = "earlier", "later"  # by_day rows for days before and after the window
 SEXES = ("female", "male")  # the by_sex rows every bulletin declares
 ADULT_BANDS = ("18-24", "25-34", "35-49", "50+", "unknown")  # the by_age_band rows
@@ -64,18 +68,23 @@ class Method:
 
     ``epsilon`` sets the noise: alpha = exp(-epsilon); the default 0.5 gives a noise
     standard deviation of 2.8 (docs/disclosure.md says why). ``exact`` names the program
-    figures (adults, whole program) published exactly in the exact block."""
+    figures (adults, whole program) published exactly in the exact block. ``delay_days``:
+    a cell ready to change changes at the end of a day drawn from the next ``delay_days``
+    (its own keyed draw), so that the day it changes does not tell the day it was ready."""
 
     name: str = METHOD_NAME
     min_cell: int = 5
     epsilon: float = 0.5
     exact: tuple[str, ...] = ("registered",)
+    delay_days: int = 7
 
     def __post_init__(self) -> None:
         if self.name != METHOD_NAME:
             raise ValueError(f"unknown disclosure method {self.name!r}")
         if self.min_cell < 1:
             raise ValueError("min_cell must be at least 1")
+        if not 1 <= self.delay_days <= 60:
+            raise ValueError("delay_days must lie between 1 and 60")
         if not 0.01 <= self.epsilon <= 20:
             raise ValueError("epsilon must lie between 0.01 and 20")
         unknown = [name for name in self.exact if name not in FIGURES]
@@ -101,6 +110,7 @@ class Method:
             "alpha_fixed128": f"{self.alpha_fixed:032x}",
             "noise_sd": round(self.noise_sd, 2),
             "exact": list(self.exact),
+            "delay_days": self.delay_days,
         }
 
     @classmethod
@@ -113,6 +123,7 @@ class Method:
             min_cell=int(published["min_cell"]),
             epsilon=float(published["epsilon"]),
             exact=tuple(published["exact"]),
+            delay_days=int(published["delay_days"]),
         )
         if published.get("alpha_fixed128") != method.as_dict()["alpha_fixed128"]:
             raise ValueError("the published alpha is not floor(exp(-epsilon) * 2**128)")
@@ -155,6 +166,13 @@ def tally_key(secret: bytes, position: int) -> int:
     """A corridor tally's record key, from its position in the log."""
     digest = hmac.digest(secret, b"tally:%d" % position, "sha256")
     return int.from_bytes(digest[:8], "big")
+
+
+def step_delay(secret: bytes, path: CellPath, day: str, days: int) -> int:
+    """How many days after ``day`` (the day a cell became ready to change) it changes: the
+    first 8 bytes of HMAC-SHA256(secret, "delay:" || path || 0x00 || day), mod ``days``."""
+    message = b"delay:" + "/".join(path).encode("utf-8") + b"\x00" + day.encode("ascii")
+    return int.from_bytes(hmac.digest(secret, message, "sha256")[:8], "big") % days
 
 
 def noise(*, secret: bytes, path: CellPath, cell_key: int, value: int, method: Method) -> int:
@@ -237,6 +255,9 @@ class Rows:
     sex: tuple[str, ...] = ()
     age_band: tuple[str, ...] = ()
     day: tuple[str, ...] = ()
+    # the last day whose end the tables have reached (the day before the bulletin's, UTC):
+    # a cell due to change by then changes, though no record of a later day came yet
+    through: str = ""
 
     @classmethod
     def of_bulletin(cls, published: dict[str, Any]) -> Rows:
@@ -251,6 +272,7 @@ class Rows:
             sex=keys("by_sex"),
             age_band=keys("by_age_band"),
             day=keys("by_day"),
+            through=str(published.get("tables_through") or ""),
         )
 
     def day_row(self, day: str) -> str:
@@ -370,14 +392,15 @@ def _count_decisions(
         cells.rows["by_day"].add(row)
 
 
-def _paths(cells: _Cells) -> Iterator[CellPath]:
+def _paths(cells: _Cells, station_figures: Sequence[str]) -> Iterator[CellPath]:
     """Every cell of the tables, in bulletin order (rows sorted)."""
     for section in ("figures", "children"):
         for name in FIGURES:
             yield (section, name)
     for group in GROUPS:
+        names = station_figures if group == "station" else FIGURES
         for row in sorted(cells.rows[f"by_{group}"]):
-            for name in FIGURES:
+            for name in names:
                 yield (f"by_{group}", row, name)
     for day in sorted(cells.rows["by_day"], key=_day_order):
         for name in DAY_FIGURES:
@@ -386,11 +409,14 @@ def _paths(cells: _Cells) -> Iterator[CellPath]:
 
 
 def _tables(
-    cells: _Cells, shown: Callable[[CellPath, list[int] | None], int | None]
+    cells: _Cells,
+    shown: Callable[[CellPath, list[int] | None], int | None],
+    station_figures: Sequence[str] = FIGURES,
 ) -> dict[str, Any]:
-    """The sections in the shape of ``figures_exact``, each cell as ``shown`` renders it."""
+    """The sections in the shape of ``figures_exact``, each cell as ``shown`` renders it
+    (by_station with ``station_figures``: the published tables have STATION_FIGURES)."""
     tables: dict[str, Any] = {section: {} for section in SECTIONS}
-    for path in _paths(cells):
+    for path in _paths(cells, station_figures):
         row = tables[path[0]]
         for part in path[1:-1]:
             row = row.setdefault(part, {})
@@ -476,39 +502,74 @@ def exact_block(
 
 class _Anchored:
     """A cell of the published tables: its value and key sum now, the two as of its last
-    anchor (what it publishes), and what moved since (contributor -> signed weight)."""
+    anchor (what it publishes), what moved since (contributor -> signed weight), and the
+    day by whose end it changes once it is ready (None while it is not)."""
 
-    __slots__ = ("key", "moved", "shown", "value", "weight")
+    __slots__ = ("due", "key", "moved", "path", "shown", "value", "weight")
 
-    def __init__(self) -> None:
+    def __init__(self, path: CellPath) -> None:
+        self.path = path
         self.value = 0
         self.key = 0
         self.shown = (0, 0)
         self.moved: dict[Any, int] = {}
         self.weight = 0  # the weight of the contributors that moved since the anchor
+        self.due: str | None = None
 
 
-def _move(
-    cells: Sequence[_Anchored], contributor: Any, weight: int, key: int, min_cell: int
-) -> None:
-    """A contributor enters (weight > 0) or leaves (< 0) each of ``cells``. Once the
-    contributors that entered or left a cell since its last anchor weigh min_cell or more
-    (one that came and went counts for nothing), the cell anchors: from then on it
-    publishes its state now."""
-    signed_key = key if weight > 0 else -key
-    for cell in cells:
-        cell.value += weight
-        cell.key += signed_key
-        moved = cell.moved
-        before = moved.pop(contributor, 0)
-        after = before + weight
-        if after:
-            moved[contributor] = after
-        cell.weight += abs(after) - abs(before)
-        if cell.weight >= min_cell:
-            cell.shown = (cell.value, cell.key % _KEY_MOD)
-            moved.clear()
-            cell.weight = 0
+class _Steps:
+    """When cells change (anchor). A cell is ready once the contributors that entered or
+    left it since its last anchor weigh min_cell or more (one that came and went counts for
+    nothing); a ready cell is given a due day, the day it became ready plus its keyed
+    ``step_delay``; at the end of its due day (the first day end at or after it) it anchors,
+    publishing its state at that moment, if it is still ready then."""
+
+    def __init__(self, secret: bytes, min_cell: int, delay_days: int) -> None:
+        self.secret = secret
+        self.min_cell = min_cell
+        self.delay_days = delay_days
+        self.day = ""  # the latest day of the program's records so far
+        self.ready: dict[CellPath, _Anchored] = {}
+
+    def move(self, cells: Sequence[_Anchored], contributor: Any, weight: int, key: int) -> None:
+        """A contributor enters (weight > 0) or leaves (< 0) each of ``cells``."""
+        signed_key = key if weight > 0 else -key
+        for cell in cells:
+            cell.value += weight
+            cell.key += signed_key
+            moved = cell.moved
+            before = moved.pop(contributor, 0)
+            after = before + weight
+            if after:
+                moved[contributor] = after
+            cell.weight += abs(after) - abs(before)
+            if cell.due is None and cell.weight >= self.min_cell:
+                cell.due = ""  # before any day: due at the first day end
+                if self.day:
+                    delay = step_delay(self.secret, cell.path, self.day, self.delay_days)
+                    due = dt.date.fromisoformat(self.day) + dt.timedelta(days=delay)
+                    cell.due = due.isoformat()
+                self.ready[cell.path] = cell
+
+    def new_day(self, day: str) -> None:
+        """A record of ``day`` comes: if it is later than the records so far, the days
+        before it have ended."""
+        if day <= self.day:
+            return
+        if self.day:
+            self.day_end(day)
+        self.day = day
+
+    def day_end(self, before: str) -> None:
+        """Every day before ``before`` has ended: the cells due by then anchor."""
+        for path, cell in list(self.ready.items()):
+            if cell.due is not None and cell.due < before:
+                if cell.weight >= self.min_cell:
+                    cell.shown = (cell.value, cell.key % _KEY_MOD)
+                    cell.moved.clear()
+                    cell.weight = 0
+                cell.due = None
+                del self.ready[path]
 
 
 class _Case:
@@ -539,12 +600,15 @@ def _published_state(
     program: str,
     secret: bytes,
     rows: Rows,
-    min_cell: int,
+    method: Method,
     snapshots: Collection[int] = (),
 ) -> _Published:
     """One pass over the log, in order: every cell's state now and as of its last anchor,
     counted by the rules of ``figures_exact`` (its values now are that function's), and the
-    program figures as they stood after records[:size] for each of ``snapshots``."""
+    program figures as they stood after records[:size] for each of ``snapshots``. The
+    program's days end as its records' days advance, and at the end every day up to
+    ``rows.through`` has ended."""
+    steps = _Steps(secret, method.min_cell, method.delay_days)
     day_row = functools.lru_cache(maxsize=None)(rows.day_row)
     cells: dict[CellPath, _Anchored] = {}
     found: dict[str, set[str]] = {section: set() for section in SECTIONS[2:]}
@@ -556,7 +620,7 @@ def _published_state(
     def cell(path: CellPath) -> _Anchored:
         got = cells.get(path)
         if got is None:
-            got = cells[path] = _Anchored()
+            got = cells[path] = _Anchored(path)
         return got
 
     def cells_under(base: tuple[str, ...], name: str) -> tuple[_Anchored, ...]:
@@ -567,7 +631,11 @@ def _published_state(
                 paths: list[CellPath] = [("children", name)]
             else:
                 paths = [("figures", name)]
-                paths += [(f"by_{g}", row, name) for g, row in zip(GROUPS, base[:3], strict=True)]
+                paths += [
+                    (f"by_{g}", row, name)
+                    for g, row in zip(GROUPS, base[:3], strict=True)
+                    if g != "station" or name in STATION_FIGURES
+                ]
                 if name == "registered":
                     paths.append(("by_day", base[3], "registered"))
             got = groups[(base, name)] = tuple(cell(path) for path in paths)
@@ -576,11 +644,11 @@ def _published_state(
     def enter(case: _Case, link: str, sign: int) -> None:
         assert case.base is not None
         for name in ("registered", case.figure):
-            _move(cells_under(case.base, name), link, sign, case.key, min_cell)
+            steps.move(cells_under(case.base, name), link, sign, case.key)
 
     def undecide(case: _Case, link: str) -> None:
         for target, position in case.decided:
-            _move((target,), (link, position), -1, case.key, min_cell)
+            steps.move((target,), (link, position), -1, case.key)
         case.decided.clear()
 
     cases: dict[str, _Case] = {}
@@ -598,13 +666,15 @@ def _published_state(
             taken[position] = _figures_now(cells)
         if record is None or record.get("program") != program:
             continue
+        if record.get("day"):
+            steps.new_day(record["day"])
         event = record["event"]
         if event == CORRIDOR_EVENT:
             day = day_row(record["day"])
             found["corridor"].add(day)
             target = cell(("corridor", day, record["station"]))
             key = tally_key(secret, position)
-            _move((target,), position, int(record["count"]), key, min_cell)
+            steps.move((target,), position, int(record["count"]), key)
             continue
         link = record.get("link")
         if link is None:
@@ -641,18 +711,21 @@ def _published_state(
             if case.closed:
                 continue
             if case.base is not None and figure != case.figure:
-                _move(cells_under(case.base, case.figure), link, -1, case.key, min_cell)
-                _move(cells_under(case.base, figure), link, 1, case.key, min_cell)
+                steps.move(cells_under(case.base, case.figure), link, -1, case.key)
+                steps.move(cells_under(case.base, figure), link, 1, case.key)
             case.figure = figure
             if event == "decision_taken" and case.base != (CHILD_BAND,):
                 row = day_row(record["day"])
                 found["by_day"].add(row)
                 target = cell(("by_day", row, "decided"))
-                _move((target,), (link, position), 1, case.key, min_cell)
+                steps.move((target,), (link, position), 1, case.key)
                 case.decided.append((target, position))
     for size in wanted:
         if size >= len(records):
             taken[size] = _figures_now(cells)
+    if rows.through:
+        after = dt.date.fromisoformat(rows.through) + dt.timedelta(days=1)
+        steps.day_end(after.isoformat())
     return _Published(cells=cells, rows=found, snapshots=taken)
 
 
@@ -661,7 +734,7 @@ def program_figures_at(
 ) -> dict[int, dict[str, int]]:
     """The program figures (``figures_exact(records[:size])["figures"]``) for each of
     ``sizes``, in one pass over the records (the monitor's recount of every totals leaf)."""
-    state = _published_state(records, program, b"", Rows(), 1, sizes)
+    state = _published_state(records, program, b"", Rows(), Method(min_cell=1), sizes)
     return {
         size: {name: state.snapshots[size].get(name, (0, 0))[0] for name in FIGURES}
         for size in sizes
@@ -696,7 +769,7 @@ def _published_tables(
         value, key = cell if cell else (0, 0)
         return perturb(secret=secret, path=path, cell_key=key, value=value, method=method)
 
-    return _tables(view, shown)
+    return _tables(view, shown, STATION_FIGURES)
 
 
 def bulletin_sections(
@@ -714,11 +787,12 @@ def bulletin_sections(
     if previous_exact is not None and previous_exact["as_of_size"] > len(records):
         raise ValueError("the previous exact block is ahead of the records")
     sizes = (previous_exact["as_of_size"], len(records)) if previous_exact else (len(records),)
-    state = _published_state(records, program, secret, rows, method.min_cell, sizes)
+    state = _published_state(records, program, secret, rows, method, sizes)
     values = {name: state.current(name) for name in FIGURES}
     block = _advance(values, size=len(records), method=method, previous=previous_exact)
     return {
         "method": method.as_dict(),
+        **({"tables_through": rows.through} if rows.through else {}),
         "exact": block,
         **_published_tables(state, secret=secret, method=method, block=block),
     }
@@ -749,11 +823,12 @@ def check_sections(
         snapshot_at = block["as_of_size"]
     shaped = snapshot_at is not None
     sizes = () if snapshot_at is None else (snapshot_at,)
-    state = _published_state(records, program, secret, rows, method.min_cell, sizes)
+    state = _published_state(records, program, secret, rows, method, sizes)
     expected = _published_tables(
         state, secret=secret, method=method, block=block if shaped else None
     )
     problems = _check_rows(rows)
+    problems += _check_through(published)
     if published.get("method") != method.as_dict():
         problems.append(f"method: published {published.get('method')}, expected {method.as_dict()}")
     for section in SECTIONS:
@@ -763,6 +838,21 @@ def check_sections(
     recounted = {name: value for name, (value, _) in (at_block or {}).items()}
     problems += _check_exact(records, method, block, previous_exact, current, recounted)
     return problems
+
+
+def _check_through(published: dict[str, Any]) -> list[str]:
+    """``tables_through``, when there is one, is a day no later than the bulletin's."""
+    through = published.get("tables_through")
+    if through is None:
+        return []
+    try:
+        dt.date.fromisoformat(str(through))
+    except ValueError:
+        return [f"tables_through: {through!r} is not a day"]
+    day = published.get("day")
+    if isinstance(day, str) and str(through) > day:
+        return [f"tables_through: {through} is after the bulletin's day {day}"]
+    return []
 
 
 def _check_rows(rows: Rows) -> list[str]:

@@ -81,7 +81,8 @@ def bulletin_rows(program: str, now: dt.datetime) -> Rows:
     """The rows a program's bulletin publishes on ``now``, whoever is in them: every station
     of the site, both sexes, every adult age band and ``unknown``, and every day (UTC, as
     the records' days are) from the program's opening to its deadline that has begun, with
-    ``earlier`` and, once the deadline has passed, ``later`` for the days outside."""
+    ``earlier`` and, once the deadline has passed, ``later`` for the days outside; the
+    tables run through the end of yesterday (UTC)."""
     definition = program_get_definition(code=program)
     first, last = (t.astimezone(dt.UTC).date() for t in (definition.opens_at, definition.deadline))
     today = now.astimezone(dt.UTC).date()
@@ -97,6 +98,7 @@ def bulletin_rows(program: str, now: dt.datetime) -> Rows:
         sex=SEXES,
         age_band=ADULT_BANDS,
         day=tuple(days),
+        through=(today - dt.timedelta(days=1)).isoformat(),
     )
 
 

@@ -129,15 +129,22 @@ def bars(
 def bulletin_html(bulletin: dict[str, Any], *, title_en: str, title_ar: str) -> str:
     method = bulletin.get("method") or {}
     min_cell = int(method.get("min_cell", 5))
+    delay = int(method.get("delay_days", 7))
+    through_en = escape(str(bulletin.get("tables_through", "yesterday")))
+    through_ar = escape(str(bulletin.get("tables_through", "أمس")))
     figures = bulletin["figures"]
     outcome_keys = ["amnesty_granted", "departure", "referred", "denied", "pending"]
     sections = []
     for key, en, ar in SECTIONS:
         rows = bulletin.get(key, {})
         if rows:
+            # the columns the bulletin publishes (by station: registered only)
+            columns = [
+                c for c in ["registered", *outcome_keys] if any(c in r for r in rows.values())
+            ]
             sections.append(
                 f'<h2>{escape(en)} <span class="ar">{escape(ar)}</span></h2>'
-                + _table(rows, ["registered", *outcome_keys], min_cell)
+                + _table(rows, columns, min_cell)
             )
     by_day = bulletin.get("by_day", {})
     corridor = bulletin.get("corridor", {})
@@ -160,12 +167,16 @@ of {head["size"]} entries, root {escape(head["root_hash"])}.</p>
 ({escape(str(method.get("name", "")))}, {escape(str(method.get("version", "")))}): tables
 do not add up exactly, a row where nobody is may show a number, and "&lt; {min_cell}" means
 fewer than {min_cell}, possibly none. A number changes only once at least {min_cell} people
-have entered or left its cell since it last changed, so it may be some days behind. Only the
-exact totals are exact.</p>
+have entered or left its cell since it last changed, and then at the end of a day drawn from
+the following {delay} days, so it may be some days behind; the tables run to the end of
+{through_en}. Outcomes are not published by
+station. Only the exact totals are exact.</p>
 <p class="note ar">نشرة يوم {escape(bulletin["day"])}، محسوبة من السجل العلني. أُضيف إلى كل رقم
 مقدار عشوائي صغير: لذلك لا تتطابق المجاميع تماماً، وقد يظهر رقم في صف لا أحد فيه، و«&lt; {min_cell}»
 تعني أقل من {min_cell} وقد تعني لا أحد. لا يتغير الرقم إلا بعد أن يدخل خانته أو يخرج منها {min_cell}
-أشخاص على الأقل منذ آخر تغيّر له، فقد يتأخر بضعة أيام. الأرقام الدقيقة هي المجاميع الدقيقة وحدها.</p>
+أشخاص على الأقل منذ آخر تغيّر له، ثم في نهاية يوم يُختار من الأيام {delay} التالية،
+فقد يتأخر بضعة أيام؛ وتمتد الجداول حتى نهاية يوم {through_ar}.
+لا تُنشر النتائج حسب المركز. الأرقام الدقيقة هي المجاميع الدقيقة وحدها.</p>
 {_exact(bulletin.get("exact"))}
 <h2>Outcomes (adults) <span class="ar">النتائج (البالغون)</span></h2>
 {bars([(LABELS[k][0], figures.get(k)) for k in outcome_keys], title="Outcomes", hidden=hidden)}

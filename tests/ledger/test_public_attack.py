@@ -706,7 +706,7 @@ def attack(days, *, label, bayes=True):
     started = time.monotonic()
     bulletins = [b for b, _, _, _ in days]
     method = bulletins[-1]["method"]
-    assert method["version"] == "sulh-cellkey/3"
+    assert method["version"] == "sulh-cellkey/4"
     min_cell = method["min_cell"]
     moved, unseen = check_anchor_model(days)
     attributes, unique = leaf_classes(days[-1][1])

@@ -30,7 +30,7 @@ def test_it_says_the_numbers_are_perturbed_and_shows_the_exact_totals():
         _bulletin({"as_of_size": 60, "figures": {"registered": 131}}), title_en="T", title_ar="ت"
     )
     assert "true value plus a small random amount" in html
-    assert "sulh-cellkey/3" in html
+    assert "sulh-cellkey/4" in html
     assert "changes only once at least 7 people" in html
     assert "possibly\nnone" in html or "possibly none" in html
     assert "<td>131</td>" in html and "first 60 entries" in html
