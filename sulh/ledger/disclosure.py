@@ -43,7 +43,19 @@ PADDING_EVENT = "padding"
 CHILD_BAND = "child"
 GROUPS = ("station", "sex", "age_band")
 DAY_FIGURES = ("registered", "decided")
-SECTIONS = ("figures", "children", "by_station", "by_sex", "by_age_band", "by_day", "corridor")
+SECTIONS = (
+    "figures", "children", "by_station", "by_sex", "by_age_band", "by_day", "corridor",
+    "departures",
+)  # fmt: skip
+# departures[row][figure]: the row "all" and one row per convoy that departed ("convoy-N");
+# people, from the departure records (docs/departures.md), as tallies are: each record a
+# contributor weighing its count, keyed by its position
+DEPARTURE_EVENTS = frozenset({"vehicle_departed", "convoy_incident", "traveller_arrived"})
+DEPARTURE_ALL = "all"
+DEPARTURE_FIGURES = (
+    "departed", "no_show", "arrived", "removed", "returned", "unaccounted",
+    "fighters", "family_members", "children", "wounded",
+)  # fmt: skip
 # by_station publishes who registered there only: someone who watches a station's door
 # sees who goes in, so an outcome counted by station would speak of the people they saw
 # (docs/disclosure.md); outcomes are published for the program, by sex and by age band.
@@ -217,6 +229,7 @@ class _Events:
     decisions: list[tuple[str, str]] = field(default_factory=list)  # (link, day)
     closed: set[str] = field(default_factory=set)
     tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (position, record)
+    departures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 def _events(records: Sequence[dict[str, Any] | None], program: str) -> _Events:
@@ -227,6 +240,9 @@ def _events(records: Sequence[dict[str, Any] | None], program: str) -> _Events:
         event = record["event"]
         if event == CORRIDOR_EVENT:
             events.tallies.append((position, record))
+        elif event in DEPARTURE_EVENTS:
+            if event != "convoy_incident" or record.get("kind") in ("removed", "returned"):
+                events.departures.append((position, record))
         elif event == "registered":
             events.registered[record["link"]] = record
         elif event == DUPLICATE_EVENT:
@@ -339,7 +355,37 @@ def _count(
         cells.rows["corridor"].add(day)
         path = ("corridor", day, record["station"])
         cells.add(path, int(record["count"]), tally_key_of(position))
+    for position, record in events.departures:
+        key = tally_key_of(position)
+        for row in departure_rows(record):
+            cells.rows["departures"].add(row)
+            for name, people in departure_moves(record):
+                cells.add(("departures", row, name), people, key if people > 0 else -key)
     return cells
+
+
+def departure_moves(record: dict[str, Any]) -> list[tuple[str, int]]:
+    """A departure record's (figure, people) for its rows: a vehicle's departure adds its
+    boarded (departed, and unaccounted until accounted for), no-shows and headcounts by
+    category; a removal or a return its count (out of unaccounted); an arrival scan its
+    count (out of unaccounted). The same rules as ``sulh.departures.records``."""
+    event = record.get("event")
+    count = lambda name: int(record.get(name, 0) or 0)  # noqa: E731
+    if event == "vehicle_departed":
+        boarded = count("boarded")
+        moves = [("departed", boarded), ("unaccounted", boarded), ("no_show", count("no_show"))]
+        moves += [(name, count(name)) for name in DEPARTURE_FIGURES[6:]]
+    elif event == "convoy_incident" and record.get("kind") in ("removed", "returned"):
+        moves = [(str(record["kind"]), count("count")), ("unaccounted", -count("count"))]
+    elif event == "traveller_arrived":
+        moves = [("arrived", count("count")), ("unaccounted", -count("count"))]
+    else:
+        return []
+    return [(name, people) for name, people in moves if people]
+
+
+def departure_rows(record: dict[str, Any]) -> tuple[str, str]:
+    return (DEPARTURE_ALL, f"convoy-{record.get('convoy')}")
 
 
 def _combo(record: dict[str, Any], figure: str, day_row: Callable[[str], str]) -> tuple[str, ...]:
@@ -406,6 +452,14 @@ def _paths(cells: _Cells, station_figures: Sequence[str]) -> Iterator[CellPath]:
         for name in DAY_FIGURES:
             yield ("by_day", day, name)
     yield from sorted(path for path in cells.values if path[0] == "corridor")
+    for row in sorted(cells.rows.get("departures", ()), key=_departure_order):
+        for name in DEPARTURE_FIGURES:
+            yield ("departures", row, name)
+
+
+def _departure_order(row: str) -> tuple[int, int, str]:
+    number = row.removeprefix("convoy-")
+    return (row != DEPARTURE_ALL, int(number) if number.isdigit() else 0, row)
 
 
 def _tables(
@@ -669,6 +723,15 @@ def _published_state(
         if record.get("day"):
             steps.new_day(record["day"])
         event = record["event"]
+        if event in DEPARTURE_EVENTS:
+            if event == "convoy_incident" and record.get("kind") not in ("removed", "returned"):
+                continue
+            key = tally_key(secret, position)
+            for row in departure_rows(record):
+                found["departures"].add(row)
+                for name, people in departure_moves(record):
+                    steps.move((cell(("departures", row, name)),), position, people, key)
+            continue
         if event == CORRIDOR_EVENT:
             day = day_row(record["day"])
             found["corridor"].add(day)
@@ -906,6 +969,7 @@ def bulletin_in_order(bulletin: dict[str, Any]) -> dict[str, Any]:
         "by_age_band": (lambda n: _place(ADULT_BANDS, n), FIGURES),
         "by_day": (_day_order, DAY_FIGURES),
         "corridor": (_day_order, ()),
+        "departures": (_departure_order, DEPARTURE_FIGURES),
     }
     for section, (key, inner) in orders.items():
         if isinstance(bulletin.get(section), dict):

@@ -17,7 +17,21 @@ LABELS = {
     "denied": ("Denied", "المرفوضون"),
     "pending": ("Pending", "قيد النظر"),
     "decided": ("Decided", "القرارات"),
+    "departed": ("Departed", "غادروا"),
+    "no_show": ("Did not come", "لم يحضروا"),
+    "arrived": ("Arrived", "وصلوا"),
+    "removed": ("Removed on the way", "أُنزلوا في الطريق"),
+    "returned": ("Returned", "أُعيدوا"),
+    "unaccounted": ("Unaccounted for", "مجهولو المصير"),
+    "fighters": ("Fighters", "المقاتلون"),
+    "family_members": ("Family members", "أفراد الأسر"),
+    "children": ("Children", "الأطفال"),
+    "wounded": ("Wounded", "الجرحى"),
 }
+DEPARTURE_COLUMNS = [
+    "departed", "no_show", "arrived", "removed", "returned", "unaccounted",
+    "fighters", "family_members", "children", "wounded",
+]  # fmt: skip
 ROW_LABELS = {
     "earlier": ("Before the opening", "قبل الافتتاح"),
     "later": ("After the deadline", "بعد انتهاء المهلة"),
@@ -189,7 +203,21 @@ station. Only the exact totals are exact.</p>
 {_table(by_day, ["registered", "decided"], min_cell)}
 {"".join(sections)}
 {_corridor(corridor_rows, corridor_points, min_cell)}
+{_departures(bulletin.get("departures") or {}, min_cell)}
 </body></html>"""
+
+
+def _departures(rows: dict[str, dict[str, Any]], min_cell: int) -> str:
+    """Per program ("all") and per convoy: the people who left, and what became of them."""
+    if not rows:
+        return ""
+    labelled = {("All convoys" if key == "all" else key): row for key, row in rows.items()}
+    return (
+        '<h2>Departures <span class="ar">المغادرات</span></h2>'
+        '<p class="note">People on the convoys that departed: departed = arrived + removed + '
+        "returned + unaccounted for, before the noise.</p>"
+        + _table(labelled, DEPARTURE_COLUMNS, min_cell)
+    )
 
 
 def _exact(block: dict[str, Any] | None) -> str:
