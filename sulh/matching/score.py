@@ -39,6 +39,7 @@ from sulh.matching.versions import (
     ModelVersion,
     NameWeights,
 )
+from sulh.matching.vowels import different_vowels
 
 MODEL = CURRENT.name
 
@@ -119,6 +120,10 @@ SPELLING_SLOPE = 0.4
 SPELLING_CAP = 0.3
 SPELLING_CAP_SAME_SKELETON = 0.01
 SPELLING_GATE = 0.6
+# Two names of one skeleton that their vowels tell apart (2026.12e on): "similar", about
+# as close as one letter changed in a six-letter name, so that with every other field
+# agreeing the pair is still worth a look but the names alone link nothing.
+DIFFERENT_VOWELS = 0.8
 
 
 def _spelling_penalty(a: str, b: str, same_skeleton: bool) -> float:
@@ -151,8 +156,10 @@ def _final_h(latin: str, latin_skeleton: str, arabic: str) -> str:
 
 
 @lru_cache(maxsize=1_000_000)
-def token_similarity(a: str, b: str) -> float:
-    """Same script: folded text; across scripts: consonant skeletons."""
+def token_similarity(a: str, b: str, vowels: bool = False) -> float:
+    """Same script: folded text; across scripts: consonant skeletons. ``vowels``: two
+    tokens of one skeleton whose vowels make them different names (``vowels.py``: محمد /
+    محمود, Hassan / Hussein) compare at DIFFERENT_VOWELS, not as one name."""
     if a == b:
         return 1.0
     same = script_of(a) == script_of(b)
@@ -168,6 +175,8 @@ def token_similarity(a: str, b: str) -> float:
     if ka and kb:
         if ka == kb:
             skel = 0.97 if len(ka) >= 2 else 0.9
+            if vowels and different_vowels(a, b):
+                skel = DIFFERENT_VOWELS
         else:
             skel = max(
                 Levenshtein.normalized_similarity(ka, kb), JaroWinkler.similarity(ka, kb) - 0.1
@@ -181,34 +190,39 @@ def token_similarity(a: str, b: str) -> float:
 
 
 @lru_cache(maxsize=1_000_000)
-def name_similarity(a: str, b: str) -> float:
-    """Token-set similarity of two names (order-free), 0..1."""
+def name_similarity(a: str, b: str, vowels: bool = False) -> float:
+    """Token-set similarity of two names (order-free), 0..1; ``vowels``: tokens of one
+    skeleton that ``vowels.different_vowels`` tells apart are similar, not the same."""
     ta, tb = tokens(a), tokens(b)
     if not ta or not tb:
         return -1.0
-    score = _token_set(ta, tb, a, b)
+    score = _token_set(ta, tb, a, b, vowels)
     if {script_of(a), script_of(b)} == {"ar", "lat"}:
         # al/el joined to a long Latin word: the article (Alkassem) or part of the name
         # (Alegre: أليغري); across scripts the likelier reading counts.
         if script_of(a) == "lat":
             kept = tokens_keeping_joined_article(a)
             if kept != ta:
-                score = max(score, _token_set(kept, tb, a, b))
+                score = max(score, _token_set(kept, tb, a, b, vowels))
         else:
             kept = tokens_keeping_joined_article(b)
             if kept != tb:
-                score = max(score, _token_set(ta, kept, a, b))
+                score = max(score, _token_set(ta, kept, a, b, vowels))
     return score
 
 
-def _token_set(ta: tuple[str, ...], tb: tuple[str, ...], a: str, b: str) -> float:
+def _token_set(
+    ta: tuple[str, ...], tb: tuple[str, ...], a: str, b: str, vowels: bool = False
+) -> float:
     if len(ta) > len(tb):
         ta, tb = tb, ta
     used: set[int] = set()
     total = 0.0
     for token in ta:
         scores = [
-            (_initial_or_token(token, other), j) for j, other in enumerate(tb) if j not in used
+            (_initial_or_token(token, other, vowels), j)
+            for j, other in enumerate(tb)
+            if j not in used
         ]
         if not scores:
             break
@@ -225,13 +239,13 @@ def _token_set(ta: tuple[str, ...], tb: tuple[str, ...], a: str, b: str) -> floa
     return score
 
 
-def _initial_or_token(token: str, other: str) -> float:
+def _initial_or_token(token: str, other: str, vowels: bool = False) -> float:
     """An initial ("A.") stands for any name that starts with it, weakly."""
     if len(token) == 1 and token.isalpha() and len(other) > 1:
         return 0.75 if other.startswith(token) else 0.0
     if len(other) == 1 and other.isalpha() and len(token) > 1:
         return 0.75 if token.startswith(other) else 0.0
-    return token_similarity(token, other)
+    return token_similarity(token, other, vowels)
 
 
 def _interpolate(similarity: float, agree: float, disagree: float, floor: float = 0.72) -> float:
@@ -258,9 +272,10 @@ def _name_feature(
     *,
     rarity: float = 1.0,
     label: str = "",
+    vowels: bool = False,
 ) -> FieldEvidence:
     label, agree, disagree = label or weights.field, weights.agree, weights.disagree
-    similarity = _weighed_similarity(scale, a, b)
+    similarity = _weighed_similarity(scale, a, b, vowels)
     if similarity < 0:
         return FieldEvidence(label, -1, 0.0, a, b, "not recorded on both")
     weight = _name_weight(similarity, agree, disagree, rarity)
@@ -271,11 +286,11 @@ def _name_feature(
 
 
 @lru_cache(maxsize=1_000_000)
-def _weighed_similarity(scale: float, a: str, b: str) -> float:
+def _weighed_similarity(scale: float, a: str, b: str, vowels: bool = False) -> float:
     """``name_similarity`` as weighed: across scripts, times the version's
     ``cross_script_scale`` (at most 1), since two spellings of one name in two scripts
     compare at 0.97 at best (skeletons), where one spelling in one script compares at 1."""
-    similarity = name_similarity(a, b)
+    similarity = name_similarity(a, b, vowels)
     if scale == 1.0 or similarity <= 0 or {script_of(a), script_of(b)} != {"ar", "lat"}:
         return similarity
     return min(1.0, similarity * scale)
@@ -310,8 +325,7 @@ def _names(
             if _kunya_for_given(a, b, model)
             else _name_feature(
                 model.cross_script_scale, model.given, a.given_name, b.given_name,
-                rarity=stats.rarity_of(a.given_name),
-            )
+                rarity=stats.rarity_of(a.given_name), vowels=model.vowel_slots)
         )  # fmt: skip
         evidence = [
             given,
@@ -321,12 +335,25 @@ def _names(
                 a.family_name,
                 b.family_name,
                 rarity=stats.rarity_of(a.family_name),
+                vowels=model.vowel_slots,
             ),
-            _name_feature(model.cross_script_scale, model.father, a.father_name, b.father_name),
+            _name_feature(
+                model.cross_script_scale,
+                model.father,
+                a.father_name,
+                b.father_name,
+                vowels=model.vowel_slots,
+            ),
         ]
         if _swapped_parts_possible(evidence[1].score, a, b):
             # Parts swapped between fields (family written as given...): compare the whole.
-            whole = _name_feature(model.cross_script_scale, model.whole_swapped, _full(a), _full(b))
+            whole = _name_feature(
+                model.cross_script_scale,
+                model.whole_swapped,
+                _full(a),
+                _full(b),
+                vowels=model.vowel_slots,
+            )
             if whole.score > 0.9:
                 evidence = [evidence[0], evidence[2], whole]
         return evidence
@@ -337,6 +364,7 @@ def _names(
             _full(a),
             _full(b),
             rarity=stats.rarity_of(_full(a)),
+            vowels=model.vowel_slots,
         )
     ]
 
@@ -362,6 +390,7 @@ def _aliases(
                 alias,
                 rarity=stats.rarity_of(alias),
                 label="alias",
+                vowels=model.vowel_slots,
             )
         ]
         if model.kunya_alias_max is not None and is_kunya(alias) and not own_kunya:
@@ -645,7 +674,13 @@ def _names_model(model: ModelVersion, screening: bool) -> ModelVersion:
 
 
 def _mother_feature(a: PersonRecord, b: PersonRecord, model: ModelVersion) -> FieldEvidence:
-    found = _name_feature(model.cross_script_scale, model.mother, a.mother_name, b.mother_name)
+    found = _name_feature(
+        model.cross_script_scale,
+        model.mother,
+        a.mother_name,
+        b.mother_name,
+        vowels=model.vowel_slots,
+    )
     if model.mother_given_only_max is None:
         return found
     ta, tb = tokens(a.mother_name), tokens(b.mother_name)
@@ -655,7 +690,11 @@ def _mother_feature(a: PersonRecord, b: PersonRecord, model: ModelVersion) -> Fi
     # names (Aminah Al-Baker): the given names are compared, as weaker evidence.
     short, full = (a, b) if len(ta) == 1 else (b, a)
     given = _name_feature(
-        model.cross_script_scale, model.mother, short.mother_name, full.mother_name.split()[0]
+        model.cross_script_scale,
+        model.mother,
+        short.mother_name,
+        full.mother_name.split()[0],
+        vowels=model.vowel_slots,
     )
     weight = round(min(given.weight, model.mother_given_only_max), 2)
     if weight <= found.weight:

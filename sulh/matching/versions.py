@@ -160,6 +160,9 @@ class ModelVersion:
     # Screening: agreement on a name combination weighed by how many registrants and
     # entries at hand share it (``score.namesake_feature``); None: not weighed.
     namesakes: NamesakeWeights | None = None
+    # Names of one skeleton told apart by their vowels (``vowels.py``: محمد / محمود,
+    # Hassan / Hussein) compare as similar, not the same (2026.12e on).
+    vowel_slots: bool = False
 
     @property
     def names_max_gain(self) -> float:
@@ -300,14 +303,20 @@ SULH_FS_2026_12D = ModelVersion(
     }
 )
 
+# 2026.12e: 2026.12d, with names of one skeleton told apart by their vowels (not fitted:
+# the rule is the spelling's, sulh/matching/vowels.py).
+SULH_FS_2026_12E = ModelVersion(
+    **{**SULH_FS_2026_12D.__dict__, "name": "sulh-fs-2026.12e", "vowel_slots": True}
+)
+
 VERSIONS: dict[str, ModelVersion] = {
     v.name: v
     for v in (
-        SULH_FS_2026_12D, SULH_FS_2026_12C, SULH_FS_2026_12B, SULH_FS_2026_12,
+        SULH_FS_2026_12E, SULH_FS_2026_12D, SULH_FS_2026_12C, SULH_FS_2026_12B, SULH_FS_2026_12,
         SULH_FS_2026_11B,
     )
 }  # fmt: skip
-CURRENT = SULH_FS_2026_12D
+CURRENT = SULH_FS_2026_12E
 
 
 def model_named(name: str | None) -> ModelVersion:
