@@ -574,6 +574,16 @@ def convoys(request: HttpRequest) -> HttpResponse:
     return render(request, "web/departures/convoys.html", {"convoys": listed[:LISTED]})
 
 
+@login_required
+def protection_cases(request: HttpRequest) -> HttpResponse:
+    """The open protection cases of the convoys the user may see the counts of: keys and
+    times, never a name (who they are is encrypted to the monitors)."""
+    user = _user(request)
+    require(user, Action.SEE_CONVOY_COUNTS)
+    cases = protection.protection_cases_for_user(user=user)
+    return render(request, "web/departures/protection_cases.html", {"cases": cases[:LISTED]})
+
+
 BOARD_BOXES = {"kind", "vehicle", "count", "travellers", "note", "duration_minutes", "crossing"}
 
 

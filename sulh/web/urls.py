@@ -59,6 +59,7 @@ urlpatterns = [
         name="arrivals_close",
     ),
     path("convoys/<int:convoy_id>/resume/", departure_views.convoy_resume, name="convoy_resume"),
+    path("protection-cases/", departure_views.protection_cases, name="protection_cases"),
     path("boarding/", departure_views.boarding_pick, name="boarding_pick"),
     path("convoys/<int:convoy_id>/boarding/", departure_views.boarding, name="boarding"),
     path("convoys/<int:convoy_id>/no-shows/", departure_views.no_show, name="no_show"),

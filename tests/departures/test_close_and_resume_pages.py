@@ -82,3 +82,17 @@ def test_a_monitor_may_not_close_the_arrivals(personas, departed):
     answer = _client(personas["monitor"]).post(f"/convoys/{made.pk}/arrivals/close/")
     assert answer.status_code == 403
     assert ProtectionCase.objects.count() == 0
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Protection cases"), ("ar", "قضايا الحماية")])
+def test_the_monitor_sees_the_protection_case_by_key_only(personas, departed, lang, title):
+    made, _ = departed
+    coordinator = personas["coordinator"]
+    movement.convoy_arrive(convoy=made, user=coordinator, at=LATER)
+    _client(coordinator).post(f"/convoys/{made.pk}/arrivals/close/")
+    page = _client(personas["monitor"], lang).get("/protection-cases/")
+    text = page.content.decode()
+    assert page.status_code == 200 and title in text
+    for case in ProtectionCase.objects.all():
+        assert f'id="case-{case.traveller_id}"' in text
+    assert _client(personas["clerk"]).get("/protection-cases/").status_code == 403
