@@ -51,6 +51,7 @@ from sulh.api.schemas import (
     IncidentIn,
     PlacementIn,
     ProgramOut,
+    ProtectionCaseOut,
     ReasonIn,
     ReconciliationOut,
     ResolveIn,
@@ -77,6 +78,7 @@ from sulh.cases.selectors import export_get_for_user
 from sulh.core.errors import NotFound, RateLimited, SulhError, ValidationFailed
 from sulh.core.validation import describe
 from sulh.departures import movement
+from sulh.departures import protection as departure_protection
 from sulh.departures import selectors as departure_selectors
 from sulh.departures import services as departure_services
 from sulh.departures.models import (
@@ -84,6 +86,7 @@ from sulh.departures.models import (
     ConvoyEvent,
     ConvoyState,
     DepartureOrder,
+    ProtectionCase,
     TravellerEvent,
     Vehicle,
 )
@@ -1074,6 +1077,57 @@ def convoys_arrive(request: HttpRequest, convoy_id: int, payload: ArriveIn) -> C
     """The convoy reached its destination (arrival scans may go on after this)."""
     user, convoy = _convoy(request, convoy_id, Action.RECORD_CONVOY_MOVEMENT)
     return _convoy_event_out(movement.convoy_arrive(convoy=convoy, user=user, at=payload.at))
+
+
+@api.post(
+    "/convoys/{convoy_id}/arrivals-close",
+    response={200: list[ProtectionCaseOut], **ERRORS},
+    tags=["departures"],
+)
+def convoys_arrivals_close(
+    request: HttpRequest, convoy_id: int, payload: ArriveIn
+) -> list[ProtectionCaseOut]:
+    """The receiving side finished scanning an arrived convoy: each traveller still aboard
+    opens a protection case (returned); refused before arrival or twice (field ``convoy``)."""
+    user, convoy = _convoy(request, convoy_id, Action.RECORD_CONVOY_MOVEMENT)
+    opened = departure_protection.arrivals_close(convoy=convoy, user=user, at=payload.at)
+    return [_protection_case_out(case) for case in opened]
+
+
+@api.post(
+    "/convoys/{convoy_id}/resume", response={200: ConvoyEventOut, **ERRORS}, tags=["departures"]
+)
+def convoys_resume(request: HttpRequest, convoy_id: int, payload: ArriveIn) -> ConvoyEventOut:
+    """A stranded convoy moves again; refused on a convoy that is not stranded (``convoy``)."""
+    user, convoy = _convoy(request, convoy_id, Action.RECORD_CONVOY_MOVEMENT)
+    return _convoy_event_out(
+        departure_protection.convoy_resume(convoy=convoy, user=user, at=payload.at)
+    )
+
+
+def _protection_case_out(case: ProtectionCase) -> ProtectionCaseOut:
+    return ProtectionCaseOut(
+        id=case.pk,
+        convoy=case.convoy_id,
+        vehicle=case.vehicle.number,
+        traveller=case.traveller_id,
+        reason=case.reason,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        closed_how=case.closed_how,
+    )
+
+
+@api.get(
+    "/protection-cases", response={200: list[ProtectionCaseOut], **ERRORS}, tags=["departures"]
+)
+def protection_cases(request: HttpRequest, closed: bool = False) -> list[ProtectionCaseOut]:
+    """The protection cases of the convoys the caller may see the counts of, newest first;
+    open ones only unless ``closed=true``. Keys and times, never a name."""
+    user = _user(request)
+    require(user, Action.SEE_CONVOY_COUNTS)
+    cases = departure_protection.protection_cases_for_user(user=user, open_only=not closed)
+    return [_protection_case_out(case) for case in cases]
 
 
 def _counts_out(counts: departure_selectors.Counts, *, departed: bool) -> CountsOut:

@@ -328,6 +328,19 @@ class ArriveIn(BaseModel):
     at: dt.datetime
 
 
+class ProtectionCaseOut(BaseModel):
+    """A protection case opened for a traveller not accounted for: keys and times only."""
+
+    id: int
+    convoy: int
+    vehicle: int = Field(description="the vehicle's number in the convoy")
+    traveller: int
+    reason: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    closed_how: str
+
+
 class IncidentIn(BaseModel):
     kind: str = Field(max_length=20, description="stopped, removed, returned, stranded, ...")
     at: dt.datetime

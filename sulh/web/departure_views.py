@@ -22,7 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sulh.accounts.models import User
@@ -35,7 +35,7 @@ from sulh.cards.trust import TrustListError, trust_list_load
 from sulh.cards.verify import Verdict, verify_card
 from sulh.cases import selectors as case_selectors
 from sulh.core.errors import NotFound, SulhError, ValidationFailed
-from sulh.departures import movement, services
+from sulh.departures import movement, protection, services
 from sulh.departures import selectors as departure_selectors
 from sulh.departures.models import (
     Convoy,
@@ -574,6 +574,16 @@ def convoys(request: HttpRequest) -> HttpResponse:
     return render(request, "web/departures/convoys.html", {"convoys": listed[:LISTED]})
 
 
+@login_required
+def protection_cases(request: HttpRequest) -> HttpResponse:
+    """The open protection cases of the convoys the user may see the counts of: keys and
+    times, never a name (who they are is encrypted to the monitors)."""
+    user = _user(request)
+    require(user, Action.SEE_CONVOY_COUNTS)
+    cases = protection.protection_cases_for_user(user=user)
+    return render(request, "web/departures/protection_cases.html", {"cases": cases[:LISTED]})
+
+
 BOARD_BOXES = {"kind", "vehicle", "count", "travellers", "note", "duration_minutes", "crossing"}
 
 
@@ -663,6 +673,32 @@ def convoy_arrive(request: HttpRequest, convoy_id: int) -> HttpResponse:
     def step(user: User, convoy: Convoy) -> str:
         movement.convoy_arrive(convoy=convoy, user=user, at=_now())
         return gettext("The convoy's arrival is recorded.")
+
+    return _movement_post(request, convoy_id, step)
+
+
+@login_required
+@require_POST
+def arrivals_close(request: HttpRequest, convoy_id: int) -> HttpResponse:
+    """The receiving side is done: each traveller still aboard opens a protection case."""
+
+    def step(user: User, convoy: Convoy) -> str:
+        opened = protection.arrivals_close(convoy=convoy, user=user, at=_now())
+        return ngettext(
+            "The arrivals are closed: %(n)s protection case opened.",
+            "The arrivals are closed: %(n)s protection cases opened.",
+            len(opened),
+        ) % {"n": len(opened)}
+
+    return _movement_post(request, convoy_id, step)
+
+
+@login_required
+@require_POST
+def convoy_resume(request: HttpRequest, convoy_id: int) -> HttpResponse:
+    def step(user: User, convoy: Convoy) -> str:
+        protection.convoy_resume(convoy=convoy, user=user, at=_now())
+        return gettext("The convoy moves again.")
 
     return _movement_post(request, convoy_id, step)
 

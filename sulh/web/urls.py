@@ -53,6 +53,13 @@ urlpatterns = [
         name="incident_record",
     ),
     path("convoys/<int:convoy_id>/arrival/", departure_views.convoy_arrive, name="convoy_arrive"),
+    path(
+        "convoys/<int:convoy_id>/arrivals/close/",
+        departure_views.arrivals_close,
+        name="arrivals_close",
+    ),
+    path("convoys/<int:convoy_id>/resume/", departure_views.convoy_resume, name="convoy_resume"),
+    path("protection-cases/", departure_views.protection_cases, name="protection_cases"),
     path("boarding/", departure_views.boarding_pick, name="boarding_pick"),
     path("convoys/<int:convoy_id>/boarding/", departure_views.boarding, name="boarding"),
     path("convoys/<int:convoy_id>/no-shows/", departure_views.no_show, name="no_show"),

@@ -124,6 +124,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/convoys/{convoy_id}/incidents": {"*": 403, "coordinator": 201},
     "POST /api/convoys/{convoy_id}/arrival": {"*": 403, "coordinator": 200},
     "POST /api/convoys/{convoy_id}/arrivals": {"*": 403, "coordinator": 201},
+    "POST /api/convoys/{convoy_id}/arrivals-close": {"*": 403, "coordinator": 200},
+    # allowed, then refused: by now the convoy has arrived, it is not stranded
+    "POST /api/convoys/{convoy_id}/resume": {"*": 403, "coordinator": 409},
+    "GET /api/protection-cases": {"*": 403, "coordinator": 200, "manager": 200, "monitor": 200},
     "GET /api/convoys/{convoy_id}/reconciliation": {
         "*": 403,
         "coordinator": 200,
@@ -237,6 +241,8 @@ def _departure_bodies(keys: dict[str, int]) -> dict[str, dict[str, Any]]:
         f"{convoy}/incidents": {"kind": "stopped", "at": at(4), "vehicle": 1},
         f"{convoy}/arrival": {"at": at(6)},
         f"{convoy}/arrivals": scan("person", "gate-1", hours=6),
+        f"{convoy}/arrivals-close": {"at": at(7)},
+        f"{convoy}/resume": {"at": at(7)},
     }
 
 
