@@ -5,12 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sulh.accounts.models import User
-from sulh.accounts.policy import Action, require
+from sulh.accounts.models import Service, User
+from sulh.accounts.policy import Action, program_bound, require
 from sulh.cases.selectors import program_served_check
-from sulh.core.errors import NotFound
+from sulh.core.errors import NotFound, ValidationFailed
 from sulh.custody.figures import CustodyFigures, Entry, Holding, conservation_check, custody_figures
-from sulh.custody.models import Count, CountState, CustodyEvent, Item, Store
+from sulh.custody.models import (
+    Count,
+    CountState,
+    CustodyEvent,
+    Dispatch,
+    DispatchState,
+    Incident,
+    Item,
+    Store,
+    Tag,
+)
+from sulh.custody.services import tag_number_of
 
 
 def store_get_for_user(*, user: User, store_id: int, action: Action) -> Store:
@@ -73,3 +84,69 @@ def figures_now(*, program_id: int | None = None) -> tuple[CustodyFigures, list[
     item_filter = {"program_id": program_id} if program_id else {}
     figures = custody_figures(ledger_entries(**entry_filter), holdings=holdings(**item_filter))
     return figures, conservation_check(figures)
+
+
+def stores_for_user(*, user: User, action: Action) -> list[Store]:
+    """The stores of the programs ``user`` serves (every store for a role not bound to
+    programs), by code."""
+    require(user, action)
+    found = Store.objects.select_related("program", "station", "custodian").order_by("code")
+    if program_bound(user):
+        found = found.filter(program__in=Service.objects.filter(user=user).values("program"))
+    return list(found)
+
+
+def item_by_tag(*, scanned: str, field: str = "tag") -> Item:
+    """The item whose tag was scanned (its signed code) or typed (its registry number)."""
+    number = tag_number_of(scanned)
+    if not number:
+        raise ValidationFailed("scan or type a tag", field=field)
+    tag = Tag.objects.select_related("item__store").filter(number=number).first()
+    if tag is None:
+        raise NotFound(f"no tag {number[:40]} was issued here", field=field)
+    return tag.item
+
+
+def incidents_for_user(*, user: User) -> list[Incident]:
+    """The incidents of the stores of the programs ``user`` serves, the newest first."""
+    require(user, Action.SEE_CUSTODY)
+    stores = [store.pk for store in stores_for_user(user=user, action=Action.SEE_CUSTODY)]
+    return list(
+        Incident.objects.filter(store_id__in=stores)
+        .select_related("store", "dispatch", "count")
+        .prefetch_related("items__tag")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def dispatches_to(*, store: Store) -> list[Dispatch]:
+    """The shipments on their way to ``store``."""
+    return list(
+        Dispatch.objects.filter(to_store=store, state=DispatchState.IN_TRANSIT)
+        .select_related("from_store", "dispatched_by")
+        .order_by("dispatched_at", "pk")
+    )
+
+
+def dispatch_get_for_user(*, user: User, dispatch_id: int, action: Action) -> Dispatch:
+    """A shipment, for a user whose role may take ``action`` and who serves the program of
+    its destination; else 404."""
+    require(user, action)
+    dispatch = (
+        Dispatch.objects.select_related("from_store", "to_store", "dispatched_by")
+        .filter(pk=dispatch_id)
+        .first()
+    )
+    if dispatch is None:
+        raise NotFound("no such shipment", field="dispatch")
+    program_served_check(user=user, program_id=dispatch.to_store.program_id, field="dispatch")
+    return dispatch
+
+
+def count_get_for_user(*, user: User, count_id: int) -> Count:
+    """A count opened by ``user`` (the counter works only their own); else 404."""
+    require(user, Action.COUNT_STORE)
+    count = Count.objects.select_related("store").filter(pk=count_id, opened_by=user).first()
+    if count is None:
+        raise NotFound("no such count among yours", field="count")
+    return count
