@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sulh.audit.cli",
     "sulh.ledger.cli",
     "sulh.departures.cli",
+    "sulh.custody.cli",
     "sulh.demo.cli",
     "sulh.bulletins.figures_cli",
     "sulh.api.tokens_cli",

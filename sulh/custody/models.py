@@ -396,3 +396,75 @@ class CustodyEvent(RowSealedModel):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise Conflict("custody entries are never deleted: record a reversal", field="event")
+
+
+class DestructionMethod(models.TextChoices):
+    CUTTING = "cutting", _("Cutting")
+    CRUSHING = "crushing", _("Crushing")
+    SHREDDING = "shredding", _("Shredding")
+    SMELTING = "smelting", _("Smelting")
+    BURNING = "burning", _("Open burning")
+    DETONATION = "detonation", _("Open detonation")
+
+
+class BatchState(models.TextChoices):
+    PREPARED = "prepared", _("Prepared: awaiting witnesses")
+    DESTROYED = "destroyed", _("Destroyed")
+
+
+class DestructionBatch(models.Model):
+    """Items of one store destroyed together, at a time and place, by a method, before
+    witnesses who sign the batch's document with their enrolled keys. The log carries a
+    salted commitment to the batch's serials (``sulh.ledger.destruction``), never the list."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="destructions")
+    method = models.CharField(max_length=12, choices=DestructionMethod.choices)
+    place = models.CharField(max_length=120)
+    at = models.DateTimeField()  # when the items are destroyed
+    document = models.JSONField(default=dict)  # what each witness signs
+    root = models.CharField(max_length=64)  # the Merkle root over the serial leaves (hex)
+    state = models.CharField(max_length=12, choices=BatchState.choices, default=BatchState.PREPARED)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    prepared_at = models.DateTimeField()
+    destroyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    leaf_index = models.PositiveBigIntegerField(null=True, blank=True)  # the batch record's
+
+
+class DestructionLine(RowSealedModel):
+    """One item of a batch, with the salt of its serial leaf (sealed: with it and the
+    serial, anyone can test the leaf)."""
+
+    batch = models.ForeignKey(DestructionBatch, on_delete=models.PROTECT, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    salt = EncryptedTextField()  # hex
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "item"], name="batch_item_once")]
+
+
+class DestructionWitness(models.Model):
+    batch = models.ForeignKey(DestructionBatch, on_delete=models.PROTECT, related_name="witnesses")
+    witness = models.ForeignKey("keys.WitnessKey", on_delete=models.PROTECT, related_name="+")
+    signature = models.CharField(max_length=100)  # base64url Ed25519 over the document
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "witness"], name="one_signature_a_witness")
+        ]
+
+
+class FiguresLogged(models.Model):
+    """A day whose weapons figures were written to the log (once a day)."""
+
+    day = models.DateField(unique=True)
+    logged_at = models.DateTimeField()
+    records = models.PositiveIntegerField()

@@ -32,6 +32,7 @@ from sulh.custody.format import (
     encode_tag,
     new_document_id,
 )
+from sulh.custody.log import entry_log
 from sulh.custody.models import (
     Condition,
     Count,
@@ -206,6 +207,7 @@ def entry_append(
     if location is not None:
         item.location = location
     item.save(update_fields=["state", "store", "location"])
+    entry_log(event, item)
     audit_record(
         actor=user,
         action=f"custody.{kind}",
@@ -404,7 +406,7 @@ def item_record(
             created_by=user,
             created_at=timezone.now(),
         )
-        CustodyEvent.objects.create(
+        received = CustodyEvent.objects.create(
             item=item,
             kind=EventKind.RECEIVED,
             at=at,
@@ -413,6 +415,7 @@ def item_record(
             store=store,
             location=item.location,
         )
+        entry_log(received, item)
         duplicates = _duplicates_flag(item) if key else []
         audit_record(
             actor=user,
@@ -755,6 +758,7 @@ def entry_reverse(*, event: CustodyEvent, user: User, reason: str) -> CustodyEve
         item.store = event.store_before or item.store
         item.location = event.location_before
         item.save(update_fields=["state", "store", "location"])
+        entry_log(reversal, item)
         audit_record(
             actor=user,
             action="custody.reversal",

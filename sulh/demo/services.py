@@ -31,6 +31,7 @@ from sulh.cases.models import ADVERSE_OUTCOMES, Case, State
 from sulh.cases.serving import officer_serve
 from sulh.core.errors import SulhError
 from sulh.core.validation import parse
+from sulh.custody.log import figures_log, program_weapons
 from sulh.departures.manifests import manifest_copies
 from sulh.keys.keyring import keyring_create, keys_dir
 from sulh.keys.monitors import MonitorKeys
@@ -113,7 +114,11 @@ def demo_prepare(
 
     convoys = demo_departures(seed=seed, programs=list(PROGRAM_SHARE))
     echo(f"convoys built, boarded, departed and arrived: {convoys}")
-    report.bulletins = [program_figures(program_code=code) for code in PROGRAM_SHARE]
+    # the weapons figures are exact item counts (the published bulletin has none yet)
+    report.bulletins = [
+        {**program_figures(program_code=code), "weapons": program_weapons(program_code=code)}
+        for code in PROGRAM_SHARE
+    ]
     report.attested = _publish_and_attest(echo=echo)
     return report
 
@@ -139,6 +144,7 @@ def _publish_and_attest(*, echo: Callable[[str], None]) -> list[str]:
         name = f"manifest-{copy['convoy']}-{copy['vehicle']}.json"
         (folder / "manifests").mkdir(exist_ok=True)
         (folder / "manifests" / name).write_text(json.dumps(copy, sort_keys=True, indent=1))
+    figures_log()  # the day's weapons figures, as the daily timer writes them
     ledger_publish(force=True)
     monitor_package_write(monitor=DEMO_MONITOR, out=folder / "openings")
     user = User.objects.get(username="monitor")

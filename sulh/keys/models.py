@@ -54,3 +54,12 @@ class MonitorKey(models.Model):
             "encryption_key": self.encryption_key,
             "signing_key": self.signing_key,
         }
+
+
+class WitnessKey(models.Model):
+    """A destruction witness's public key (Ed25519), enrolled as a monitor's is: every
+    witness signature on a destruction batch is checked with it."""
+
+    name = models.CharField(max_length=80, unique=True)
+    signing_key = models.CharField(max_length=64)  # base64url, raw Ed25519
+    enrolled_at = models.DateTimeField()

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from sulh.core.errors import Conflict, ValidationFailed
 from sulh.keys.keyring import KeysMissing
-from sulh.keys.models import MonitorKey, SigningKey
+from sulh.keys.models import MonitorKey, SigningKey, WitnessKey
 from sulh.keys.monitors import MonitorKeyError, monitor_public_parse
 from sulh.keys.signing import (
     b64u,
@@ -44,6 +44,7 @@ from sulh.keys.signing import (
     unb64u,
 )
 from sulh.keys.token import token_configured, token_generate, token_label, token_sign
+from sulh.keys.witnesses import WitnessKeyError, witness_public_parse
 
 SIGNING_KEY_DAYS = 180
 ROOT_DAYS = 3650
@@ -320,3 +321,21 @@ def monitors_enrolled() -> list[dict[str, str]]:
         {k: v for k, v in row.public_document().items() if k != "format"}
         for row in MonitorKey.objects.order_by("name")
     ]
+
+
+def witness_enrol(*, public: object) -> WitnessKey:
+    """Record a destruction witness's public key, as a monitor's is recorded. The same name
+    with another key is refused, never replaced."""
+    try:
+        document = witness_public_parse(public)
+    except WitnessKeyError as exc:
+        raise ValidationFailed(str(exc), field="witness_key") from exc
+    row, created = WitnessKey.objects.get_or_create(
+        name=document["name"],
+        defaults={"signing_key": document["signing_key"], "enrolled_at": timezone.now()},
+    )
+    if not created and row.signing_key != document["signing_key"]:
+        raise Conflict(
+            f"a witness named {row.name!r} is enrolled with another key", field="witness_key"
+        )
+    return row

@@ -35,6 +35,7 @@ from sulh.ledger.openings import (
     attestation_verify,
     package_open,
 )
+from sulh.ledger.weapons import weapons_check
 
 TOTALS_KEYS = frozenset({"as_of_size", "exact", "program"})
 
@@ -195,6 +196,7 @@ def monitor_check(
         report.problems.append(f"the packages carry no disclosure key for {program}")
         return report
     _check_totals_leaves(report, records, public_leaves, program)
+    _check_weapons(report, records, program)
     try:
         method = Method.from_dict(published.get("method"))
     except (TypeError, ValueError, KeyError) as exc:
@@ -316,6 +318,14 @@ def _check_totals_leaves(
                     f"leaf {index}: exact {name} as of size {size} says {value}, "
                     f"the records give {exact.get(name)}"
                 )
+
+
+def _check_weapons(report: CheckReport, records: list[dict[str, Any] | None], program: str) -> None:
+    """The program's weapons figures are what its custody entries give, and add up
+    (``sulh.ledger.weapons``)."""
+    checked, problems = weapons_check(records, program=program)
+    report.checked += checked
+    report.problems.extend(problems)
 
 
 def monitor_attest(
