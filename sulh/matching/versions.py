@@ -316,7 +316,7 @@ VERSIONS: dict[str, ModelVersion] = {
         SULH_FS_2026_11B,
     )
 }  # fmt: skip
-CURRENT = SULH_FS_2026_12E
+CURRENT = SULH_FS_2026_12D
 
 
 def model_named(name: str | None) -> ModelVersion:

@@ -110,5 +110,5 @@ def test_sulh_match_screen_says_the_expected_alert_rate(tmp_path: Path, capsys):
     assert main([*argv, "--expected-alerts"]) == 0
     err = capsys.readouterr().err
     assert (
-        "expected alerts at threshold 0.50 (sulh-fs-2026.12e): 1 of 5 registrants (20.0 %)" in err
+        "expected alerts at threshold 0.50 (sulh-fs-2026.12d): 1 of 5 registrants (20.0 %)" in err
     )
