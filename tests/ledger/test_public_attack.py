@@ -274,7 +274,12 @@ def _register(clerks, personas, when, i, day, *, opening=False, rng=None):
             destination="idlib" if outcome == "departure" else "",
         )
         if outcome in ("referral", "denial"):
-            case_services.decision_confirm(decision=decision, user=personas["decider2"])
+            # The second officer must give a reason too (ValidationFailed "a reason is
+            # required" otherwise): before attack4 this raised and was swallowed below, so
+            # no referral or denial ever took effect in any simulated run.
+            case_services.decision_confirm(
+                decision=decision, user=personas["decider2"], reason="test confirmation"
+            )
     except Exception:
         return person
     person["outcome"] = outcome
