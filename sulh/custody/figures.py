@@ -21,42 +21,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-FIGURES = (
-    "received",
-    "recovered",
-    "in_store",
-    "in_transit",
-    "issued",
-    "destroyed",
-    "transferred",
-    "lost",
+# one set of rules for the site's figures and the log's (``sulh.ledger.weapons``, which the
+# monitor replays): what each entry makes of an item, which entries are flows
+from sulh.ledger.weapons import (
+    FIGURES,
+    FLOW_OF,
+    KEEPS_STORE,
+    MOVES,
+    REVERSAL,
+    STATE_AFTER,
+    identity_mismatch,
 )
-MOVES = ("moved_in", "moved_out")
+
 IN_STORE, IN_TRANSIT, ISSUED = "in_store", "in_transit", "issued"
-LOST, DESTROYED, TRANSFERRED = "lost", "destroyed", "transferred"
-# what each entry makes of an item's state; the others (tagged, stored, counted,
-# discrepancy, deactivated) leave it where it was
-STATE_AFTER = {
-    "received": IN_STORE,
-    "dispatched": IN_TRANSIT,
-    "received_at": IN_STORE,
-    "issued": ISSUED,
-    "returned": IN_STORE,
-    "lost": LOST,
-    "stolen": LOST,
-    "recovered": IN_STORE,
-    "transferred": TRANSFERRED,
-    "destroyed": DESTROYED,
-}
-FLOW_OF = {
-    "received": "received",
-    "recovered": "recovered",
-    "lost": "lost",
-    "stolen": "lost",
-    "destroyed": "destroyed",
-    "transferred": "transferred",
-}
-REVERSAL = "reversal"
 
 
 @dataclass(frozen=True)
@@ -142,7 +119,7 @@ def _apply(
         )
         _add(result, entry.program, at, FLOW_OF[entry.kind])
     if entry.kind in STATE_AFTER:
-        keeps = entry.kind in ("dispatched", "issued", "lost", "stolen", "destroyed", "transferred")
+        keeps = entry.kind in KEEPS_STORE
         where = (before.store if before else store) if keeps else store
         replayed[entry.item] = Holding(entry.item, entry.program, STATE_AFTER[entry.kind], where)
 
@@ -158,15 +135,8 @@ def _add(result: CustodyFigures, program: int | None, store: int | None, name: s
 
 def conservation_mismatch(figures: Figures | Mapping[str, int]) -> str:
     """Empty when the identity holds; else the sentence that says by how much it fails."""
-    get = figures.get if isinstance(figures, Mapping) else lambda n, d=0: getattr(figures, n)
-    inflow = get("received", 0) + get("recovered", 0) + get("moved_in", 0)
-    outflow = sum(get(name, 0) for name in FIGURES[2:]) + get("moved_out", 0)
-    if inflow == outflow:
-        return ""
-    return (
-        f"received + recovered{' + moved_in' if get('moved_in', 0) else ''} = {inflow}, but "
-        f"in store + in transit + issued + destroyed + transferred + lost = {outflow}"
-    )
+    values = figures if isinstance(figures, Mapping) else figures.as_dict(moves=True)
+    return identity_mismatch(values, moves=any(values.get(name, 0) for name in MOVES))
 
 
 def conservation_check(result: CustodyFigures) -> list[str]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sulh.ledger.disclosure import departure_moves
+
 DEPARTURE_EVENTS = frozenset(
     {"convoy_departed", "vehicle_departed", "convoy_incident", "traveller_arrived",
      "convoy_arrived"}
@@ -28,7 +30,9 @@ def departure_figures(
     records: Iterable[dict[str, Any] | None], *, program: str
 ) -> dict[str, int] | None:
     """The program's departure figures from the records; None when none of its convoys
-    has departed."""
+    has departed. The people's figures move as ``departure_moves`` says (the bulletin's
+    departures section counts by the same rules); orders, manifested and convoys are
+    the convoys' and vehicles' own counts."""
     counts = dict.fromkeys(FIGURES, 0)
     for record in records:
         if record is None or record.get("program") != program:
@@ -38,18 +42,13 @@ def departure_figures(
             counts["convoys"] += 1
             counts["orders"] += int(record.get("orders", 0))
         elif event == "vehicle_departed":
-            for name in ("manifested", "boarded", "no_show"):
-                counts[name] += int(record.get(name, 0))
-        elif event == "convoy_incident" and record.get("kind") in ("removed", "returned"):
-            counts[str(record["kind"])] += int(record.get("count", 0))
-        elif event == "traveller_arrived":
-            counts["arrived"] += int(record.get("count", 0))
+            counts["manifested"] += int(record.get("manifested", 0))
+        for name, people in departure_moves(record):
+            if name in counts:
+                counts[name] += people
     if not counts["convoys"]:
         return None
-    counts["departed"] = counts["boarded"]
-    counts["unaccounted"] = (
-        counts["boarded"] - counts["arrived"] - counts["removed"] - counts["returned"]
-    )
+    counts["boarded"] = counts["departed"]
     return counts
 
 

@@ -241,7 +241,7 @@ def _events(records: Sequence[dict[str, Any] | None], program: str) -> _Events:
         if event == CORRIDOR_EVENT:
             events.tallies.append((position, record))
         elif event in DEPARTURE_EVENTS:
-            if event != "convoy_incident" or record.get("kind") in ("removed", "returned"):
+            if departure_moves(record):
                 events.departures.append((position, record))
         elif event == "registered":
             events.registered[record["link"]] = record
@@ -724,12 +724,11 @@ def _published_state(
             steps.new_day(record["day"])
         event = record["event"]
         if event in DEPARTURE_EVENTS:
-            if event == "convoy_incident" and record.get("kind") not in ("removed", "returned"):
-                continue
+            moves = departure_moves(record)
             key = tally_key(secret, position)
-            for row in departure_rows(record):
+            for row in departure_rows(record) if moves else ():
                 found["departures"].add(row)
-                for name, people in departure_moves(record):
+                for name, people in moves:
                     steps.move((cell(("departures", row, name)),), position, people, key)
             continue
         if event == CORRIDOR_EVENT:

@@ -26,30 +26,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sulh.matching.normalize import script_of
+from sulh.matching.normalize import (
+    _ARABIC_SKELETON,
+    _LATIN_DIGRAPHS,
+    _LATIN_SKELETON,
+    script_of,
+)
 
 NONE, ANY, SEAT = "", "*", "'"  # SEAT: an initial alif or hamza (a vowel is read there)
-_LATIN_CONSONANT_DIGRAPHS = (
-    ("sch", "c"), ("kh", "x"), ("gh", "j"), ("sh", "c"), ("ch", "c"), ("th", "t"),
-    ("dh", "d"), ("ph", "f"), ("ck", "k"), ("dj", "j"), ("zh", "j"),
-)  # fmt: skip
-_LATIN_CONSONANTS = {
-    "b": "b", "c": "k", "d": "d", "f": "f", "g": "j", "h": "h", "j": "j", "k": "k",
-    "l": "l", "m": "m", "n": "n", "p": "b", "q": "k", "r": "r", "s": "s", "t": "t",
-    "v": "f", "w": "w", "x": "x", "y": "y", "z": "z",
-}  # fmt: skip
+# the skeleton's own tables: its consonant digraphs (those it marks in upper case; the
+# vowel digraphs are read here as vowels) and its letters
+_LATIN_CONSONANT_DIGRAPHS = tuple(
+    (digraph, _LATIN_SKELETON[marker]) for digraph, marker in _LATIN_DIGRAPHS if marker.isupper()
+)
 _LATIN_VOWELS = set("aeiou")
 # Latin vowel clusters by class: a, u, i; "e" alone stands for any short vowel.
 _LATIN_CLASS = {
     "a": "a", "aa": "a", "o": "u", "u": "u", "ou": "u", "oo": "u", "uu": "u", "w": "u",
     "ow": "u", "aw": "u", "i": "i", "y": "i", "ee": "i", "ei": "i", "ai": "i", "ay": "i",
     "ey": "i", "ie": "i", "iy": "i", "ii": "i", "e": ANY,
-}  # fmt: skip
-_ARABIC_CONSONANTS = {
-    "ب": "b", "ت": "t", "ث": "t", "ج": "j", "ح": "h", "خ": "x", "د": "d", "ذ": "d",
-    "ر": "r", "ز": "z", "س": "s", "ش": "c", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
-    "غ": "j", "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h",
-    "و": "w", "ي": "y", "پ": "b", "چ": "c", "گ": "k", "ڤ": "f",
 }  # fmt: skip
 _ARABIC_LONG = {"ا": "a", "آ": "a", "ى": "a", "ة": "a", "و": "u", "ي": "i"}
 _SILENT_WAW = {"عمرو"}  # the و of Amr is written, not read
@@ -82,7 +77,7 @@ def _latin_slots(text: str) -> tuple[str, ...]:
                 continue
             if letter == "h" and i == len(text) and i > 2 and text[i - 2] in _LATIN_VOWELS:
                 continue  # -ah / -eh: ta marbuta
-            consonant = _LATIN_CONSONANTS.get(letter, "")
+            consonant = _LATIN_SKELETON.get(letter, "")
             if not consonant:
                 continue
         if consonant == last:
@@ -112,7 +107,7 @@ def _arabic_slots(token: str) -> tuple[str, ...]:
         if letter == "ه" and final and i > 0:
             cluster += "a"  # ta marbuta written as ه
             continue
-        consonant = _ARABIC_CONSONANTS.get(letter, "")
+        consonant = _ARABIC_SKELETON.get(letter, "")
         if not consonant or consonant == last:
             continue
         out.append(cluster)
